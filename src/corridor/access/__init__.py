@@ -1,0 +1,1 @@
+"""Users, roles, clearances and the one authorisation object that also filters reads."""

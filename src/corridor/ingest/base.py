@@ -1,0 +1,64 @@
+"""What every reader shares: the file being read, its provenance layers, and the writer.
+
+Readers raise `ValidationError` for a bad value; `IngestContext.error` turns it into an
+`InputError` naming the file (by name, never by machine path), the line or item, and the field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from corridor.errors import InputError, ValidationError
+from corridor.model.provenance import FIELDS, Provenance, build_provenance, merge_fields
+from corridor.store.base import StoreWriter
+
+BATCH = 5_000
+
+#: Where a record sits in its file: a line number, a JSON item label, or unknown.
+Location = int | str | None
+
+
+@dataclass
+class IngestContext:
+    """One file being ingested: where it is, who it belongs to, and where rows go."""
+
+    path: Path
+    writer: StoreWriter
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    display_name: str | None = None
+    show_progress: bool = True
+
+    @property
+    def name(self) -> str:
+        return self.display_name or self.path.name
+
+    def error(self, exc: ValidationError, where: Location, field: str | None = None) -> InputError:
+        """An error at a line (int) or a JSON item (e.g. "scan 3") of this file."""
+        message = exc.detail if isinstance(exc, InputError) else exc.message
+        line = where if isinstance(where, int) else None
+        item = where if isinstance(where, str) else None
+        return InputError(message, file=self.name, line=line, item=item, field=field or exc.field)
+
+    def fail(self, message: str, where: Location = None, field: str | None = None) -> InputError:
+        return self.error(ValidationError(message), where, field)
+
+    def provenance(self, *layers: Mapping[str, Any] | None, where: Location = None) -> Provenance:
+        """Provenance from the record's own fields, then the given layers, then the defaults.
+
+        `source_ref` defaults to `FILE:LINE` (or `FILE:item`) so every value traces to its row.
+        """
+        raw = merge_fields(*layers, self.defaults)
+        if not raw.get("source_ref") and where is not None:
+            raw["source_ref"] = f"{self.name}:{where}"
+        return build_provenance(raw)
+
+
+def provenance_fields(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The provenance fields present in a record (columns or JSON keys of the same names)."""
+    return {k: record[k] for k in FIELDS if k in record and record[k] not in (None, "")}
+
+
+Reader = Callable[[IngestContext], None]

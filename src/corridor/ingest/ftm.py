@@ -1,0 +1,70 @@
+"""FollowTheMoney JSON lines (OpenSanctions, Aleph and `ftm` exports): one entity per line."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from followthemoney import model
+from followthemoney.exc import InvalidData
+from followthemoney.proxy import EntityProxy
+
+from corridor.errors import ValidationError
+from corridor.ingest.base import BATCH, IngestContext
+from corridor.ingest.progress import open_text
+from corridor.model.statements import entity_statements
+
+
+def strict_proxy(data: dict[str, Any]) -> EntityProxy:
+    """An FtM entity whose every property and value is valid; FtM itself would drop bad ones."""
+    schema = model.get(data["schema"])
+    if schema is None:
+        raise ValidationError(f"unknown schema {data['schema']!r}", "schema")
+    proxy = model.make_entity(schema)
+    proxy.id = str(data["id"])
+    properties = data.get("properties") or {}
+    if not isinstance(properties, dict):
+        raise ValidationError("properties must be an object", "properties")
+    for name, values in properties.items():
+        prop = schema.get(name)
+        if prop is None:
+            raise ValidationError(f"{schema.name} has no property {name!r}", f"properties.{name}")
+        for value in values if isinstance(values, list) else [values]:
+            try:
+                added = proxy.unsafe_add(prop, value)
+            except InvalidData as exc:
+                raise ValidationError(str(exc), f"properties.{name}") from None
+            if added is None and value not in (None, ""):
+                raise ValidationError(
+                    f"{value!r} is not a valid {prop.type.name}", f"properties.{name}"
+                )
+    return proxy
+
+
+def read_ftm(ctx: IngestContext) -> None:
+    batch: list[dict[str, Any]] = []
+    with open_text(ctx.path, f"entities {ctx.name}", show=ctx.show_progress) as f:
+        for n, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            try:
+                data = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise ctx.fail(f"invalid JSON: {exc.msg}", n) from None
+            if not isinstance(data, dict):
+                raise ctx.fail("expected a JSON object (an FtM entity)", n)
+            if not data.get("id"):
+                raise ctx.fail("entity has no id", n, "id")
+            if not isinstance(data.get("schema"), str):
+                raise ctx.fail("entity has no schema", n, "schema")
+            try:
+                proxy = strict_proxy(data)
+                prov = ctx.provenance(where=n)
+            except ValidationError as exc:
+                raise ctx.error(exc, n) from None
+            batch.extend(entity_statements(proxy, prov))
+            ctx.writer.count_read()
+            if len(batch) >= BATCH:
+                ctx.writer.add_statements(batch)
+                batch = []
+    ctx.writer.add_statements(batch)

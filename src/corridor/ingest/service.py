@@ -1,0 +1,230 @@
+"""Ingest a file or a bundle into a store: pick the reader, open one transaction per file.
+
+This is the only entry point the CLI, the API and the demo use, so every path gets the same
+transactional, idempotent behaviour and the same errors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+from corridor.errors import InputError
+from corridor.ingest.base import IngestContext, Reader
+from corridor.ingest.ftm import read_ftm
+from corridor.ingest.reports import read_reports
+from corridor.ingest.sensors import read_anpr, read_detections, read_scans, read_sightings
+from corridor.ingest.tabular import read_tabular
+from corridor.model.provenance import FIELDS as PROVENANCE_FIELDS
+from corridor.store.base import IngestInfo, Store
+
+READERS: dict[str, Reader] = {
+    "ftm": read_ftm,
+    "report": read_reports,
+    "anpr": read_anpr,
+    "detections": read_detections,
+    "sightings": read_sightings,
+    "scans": read_scans,
+}
+KINDS = ("tabular", *READERS)
+
+
+@dataclass(frozen=True, slots=True)
+class IngestReport:
+    file: str
+    kind: str
+    rows_read: int
+    statements_added: int
+    observations_added: int
+    seconds: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def detect_kind(path: Path, mapping: Path | None = None) -> str:
+    """Guess a file's kind from its name; refuse to guess when the name says nothing."""
+    name = path.name.lower()
+    if mapping is not None or name.endswith((".xlsx", ".xlsm")):
+        return "tabular"
+    if name.endswith((".ftm.json", ".jsonl", ".ijson", ".ftm.jsonl")):
+        return "ftm"
+    if name.endswith(".geojson"):
+        return "sightings"
+    if name.endswith(".csv"):
+        if "anpr" in name:
+            return "anpr"
+        if "detection" in name:
+            return "detections"
+    if name.endswith(".json"):
+        if "scan" in name:
+            return "scans"
+        if "report" in name:
+            return "report"
+    raise InputError(
+        f"cannot tell what kind of file this is: give --kind ({', '.join(KINDS)})", file=path.name
+    )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as f:
+        for block in iter(partial(f.read, 1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def ingest_file(
+    store: Store,
+    path: Path,
+    kind: str | None = None,
+    mapping: Path | None = None,
+    defaults: Mapping[str, Any] | None = None,
+    user: str | None = None,
+    show_progress: bool = True,
+    display_name: str | None = None,
+) -> IngestReport:
+    """Ingest one file in one transaction; a bad record refuses the whole file."""
+    name = display_name or path.name
+    if not path.is_file():
+        raise InputError("file not found", file=name)
+    kind = kind or detect_kind(path, mapping)
+    if kind not in KINDS:
+        raise InputError(
+            f"unknown kind {kind!r} (expected {', '.join(KINDS)})", file=name, field="kind"
+        )
+    if kind == "tabular" and mapping is None:
+        raise InputError(
+            "tabular files need a mapping (--mapping FILE)", file=name, field="mapping"
+        )
+    defaults = dict(defaults or {})
+    started = time.perf_counter()
+    info = IngestInfo(
+        id=uuid.uuid4().hex,
+        path=name,
+        kind=kind,
+        sha256=_sha256(path),
+        started_at=datetime.now(UTC),
+        agency=str(defaults["agency"]) if defaults.get("agency") else None,
+        user_name=user,
+    )
+    with store.writer(info) as writer:
+        ctx = IngestContext(path, writer, defaults, name, show_progress)
+        if kind == "tabular":
+            assert mapping is not None
+            read_tabular(ctx, mapping)
+        else:
+            READERS[kind](ctx)
+        result = writer.result
+    return IngestReport(
+        file=name,
+        kind=kind,
+        rows_read=result.rows_read,
+        statements_added=result.statements_added,
+        observations_added=result.observations_added,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+def load_manifest(folder: Path) -> list[dict[str, Any]]:
+    """The manifest's file entries, checked before anything is ingested."""
+    path = folder / "manifest.json"
+    if not path.is_file():
+        raise InputError("no manifest.json in this folder", file=folder.name)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise InputError(
+            f"invalid JSON: {exc.msg}", file="manifest.json", line=exc.lineno
+        ) from None
+    files = data.get("files") if isinstance(data, dict) else None
+    if not isinstance(files, list):
+        raise InputError(
+            "expected an object with a files list", file="manifest.json", field="files"
+        )
+    entries = []
+    for n, entry in enumerate(files, start=1):
+        where = f"file {n}"
+        if not isinstance(entry, dict) or not isinstance(entry.get("path"), str):
+            raise InputError(
+                "each file needs a path", file="manifest.json", item=where, field="path"
+            )
+        kind = entry.get("kind")
+        if kind not in KINDS:
+            raise InputError(
+                f"unknown kind {kind!r}", file="manifest.json", item=where, field="kind"
+            )
+        if not (folder / entry["path"]).is_file():
+            raise InputError(
+                f"{entry['path']} does not exist", file="manifest.json", item=where, field="path"
+            )
+        if kind == "tabular" and not isinstance(entry.get("mapping"), str):
+            raise InputError(
+                "tabular files need a mapping", file="manifest.json", item=where, field="mapping"
+            )
+        prov = entry.get("provenance") or {}
+        if not isinstance(prov, dict) or set(prov) - set(PROVENANCE_FIELDS):
+            raise InputError(
+                "provenance must be an object of provenance fields",
+                file="manifest.json",
+                item=where,
+                field="provenance",
+            )
+        entries.append(entry)
+    return entries
+
+
+def ingest_bundle(
+    store: Store,
+    folder: Path,
+    defaults: Mapping[str, Any] | None = None,
+    user: str | None = None,
+    show_progress: bool = True,
+    on_file: Callable[[IngestReport], None] | None = None,
+) -> list[IngestReport]:
+    """Ingest every file a bundle's manifest lists, in order, each in its own transaction."""
+    reports = []
+    for entry in load_manifest(folder):
+        layer = {**(defaults or {}), **(entry.get("provenance") or {})}
+        mapping = folder / entry["mapping"] if entry.get("mapping") else None
+        report = ingest_file(
+            store,
+            folder / entry["path"],
+            kind=entry["kind"],
+            mapping=mapping,
+            defaults=layer,
+            user=user,
+            show_progress=show_progress,
+            display_name=entry["path"],
+        )
+        reports.append(report)
+        if on_file is not None:
+            on_file(report)
+    return reports
+
+
+def ingest_path(
+    store: Store,
+    path: Path,
+    kind: str | None = None,
+    mapping: Path | None = None,
+    defaults: Mapping[str, Any] | None = None,
+    user: str | None = None,
+    show_progress: bool = True,
+    on_file: Callable[[IngestReport], None] | None = None,
+) -> list[IngestReport]:
+    """A folder is a bundle (its manifest says what each file is); a file is one ingest."""
+    if path.is_dir():
+        return ingest_bundle(store, path, defaults, user, show_progress, on_file)
+    report = ingest_file(store, path, kind, mapping, defaults, user, show_progress)
+    if on_file is not None:
+        on_file(report)
+    return [report]

@@ -1,0 +1,34 @@
+"""Vehicle registration marks (VRMs) as comparable keys.
+
+A plate is written `BG 123-AB` in Belgrade, read `BG123AB` by a Hungarian ANPR camera and typed
+`бг 123 аб` into a Cyrillic form. The key is upper case, ASCII-folded (Š → S, as foreign cameras
+read it), with Cyrillic look-alike letters mapped to Latin and separators removed. Plate layouts
+are national conventions no maintained library covers, so this small table lives here.
+"""
+
+from __future__ import annotations
+
+import re
+
+from normality import ascii_text
+
+# Serbian and Macedonian plates use the Latin letters that have Cyrillic look-alikes; a Cyrillic
+# form's letters map to the Latin letter the plate shows.
+_CYRILLIC_LOOKALIKES = str.maketrans(
+    {
+        "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O", "Р": "P",
+        "С": "C", "Т": "T", "У": "Y", "Х": "X", "Ј": "J", "І": "I",
+        "Б": "B", "Г": "G", "Д": "D", "Ђ": "DJ", "Ж": "Z", "З": "Z", "И": "I", "Л": "L",
+        "Љ": "LJ", "Њ": "NJ", "П": "P", "Ћ": "C", "Ф": "F", "Ц": "C", "Ч": "C", "Џ": "DZ",
+        "Ш": "S",
+    }
+)  # fmt: skip
+_NOT_ALNUM = re.compile(r"[^A-Z0-9]")
+
+
+def normalise_plate(raw: str) -> str:
+    """Return the comparable key of a plate, or '' when nothing plate-like remains."""
+    text = str(raw).strip().upper().translate(_CYRILLIC_LOOKALIKES)
+    if not text.isascii():
+        text = (ascii_text(text) or "").upper()
+    return _NOT_ALNUM.sub("", text)

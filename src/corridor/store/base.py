@@ -1,0 +1,145 @@
+"""The store interface: one contract, an embedded DuckDB store by default, PostgreSQL later.
+
+Writes go through a `StoreWriter` obtained from `Store.writer()`, which is one transaction: it
+commits when the block ends and rolls back entirely if anything in it raises. Reads take a
+`ReadScope` (built by `corridor.access.authz.Authz`) so that filtering cannot be forgotten.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from corridor.access.scope import ReadScope
+from corridor.model.observations import ObservationKind
+from corridor.model.statements import EntityRecord
+
+
+@dataclass(frozen=True, slots=True)
+class IngestInfo:
+    """What is being ingested, recorded with the rows it writes."""
+
+    id: str
+    path: str
+    kind: str
+    sha256: str
+    started_at: datetime
+    agency: str | None = None
+    user_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ObservationQuery:
+    """Filters for observations; all are optional and combine with AND."""
+
+    kinds: tuple[ObservationKind, ...] = tuple(ObservationKind)
+    start: datetime | None = None
+    end: datetime | None = None
+    bbox: tuple[float, float, float, float] | None = None  # min_lon, min_lat, max_lon, max_lat
+    plate: str | None = None
+    phone: str | None = None
+    sensor_id: str | None = None
+    limit: int = 1000
+    offset: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class SearchHit:
+    entity_id: str
+    schema: str
+    score: float
+    names: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class AgencyCounts:
+    agency: str
+    entities: int = 0
+    statements: int = 0
+    observations: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def observations_total(self) -> int:
+        return sum(self.observations.values())
+
+
+@dataclass(slots=True)
+class WriteResult:
+    rows_read: int = 0
+    statements_added: int = 0
+    observations_added: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class UserRecord:
+    name: str
+    role: str
+    agency: str
+    clearance: int
+    key_hash: str
+    created_at: datetime
+    active: bool = True
+
+
+class StoreWriter(ABC):
+    """Buffered, deduplicating writes inside one transaction."""
+
+    result: WriteResult
+
+    @abstractmethod
+    def add_statements(self, rows: Sequence[dict[str, Any]]) -> None: ...
+
+    @abstractmethod
+    def add_observations(self, kind: ObservationKind, rows: Sequence[dict[str, Any]]) -> None: ...
+
+    def count_read(self, n: int = 1) -> None:
+        self.result.rows_read += n
+
+
+class Store(ABC):
+    """Statements, observations, users and the ingest log of one Corridor node."""
+
+    @abstractmethod
+    def writer(self, info: IngestInfo) -> AbstractContextManager[StoreWriter]: ...
+
+    @abstractmethod
+    def get_entity(self, entity_id: str, scope: ReadScope) -> EntityRecord | None: ...
+
+    @abstractmethod
+    def iter_entities(
+        self, scope: ReadScope, schemata: Sequence[str] | None = None
+    ) -> Iterator[EntityRecord]: ...
+
+    @abstractmethod
+    def search(
+        self,
+        query: str,
+        scope: ReadScope,
+        schemata: Sequence[str] | None = None,
+        limit: int = 20,
+    ) -> list[SearchHit]: ...
+
+    @abstractmethod
+    def observations(self, query: ObservationQuery, scope: ReadScope) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def counts(self, scope: ReadScope) -> list[AgencyCounts]: ...
+
+    @abstractmethod
+    def ingests(self) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def add_user(self, user: UserRecord) -> None: ...
+
+    @abstractmethod
+    def user_by_key_hash(self, key_hash: str) -> UserRecord | None: ...
+
+    @abstractmethod
+    def users(self) -> list[UserRecord]: ...
+
+    @abstractmethod
+    def close(self) -> None: ...

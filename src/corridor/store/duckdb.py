@@ -1,0 +1,313 @@
+"""The embedded default store: one DuckDB file under the work directory.
+
+Statements and observations are appended in bulk from Arrow batches; duplicates are dropped by
+an anti-join on the content-derived id, which is what makes re-ingesting a file a no-op. Each
+operation uses its own cursor so that the API's worker threads never share one.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from corridor.access.scope import ReadScope
+from corridor.errors import Conflict
+from corridor.model.observations import SPECS, ObservationKind
+from corridor.model.statements import EntityRecord
+from corridor.normalise.names import name_keys
+from corridor.store import sql
+from corridor.store.base import (
+    AgencyCounts,
+    IngestInfo,
+    ObservationQuery,
+    SearchHit,
+    Store,
+    StoreWriter,
+    UserRecord,
+    WriteResult,
+)
+from corridor.store.schema import (
+    INGEST_TABLE,
+    NAME_INDEX_TABLE,
+    STATEMENT_TABLE,
+    column_names,
+    ddl,
+    observation_table,
+)
+
+STORE_FILE = "corridor.duckdb"
+FLUSH_ROWS = 50_000
+
+_STATEMENT_COLS = column_names(STATEMENT_TABLE)
+_NAME_COLS = column_names(NAME_INDEX_TABLE)
+_OBS_COLS = {kind: column_names(observation_table(spec)) for kind, spec in SPECS.items()}
+_ARROW_TYPES: dict[str, pa.DataType] = {
+    "VARCHAR": pa.string(),
+    "DOUBLE": pa.float64(),
+    "INTEGER": pa.int32(),
+    "BIGINT": pa.int64(),
+    "SMALLINT": pa.int16(),
+    "TIMESTAMPTZ": pa.timestamp("us", tz="UTC"),
+    "DATE": pa.date32(),
+    "BOOLEAN": pa.bool_(),
+}
+
+
+def _arrow_schema(columns: Sequence[tuple[str, str]]) -> pa.Schema:
+    return pa.schema([(name, _ARROW_TYPES[typ.split()[0]]) for name, typ in columns])
+
+
+_STATEMENT_SCHEMA = _arrow_schema(STATEMENT_TABLE)
+_NAME_SCHEMA = _arrow_schema(NAME_INDEX_TABLE)
+_OBS_SCHEMA = {kind: _arrow_schema(observation_table(spec)) for kind, spec in SPECS.items()}
+
+
+class DuckDBWriter(StoreWriter):
+    """Buffers rows and flushes them in Arrow batches, inside the store's open transaction."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, info: IngestInfo) -> None:
+        self.con = con
+        self.info = info
+        self.result = WriteResult()
+        self._statements: list[dict[str, Any]] = []
+        self._observations: dict[ObservationKind, list[dict[str, Any]]] = {}
+
+    def add_statements(self, rows: Sequence[dict[str, Any]]) -> None:
+        self._statements.extend(rows)
+        if len(self._statements) >= FLUSH_ROWS:
+            self._flush_statements()
+
+    def add_observations(self, kind: ObservationKind, rows: Sequence[dict[str, Any]]) -> None:
+        buf = self._observations.setdefault(kind, [])
+        buf.extend(rows)
+        if len(buf) >= FLUSH_ROWS:
+            self._flush_observations(kind)
+
+    def flush(self) -> None:
+        self._flush_statements()
+        for kind in list(self._observations):
+            self._flush_observations(kind)
+
+    def _stamp(self, rows: list[dict[str, Any]]) -> None:
+        for row in rows:
+            row["ingest_id"] = self.info.id
+            row["first_seen"] = self.info.started_at
+
+    def _insert(self, table: str, columns: list[str], batch: pa.Table, key: str = "id") -> int:
+        self.con.register("_batch", batch)
+        try:
+            res = self.con.execute(sql.insert_new(table, columns, "_batch", key)).fetchone()
+        finally:
+            self.con.unregister("_batch")
+        return int(res[0]) if res else 0
+
+    def _flush_statements(self) -> None:
+        rows = self._statements
+        if not rows:
+            return
+        self._statements = []
+        self._stamp(rows)
+        batch = pa.Table.from_pylist(rows, schema=_STATEMENT_SCHEMA)
+        self.result.statements_added += self._insert("statements", _STATEMENT_COLS, batch)
+        names = [
+            {
+                "statement_id": row["id"],
+                "entity_id": row["entity_id"],
+                "schema": row["schema"],
+                "token": token,
+                "skeleton": skel,
+            }
+            for row in rows
+            if row["prop_type"] == "name"
+            for token, skel in name_keys(row["value"])
+        ]
+        if names:
+            name_batch = pa.Table.from_pylist(names, schema=_NAME_SCHEMA)
+            self.con.register("_names", name_batch)
+            try:
+                cols = ", ".join(_NAME_COLS)
+                self.con.execute(
+                    f"INSERT INTO name_index ({cols}) SELECT DISTINCT {cols} FROM _names n "
+                    "WHERE NOT EXISTS "
+                    "(SELECT 1 FROM name_index i WHERE i.statement_id = n.statement_id)"
+                )
+            finally:
+                self.con.unregister("_names")
+
+    def _flush_observations(self, kind: ObservationKind) -> None:
+        rows = self._observations.pop(kind, [])
+        if not rows:
+            return
+        self._stamp(rows)
+        batch = pa.Table.from_pylist(rows, schema=_OBS_SCHEMA[kind])
+        self.result.observations_added += self._insert(SPECS[kind].table, _OBS_COLS[kind], batch)
+
+    def record(self, finished_at: datetime) -> None:
+        row = {
+            "id": self.info.id,
+            "path": self.info.path,
+            "kind": self.info.kind,
+            "sha256": self.info.sha256,
+            "agency": self.info.agency,
+            "user_name": self.info.user_name,
+            "started_at": self.info.started_at,
+            "finished_at": finished_at,
+            "rows_read": self.result.rows_read,
+            "statements_added": self.result.statements_added,
+            "observations_added": self.result.observations_added,
+        }
+        cols = column_names(INGEST_TABLE)
+        marks = ", ".join("?" for _ in cols)
+        self.con.execute(
+            f"INSERT INTO ingests ({', '.join(cols)}) VALUES ({marks})", [row[c] for c in cols]
+        )
+
+
+class DuckDBStore(Store):
+    """A Corridor store in one DuckDB file (or in memory, for tests, with `path=None`)."""
+
+    def __init__(self, path: Path | None, read_only: bool = False) -> None:
+        self.path = path
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self._con = duckdb.connect(
+            str(path) if path is not None else ":memory:", read_only=read_only
+        )
+        self._write_lock = threading.Lock()
+        if not read_only:
+            for statement in ddl():
+                self._con.execute(statement)
+
+    @classmethod
+    def open(cls, workdir: Path, read_only: bool = False) -> DuckDBStore:
+        return cls(workdir / STORE_FILE, read_only=read_only)
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        return self._con.cursor()
+
+    def _rows(self, query: sql.Query) -> list[dict[str, Any]]:
+        cur = self._cursor()
+        try:
+            res = cur.execute(query[0], query[1])
+            cols = [d[0] for d in res.description or ()]
+            return [dict(zip(cols, row, strict=True)) for row in res.fetchall()]
+        finally:
+            cur.close()
+
+    @contextmanager
+    def writer(self, info: IngestInfo) -> Iterator[StoreWriter]:
+        # One writer at a time: DuckDB would otherwise abort one of two conflicting appends.
+        with self._write_lock:
+            cur = self._cursor()
+            cur.begin()
+            try:
+                writer = DuckDBWriter(cur, info)
+                yield writer
+                writer.flush()
+                writer.record(datetime.now(info.started_at.tzinfo))
+                cur.commit()
+            except BaseException:
+                cur.rollback()
+                raise
+            finally:
+                cur.close()
+
+    def get_entity(self, entity_id: str, scope: ReadScope) -> EntityRecord | None:
+        rows = self._rows(sql.entity_statements(entity_id, scope))
+        if not rows:
+            return None
+        return EntityRecord.assemble(entity_id, rows)
+
+    def iter_entities(
+        self, scope: ReadScope, schemata: Sequence[str] | None = None, batch: int = 500
+    ) -> Iterator[EntityRecord]:
+        ids = [r["entity_id"] for r in self._rows(sql.entity_ids(scope, schemata))]
+        for start in range(0, len(ids), batch):
+            chunk = ids[start : start + batch]
+            grouped: dict[str, list[dict[str, Any]]] = {}
+            for row in self._rows(sql.statements_for(chunk, scope)):
+                grouped.setdefault(row["entity_id"], []).append(row)
+            for entity_id in chunk:
+                if entity_id in grouped:
+                    yield EntityRecord.assemble(entity_id, grouped[entity_id])
+
+    def search(
+        self,
+        query: str,
+        scope: ReadScope,
+        schemata: Sequence[str] | None = None,
+        limit: int = 20,
+    ) -> list[SearchHit]:
+        keys = name_keys(query)
+        if not keys:
+            return []
+        rows = self._rows(sql.search(keys, scope, schemata, limit))
+        return [
+            SearchHit(r["entity_id"], r["schema"], float(r["score"]), tuple(sorted(r["names"])))
+            for r in rows
+        ]
+
+    def observations(self, query: ObservationQuery, scope: ReadScope) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = []
+        for kind in query.kinds:
+            rows.extend(self._rows(sql.observations(kind, query, scope)))
+        rows.sort(key=lambda r: (r["observed_at"], r["id"]))
+        return rows[query.offset : query.offset + query.limit]
+
+    def counts(self, scope: ReadScope) -> list[AgencyCounts]:
+        by_agency: dict[str, AgencyCounts] = {}
+        for label, query in sql.counts(scope):
+            cur = self._cursor()
+            try:
+                for agency, n in cur.execute(query[0], query[1]).fetchall():
+                    c = by_agency.setdefault(agency, AgencyCounts(agency))
+                    if label == "entities":
+                        c.entities = int(n)
+                    elif label == "statements":
+                        c.statements = int(n)
+                    else:
+                        c.observations[label] = int(n)
+            finally:
+                cur.close()
+        return [by_agency[a] for a in sorted(by_agency)]
+
+    def ingests(self) -> list[dict[str, Any]]:
+        return self._rows(("SELECT * FROM ingests ORDER BY started_at, id", []))
+
+    def add_user(self, user: UserRecord) -> None:
+        with self._write_lock:
+            cur = self._cursor()
+            try:
+                if cur.execute("SELECT 1 FROM users WHERE name = ?", [user.name]).fetchone():
+                    raise Conflict(f"user {user.name!r} already exists")
+                cur.execute(
+                    "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        user.name,
+                        user.role,
+                        user.agency,
+                        user.clearance,
+                        user.key_hash,
+                        user.created_at,
+                        user.active,
+                    ],
+                )
+            finally:
+                cur.close()
+
+    def user_by_key_hash(self, key_hash: str) -> UserRecord | None:
+        rows = self._rows(("SELECT * FROM users WHERE key_hash = ? AND active", [key_hash]))
+        return UserRecord(**rows[0]) if rows else None
+
+    def users(self) -> list[UserRecord]:
+        return [UserRecord(**r) for r in self._rows(("SELECT * FROM users ORDER BY name", []))]
+
+    def close(self) -> None:
+        self._con.close()

@@ -1,0 +1,160 @@
+"""SQL built by pure functions (no connection here), so it can be tested without a database and
+shared by every SQL store. Each returns `(sql, params)`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from corridor.access.scope import ReadScope
+from corridor.model.observations import SPECS, ObservationKind
+from corridor.store.base import ObservationQuery
+
+Query = tuple[str, list[object]]
+
+
+def insert_new(table: str, columns: Sequence[str], source: str, key: str = "id") -> str:
+    """Insert rows of `source` whose key is not yet in `table` (and each key once)."""
+    cols = ", ".join(columns)
+    return (
+        f"INSERT INTO {table} ({cols}) "
+        f"SELECT {cols} FROM (SELECT DISTINCT ON ({key}) * FROM {source}) s "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{key} = s.{key})"
+    )
+
+
+def _in(column: str, values: Sequence[str]) -> Query:
+    marks = ", ".join("?" for _ in values)
+    return f"{column} IN ({marks})", list(values)
+
+
+def entity_statements(entity_id: str, scope: ReadScope) -> Query:
+    pred, params = scope.predicate()
+    return (
+        f"SELECT * FROM statements WHERE entity_id = ? AND {pred} ORDER BY prop, value, id",
+        [entity_id, *params],
+    )
+
+
+def entity_ids(scope: ReadScope, schemata: Sequence[str] | None) -> Query:
+    pred, params = scope.predicate()
+    sql = f"SELECT DISTINCT entity_id FROM statements WHERE {pred}"
+    if schemata:
+        clause, extra = _in("schema", schemata)
+        sql += f" AND {clause}"
+        params = [*params, *extra]
+    return sql + " ORDER BY entity_id", params
+
+
+def statements_for(entity_ids: Sequence[str], scope: ReadScope) -> Query:
+    pred, params = scope.predicate()
+    clause, ids = _in("entity_id", entity_ids)
+    return (
+        f"SELECT * FROM statements WHERE {clause} AND {pred} ORDER BY entity_id, prop, value, id",
+        [*ids, *params],
+    )
+
+
+def search(
+    keys: Sequence[tuple[str, str]],
+    scope: ReadScope,
+    schemata: Sequence[str] | None,
+    limit: int,
+) -> Query:
+    """Entities with a visible name matching every query token, by token or skeleton.
+
+    An exact token scores 2, a skeleton match (another romanisation or script) scores 1.
+    """
+    pred, scope_params = scope.predicate("s")
+    values = ", ".join("(?, ?, ?)" for _ in keys)
+    params: list[object] = []
+    for pos, (token, skel) in enumerate(keys):
+        params.extend([pos, token, skel])
+    schema_sql = ""
+    schema_params: list[object] = []
+    if schemata:
+        schema_sql, extra = _in("n.schema", schemata)
+        schema_sql = f" AND {schema_sql}"
+        schema_params = list(extra)
+    sql = f"""
+WITH q(pos, token, skeleton) AS (VALUES {values}),
+matches AS (
+  SELECT n.entity_id, n.schema, n.statement_id, q.pos, 2.0 AS score
+  FROM name_index n JOIN q ON n.token = q.token
+  UNION ALL
+  SELECT n.entity_id, n.schema, n.statement_id, q.pos, 1.0 AS score
+  FROM name_index n JOIN q ON n.skeleton = q.skeleton
+),
+visible AS (
+  SELECT m.*, s.value AS name FROM matches m
+  JOIN statements s ON s.id = m.statement_id
+  WHERE {pred}{schema_sql.replace("n.schema", "m.schema")}
+),
+per_token AS (
+  SELECT entity_id, any_value(schema) AS schema, pos, max(score) AS score,
+         list(DISTINCT name) AS names
+  FROM visible GROUP BY entity_id, pos
+)
+SELECT entity_id, any_value(schema) AS schema, sum(score) AS score,
+       list_distinct(flatten(list(names))) AS names
+FROM per_token GROUP BY entity_id HAVING count(*) = ?
+ORDER BY score DESC, entity_id LIMIT ?
+"""
+    return sql, [*params, *scope_params, *schema_params, len(keys), limit]
+
+
+def observations(kind: ObservationKind, query: ObservationQuery, scope: ReadScope) -> Query:
+    table = SPECS[kind].table
+    pred, params = scope.predicate()
+    where = [pred]
+    if query.start is not None:
+        where.append("observed_at >= ?")
+        params.append(query.start)
+    if query.end is not None:
+        where.append("observed_at < ?")
+        params.append(query.end)
+    if query.bbox is not None:
+        min_lon, min_lat, max_lon, max_lat = query.bbox
+        where.append("lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?")
+        params.extend([min_lon, max_lon, min_lat, max_lat])
+    if query.plate is not None:
+        where.append("plate = ?")
+        params.append(query.plate)
+    if query.phone is not None:
+        where.append("phone = ?")
+        params.append(query.phone)
+    if query.sensor_id is not None:
+        where.append("sensor_id = ?")
+        params.append(query.sensor_id)
+    sql = (
+        f"SELECT '{kind.value}' AS kind, * FROM {table} WHERE {' AND '.join(where)} "
+        "ORDER BY observed_at, id LIMIT ?"
+    )
+    params.append(query.offset + query.limit)
+    return sql, params
+
+
+def counts(scope: ReadScope) -> list[tuple[str, Query]]:
+    """(label, query) pairs each returning (agency, n) rows; `entities` and `statements` first."""
+    pred, params = scope.predicate()
+    out: list[tuple[str, Query]] = [
+        (
+            "entities",
+            (
+                "SELECT agency, count(DISTINCT entity_id) FROM statements "
+                f"WHERE {pred} GROUP BY agency",
+                params,
+            ),
+        ),
+        (
+            "statements",
+            (f"SELECT agency, count(*) FROM statements WHERE {pred} GROUP BY agency", params),
+        ),
+    ]
+    for kind, spec in SPECS.items():
+        out.append(
+            (
+                kind.value,
+                (f"SELECT agency, count(*) FROM {spec.table} WHERE {pred} GROUP BY agency", params),
+            )
+        )
+    return out
