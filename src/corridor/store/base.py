@@ -111,8 +111,13 @@ class Store(ABC):
 
     @abstractmethod
     def iter_entities(
-        self, scope: ReadScope, schemata: Sequence[str] | None = None
-    ) -> Iterator[EntityRecord]: ...
+        self,
+        scope: ReadScope,
+        schemata: Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> Iterator[EntityRecord]:
+        """Entities in id order, each with only the statements the scope allows."""
 
     @abstractmethod
     def search(

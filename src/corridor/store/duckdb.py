@@ -226,9 +226,14 @@ class DuckDBStore(Store):
         return EntityRecord.assemble(entity_id, rows)
 
     def iter_entities(
-        self, scope: ReadScope, schemata: Sequence[str] | None = None, batch: int = 500
+        self,
+        scope: ReadScope,
+        schemata: Sequence[str] | None = None,
+        limit: int | None = None,
+        offset: int = 0,
     ) -> Iterator[EntityRecord]:
-        ids = [r["entity_id"] for r in self._rows(sql.entity_ids(scope, schemata))]
+        batch = 500
+        ids = [r["entity_id"] for r in self._rows(sql.entity_ids(scope, schemata, limit, offset))]
         for start in range(0, len(ids), batch):
             chunk = ids[start : start + batch]
             grouped: dict[str, list[dict[str, Any]]] = {}

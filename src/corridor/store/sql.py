@@ -35,14 +35,20 @@ def entity_statements(entity_id: str, scope: ReadScope) -> Query:
     )
 
 
-def entity_ids(scope: ReadScope, schemata: Sequence[str] | None) -> Query:
+def entity_ids(
+    scope: ReadScope, schemata: Sequence[str] | None, limit: int | None = None, offset: int = 0
+) -> Query:
     pred, params = scope.predicate()
     sql = f"SELECT DISTINCT entity_id FROM statements WHERE {pred}"
     if schemata:
         clause, extra = _in("schema", schemata)
         sql += f" AND {clause}"
         params = [*params, *extra]
-    return sql + " ORDER BY entity_id", params
+    sql += " ORDER BY entity_id"
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params = [*params, limit, offset]
+    return sql, params
 
 
 def statements_for(entity_ids: Sequence[str], scope: ReadScope) -> Query:

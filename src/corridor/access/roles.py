@@ -1,0 +1,41 @@
+"""Roles and what each may do: the one table every route and command is checked against."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from corridor.errors import ValidationError
+
+
+class Role(StrEnum):
+    ANALYST = "analyst"
+    SUPERVISOR = "supervisor"
+    SHARING_OFFICER = "sharing_officer"
+    AUDITOR = "auditor"
+    ADMIN = "admin"
+
+    @classmethod
+    def parse(cls, value: str) -> Role:
+        text = value.strip().lower().replace("-", "_").replace(" ", "_")
+        for member in cls:
+            if member.value == text:
+                return member
+        allowed = ", ".join(m.value for m in cls)
+        raise ValidationError(f"unknown role {value!r} (expected {allowed})", "role")
+
+
+class Action(StrEnum):
+    READ = "read"  # personal data: entities, search, observations, exports
+    INGEST = "ingest"  # write data for one's own agency
+    STATS = "stats"  # aggregate counts and statistics, no personal data
+    MANAGE_USERS = "manage_users"
+
+
+#: Least privilege: auditors and admins see aggregates, not intelligence records.
+PERMISSIONS: dict[Role, frozenset[Action]] = {
+    Role.ANALYST: frozenset({Action.READ, Action.INGEST, Action.STATS}),
+    Role.SUPERVISOR: frozenset({Action.READ, Action.INGEST, Action.STATS}),
+    Role.SHARING_OFFICER: frozenset({Action.READ, Action.STATS}),
+    Role.AUDITOR: frozenset({Action.STATS}),
+    Role.ADMIN: frozenset({Action.MANAGE_USERS, Action.INGEST, Action.STATS}),
+}

@@ -1,0 +1,57 @@
+"""Users and their API keys. Only a key's SHA-256 is stored; the key is shown once, at creation."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import secrets
+from datetime import UTC, datetime
+
+from corridor.access.authz import Authz
+from corridor.access.roles import Role
+from corridor.errors import Unauthenticated, ValidationError
+from corridor.model.classification import Classification
+from corridor.model.provenance import parse_agency
+from corridor.store.base import Store, UserRecord
+
+KEY_PREFIX = "cor_"
+_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
+
+
+def hash_key(key: str) -> str:
+    return hashlib.sha256(key.encode("utf-8")).hexdigest()
+
+
+def create_user(
+    store: Store,
+    name: str,
+    role: str | Role,
+    agency: str,
+    clearance: str | Classification = Classification.OFFICIAL_SENSITIVE,
+) -> tuple[UserRecord, str]:
+    """Create a user and return it with its new API key (never stored in clear)."""
+    if not _NAME.match(name):
+        raise ValidationError(
+            f"invalid user name {name!r} (letters, digits, . _ @ -; at most 64)", "name"
+        )
+    key = KEY_PREFIX + secrets.token_urlsafe(32)
+    user = UserRecord(
+        name=name,
+        role=Role.parse(role).value if isinstance(role, str) else role.value,
+        agency=parse_agency(agency),
+        clearance=int(Classification.parse(clearance)),
+        key_hash=hash_key(key),
+        created_at=datetime.now(UTC),
+    )
+    store.add_user(user)
+    return user, key
+
+
+def authenticate(store: Store, key: str | None) -> Authz:
+    """The `Authz` of the user holding this API key, or `Unauthenticated`."""
+    if not key:
+        raise Unauthenticated("an API key is required: send 'Authorization: ApiKey KEY'")
+    user = store.user_by_key_hash(hash_key(key.strip()))
+    if user is None:
+        raise Unauthenticated("invalid API key")
+    return Authz(user.name, Role(user.role), user.agency, Classification(user.clearance))

@@ -1,0 +1,54 @@
+"""Request dependencies: the store, and the caller's `Authz` from `Authorization: ApiKey KEY`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from corridor.access.authz import Authz
+from corridor.access.roles import Action
+from corridor.access.users import authenticate
+from corridor.errors import Unauthenticated
+from corridor.store.base import Store
+
+
+def get_store(request: Request) -> Store:
+    store: Store = request.app.state.store
+    return store
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+def _api_key(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if not header:
+        return None
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() not in ("apikey", "bearer") or not value.strip():
+        raise Unauthenticated("send the key as 'Authorization: ApiKey KEY'")
+    return value.strip()
+
+
+def current_authz(request: Request, store: StoreDep) -> Authz:
+    return authenticate(store, _api_key(request))
+
+
+AuthzDep = Annotated[Authz, Depends(current_authz)]
+
+
+def allowed(action: Action) -> Callable[[Authz], Authz]:
+    """A dependency that authenticates the caller and checks one action."""
+
+    def check(authz: AuthzDep) -> Authz:
+        authz.require(action)
+        return authz
+
+    return check
+
+
+Reader = Annotated[Authz, Depends(allowed(Action.READ))]
+Ingester = Annotated[Authz, Depends(allowed(Action.INGEST))]
+StatsReader = Annotated[Authz, Depends(allowed(Action.STATS))]

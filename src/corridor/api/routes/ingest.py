@@ -1,0 +1,77 @@
+"""Upload a file to ingest, owned by the caller's agency, in one transaction."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import APIRouter, File, Form, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from corridor.api.deps import Ingester, StoreDep
+from corridor.errors import ValidationError
+from corridor.ingest.service import ingest_file
+
+router = APIRouter(tags=["ingest"])
+_SAFE = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def _save(upload: UploadFile, folder: Path, fallback: str) -> Path:
+    name = _SAFE.sub("_", Path(upload.filename or fallback).name).strip("._") or fallback
+    path = folder / name
+    with path.open("wb") as out:
+        shutil.copyfileobj(upload.file, out)
+    return path
+
+
+@router.post("/ingest")
+async def ingest(
+    store: StoreDep,
+    authz: Ingester,
+    file: Annotated[UploadFile, File()],
+    kind: Annotated[str | None, Form()] = None,
+    mapping: Annotated[UploadFile | None, File()] = None,
+    grading: Annotated[str | None, Form()] = None,
+    grading_scheme: Annotated[str | None, Form()] = None,
+    classification: Annotated[str | None, Form()] = None,
+    action_code: Annotated[str | None, Form()] = None,
+    sanitisation_code: Annotated[str | None, Form()] = None,
+    handling_instructions: Annotated[str | None, Form()] = None,
+    person_category: Annotated[str | None, Form()] = None,
+    review_by: Annotated[str | None, Form()] = None,
+    agency: Annotated[str | None, Form()] = None,
+) -> dict[str, Any]:
+    """Ingest one file; provenance defaults come from the form and the caller's agency."""
+    owner = (agency or authz.agency or "").upper()
+    if not owner:
+        raise ValidationError("an owning agency is required", "agency")
+    authz.require_agency(owner)
+    defaults = {
+        "agency": owner,
+        "grading": grading,
+        "grading_scheme": grading_scheme,
+        "classification": classification,
+        "action_code": action_code,
+        "sanitisation_code": sanitisation_code,
+        "handling_instructions": handling_instructions,
+        "person_category": person_category,
+        "review_by": review_by,
+    }
+    with tempfile.TemporaryDirectory(prefix="corridor-upload-") as tmp:
+        folder = Path(tmp)
+        path = _save(file, folder, "upload")
+        mapping_path = _save(mapping, folder, "mapping.yml") if mapping is not None else None
+        report = await run_in_threadpool(
+            ingest_file,
+            store,
+            path,
+            kind,
+            mapping_path,
+            {k: v for k, v in defaults.items() if v},
+            authz.user,
+            False,
+        )
+    return report.to_dict()

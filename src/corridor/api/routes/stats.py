@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from corridor.api.deps import StatsReader, StoreDep
+from corridor.stats.frontex import Frontex
+
+router = APIRouter(tags=["stats"])
+
+
+@router.get("/stats/counts")
+def counts(store: StoreDep, authz: StatsReader) -> dict[str, Any]:
+    """Per agency: entities, statements and observations the caller is cleared to see."""
+    return {
+        "agencies": [
+            {
+                "agency": c.agency,
+                "entities": c.entities,
+                "statements": c.statements,
+                "observations": c.observations,
+            }
+            for c in store.counts(authz.scope)
+        ]
+    }
+
+
+@router.get("/stats/frontex")
+def frontex(
+    authz: StatsReader,
+    route: str = "Western Balkan Route",
+    year: Annotated[int | None, Query(ge=2009, le=2100)] = None,
+) -> dict[str, Any]:
+    """Real Frontex detections (detections, not people) by nationality and month."""
+    summary = Frontex().summary(route, year)
+    return {
+        "route": summary.route,
+        "year": summary.year,
+        "total": summary.total,
+        "by_nationality": [
+            {"iso3": n.iso3, "name": n.name, "detections": n.detections}
+            for n in summary.by_nationality
+        ],
+        "by_month": [{"month": m, "detections": d} for m, d in summary.by_month],
+    }

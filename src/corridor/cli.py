@@ -1,0 +1,331 @@
+"""The `corridor` command line: thin commands over the services (Typer + Rich)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from corridor.access.authz import Authz
+from corridor.errors import CorridorError
+from corridor.settings import Settings
+
+app = typer.Typer(
+    help="Corridor: fuse, resolve, screen and share intelligence on organised immigration crime.",
+    no_args_is_help=True,
+)
+users_app = typer.Typer(help="Users and their API keys.", no_args_is_help=True)
+stats_app = typer.Typer(
+    help="Statistics: real Frontex data and the store's counts.", no_args_is_help=True
+)
+app.add_typer(users_app, name="users")
+app.add_typer(stats_app, name="stats")
+
+out = Console()
+err = Console(stderr=True)
+
+Workdir = Annotated[
+    Path | None,
+    typer.Option(
+        "--workdir", "-w", envvar="CORRIDOR_HOME", help="Where the store lives.", show_default=False
+    ),
+]
+
+
+def _workdir(workdir: Path | None) -> Path:
+    return workdir if workdir is not None else Settings().home
+
+
+def _store(workdir: Path | None, read_only: bool = False) -> Any:
+    from corridor.store.duckdb import DuckDBStore
+
+    path = _workdir(workdir)
+    return DuckDBStore.open(path, read_only=read_only and (path / "corridor.duckdb").exists())
+
+
+@app.command()
+def scenario(
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the bundle to.")],
+    seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same world.")] = 7,
+    scale: Annotated[
+        float, typer.Option(help="0.05 for tests, 1 for the demo, 50+ for benchmarks.")
+    ] = 1.0,
+) -> None:
+    """Generate the Western Balkans scenario: two agencies' records, sensors and ground truth."""
+    from corridor.scenario import build_scenario
+
+    if scale <= 0:
+        raise typer.BadParameter("scale must be positive", param_hint="--scale")
+    counts = build_scenario(out_dir, seed=seed, scale=scale)
+    table = Table(title=f"Scenario written to {out_dir}")
+    table.add_column("what")
+    table.add_column("count", justify="right")
+    for key, value in counts.items():
+        table.add_row(key, f"{value:,}")
+    out.print(table)
+
+
+@app.command()
+def ingest(
+    path: Annotated[Path, typer.Argument(help="A file, or a folder with a manifest.json.")],
+    workdir: Workdir = None,
+    kind: Annotated[
+        str | None, typer.Option(help="tabular, ftm, report, anpr, sightings, scans, detections.")
+    ] = None,
+    mapping: Annotated[Path | None, typer.Option(help="Mapping file (YAML) for CSV/XLSX.")] = None,
+    agency: Annotated[str | None, typer.Option(help="Owning agency, e.g. GB-NCA.")] = None,
+    grading: Annotated[str | None, typer.Option(help="Default grade, e.g. 2BP.")] = None,
+    grading_scheme: Annotated[str | None, typer.Option(help="3x5x2, 5x5x5 or europol.")] = None,
+    classification: Annotated[
+        str | None, typer.Option(help="OFFICIAL, OFFICIAL-SENSITIVE, SECRET.")
+    ] = None,
+    action_code: Annotated[str | None, typer.Option(help="A1, A2 or A3 (handling code C).")] = None,
+    sanitisation_code: Annotated[
+        str | None, typer.Option(help="S1 or S2 (handling code C).")
+    ] = None,
+    instructions: Annotated[
+        str | None, typer.Option(help="Free-text handling instructions.")
+    ] = None,
+    person_category: Annotated[
+        str | None, typer.Option(help="suspect, victim, witness, contact, …")
+    ] = None,
+    review_by: Annotated[str | None, typer.Option(help="Review-by date (ISO 8601).")] = None,
+    progress: Annotated[bool, typer.Option(help="Show progress bars on long inputs.")] = True,
+) -> None:
+    """Ingest a file or a bundle; each file is one transaction and re-ingesting adds nothing."""
+    from corridor.ingest.service import IngestReport, ingest_path
+
+    defaults = {
+        "agency": agency or Settings().agency,
+        "grading": grading,
+        "grading_scheme": grading_scheme,
+        "classification": classification,
+        "action_code": action_code,
+        "sanitisation_code": sanitisation_code,
+        "handling_instructions": instructions,
+        "person_category": person_category,
+        "review_by": review_by,
+    }
+    table = Table(title="Ingested")
+    for col in ("file", "kind", "rows", "statements added", "observations added", "seconds"):
+        table.add_column(col, justify="left" if col in ("file", "kind") else "right")
+
+    def show(r: IngestReport) -> None:
+        table.add_row(
+            r.file,
+            r.kind,
+            f"{r.rows_read:,}",
+            f"{r.statements_added:,}",
+            f"{r.observations_added:,}",
+            f"{r.seconds:.2f}",
+        )
+
+    store = _store(workdir)
+    try:
+        ingest_path(
+            store,
+            path,
+            kind,
+            mapping,
+            {k: v for k, v in defaults.items() if v},
+            "system",
+            progress,
+            show,
+        )
+    finally:
+        store.close()
+        if table.row_count:
+            out.print(table)
+
+
+@app.command()
+def entities(
+    workdir: Workdir = None,
+    schema: Annotated[
+        str | None, typer.Option(help="Only this schema and those extending it.")
+    ] = None,
+    provenance: Annotated[
+        bool, typer.Option(help="Add each value's provenance under `statements`.")
+    ] = False,
+) -> None:
+    """Write entities as FollowTheMoney JSON lines to stdout."""
+    from corridor.api.routes.entities import schemata_for
+
+    store = _store(workdir, read_only=True)
+    try:
+        for record in store.iter_entities(Authz.system_user().scope, schemata_for(schema)):
+            data = record.to_dict() if provenance else record.to_ftm_dict()
+            sys.stdout.write(json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n")
+    finally:
+        store.close()
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="A name in any script or spelling.")],
+    workdir: Workdir = None,
+    schema: Annotated[str | None, typer.Option(help="Only this schema.")] = None,
+    limit: int = 20,
+) -> None:
+    """Search names across scripts and spellings."""
+    from corridor.api.routes.entities import schemata_for
+
+    store = _store(workdir, read_only=True)
+    try:
+        scope = Authz.system_user().scope
+        table = Table(title=f"Search: {query}")
+        for col in ("id", "schema", "score", "names", "agencies"):
+            table.add_column(col)
+        for hit in store.search(query, scope, schemata_for(schema), limit):
+            record = store.get_entity(hit.entity_id, scope)
+            agencies = (
+                ", ".join(sorted({s.row["agency"] for s in record.statements})) if record else ""
+            )
+            table.add_row(
+                hit.entity_id, hit.schema, f"{hit.score:g}", "; ".join(hit.names), agencies
+            )
+        out.print(table)
+    finally:
+        store.close()
+
+
+@stats_app.command("frontex")
+def stats_frontex(
+    route: Annotated[str, typer.Option(help="Frontex route name.")] = "Western Balkan Route",
+    year: Annotated[int | None, typer.Option(help="Calendar year.")] = None,
+    top: Annotated[int, typer.Option(help="Nationalities to list.")] = 15,
+) -> None:
+    """Real Frontex detections on a route (detections, not people), by nationality."""
+    from corridor.stats.frontex import Frontex
+
+    s = Frontex().summary(route, year)
+    period = str(s.year) if s.year else "all years"
+    out.print(f"[bold]{s.route}[/bold], {period}: [bold]{s.total:,}[/bold] detections")
+    table = Table(title="By nationality")
+    table.add_column("nationality")
+    table.add_column("ISO3")
+    table.add_column("detections", justify="right")
+    table.add_column("share", justify="right")
+    for n in s.by_nationality[:top]:
+        table.add_row(n.name, n.iso3, f"{n.detections:,}", f"{100 * n.detections / s.total:.1f}%")
+    out.print(table)
+
+
+@stats_app.command("counts")
+def stats_counts(workdir: Workdir = None) -> None:
+    """Entities, statements and observations per agency."""
+    from corridor.demo import counts_table
+
+    store = _store(workdir, read_only=True)
+    try:
+        out.print(counts_table(store.counts(Authz.system_user().scope)))
+    finally:
+        store.close()
+
+
+@users_app.command("add")
+def users_add(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    role: Annotated[
+        str, typer.Option(help="analyst, supervisor, sharing_officer, auditor or admin.")
+    ],
+    agency: Annotated[str, typer.Option(help="The user's agency, e.g. RS-MUP.")],
+    clearance: Annotated[
+        str, typer.Option(help="Highest classification the user may see.")
+    ] = "OFFICIAL-SENSITIVE",
+    workdir: Workdir = None,
+) -> None:
+    """Add a user and print their API key (shown once; only its hash is kept)."""
+    from corridor.access.users import create_user
+
+    store = _store(workdir)
+    try:
+        user, key = create_user(store, name, role, agency, clearance)
+    finally:
+        store.close()
+    err.print(f"Created {user.role} {user.name!r} of {user.agency}; API key (shown once):")
+    print(key)
+
+
+@users_app.command("list")
+def users_list(workdir: Workdir = None) -> None:
+    """List users (never their keys)."""
+    from corridor.model.classification import Classification
+
+    store = _store(workdir, read_only=True)
+    try:
+        table = Table(title="Users")
+        for col in ("name", "role", "agency", "clearance", "created"):
+            table.add_column(col)
+        for u in store.users():
+            table.add_row(
+                u.name,
+                u.role,
+                u.agency,
+                Classification(u.clearance).label,
+                u.created_at.isoformat(timespec="seconds"),
+            )
+        out.print(table)
+    finally:
+        store.close()
+
+
+@app.command()
+def serve(
+    workdir: Workdir = None,
+    host: Annotated[
+        str | None, typer.Option(help="Interface to listen on (default 127.0.0.1).")
+    ] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+) -> None:
+    """Serve the API (OpenAPI docs at /docs)."""
+    from corridor.demo import serve_app
+
+    settings = Settings()
+    serve_app(_workdir(workdir), host or settings.host, port or settings.port)
+
+
+@app.command()
+def demo(
+    workdir: Workdir = None,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the API when done.")
+    ] = True,
+    seed: int = 7,
+    scale: float = 1.0,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+) -> None:
+    """Build the Western Balkans scenario, ingest it, show what Corridor does, and serve it."""
+    from corridor.demo import run_demo, serve_app
+
+    path = workdir if workdir is not None else Path(".corridor-demo")
+    run_demo(path, seed=seed, scale=scale, console=out)
+    if serve:
+        serve_app(path, host, port)
+
+
+def main() -> None:
+    """Entry point: Corridor's own errors print as one clear line and exit non-zero."""
+    try:
+        app(standalone_mode=False)
+    except CorridorError as exc:
+        err.print(f"[red]error:[/red] {exc.message}", highlight=False)
+        sys.exit(2)
+    except typer.Abort:
+        err.print("aborted")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise

@@ -1,0 +1,211 @@
+"""`corridor demo`: build the scenario, ingest it, show each capability on it, then serve.
+
+Everything here goes through the same services the CLI and API use; the demo adds only the
+choice of examples (taken from the scenario's ground truth) and the printed summary.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from followthemoney import model
+from rich.console import Console
+from rich.table import Table
+
+from corridor.access.authz import Authz
+from corridor.access.users import create_user
+from corridor.ingest.service import IngestReport, ingest_path
+from corridor.model.classification import Classification
+from corridor.normalise.plates import normalise_plate
+from corridor.stats.frontex import Frontex
+from corridor.store.base import AgencyCounts, ObservationQuery, Store
+from corridor.store.duckdb import DuckDBStore
+
+DEMO_USERS = (
+    ("uk-analyst", "analyst", "GB-NCA", Classification.SECRET),
+    ("rs-analyst", "analyst", "RS-MUP", Classification.SECRET),
+    ("uk-sharing", "sharing_officer", "GB-NCA", Classification.OFFICIAL_SENSITIVE),
+    ("auditor", "auditor", "GB-NCA", Classification.OFFICIAL),
+    ("admin", "admin", "GB-NCA", Classification.OFFICIAL),
+)
+KEYS_FILE = "demo-keys.json"
+
+
+def counts_table(counts: list[AgencyCounts]) -> Table:
+    table = Table(title="Per agency")
+    for col in ("agency", "entities", "statements", "observations", "of which"):
+        table.add_column(col, justify="left" if col in ("agency", "of which") else "right")
+    for c in counts:
+        detail = ", ".join(f"{k} {v:,}" for k, v in sorted(c.observations.items()) if v)
+        table.add_row(
+            c.agency, f"{c.entities:,}", f"{c.statements:,}", f"{c.observations_total:,}", detail
+        )
+    return table
+
+
+def _read_csv(path: Path) -> list[dict[str, str]]:
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def ensure_users(store: Store, workdir: Path) -> dict[str, str]:
+    """Create the demo users once; their keys are kept in the workdir (owner-only) for reuse."""
+    keys_path = workdir / KEYS_FILE
+    keys: dict[str, str] = json.loads(keys_path.read_text()) if keys_path.exists() else {}
+    existing = {u.name for u in store.users()}
+    for name, role, agency, clearance in DEMO_USERS:
+        if name in existing:
+            continue
+        _, key = create_user(store, name, role, agency, clearance)
+        keys[name] = key
+    keys_path.write_text(json.dumps(keys, indent=2))
+    os.chmod(keys_path, 0o600)
+    return keys
+
+
+def _cross_script_example(store: Store, truth: Path) -> tuple[str, list[str]] | None:
+    """A person both agencies hold, one of them in a non-Latin script: (query, record ids)."""
+    groups: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for row in _read_csv(truth / "identities.csv"):
+        if row.get("schema") == "Person":
+            groups[row["true_id"]].append(row)
+    scope = Authz.system_user().scope
+    for rows in groups.values():
+        if len({r["agency"] for r in rows}) < 2:
+            continue
+        names: dict[str, str] = {}
+        for r in rows:
+            record = store.get_entity(r["record_id"], scope)
+            if record is not None and record.entity.get("name"):
+                names[r["record_id"]] = record.entity.get("name")[0]
+        latin = [n for n in names.values() if n.isascii()]
+        other = [n for n in names.values() if not n.replace(" ", "").isascii()]
+        if latin and any(not any("a" <= ch.lower() <= "z" for ch in n) for n in other):
+            return latin[0], sorted(names)
+    return None
+
+
+def run_demo(
+    workdir: Path, seed: int = 7, scale: float = 1.0, console: Console | None = None
+) -> dict[str, object]:
+    """Build, ingest and exercise everything; return the figures it printed (for tests)."""
+    from corridor.scenario import build_scenario
+
+    con = console or Console()
+    workdir.mkdir(parents=True, exist_ok=True)
+    bundle = workdir / f"scenario-seed{seed}-scale{scale:g}"
+    started = time.perf_counter()
+    if not (bundle / "manifest.json").exists():
+        con.print(
+            f"[bold]1. Building the Western Balkans scenario[/bold] (seed {seed}, scale {scale:g})"
+        )
+        build_scenario(bundle, seed=seed, scale=scale)
+    else:
+        con.print(f"[bold]1. Scenario already built[/bold] in {bundle.name}")
+
+    store = DuckDBStore.open(workdir)
+    summary: dict[str, object] = {}
+    try:
+        con.print("[bold]2. Ingesting both agencies' records, reports and sensor feeds[/bold]")
+        table = Table()
+        for col in ("file", "kind", "rows", "statements added", "observations added"):
+            table.add_column(col, justify="left" if col in ("file", "kind") else "right")
+
+        def show(r: IngestReport) -> None:
+            table.add_row(
+                r.file,
+                r.kind,
+                f"{r.rows_read:,}",
+                f"{r.statements_added:,}",
+                f"{r.observations_added:,}",
+            )
+
+        ingest_path(store, bundle, user="demo", on_file=show)
+        con.print(table)
+
+        scope = Authz.system_user().scope
+        counts = store.counts(scope)
+        summary["counts"] = {
+            c.agency: (c.entities, c.statements, c.observations_total) for c in counts
+        }
+        con.print(counts_table(counts))
+
+        con.print("[bold]3. Search across scripts and spellings[/bold]")
+        example = _cross_script_example(store, bundle / "truth")
+        if example is not None:
+            query, ids = example
+            hits = store.search(query, scope, ["Person"], 10)
+            found = sorted({h.entity_id for h in hits} & set(ids))
+            summary["search"] = {"query": query, "expected": ids, "found": found}
+            results = Table(
+                title=f"search {query!r}: {len(found)} of {len(ids)} records of this person"
+            )
+            for col in ("record", "agency", "names"):
+                results.add_column(col)
+            for hit in hits:
+                record = store.get_entity(hit.entity_id, scope)
+                agencies = sorted({s.row["agency"] for s in record.statements}) if record else []
+                results.add_row(hit.entity_id, ", ".join(agencies), "; ".join(hit.names))
+            con.print(results)
+
+        con.print("[bold]4. A smuggling vehicle's trail in the sensor data[/bold]")
+        vehicles = [
+            v for v in _read_csv(bundle / "truth" / "vehicles.csv") if v.get("smuggling") == "true"
+        ]
+        if vehicles:
+            plate = vehicles[0].get("plate") or ""
+            rows = store.observations(
+                ObservationQuery(plate=normalise_plate(plate), limit=100_000), scope
+            )
+            by_kind: dict[str, int] = defaultdict(int)
+            for row in rows:
+                by_kind[row["kind"]] += 1
+            summary["trail"] = {"plate": plate, **by_kind}
+            con.print(
+                f"plate {plate}: " + ", ".join(f"{n:,} {k}" for k, n in sorted(by_kind.items()))
+            )
+
+        con.print("[bold]5. Real Frontex detections[/bold]")
+        fx = Frontex().summary("Western Balkan Route", 2024)
+        summary["frontex_total"] = fx.total
+        top = ", ".join(f"{n.name} {n.detections:,}" for n in fx.by_nationality[:5])
+        con.print(f"Western Balkan Route 2024: [bold]{fx.total:,}[/bold] detections; top: {top}")
+
+        con.print("[bold]6. FollowTheMoney export[/bold]")
+        exported = 0
+        for record in store.iter_entities(scope):
+            model.get_proxy(record.to_ftm_dict())  # raises if FtM's model refuses it
+            exported += 1
+        summary["exported"] = exported
+        con.print(f"{exported:,} entities export as valid FollowTheMoney (`corridor entities`)")
+
+        keys = ensure_users(store, workdir)
+        summary["users"] = sorted(keys)
+        con.print(
+            f"[bold]7. Users[/bold]: {', '.join(sorted(keys))} (API keys in {workdir / KEYS_FILE})"
+        )
+    finally:
+        store.close()
+    con.print(f"Demo built in {time.perf_counter() - started:.1f} s")
+    return summary
+
+
+def serve_app(workdir: Path, host: str, port: int) -> None:
+    import uvicorn
+
+    from corridor.api.app import create_app
+
+    app = create_app(workdir=workdir)
+    print(
+        f"Corridor serving on http://{host}:{port} "
+        f"(API docs at http://{host}:{port}/docs); Ctrl-C to stop",
+        flush=True,
+    )
+    uvicorn.run(app, host=host, port=port, log_level="warning")

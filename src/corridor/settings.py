@@ -1,0 +1,27 @@
+"""Typed settings from the environment (prefix `CORRIDOR_`), failing fast on bad values."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CORRIDOR_")
+
+    #: The work directory holding the store (`--workdir` overrides it).
+    home: Path = Path(".corridor")
+    #: Loopback only by default: listening wider is an explicit operator decision.
+    host: str = "127.0.0.1"
+    port: int = 8000
+    #: This node's agency, the default owner of what its operator ingests.
+    agency: str | None = None
+
+    @field_validator("port")
+    @classmethod
+    def _port(cls, value: int) -> int:
+        if not 0 < value < 65536:
+            raise ValueError("port must be between 1 and 65535")
+        return value

@@ -1,0 +1,1 @@
+"""Statistics over real public data and over the store."""
