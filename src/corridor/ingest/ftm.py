@@ -32,6 +32,12 @@ def strict_proxy(data: dict[str, Any]) -> EntityProxy:
         for value in values if isinstance(values, list) else [values]:
             try:
                 added = proxy.unsafe_add(prop, value)
+                if added is None and isinstance(value, str) and ";" in value:
+                    # Exports sometimes join several values in one string ("+7 …; +7 …"):
+                    # keep them all if every part is valid, rather than lose or refuse them.
+                    parts = [v.strip() for v in value.split(";") if v.strip()]
+                    if all(prop.type.clean(v, proxy=proxy) for v in parts):
+                        added = [proxy.unsafe_add(prop, v) for v in parts][0]
             except InvalidData as exc:
                 raise ValidationError(str(exc), f"properties.{name}") from None
             if added is None and value not in (None, ""):

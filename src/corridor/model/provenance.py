@@ -58,7 +58,7 @@ FIELDS = (
     "review_by",
 )
 
-_AGENCY = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{2,12})+$")
+_AGENCY = re.compile(r"^[A-Z]{2}(-[A-Z0-9]{2,20})+$")
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,135 @@
+"""Shared fixtures: stores, small input files, an in-process API client with users per role."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from corridor.access.users import create_user
+from corridor.api.app import create_app
+from corridor.store.duckdb import DuckDBStore
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = ROOT.parent / "shared" / "data"
+
+PEOPLE_MAPPING = """
+provenance:
+  agency: RS-MUP
+  grading: 2BC
+  action_code: A1
+  sanitisation_code: S2
+  classification: {column: classification}
+  person_category: {column: category}
+  source_ref: {column: record_id}
+  review_by: 2027-12-31
+entities:
+  person:
+    schema: Person
+    id_column: record_id
+    properties:
+      name: {column: full_name}
+      birthDate: {column: dob, format: "%d.%m.%Y."}
+      phone: {column: phone}
+      nationality: {column: nationality}
+"""
+
+PEOPLE = [
+    {"record_id": "rs-p-1", "full_name": "Мирослав Јовановић", "dob": "03.05.1980.",
+     "phone": "+381641234567", "nationality": "rs", "category": "suspect",
+     "classification": "OFFICIAL-SENSITIVE"},
+    {"record_id": "rs-p-2", "full_name": "محمد الحسن", "dob": "11.02.1979.", "phone": "",
+     "nationality": "sy", "category": "suspect", "classification": "SECRET"},
+    {"record_id": "rs-p-3", "full_name": "Ђорђе Петровић", "dob": "", "phone": "",
+     "nationality": "rs", "category": "victim", "classification": "OFFICIAL"},
+]  # fmt: skip
+
+ANPR_HEADER = ["read_id", "vrm", "country", "read_at", "camera_id", "site_id", "lat", "lon",
+               "lane", "direction", "confidence"]  # fmt: skip
+
+
+def write_csv(path: Path, header: list[str], rows: list[dict[str, str]] | list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow([row.get(h, "") for h in header] if isinstance(row, dict) else row)
+    return path
+
+
+def anpr_rows(n: int, start: int = 0) -> list[list[str]]:
+    """n plausible ANPR reads along the Serbian A1 (deterministic)."""
+    rows = []
+    for i in range(start, start + n):
+        rows.append([
+            f"r{i}", f"BG {i % 1000:03d}-{'AB' if i % 2 else 'KC'}", "RS",
+            f"2024-05-{1 + i % 28:02d}T{i % 24:02d}:{i % 60:02d}:00Z", f"CAM{i % 7}",
+            "A1-NIS", f"{43.0 + (i % 100) / 100:.4f}", f"{21.0 + (i % 50) / 100:.4f}",
+            str(1 + i % 3), "N" if i % 2 else "S", "0.93",
+        ])  # fmt: skip
+    return rows
+
+
+@pytest.fixture
+def store() -> Iterator[DuckDBStore]:
+    s = DuckDBStore(None)
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def people_files(tmp_path: Path) -> tuple[Path, Path]:
+    mapping = tmp_path / "people.yml"
+    mapping.write_text(PEOPLE_MAPPING, encoding="utf-8")
+    header = list(PEOPLE[0])
+    return write_csv(tmp_path / "people.csv", header, PEOPLE), mapping
+
+
+@pytest.fixture
+def anpr_file(tmp_path: Path) -> Path:
+    return write_csv(tmp_path / "anpr.csv", ANPR_HEADER, anpr_rows(50))
+
+
+SENSOR_DEFAULTS = {"agency": "RS-MUP", "grading": "1AP", "classification": "OFFICIAL"}
+
+#: (name, role, agency, clearance) of the API test users.
+ROLES = {
+    "analyst": ("analyst", "RS-MUP", "SECRET"),
+    "analyst_low": ("analyst", "RS-MUP", "OFFICIAL"),
+    "supervisor": ("supervisor", "RS-MUP", "SECRET"),
+    "sharing": ("sharing_officer", "GB-NCA", "OFFICIAL-SENSITIVE"),
+    "auditor": ("auditor", "GB-NCA", "SECRET"),
+    "admin": ("admin", "GB-NCA", "SECRET"),
+}
+
+
+class Api:
+    """An in-process client plus one API key per test user."""
+
+    def __init__(self, client: TestClient, keys: dict[str, str], store: DuckDBStore) -> None:
+        self.client = client
+        self.keys = keys
+        self.store = store
+
+    def headers(self, user: str) -> dict[str, str]:
+        return {"Authorization": f"ApiKey {self.keys[user]}"}
+
+    def get(self, url: str, user: str | None = "analyst", **kw: object):  # type: ignore[no-untyped-def]
+        headers = self.headers(user) if user else {}
+        return self.client.get(url, headers=headers, **kw)  # type: ignore[arg-type]
+
+    def post(self, url: str, user: str | None = "analyst", **kw: object):  # type: ignore[no-untyped-def]
+        headers = self.headers(user) if user else {}
+        return self.client.post(url, headers=headers, **kw)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def api(store: DuckDBStore) -> Iterator[Api]:
+    keys = {}
+    for name, (role, agency, clearance) in ROLES.items():
+        _, keys[name] = create_user(store, name, role, agency, clearance)
+    with TestClient(create_app(store)) as client:
+        yield Api(client, keys, store)

@@ -1,0 +1,127 @@
+"""The DuckDB store: provenance round trips, transactions, scope filtering, FtM export."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from followthemoney import model
+
+from conftest import SENSOR_DEFAULTS
+from corridor.access.scope import SYSTEM_SCOPE, ReadScope
+from corridor.ingest.service import ingest_path
+from corridor.model.classification import Classification
+from corridor.model.observations import ObservationKind
+from corridor.model.provenance import build_provenance
+from corridor.model.statements import entity_statements
+from corridor.store import sql
+from corridor.store.base import IngestInfo, ObservationQuery
+from corridor.store.duckdb import DuckDBStore
+
+
+def info() -> IngestInfo:
+    return IngestInfo(uuid.uuid4().hex, "test", "ftm", "0" * 64, datetime.now(UTC))
+
+
+def person(entity_id: str, name: str, **props: str):  # type: ignore[no-untyped-def]
+    proxy = model.make_entity("Person")
+    proxy.id = entity_id
+    proxy.add("name", name)
+    for key, value in props.items():
+        proxy.add(key, value)
+    return proxy
+
+
+def test_provenance_survives_the_store_and_ftm_export(tmp_path: Path) -> None:
+    prov = build_provenance(
+        {"agency": "GB-NCA", "grading": "B24", "grading_scheme": "5x5x5", "classification": "SECRET",
+         "person_category": "witness", "review_by": "2026-12-31", "collected_at": "2024-01-02T03:04:05Z",
+         "source_ref": "NCA-REF-9"}
+    )  # fmt: skip
+    store = DuckDBStore.open(tmp_path)
+    with store.writer(info()) as w:
+        w.add_statements(
+            list(entity_statements(person("w1", "Ana Kovač", birthDate="1990-04-01"), prov))
+        )
+    store.close()
+    reopened = DuckDBStore.open(tmp_path)  # from disk, not from memory
+    record = reopened.get_entity("w1", SYSTEM_SCOPE)
+    assert record is not None
+    assert {s.prop: s.provenance() for s in record.statements}["name"] == prov.to_fields()
+    exported = record.to_ftm_dict()
+    assert model.get_proxy(exported).to_dict()["properties"] == {
+        "name": ["Ana Kovač"],
+        "birthDate": ["1990-04-01"],
+    }
+    assert exported["datasets"] == ["GB-NCA"] and exported["origin"] == ["NCA-REF-9"]
+    reopened.close()
+
+
+def test_same_value_from_two_sources_is_two_statements(store: DuckDBStore) -> None:
+    a = build_provenance({**SENSOR_DEFAULTS, "source_ref": "A"})
+    b = build_provenance({**SENSOR_DEFAULTS, "agency": "GB-NCA", "source_ref": "B"})
+    with store.writer(info()) as w:
+        w.add_statements(list(entity_statements(person("p", "Ivan Ivić"), a)))
+        w.add_statements(list(entity_statements(person("p", "Ivan Ivić"), b)))
+        w.add_statements(list(entity_statements(person("p", "Ivan Ivić"), a)))  # duplicate: dropped
+    record = store.get_entity("p", SYSTEM_SCOPE)
+    assert record is not None and len(record.statements) == 2
+    assert record.entity.get("name") == ["Ivan Ivić"]
+    assert sorted(s.row["agency"] for s in record.statements) == ["GB-NCA", "RS-MUP"]
+
+
+def test_a_failure_inside_a_write_rolls_everything_back(store: DuckDBStore) -> None:
+    prov = build_provenance(SENSOR_DEFAULTS)
+    with pytest.raises(RuntimeError), store.writer(info()) as w:
+        w.add_statements(
+            list(entity_statements(person("p", "Ivan Ivić"), prov)) * 30_000
+        )  # flushes
+        raise RuntimeError("disk on fire")
+    assert store.get_entity("p", SYSTEM_SCOPE) is None
+    assert store.counts(SYSTEM_SCOPE) == [] and store.ingests() == []
+
+
+def test_scope_hides_statements_above_clearance(store: DuckDBStore) -> None:
+    low = build_provenance({**SENSOR_DEFAULTS, "classification": "OFFICIAL"})
+    high = build_provenance({**SENSOR_DEFAULTS, "classification": "SECRET"})
+    with store.writer(info()) as w:
+        w.add_statements(list(entity_statements(person("p", "Marko Marković"), low)))
+        w.add_statements(list(entity_statements(person("p", "Marko Markovic", alias="Kum"), high)))
+    official = ReadScope(Classification.OFFICIAL)
+    record = store.get_entity("p", official)
+    assert record is not None and record.entity.get("alias") == []
+    assert store.search("kum", official) == [] and len(store.search("kum", SYSTEM_SCOPE)) == 1
+    assert [c.statements for c in store.counts(official)] == [1]
+    assert store.get_entity("p", ReadScope(Classification.OFFICIAL, frozenset())) is None
+
+
+def test_observation_queries(store: DuckDBStore, anpr_file: Path) -> None:
+    ingest_path(store, anpr_file, defaults=SENSOR_DEFAULTS)
+    q = ObservationQuery(kinds=(ObservationKind.ANPR,), start=datetime(2024, 5, 3, tzinfo=UTC),
+                         end=datetime(2024, 5, 4, tzinfo=UTC))  # fmt: skip
+    rows = store.observations(q, SYSTEM_SCOPE)
+    assert rows and all(r["observed_at"].date().isoformat() == "2024-05-03" for r in rows)
+    assert [r["observed_at"] for r in rows] == sorted(r["observed_at"] for r in rows)
+    page = store.observations(ObservationQuery(limit=10, offset=5), SYSTEM_SCOPE)
+    full = store.observations(ObservationQuery(), SYSTEM_SCOPE)
+    assert [r["id"] for r in page] == [r["id"] for r in full[5:15]]
+    assert store.observations(ObservationQuery(sensor_id="CAM3"), SYSTEM_SCOPE)
+    assert (
+        store.observations(
+            ObservationQuery(), ReadScope(Classification.OFFICIAL, frozenset({"GB-NCA"}))
+        )
+        == []
+    )
+
+
+def test_sql_builders_apply_the_scope_everywhere() -> None:
+    scope = ReadScope(Classification.OFFICIAL_SENSITIVE, frozenset({"RS-MUP"}))
+    queries = [sql.entity_statements("x", scope), sql.entity_ids(scope, ["Person"]),
+               sql.statements_for(["x"], scope), sql.search([("a", "b")], scope, None, 5),
+               sql.observations(ObservationKind.SCAN, ObservationQuery(), scope),
+               *(q for _, q in sql.counts(scope))]  # fmt: skip
+    for text, params in queries:
+        assert "classification <= ?" in text and "agency IN (?)" in text
+        assert 20 in params and "RS-MUP" in params
