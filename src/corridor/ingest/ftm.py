@@ -37,7 +37,7 @@ def strict_proxy(data: dict[str, Any]) -> EntityProxy:
                     # keep them all if every part is valid, rather than lose or refuse them.
                     parts = [v.strip() for v in value.split(";") if v.strip()]
                     if all(prop.type.clean(v, proxy=proxy) for v in parts):
-                        added = [proxy.unsafe_add(prop, v) for v in parts][0]
+                        added = [proxy.unsafe_add(prop, v) for v in parts][-1]
             except InvalidData as exc:
                 raise ValidationError(str(exc), f"properties.{name}") from None
             if added is None and value not in (None, ""):
