@@ -46,6 +46,34 @@ class _Counting(io.RawIOBase):
 
 
 @contextmanager
+def open_binary(path: Path, label: str, show: bool = True) -> Iterator[BinaryIO]:
+    """Open a file for streaming bytes, with a progress bar on stderr when it is large."""
+    size = path.stat().st_size
+    raw = path.open("rb")
+    if not show or size < MIN_BYTES:
+        with io.BufferedReader(_Counting(raw, None, None), buffer_size=1 << 20) as f:
+            yield f
+        return
+    progress = _progress()
+    with progress:
+        task = progress.add_task(label, total=size)
+        with io.BufferedReader(_Counting(raw, progress, task), buffer_size=1 << 20) as f:
+            yield f
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TransferSpeedColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    )
+
+
+@contextmanager
 def open_text(
     path: Path, label: str, encoding: str = "utf-8-sig", show: bool = True
 ) -> Iterator[io.TextIOWrapper]:
@@ -58,15 +86,7 @@ def open_text(
         ) as f:
             yield f
         return
-    progress = Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        DownloadColumn(),
-        TransferSpeedColumn(),
-        TimeRemainingColumn(),
-        console=Console(stderr=True),
-        transient=True,
-    )
+    progress = _progress()
     with progress:
         task = progress.add_task(label, total=size)
         counting = _Counting(raw, progress, task)

@@ -94,7 +94,8 @@ class StoreWriter(ABC):
     def add_statements(self, rows: Sequence[dict[str, Any]]) -> None: ...
 
     @abstractmethod
-    def add_observations(self, kind: ObservationKind, rows: Sequence[dict[str, Any]]) -> None: ...
+    def add_observations(self, kind: ObservationKind, columns: dict[str, list[Any]]) -> None:
+        """Append a columnar batch: parsed fields and provenance (ids are the store's to make)."""
 
     def count_read(self, n: int = 1) -> None:
         self.result.rows_read += n

@@ -67,55 +67,72 @@ def _arrow_schema(columns: Sequence[tuple[str, str]]) -> pa.Schema:
 _STATEMENT_SCHEMA = _arrow_schema(STATEMENT_TABLE)
 _NAME_SCHEMA = _arrow_schema(NAME_INDEX_TABLE)
 _OBS_SCHEMA = {kind: _arrow_schema(observation_table(spec)) for kind, spec in SPECS.items()}
+#: Observation columns the store fills in itself, not the readers.
+_STORE_MADE = frozenset({"id", "ingest_id", "first_seen"})
+_OBS_INPUT_SCHEMA = {
+    kind: pa.schema([f for f in schema if f.name not in _STORE_MADE])
+    for kind, schema in _OBS_SCHEMA.items()
+}
 
 
 class DuckDBWriter(StoreWriter):
-    """Buffers rows and flushes them in Arrow batches, inside the store's open transaction."""
+    """Stages batches in temporary tables, then merges them in one set-based insert per table.
+
+    Staging is an append (cheap); the merge deduplicates against the stored rows once per
+    ingest instead of once per batch, so a million-row feed costs one anti-join, not twenty.
+    Everything happens inside the store's open transaction.
+    """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, info: IngestInfo) -> None:
         self.con = con
         self.info = info
         self.result = WriteResult()
         self._statements: list[dict[str, Any]] = []
-        self._observations: dict[ObservationKind, list[dict[str, Any]]] = {}
+        self._staged: set[str] = set()
+
+    def _stage(self, name: str, batch: pa.Table) -> None:
+        stage = f"_stage_{name}"
+        self.con.register("_batch", batch)
+        try:
+            if stage not in self._staged:
+                self.con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT * FROM _batch")
+                self._staged.add(stage)
+            else:
+                self.con.execute(f"INSERT INTO {stage} SELECT * FROM _batch")
+        finally:
+            self.con.unregister("_batch")
 
     def add_statements(self, rows: Sequence[dict[str, Any]]) -> None:
         self._statements.extend(rows)
         if len(self._statements) >= FLUSH_ROWS:
-            self._flush_statements()
+            self._stage_statements()
 
-    def add_observations(self, kind: ObservationKind, rows: Sequence[dict[str, Any]]) -> None:
-        buf = self._observations.setdefault(kind, [])
-        buf.extend(rows)
-        if len(buf) >= FLUSH_ROWS:
-            self._flush_observations(kind)
+    def add_observations(self, kind: ObservationKind, columns: dict[str, Any]) -> None:
+        """Columns are lists or Arrow arrays; columns not given are null."""
+        n = len(next(iter(columns.values()), []))
+        arrays = []
+        for f in _OBS_INPUT_SCHEMA[kind]:
+            value = columns.get(f.name)
+            if value is None:
+                arrays.append(pa.nulls(n, f.type))
+            elif isinstance(value, pa.Array):
+                arrays.append(value.cast(f.type))
+            else:
+                arrays.append(pa.array(value, f.type))
+        self._stage(
+            kind.value,
+            pa.Table.from_arrays(arrays, schema=_OBS_INPUT_SCHEMA[kind]),
+        )
 
-    def flush(self) -> None:
-        self._flush_statements()
-        for kind in list(self._observations):
-            self._flush_observations(kind)
-
-    def _stamp(self, rows: list[dict[str, Any]]) -> None:
-        for row in rows:
-            row["ingest_id"] = self.info.id
-            row["first_seen"] = self.info.started_at
-
-    def _insert(self, table: str, columns: list[str], batch: pa.Table, key: str = "id") -> int:
-        self.con.register("_batch", batch)
-        try:
-            res = self.con.execute(sql.insert_new(table, columns, "_batch", key)).fetchone()
-        finally:
-            self.con.unregister("_batch")
-        return int(res[0]) if res else 0
-
-    def _flush_statements(self) -> None:
+    def _stage_statements(self) -> None:
         rows = self._statements
         if not rows:
             return
         self._statements = []
-        self._stamp(rows)
-        batch = pa.Table.from_pylist(rows, schema=_STATEMENT_SCHEMA)
-        self.result.statements_added += self._insert("statements", _STATEMENT_COLS, batch)
+        for row in rows:
+            row["ingest_id"] = self.info.id
+            row["first_seen"] = self.info.started_at
+        self._stage("statements", pa.Table.from_pylist(rows, schema=_STATEMENT_SCHEMA))
         names = [
             {
                 "statement_id": row["id"],
@@ -129,25 +146,31 @@ class DuckDBWriter(StoreWriter):
             for token, skel in name_keys(row["value"])
         ]
         if names:
-            name_batch = pa.Table.from_pylist(names, schema=_NAME_SCHEMA)
-            self.con.register("_names", name_batch)
-            try:
-                cols = ", ".join(_NAME_COLS)
-                self.con.execute(
-                    f"INSERT INTO name_index ({cols}) SELECT DISTINCT {cols} FROM _names n "
-                    "WHERE NOT EXISTS "
-                    "(SELECT 1 FROM name_index i WHERE i.statement_id = n.statement_id)"
-                )
-            finally:
-                self.con.unregister("_names")
+            self._stage("names", pa.Table.from_pylist(names, schema=_NAME_SCHEMA))
 
-    def _flush_observations(self, kind: ObservationKind) -> None:
-        rows = self._observations.pop(kind, [])
-        if not rows:
-            return
-        self._stamp(rows)
-        batch = pa.Table.from_pylist(rows, schema=_OBS_SCHEMA[kind])
-        self.result.observations_added += self._insert(SPECS[kind].table, _OBS_COLS[kind], batch)
+    def _merge(self, query: str, params: list[object] | None = None) -> int:
+        res = self.con.execute(query, params or []).fetchone()
+        return int(res[0]) if res else 0
+
+    def flush(self) -> None:
+        """Merge everything staged into the stored tables (still inside the transaction)."""
+        self._stage_statements()
+        if "_stage_statements" in self._staged:
+            self.result.statements_added += self._merge(
+                sql.insert_new("statements", _STATEMENT_COLS, "_stage_statements")
+            )
+        if "_stage_names" in self._staged:
+            self._merge(sql.insert_new("name_index", _NAME_COLS, "_stage_names", key=None))
+        for kind in SPECS:
+            stage = f"_stage_{kind.value}"
+            if stage in self._staged:
+                query = sql.insert_observations(kind, _OBS_COLS[kind], stage)
+                self.result.observations_added += self._merge(
+                    query, [self.info.id, self.info.started_at]
+                )
+        for stage in self._staged:
+            self.con.execute(f"DROP TABLE IF EXISTS {stage}")
+        self._staged.clear()
 
     def record(self, finished_at: datetime) -> None:
         row = {
@@ -173,13 +196,17 @@ class DuckDBWriter(StoreWriter):
 class DuckDBStore(Store):
     """A Corridor store in one DuckDB file (or in memory, for tests, with `path=None`)."""
 
-    def __init__(self, path: Path | None, read_only: bool = False) -> None:
+    def __init__(
+        self, path: Path | None, read_only: bool = False, memory_limit: str = "512MB"
+    ) -> None:
         self.path = path
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         self._con = duckdb.connect(
             str(path) if path is not None else ":memory:", read_only=read_only
         )
+        # Bounded memory: big ingests spill to a temporary folder beside the store file.
+        self._con.execute(f"SET memory_limit = '{memory_limit}'")
         self._write_lock = threading.Lock()
         if not read_only:
             for statement in ddl():

@@ -18,6 +18,8 @@ PROVENANCE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("review_by", "DATE"),
 )
 
+PROVENANCE_COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _ in PROVENANCE_COLUMNS)
+
 # Bookkeeping columns every stored row has: which ingest wrote it, and when it was first seen.
 RECORD_COLUMNS: tuple[tuple[str, str], ...] = (
     ("ingest_id", "VARCHAR"),

@@ -12,13 +12,54 @@ from corridor.store.base import ObservationQuery
 Query = tuple[str, list[object]]
 
 
-def insert_new(table: str, columns: Sequence[str], source: str, key: str = "id") -> str:
-    """Insert rows of `source` whose key is not yet in `table` (and each key once)."""
+def insert_new(table: str, columns: Sequence[str], source: str, key: str | None = "id") -> str:
+    """Insert rows of `source` whose key is not yet in `table` (each key once).
+
+    With `key=None` whole rows are compared instead (for tables without an id of their own).
+    """
     cols = ", ".join(columns)
+    if key is None:
+        return (
+            f"INSERT INTO {table} ({cols}) "
+            f"SELECT DISTINCT {cols} FROM {source} EXCEPT SELECT {cols} FROM {table}"
+        )
     return (
         f"INSERT INTO {table} ({cols}) "
         f"SELECT {cols} FROM (SELECT DISTINCT ON ({key}) * FROM {source}) s "
         f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{key} = s.{key})"
+    )
+
+
+#: Columns an observation's content hash covers when the source gave no id of its own.
+_CONTENT = ("sensor_id", "place", "plate", "plate_raw", "phone")
+
+
+def observation_id(kind: ObservationKind) -> str:
+    """SQL for an observation's stable id: the source's own id when given, else its content.
+
+    Times hash as epoch microseconds, not text, so the id never depends on a session time zone.
+    Re-ingesting the same reading yields the same id, which is what makes ingest idempotent.
+    """
+    content = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '')" for c in _CONTENT)
+    return (
+        f"CASE WHEN source_id IS NOT NULL AND source_id <> '' "
+        f"THEN sha1('{kind.value}|' || agency || '|' || source_id) "
+        f"ELSE sha1(concat_ws('|', '{kind.value}', agency, "
+        f"coalesce(CAST(epoch_us(observed_at) AS VARCHAR), ''), "
+        f"coalesce(CAST(lat AS VARCHAR), ''), coalesce(CAST(lon AS VARCHAR), ''), {content})) END"
+    )
+
+
+def insert_observations(kind: ObservationKind, columns: Sequence[str], source: str) -> str:
+    """Insert new observations from `source`, computing ids and stamping the ingest (2 params)."""
+    table = SPECS[kind].table
+    cols = ", ".join(columns)
+    return (
+        f"INSERT INTO {table} ({cols}) "
+        f"SELECT {cols} FROM (SELECT DISTINCT ON (id) * FROM "
+        f"(SELECT {observation_id(kind)} AS id, *, ?::VARCHAR AS ingest_id, "
+        f"?::TIMESTAMPTZ AS first_seen FROM {source})) s "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = s.id)"
     )
 
 
