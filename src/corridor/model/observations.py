@@ -68,6 +68,16 @@ class Converter:
         return pa.array(distinct, target).take(encoded.indices)
 
 
+_DECIMAL = r"^[+-]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][+-]?[0-9]+)?$"
+_INTEGER = r"^[+-]?[0-9]+$"
+
+
+def _require_pattern(values: pa.Array, pattern: str) -> None:
+    """Refuse the fast path unless every non-null value has the plain form the rule reads."""
+    if not pc.all(pc.match_substring_regex(values, pattern)).as_py():
+        raise ValueError("not every value has the plain form")
+
+
 class _Float(Converter):
     def __init__(self, lo: float | None = None, hi: float | None = None) -> None:
         self.lo, self.hi = lo, hi
@@ -83,6 +93,7 @@ class _Float(Converter):
         return number
 
     def arrow(self, values: pa.Array, target: pa.DataType) -> pa.Array:
+        _require_pattern(values, _DECIMAL)
         numbers = values.cast(pa.float64())
         if pc.any(pc.is_nan(numbers)).as_py():
             raise ValueError("NaN")
@@ -111,6 +122,7 @@ class _Int(Converter):
         return number
 
     def arrow(self, values: pa.Array, target: pa.DataType) -> pa.Array:
+        _require_pattern(values, _INTEGER)  # Arrow would also read "0x1f"; the rule does not
         numbers = values.cast(pa.int64())
         bounds = pc.min_max(numbers).as_py()
         if bounds["min"] is not None and (
