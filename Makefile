@@ -33,6 +33,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/demo.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
