@@ -23,7 +23,10 @@ print(json.dumps({"seconds": seconds, "max_rss_mb": resource.getrusage(resource.
 def measure(script: Path, *args: str) -> dict[str, Any]:
     """Run a Python script in a fresh interpreter; its wall time (after start-up) and peak RSS."""
     proc = subprocess.run(
-        [sys.executable, "-c", _RUNNER, str(script), *args], capture_output=True, text=True, check=False
+        [sys.executable, "-c", _RUNNER, str(script), *args],
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if proc.returncode != 0:
         raise SystemExit(f"{script.name} failed:\n{proc.stderr}")

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import OUT, write_result  # noqa: E402
+from _common import OUT, write_result
 
 TARGET_SECONDS = 180
 

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import OUT, measure, write_result  # noqa: E402
+from _common import OUT, measure, write_result
 
 STEPS = Path(__file__).resolve().parent / "steps"
 
@@ -52,7 +52,21 @@ def make_anpr(path: Path, rows: int) -> None:
     cities = ["BG", "NS", "NI", "SU", "KG", "ČA", "ŠA"]
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["read_id", "vrm", "country", "read_at", "camera_id", "site_id", "lat", "lon", "lane", "direction", "confidence"])
+        w.writerow(
+            [
+                "read_id",
+                "vrm",
+                "country",
+                "read_at",
+                "camera_id",
+                "site_id",
+                "lat",
+                "lon",
+                "lane",
+                "direction",
+                "confidence",
+            ]
+        )
         for i in range(rows):
             w.writerow([
                 f"r{i}", f"{cities[i % 7]} {i % 997:03d}-{chr(65 + i % 26)}{chr(65 + (i // 26) % 26)}", "RS",
@@ -67,7 +81,21 @@ def make_people(path: Path, people: int) -> None:
     lasts = ["Jovanović", "Rahimi", "al-Hassan", "Petrović", "Karimi", "Ilić", "Haddad", "Nikolić"]
     with path.open("w", newline="", encoding="utf-8") as f:
         w = csv.writer(f)
-        w.writerow(["record_id", "name", "first", "last", "dob", "nationality", "phone", "passport", "gender", "birth_place", "notes"])
+        w.writerow(
+            [
+                "record_id",
+                "name",
+                "first",
+                "last",
+                "dob",
+                "nationality",
+                "phone",
+                "passport",
+                "gender",
+                "birth_place",
+                "notes",
+            ]
+        )
         for i in range(people):
             first, last = firsts[i % 8], lasts[(i // 8) % 8]
             w.writerow([

@@ -323,3 +323,42 @@ def test_kinds_are_detected_or_asked_for(tmp_path: Path) -> None:
 def test_missing_file_is_an_input_error(store: DuckDBStore, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not found"):
         ingest_file(store, tmp_path / "nope.csv", kind="anpr")
+
+
+def test_blank_cells_are_missing_values_and_unknown_links_are_skipped(
+    store: DuckDBStore, tmp_path: Path
+) -> None:
+    mapping = tmp_path / "v.yml"
+    mapping.write_text("""
+provenance: {agency: GB-NCA, grading: 2BP, classification: OFFICIAL}
+entities:
+  owner: {schema: Person, id_column: owner_id}
+  vehicle:
+    schema: Vehicle
+    id_column: record_id
+    properties:
+      registrationNumber: {column: plate}
+      model: {column: model}
+  keeper:
+    schema: Ownership
+    id_column: keeper_id
+    properties:
+      owner: {entity: owner}
+      asset: {entity: vehicle}
+      role: {literal: registered keeper}
+""")
+    header = ["record_id", "plate", "model", "owner_id", "keeper_id"]
+    path = write_csv(
+        tmp_path / "v.csv",
+        header,
+        [["v1", "BG 123-AB", "", "", ""], ["v2", "NS 1-AA", "Golf", "p1", "k2"]],
+    )
+    ingest_path(store, path, mapping=mapping)
+    ids = sorted(e.id for e in store.iter_entities(SYSTEM_SCOPE))
+    assert ids == ["k2", "v1", "v2"]  # no entity with an empty id, no keeper for v1
+    v1 = store.get_entity("v1", SYSTEM_SCOPE)
+    assert v1 is not None and [s.prop for s in v1.statements] == ["registrationNumber"]
+    path = write_csv(tmp_path / "v.csv", header, [["", "BG 9-ZZ", "Golf", "", ""]])
+    with pytest.raises(InputError) as info:
+        ingest_path(store, path, mapping=mapping)
+    assert (info.value.line, info.value.field) == (2, "record_id")

@@ -18,7 +18,9 @@ with path.open(encoding="utf-8", newline="") as f:
     for record in csv.DictReader(f):
         for proxy in query.map(record).values():
             for prop, value in proxy.itervalues():
-                rows.append(Statement(proxy.id, prop.name, proxy.schema.name, value, "GB-NCA").to_dict())
+                rows.append(
+                    Statement(proxy.id, prop.name, proxy.schema.name, value, "GB-NCA").to_dict()
+                )
 con = duckdb.connect(str(work / "peer.duckdb"))
 batch = pa.Table.from_pylist(rows)
 con.execute("CREATE TABLE statements AS SELECT * FROM batch")

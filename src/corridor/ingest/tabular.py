@@ -110,7 +110,9 @@ def _map_entity(
             )
     proxy.id = em.compute_key(record)
     if proxy.id is None:
-        if any(True for _ in proxy.itervalues()):
+        # No id: FtM skips the entity. That is right for a link whose party is unknown (only
+        # literals and references filled), but a row's own data must not vanish silently.
+        if any(record.get(ref) for pm in em.properties for ref in pm.refs):
             keys = em.id_column or ", ".join(em.keys)
             raise ValidationError(f"no id for {em.name!r}: key column is empty", keys)
         return None
@@ -139,9 +141,15 @@ def _rows_csv(ctx: IngestContext, mapping: Mapping_) -> Iterator[tuple[Location,
                     continue
                 if len(row) != width:
                     raise ctx.fail(f"expected {width} fields, found {len(row)}", reader.line_num)
-                yield reader.line_num, dict(zip(header, row, strict=True))
+                yield reader.line_num, _present(header, row)
         except (csv.Error, UnicodeDecodeError) as exc:
             raise ctx.fail(f"unreadable CSV: {exc}", reader.line_num) from None
+
+
+def _present(header: list[str], cells: list[str]) -> dict[str, str]:
+    """A row's non-blank cells: a blank cell is a missing value (as in FtM's own CSV reader),
+    never an empty string, so an unknown party does not become an entity with id ''."""
+    return {h: v for h, v in zip(header, cells, strict=False) if v and not v.isspace()}
 
 
 def _cell(value: Any) -> str:
@@ -182,7 +190,7 @@ def _rows_xlsx(ctx: IngestContext, mapping: Mapping_) -> Iterator[tuple[Location
             cells = [_cell(v) for v in values]
             if not any(cells):
                 continue
-            yield n, dict(zip(header, cells, strict=False))
+            yield n, _present(header, cells)
     finally:
         book.close()
 
