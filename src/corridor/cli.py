@@ -50,7 +50,10 @@ def _store(workdir: Path | None, read_only: bool = False) -> Any:
 
 @app.command()
 def scenario(
-    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the bundle to.")],
+    out_dir: Annotated[
+        Path | None, typer.Option("--out", help="Folder to write to (default WORKDIR/scenario).")
+    ] = None,
+    workdir: Workdir = None,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same world.")] = 7,
     scale: Annotated[
         float, typer.Option(help="0.05 for tests, 1 for the demo, 50+ for benchmarks.")
@@ -61,6 +64,7 @@ def scenario(
 
     if scale <= 0:
         raise typer.BadParameter("scale must be positive", param_hint="--scale")
+    out_dir = out_dir if out_dir is not None else _workdir(workdir) / "scenario"
     counts = build_scenario(out_dir, seed=seed, scale=scale)
     table = Table(title=f"Scenario written to {out_dir}")
     table.add_column("what")
@@ -199,8 +203,12 @@ def stats_frontex(
     route: Annotated[str, typer.Option(help="Frontex route name.")] = "Western Balkan Route",
     year: Annotated[int | None, typer.Option(help="Calendar year.")] = None,
     top: Annotated[int, typer.Option(help="Nationalities to list.")] = 15,
+    workdir: Workdir = None,
 ) -> None:
-    """Real Frontex detections on a route (detections, not people), by nationality."""
+    """Real Frontex detections on a route (detections, not people), by nationality.
+
+    The figures ship with Corridor, so this reads no store (`--workdir` is accepted, unused).
+    """
     from corridor.stats.frontex import Frontex
 
     s = Frontex().summary(route, year)
