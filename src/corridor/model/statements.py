@@ -12,6 +12,7 @@ import hashlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 
 from followthemoney import model
@@ -52,30 +53,28 @@ STATEMENT_COLUMNS: tuple[str, ...] = (
 )
 
 
-def statement_id(stmt: Statement, prov: Provenance) -> str:
-    """Hash of the FtM statement key and the provenance that asserts it."""
-    parts = [stmt.id or "", *(str(v) if v is not None else "" for v in prov.columns().values())]
-    return hashlib.sha1("\x1f".join(parts).encode("utf-8")).hexdigest()
+@lru_cache(maxsize=4096)
+def _provenance_key(prov: Provenance) -> str:
+    return "\x1f".join(str(v) if v is not None else "" for v in prov.columns().values())
 
 
 def entity_statements(proxy: EntityProxy, prov: Provenance) -> Iterator[dict[str, Any]]:
-    """Statement rows (column → value) for every property value of an FtM entity."""
+    """Statement rows (column → value) for every property value of an FtM entity.
+
+    A row's id hashes FtM's statement key with the provenance that asserts it.
+    """
     if proxy.id is None:
         return
     dataset = prov.agency
     prov_columns = prov.columns()
+    prov_key = _provenance_key(prov)
+    schema = proxy.schema.name
     for prop, value in proxy.itervalues():
-        stmt = Statement(
-            entity_id=proxy.id,
-            prop=prop.name,
-            schema=proxy.schema.name,
-            value=value,
-            dataset=dataset,
-        )
+        ftm_key = Statement.make_key(dataset, proxy.id, prop.name, value, False)
         row = {
-            "id": statement_id(stmt, prov),
+            "id": hashlib.sha1(f"{ftm_key}\x1f{prov_key}".encode()).hexdigest(),
             "entity_id": proxy.id,
-            "schema": proxy.schema.name,
+            "schema": schema,
             "prop": prop.name,
             "prop_type": prop.type.name,
             "value": value,
