@@ -226,3 +226,28 @@ def test_no_query_ever_produces_a_500(loaded: Api, path: str, params: dict[str, 
     r = loaded.get(path, params=params)
     assert r.status_code < 500, (path, params, r.text)
     json.loads(r.text)
+
+
+def test_an_entity_links_to_its_observations_by_plate_and_phone(
+    loaded: Api, tmp_path: Path
+) -> None:
+    vehicle = {"report_id": "R9", "agency": "RS-MUP", "classification": "OFFICIAL",
+               "items": [{"item_id": "1", "text": "van seen", "grading": "2BP", "mentions": ["veh-1"]}],
+               "entities": [{"id": "veh-1", "schema": "Vehicle", "properties": {"registrationNumber": ["BG 007-AB"]}}]}  # fmt: skip
+    path = tmp_path / "report.json"
+    path.write_text(json.dumps(vehicle))
+    ingest_path(loaded.store, path)
+    r = loaded.get("/entities/veh-1/observations").json()
+    assert r["subject"] == {"plates": ["BG007AB"], "phones": []}
+    assert r["total"] > 0 and {o["plate"] for o in r["results"]} == {"BG007AB"}
+    person = loaded.get("/entities/rs-p-1/observations").json()
+    assert person["subject"]["phones"] == ["+381641234567"] and person["total"] == 0
+    assert loaded.get("/entities/rs-p-2/observations", user="analyst_low").status_code == 404
+
+
+def test_observations_match_any_of_several_plates(loaded: Api) -> None:
+    one = loaded.get("/observations", params={"plate": "BG 007-AB"}).json()["total"]
+    two = loaded.get(
+        "/observations", params=[("plate", "BG 007-AB"), ("plate", "BG 008-KC")]
+    ).json()["total"]
+    assert 0 < one < two

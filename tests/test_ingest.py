@@ -162,7 +162,7 @@ def test_sightings_scans_and_detections(store: DuckDBStore, tmp_path: Path) -> N
     assert [r.observations_added for r in reports] == [1, 1, 1]
     rows = store.observations(ObservationQuery(bbox=(19.0, 45.5, 20.5, 46.5)), SYSTEM_SCOPE)
     assert sorted(r["kind"] for r in rows) == ["detection", "sighting"]
-    [scan] = store.observations(ObservationQuery(plate="NS456KL"), SYSTEM_SCOPE)
+    [scan] = store.observations(ObservationQuery(plates=("NS456KL",)), SYSTEM_SCOPE)
     assert (scan["result"], scan["quantity"], scan["place"], scan["plate_raw"]) == (
         "people",
         9,

@@ -21,6 +21,7 @@ from corridor.access.authz import Authz
 from corridor.access.users import create_user
 from corridor.ingest.service import IngestReport, ingest_path
 from corridor.model.classification import Classification
+from corridor.model.subjects import subject_keys
 from corridor.normalise.plates import normalise_plate
 from corridor.stats.frontex import Frontex
 from corridor.store.base import AgencyCounts, ObservationQuery, Store
@@ -159,17 +160,26 @@ def run_demo(
         vehicles = [
             v for v in _read_csv(bundle / "truth" / "vehicles.csv") if v.get("smuggling") == "true"
         ]
-        if vehicles:
-            plate = vehicles[0].get("plate") or ""
-            rows = store.observations(
-                ObservationQuery(plate=normalise_plate(plate), limit=100_000), scope
-            )
+        plates = {normalise_plate(v.get("plate") or "") for v in vehicles}
+        vehicle = next(
+            (
+                r
+                for r in store.iter_entities(scope, ["Vehicle"])
+                if set(subject_keys(r.entity).plates) & plates
+            ),
+            None,
+        )
+        if vehicle is not None:
+            keys = subject_keys(vehicle.entity)
+            rows = store.observations(ObservationQuery(plates=keys.plates, limit=100_000), scope)
             by_kind: dict[str, int] = defaultdict(int)
             for row in rows:
                 by_kind[row["kind"]] += 1
-            summary["trail"] = {"plate": plate, **by_kind}
+            summary["trail"] = {"entity": vehicle.id, "plates": keys.plates, **by_kind}
+            trail = ", ".join(f"{n:,} {k}" for k, n in sorted(by_kind.items()))
             con.print(
-                f"plate {plate}: " + ", ".join(f"{n:,} {k}" for k, n in sorted(by_kind.items()))
+                f"vehicle {vehicle.id} ({vehicle.entity.caption}), plate keys "
+                f"{', '.join(keys.plates)}: {trail} (GET /entities/{vehicle.id}/observations)"
             )
 
         con.print("[bold]5. Real Frontex detections[/bold]")
@@ -186,10 +196,11 @@ def run_demo(
         summary["exported"] = exported
         con.print(f"{exported:,} entities export as valid FollowTheMoney (`corridor entities`)")
 
-        keys = ensure_users(store, workdir)
-        summary["users"] = sorted(keys)
+        api_keys = ensure_users(store, workdir)
+        summary["users"] = sorted(api_keys)
         con.print(
-            f"[bold]7. Users[/bold]: {', '.join(sorted(keys))} (API keys in {workdir / KEYS_FILE})"
+            f"[bold]7. Users[/bold]: {', '.join(sorted(api_keys))} "
+            f"(API keys in {workdir / KEYS_FILE})"
         )
     finally:
         store.close()

@@ -40,8 +40,8 @@ class ObservationQuery:
     start: datetime | None = None
     end: datetime | None = None
     bbox: tuple[float, float, float, float] | None = None  # min_lon, min_lat, max_lon, max_lat
-    plate: str | None = None
-    phone: str | None = None
+    plates: tuple[str, ...] = ()  # normalised plate keys
+    phones: tuple[str, ...] = ()  # E.164; an observation matches any given plate or phone
     sensor_id: str | None = None
     limit: int = 1000
     offset: int = 0

@@ -163,12 +163,17 @@ def observations(kind: ObservationKind, query: ObservationQuery, scope: ReadScop
         min_lon, min_lat, max_lon, max_lat = query.bbox
         where.append("lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?")
         params.extend([min_lon, max_lon, min_lat, max_lat])
-    if query.plate is not None:
-        where.append("plate = ?")
-        params.append(query.plate)
-    if query.phone is not None:
-        where.append("phone = ?")
-        params.append(query.phone)
+    keys: list[str] = []
+    if query.plates:
+        clause, values = _in("plate", query.plates)
+        keys.append(clause)
+        params.extend(values)
+    if query.phones:
+        clause, values = _in("phone", query.phones)
+        keys.append(clause)
+        params.extend(values)
+    if keys:
+        where.append(f"({' OR '.join(keys)})")
     if query.sensor_id is not None:
         where.append("sensor_id = ?")
         params.append(query.sensor_id)

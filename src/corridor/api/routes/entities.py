@@ -8,7 +8,10 @@ from fastapi import APIRouter, Query
 from followthemoney import model
 
 from corridor.api.deps import Reader, StoreDep
+from corridor.api.routes.observations import observation_dict
 from corridor.errors import NotFound, ValidationError
+from corridor.model.subjects import subject_keys
+from corridor.store.base import ObservationQuery
 
 router = APIRouter(tags=["entities"])
 
@@ -30,6 +33,30 @@ def get_entity(entity_id: str, store: StoreDep, authz: Reader) -> dict[str, Any]
     if record is None:
         raise NotFound(f"no entity {entity_id!r}")
     return record.to_dict()
+
+
+@router.get("/entities/{entity_id}/observations")
+def entity_observations(
+    entity_id: str,
+    store: StoreDep,
+    authz: Reader,
+    limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> dict[str, Any]:
+    """Observations of this entity's plates and phones (sightings, ANPR reads, scans, …)."""
+    record = store.get_entity(entity_id, authz.scope)
+    if record is None:
+        raise NotFound(f"no entity {entity_id!r}")
+    keys = subject_keys(record.entity)
+    rows = []
+    if not keys.empty:
+        query = ObservationQuery(plates=keys.plates, phones=keys.phones, limit=limit, offset=offset)
+        rows = store.observations(query, authz.scope)
+    return {
+        "subject": {"plates": list(keys.plates), "phones": list(keys.phones)},
+        "total": len(rows),
+        "results": [observation_dict(r) for r in rows],
+    }
 
 
 @router.get("/entities")

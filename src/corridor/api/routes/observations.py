@@ -50,27 +50,36 @@ def observations(
     start: datetime | None = None,
     end: datetime | None = None,
     bbox: str | None = None,
-    plate: str | None = None,
-    phone: str | None = None,
+    plate: Annotated[list[str] | None, Query()] = None,
+    phone: Annotated[list[str] | None, Query()] = None,
     sensor: str | None = None,
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
-    """Sensor observations by time window, bounding box, and subject key (plate or phone)."""
+    """Sensor observations by time window, bounding box, and subject keys.
+
+    `plate` and `phone` may repeat; an observation matches if it has any of them.
+    """
     kinds = tuple(parse_kind(k) for k in kind) if kind else tuple(ObservationKind)
-    plate_key = normalise_plate(plate) if plate else None
-    if plate is not None and not plate_key:
-        raise ValidationError(f"not a plate: {plate!r}", "plate")
-    phone_key = normalise_phone(phone) if phone else None
-    if phone is not None and phone_key is None:
-        raise ValidationError(f"not a valid international phone number: {phone!r}", "phone")
+    plate_keys = []
+    for value in plate or []:
+        key = normalise_plate(value)
+        if not key:
+            raise ValidationError(f"not a plate: {value!r}", "plate")
+        plate_keys.append(key)
+    phone_keys = []
+    for value in phone or []:
+        e164 = normalise_phone(value)
+        if e164 is None:
+            raise ValidationError(f"not a valid international phone number: {value!r}", "phone")
+        phone_keys.append(e164)
     query = ObservationQuery(
         kinds=kinds,
         start=start,
         end=end,
         bbox=parse_bbox(bbox) if bbox else None,
-        plate=plate_key,
-        phone=phone_key,
+        plates=tuple(plate_keys),
+        phones=tuple(phone_keys),
         sensor_id=sensor,
         limit=limit,
         offset=offset,
