@@ -7,6 +7,8 @@ from pathlib import Path
 
 import pytest
 from followthemoney import model
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from conftest import ANPR_HEADER, SENSOR_DEFAULTS, SHARED_DATA, anpr_rows, write_csv
 from corridor.access.scope import SYSTEM_SCOPE
@@ -362,3 +364,39 @@ entities:
     with pytest.raises(InputError) as info:
         ingest_path(store, path, mapping=mapping)
     assert (info.value.line, info.value.field) == (2, "record_id")
+
+
+_CELL = st.one_of(
+    st.text(max_size=6),
+    st.sampled_from(["", "BG 1-AA", "44.1", "2024-01-01T00:00:00Z", '"', "\n", ","]),
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    rows=st.lists(st.lists(_CELL, min_size=5, max_size=7), max_size=5), raw=st.binary(max_size=40)
+)
+def test_any_sensor_file_is_ingested_or_refused_cleanly(
+    tmp_path_factory: pytest.TempPathFactory, rows: list[list[str]], raw: bytes
+) -> None:
+    folder = tmp_path_factory.mktemp("fuzz")
+    store = DuckDBStore(None)
+    header = ["vrm", "read_at", "camera_id", "lat", "lon", "lane"][
+        : max(5, len(rows[0]) if rows else 5)
+    ]
+    csv_path = write_csv(folder / "anpr.csv", header, rows)
+    bin_path = folder / "raw_anpr.csv"
+    bin_path.write_bytes(b"vrm,read_at,camera_id,lat,lon\n" + raw)
+    for path in (csv_path, bin_path):
+        before = snapshot(store)
+        try:
+            [report] = ingest_path(store, path, defaults=SENSOR_DEFAULTS, show_progress=False)
+        except InputError as exc:
+            assert exc.file == path.name
+            assert snapshot(store) == before  # refused: nothing written, not even the ingest log
+        else:
+            assert report.observations_added <= report.rows_read
+            assert snapshot(store)[1] == before[1] + 1
+    store.close()
