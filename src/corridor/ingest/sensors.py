@@ -170,7 +170,7 @@ def _csv_batches(ctx: IngestContext, kind: ObservationKind) -> Iterator[Batch]:
             raise ctx.fail(f"unreadable CSV: {exc}", 1) from None
     _check_header(ctx, kind, header)
     options = (
-        pacsv.ReadOptions(block_size=8 << 20, column_names=header, skip_rows=1),
+        pacsv.ReadOptions(block_size=2 << 20, column_names=header, skip_rows=1),
         pacsv.ParseOptions(newlines_in_values=True),
         pacsv.ConvertOptions(
             column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False

@@ -90,15 +90,17 @@ class DuckDBWriter(StoreWriter):
         self._statements: list[dict[str, Any]] = []
         self._staged: set[str] = set()
 
-    def _stage(self, name: str, batch: pa.Table) -> None:
+    def _stage(self, name: str, batch: pa.Table, select: str = "*") -> None:
         stage = f"_stage_{name}"
         self.con.register("_batch", batch)
         try:
             if stage not in self._staged:
-                self.con.execute(f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT * FROM _batch")
+                self.con.execute(
+                    f"CREATE OR REPLACE TEMP TABLE {stage} AS SELECT {select} FROM _batch"
+                )
                 self._staged.add(stage)
             else:
-                self.con.execute(f"INSERT INTO {stage} SELECT * FROM _batch")
+                self.con.execute(f"INSERT INTO {stage} SELECT {select} FROM _batch")
         finally:
             self.con.unregister("_batch")
 
@@ -122,6 +124,8 @@ class DuckDBWriter(StoreWriter):
         self._stage(
             kind.value,
             pa.Table.from_arrays(arrays, schema=_OBS_INPUT_SCHEMA[kind]),
+            f"{sql.observation_id(kind)} AS id, *, NULL::VARCHAR AS ingest_id, "
+            "NULL::TIMESTAMPTZ AS first_seen",
         )
 
     def _stage_statements(self) -> None:
@@ -129,9 +133,6 @@ class DuckDBWriter(StoreWriter):
         if not rows:
             return
         self._statements = []
-        for row in rows:
-            row["ingest_id"] = self.info.id
-            row["first_seen"] = self.info.started_at
         self._stage("statements", pa.Table.from_pylist(rows, schema=_STATEMENT_SCHEMA))
         names = [
             {
@@ -155,19 +156,17 @@ class DuckDBWriter(StoreWriter):
     def flush(self) -> None:
         """Merge everything staged into the stored tables (still inside the transaction)."""
         self._stage_statements()
+        stamps = [self.info.id, self.info.started_at]
         if "_stage_statements" in self._staged:
-            self.result.statements_added += self._merge(
-                sql.insert_new("statements", _STATEMENT_COLS, "_stage_statements")
-            )
+            query = sql.merge_staged("statements", _STATEMENT_COLS, "_stage_statements")
+            self.result.statements_added += self._merge(query, stamps)
         if "_stage_names" in self._staged:
             self._merge(sql.insert_new("name_index", _NAME_COLS, "_stage_names", key=None))
-        for kind in SPECS:
+        for kind, spec in SPECS.items():
             stage = f"_stage_{kind.value}"
             if stage in self._staged:
-                query = sql.insert_observations(kind, _OBS_COLS[kind], stage)
-                self.result.observations_added += self._merge(
-                    query, [self.info.id, self.info.started_at]
-                )
+                query = sql.merge_staged(spec.table, _OBS_COLS[kind], stage)
+                self.result.observations_added += self._merge(query, stamps)
         for stage in self._staged:
             self.con.execute(f"DROP TABLE IF EXISTS {stage}")
         self._staged.clear()

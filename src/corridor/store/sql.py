@@ -50,16 +50,19 @@ def observation_id(kind: ObservationKind) -> str:
     )
 
 
-def insert_observations(kind: ObservationKind, columns: Sequence[str], source: str) -> str:
-    """Insert new observations from `source`, computing ids and stamping the ingest (2 params)."""
-    table = SPECS[kind].table
-    cols = ", ".join(columns)
+def merge_staged(table: str, columns: Sequence[str], stage: str) -> str:
+    """Move a staged ingest's new rows into `table`, stamping `ingest_id` and `first_seen`
+    (the two parameters), each id once.
+
+    Deduplication groups ids only (by the stage's rowid), never whole rows, so a million-row
+    feed merges in bounded memory.
+    """
+    stamps = {"ingest_id": "?::VARCHAR", "first_seen": "?::TIMESTAMPTZ"}
+    select = ", ".join(stamps.get(c, f"s.{c}") for c in columns)
     return (
-        f"INSERT INTO {table} ({cols}) "
-        f"SELECT {cols} FROM (SELECT DISTINCT ON (id) * FROM "
-        f"(SELECT {observation_id(kind)} AS id, *, ?::VARCHAR AS ingest_id, "
-        f"?::TIMESTAMPTZ AS first_seen FROM {source})) s "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = s.id)"
+        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select} FROM {stage} s "
+        f"WHERE s.rowid IN (SELECT min(rowid) FROM {stage} GROUP BY id) "
+        f"AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = s.id)"
     )
 
 
