@@ -125,3 +125,24 @@ def test_sql_builders_apply_the_scope_everywhere() -> None:
     for text, params in queries:
         assert "classification <= ?" in text and "agency IN (?)" in text
         assert 20 in params and "RS-MUP" in params
+
+
+def test_a_store_held_by_another_process_is_a_clear_error(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    from corridor.errors import StoreBusy
+
+    DuckDBStore.open(tmp_path).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, duckdb; c = duckdb.connect(sys.argv[1]); print('ok', flush=True); sys.stdin.read()",
+         str(tmp_path / "corridor.duckdb")],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert holder.stdout is not None and holder.stdout.readline().strip() == "ok"
+        with pytest.raises(StoreBusy, match="another process"):
+            DuckDBStore.open(tmp_path)
+    finally:
+        holder.kill()
+        holder.wait()

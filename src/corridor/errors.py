@@ -84,6 +84,10 @@ class Conflict(CorridorError):
     status_code = 409
 
 
+class StoreBusy(Conflict):
+    """The store is held by another process (DuckDB allows one writer process)."""
+
+
 class Unauthenticated(CorridorError):
     """No valid credentials were presented."""
 

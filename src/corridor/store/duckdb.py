@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from corridor.access.scope import ReadScope
-from corridor.errors import Conflict
+from corridor.errors import Conflict, StoreBusy
 from corridor.model.observations import SPECS, ObservationKind
 from corridor.model.statements import EntityRecord
 from corridor.normalise.names import name_keys
@@ -201,9 +201,17 @@ class DuckDBStore(Store):
         self.path = path
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        self._con = duckdb.connect(
-            str(path) if path is not None else ":memory:", read_only=read_only
-        )
+        try:
+            self._con = duckdb.connect(
+                str(path) if path is not None else ":memory:", read_only=read_only
+            )
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreBusy(
+                    f"the store in {path.parent if path else 'memory'} is open in another "
+                    "process (a running `corridor serve`?); stop it or use the API"
+                ) from None
+            raise
         # Bounded memory: big ingests spill to a temporary folder beside the store file.
         self._con.execute(f"SET memory_limit = '{memory_limit}'")
         self._write_lock = threading.Lock()
