@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -213,6 +214,12 @@ def serve_app(workdir: Path, host: str, port: int) -> None:
 
     from corridor.api.app import create_app
 
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        print(
+            f"warning: listening on {host}, beyond this machine's loopback interface; "
+            "put TLS and a firewall in front of it",
+            file=sys.stderr,
+        )
     app = create_app(workdir=workdir)
     print(
         f"Corridor serving on http://{host}:{port} "
