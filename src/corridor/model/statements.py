@@ -128,6 +128,7 @@ class StoredStatement:
         first_seen = self.row.get("first_seen")
         return {
             "id": self.row["id"],
+            "entity_id": self.row["entity_id"],
             "prop": self.prop,
             "value": self.value,
             "dataset": self.row.get("dataset"),

@@ -17,6 +17,7 @@ from typing import Any
 from corridor.access.scope import ReadScope
 from corridor.model.observations import ObservationKind
 from corridor.model.statements import EntityRecord
+from corridor.store.resolution import ResolutionStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,8 +102,8 @@ class StoreWriter(ABC):
         self.result.rows_read += n
 
 
-class Store(ABC):
-    """Statements, observations, users and the ingest log of one Corridor node."""
+class Store(ResolutionStore):
+    """Statements, observations, users, the ingest log and entity resolution of one node."""
 
     @abstractmethod
     def writer(self, info: IngestInfo) -> AbstractContextManager[StoreWriter]: ...

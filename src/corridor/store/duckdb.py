@@ -33,6 +33,7 @@ from corridor.store.base import (
     UserRecord,
     WriteResult,
 )
+from corridor.store.resolution import RESOLUTION_DDL, DuckDBResolution
 from corridor.store.schema import (
     INGEST_TABLE,
     NAME_INDEX_TABLE,
@@ -192,7 +193,7 @@ class DuckDBWriter(StoreWriter):
         )
 
 
-class DuckDBStore(Store):
+class DuckDBStore(DuckDBResolution, Store):
     """A Corridor store in one DuckDB file (or in memory, for tests, with `path=None`)."""
 
     def __init__(
@@ -216,7 +217,7 @@ class DuckDBStore(Store):
         self._con.execute(f"SET memory_limit = '{memory_limit}'")
         self._write_lock = threading.Lock()
         if not read_only:
-            for statement in ddl():
+            for statement in [*ddl(), *RESOLUTION_DDL]:
                 self._con.execute(statement)
 
     @classmethod

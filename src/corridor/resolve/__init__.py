@@ -1,0 +1,1 @@
+"""Entity resolution across agencies, scripts and spellings (Splink behind an engine interface)."""

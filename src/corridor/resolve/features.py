@@ -1,0 +1,206 @@
+"""Linkage features: what a record looks like to the model, after normalisation.
+
+Splink compares code points, so a Cyrillic and a Latin spelling of one name would score zero;
+everything is latinised and keyed here first (`corridor.normalise`). The same feature builder
+serves records from the store (FtM entities) and rows of any table (`corridor link`), so both
+paths are scored by one model definition.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from followthemoney.proxy import EntityProxy
+from followthemoney.types import registry
+from normality import ascii_text
+
+from corridor.model.timeparse import parse_partial_date
+from corridor.normalise.phones import normalise_phone
+from corridor.normalise.plates import normalise_plate
+from corridor.resolve.names import name_features
+
+#: Feature columns and their Arrow types (lists are `list<string>`).
+PERSON_COLUMNS: dict[str, str] = {
+    "record_id": "string",
+    "source": "string",
+    "schema": "string",
+    "name": "string",
+    "sorted_name": "string",
+    "keys_sorted": "string",
+    "name_keys": "list",
+    "family_key": "string",
+    "given_key": "string",
+    "given_keys": "list",
+    "dob": "string",
+    "dob_year": "int",
+    "dob_md": "string",
+    "dob_dm": "string",
+    "gender": "string",
+    "nationality": "list",
+    "phones": "list",
+    "ids": "list",
+    "id_number": "string",
+    "plates": "list",
+    "postcode": "string",
+    "address": "string",
+    "city": "string",
+    "street_number": "string",
+    "birth_place": "string",
+    "occupation": "string",
+    "email": "string",
+}
+
+_GENDER = {"m": "m", "male": "m", "man": "m", "f": "f", "female": "f", "woman": "f"}
+_ID_CLEAN = re.compile(r"[^A-Z0-9]")
+
+
+def _text_key(value: str | None) -> str | None:
+    if not value:
+        return None
+    text = (ascii_text(value) or "").lower()
+    text = " ".join(re.split(r"[^a-z0-9]+", text)).strip()
+    return text or None
+
+
+def _list(values: Iterable[str | None]) -> list[str] | None:
+    out = sorted({v for v in values if v})
+    return out or None
+
+
+@dataclass
+class PersonInput:
+    """What one record says about a person (or organisation, or vehicle), before normalising."""
+
+    record_id: str
+    source: str
+    schema: str = "Person"
+    names: Sequence[str] = ()
+    given: Sequence[str] = ()
+    family: Sequence[str] = ()
+    dates_of_birth: Sequence[str] = ()
+    genders: Sequence[str] = ()
+    nationalities: Sequence[str] = ()
+    phones: Sequence[str] = ()
+    ids: Sequence[str] = ()
+    plates: Sequence[str] = ()
+    postcode: str | None = None
+    address: str | None = None
+    city: str | None = None
+    street_number: str | None = None
+    birth_place: str | None = None
+    occupation: str | None = None
+    email: str | None = None
+
+
+def person_features(item: PersonInput) -> dict[str, Any]:
+    """The feature row of one record (every key of `PERSON_COLUMNS`, `None` where unknown)."""
+    names = [n for n in item.names if n and n.strip()]
+    if not names and (item.given or item.family):
+        names = [" ".join([*item.given, *item.family])]
+    parsed = [name_features(n) for n in names]
+    keys: set[str] = set()
+    for p in parsed:
+        keys.update(p.keys)
+    primary = parsed[0] if parsed else None
+    family_key: str | None = None
+    given_keys: set[str] = set()
+    if item.family or item.given:
+        family = name_features(" ".join(item.family)) if item.family else None
+        given = name_features(" ".join(item.given)) if item.given else None
+        family_key = family.keys[-1] if family and family.keys else None
+        if given:
+            given_keys.update(given.keys)
+    elif primary is not None:
+        family_key = primary.family_key
+        given_keys.update(primary.given_keys)
+    given_key = min(given_keys) if given_keys else None
+
+    dob = dob_year = dob_md = dob_dm = None
+    for raw in item.dates_of_birth:
+        date = parse_partial_date(raw)
+        if date is None:
+            continue
+        if dob_year is None or (date.day is not None and dob is None):
+            dob_year = date.year
+            if date.month is not None and date.day is not None:
+                dob = f"{date.year:04d}-{date.month:02d}-{date.day:02d}"
+                dob_md = f"{date.month:02d}{date.day:02d}"
+                dob_dm = f"{date.day:02d}{date.month:02d}"
+
+    nationality = _list(
+        (registry.country.clean(n) or "").lower() or None for n in item.nationalities
+    )
+    gender = next(
+        (_GENDER[g.strip().lower()] for g in item.genders if g and g.strip().lower() in _GENDER),
+        None,
+    )
+    ids = _list(_ID_CLEAN.sub("", i.upper()) or None for i in item.ids)
+    return {
+        "record_id": item.record_id,
+        "source": item.source,
+        "schema": item.schema,
+        "name": names[0] if names else None,
+        "sorted_name": primary.sorted_name if primary and primary.sorted_name else None,
+        "keys_sorted": " ".join(primary.keys) if primary and primary.keys else None,
+        "name_keys": sorted(keys) or None,
+        "family_key": family_key,
+        "given_key": given_key,
+        "given_keys": sorted(given_keys) or None,
+        "dob": dob,
+        "dob_year": dob_year,
+        "dob_md": dob_md,
+        "dob_dm": dob_dm,
+        "gender": gender,
+        "nationality": nationality,
+        "phones": _list(normalise_phone(p) for p in item.phones),
+        "ids": ids,
+        "id_number": ids[0] if ids else None,
+        "plates": _list(normalise_plate(p) or None for p in item.plates),
+        "postcode": _ID_CLEAN.sub("", (item.postcode or "").upper()) or None,
+        "address": _text_key(item.address),
+        "city": _text_key(item.city),
+        "street_number": _text_key(item.street_number),
+        "birth_place": _text_key(item.birth_place),
+        "occupation": _text_key(item.occupation),
+        "email": (item.email or "").strip().lower() or None,
+    }
+
+
+#: FtM properties read for each feature (identifiers of every kind count as ids).
+_ID_PROPS = ("idNumber", "passportNumber", "taxNumber", "registrationNumber", "innCode",
+             "vatCode", "ogrnCode", "leiCode", "swiftBic", "imoNumber")  # fmt: skip
+
+
+def entity_input(entity: EntityProxy, source: str) -> PersonInput:
+    """A record's features from an FtM entity (Person, Organization, Company, Vehicle, …)."""
+
+    def get(prop: str) -> list[str]:
+        return list(entity.get(prop, quiet=True))
+
+    is_vehicle = entity.schema.is_a("Vehicle")
+    ids = [] if is_vehicle else [v for p in _ID_PROPS for v in get(p)]
+    return PersonInput(
+        record_id=str(entity.id),
+        source=source,
+        schema=entity.schema.name,
+        names=[*get("name"), *get("alias"), *get("previousName")],
+        given=get("firstName"),
+        family=get("lastName"),
+        dates_of_birth=[*get("birthDate"), *get("incorporationDate")],
+        genders=get("gender"),
+        nationalities=[
+            *get("nationality"),
+            *get("citizenship"),
+            *get("country"),
+            *get("jurisdiction"),
+        ],
+        phones=list(entity.get_type_values(registry.phone)),
+        ids=ids,
+        plates=get("registrationNumber") if is_vehicle else [],
+        address=next(iter(get("address")), None),
+        birth_place=next(iter(get("birthPlace")), None),
+        email=next(iter(get("email")), None),
+    )

@@ -1,0 +1,364 @@
+"""The linkage model: comparisons and blocking chosen from the features present, trained
+unsupervised with Splink (random sampling for u, expectation maximisation for m).
+
+Blocking keeps recall across scripts because it blocks on normalised keys, never on raw text:
+two records of one person written in Cyrillic and in Latin share their family-name key, a
+phone, a document number or their sorted name keys, so they meet in at least one block.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from splink import Linker, SettingsCreator, block_on
+
+from corridor.resolve.comparisons import (
+    Comparison,
+    Custom,
+    Exact,
+    Intersect,
+    JaroWinkler,
+    Null,
+    used_columns,
+)
+from corridor.resolve.engines import SPLINK_LOG_LEVEL, Engine
+
+log = logging.getLogger(__name__)
+
+LinkType = Literal["link_only", "link_and_dedupe", "dedupe_only"]
+
+
+def _same_year(a: Any, b: Any) -> bool:
+    return a["dob_year"] is not None and bool(a["dob_year"] == b["dob_year"])
+
+
+COMPARISONS: dict[str, Comparison] = {
+    "name": Comparison(
+        "name",
+        "Names, latinised and keyed across scripts and romanisations",
+        (
+            Null("no name", columns=("name_keys",)),
+            Exact("same name, any order", m=0.45, column="sorted_name"),
+            Exact("same name keys", m=0.2, column="keys_sorted"),
+            Custom(
+                "family name and a given name agree",
+                m=0.12,
+                sql="family_key_l = family_key_r "
+                "AND len(list_intersect(given_keys_l, given_keys_r)) >= 1",
+                python=lambda a, b: (
+                    a["family_key"] is not None
+                    and a["family_key"] == b["family_key"]
+                    and bool(set(a["given_keys"] or ()) & set(b["given_keys"] or ()))
+                ),
+            ),
+            # No Jaro-Winkler over whole names: sorted, "lukic srdjan" and "lukic stefan" share
+            # a long prefix and score 0.93. Similarity lives in the keys, token by token.
+            Intersect("two name keys shared", m=0.12, column="name_keys", min_size=2),
+            Intersect("one name key shared", m=0.05, column="name_keys", min_size=1),
+        ),
+        ("sorted_name", "keys_sorted", "name_keys", "family_key", "given_keys"),
+    ),
+    "dob": Comparison(
+        "dob",
+        "Date of birth, full or partial",
+        (
+            Null("no date of birth", columns=("dob_year",)),
+            Exact("same date of birth", m=0.7, column="dob"),
+            Custom(
+                "day and month transposed",
+                m=0.02,
+                sql="dob_year_l = dob_year_r AND dob_md_l = dob_dm_r",
+                python=lambda a, b: (
+                    _same_year(a, b) and a["dob_md"] is not None and a["dob_md"] == b["dob_dm"]
+                ),
+            ),
+            Custom(
+                "same year, one date partial",
+                m=0.1,
+                sql="dob_year_l = dob_year_r AND (dob_l IS NULL OR dob_r IS NULL)",
+                python=lambda a, b: _same_year(a, b) and (a["dob"] is None or b["dob"] is None),
+            ),
+            Custom("same year", m=0.05, sql="dob_year_l = dob_year_r", python=_same_year),
+            Custom(
+                "within a year",
+                m=0.06,
+                sql="abs(dob_year_l - dob_year_r) <= 1",
+                python=lambda a, b: abs(a["dob_year"] - b["dob_year"]) <= 1,
+            ),
+            Custom(
+                "within five years",
+                m=0.01,
+                sql="abs(dob_year_l - dob_year_r) <= 5",
+                python=lambda a, b: abs(a["dob_year"] - b["dob_year"]) <= 5,
+            ),
+        ),
+        ("dob", "dob_year", "dob_md", "dob_dm"),
+    ),
+    "phones": Comparison(
+        "phones",
+        "Phone numbers (E.164); burner phones change, so a mismatch says little",
+        (
+            Null("no phone", columns=("phones",)),
+            Intersect("a phone shared", m=0.6, column="phones", min_size=1),
+        ),
+        ("phones",),
+    ),
+    "ids": Comparison(
+        "ids",
+        "Document and identity numbers",
+        (
+            Null("no document number", columns=("id_number",)),
+            Exact("same document number", m=0.85, column="id_number"),
+            Custom(
+                "document number one or two edits apart",
+                m=0.1,
+                sql="levenshtein(id_number_l, id_number_r) <= 2",
+                python=lambda a, b: _levenshtein(a["id_number"], b["id_number"]) <= 2,
+            ),
+            Intersect("a document number shared", m=0.03, column="ids", min_size=1),
+        ),
+        ("id_number", "ids"),
+    ),
+    "plates": Comparison(
+        "plates",
+        "Vehicle plates (normalised keys)",
+        (
+            Null("no plate", columns=("plates",)),
+            Intersect("a plate shared", m=0.9, column="plates", min_size=1),
+        ),
+        ("plates",),
+    ),
+    "nationality": Comparison(
+        "nationality",
+        "Nationality or country",
+        (
+            Null("no nationality", columns=("nationality",)),
+            Intersect("a nationality shared", m=0.9, column="nationality", min_size=1),
+        ),
+        ("nationality",),
+    ),
+    "gender": Comparison(
+        "gender",
+        "Gender",
+        (
+            Null("no gender", columns=("gender",)),
+            Exact("same gender", m=0.97, column="gender"),
+        ),
+        ("gender",),
+    ),
+    "postcode": Comparison(
+        "postcode",
+        "Postcode",
+        (
+            Null("no postcode", columns=("postcode",)),
+            Exact("same postcode", m=0.85, column="postcode"),
+            Custom(
+                "postcode one edit apart",
+                m=0.1,
+                sql="levenshtein(postcode_l, postcode_r) <= 1",
+                python=lambda a, b: _levenshtein(a["postcode"], b["postcode"]) <= 1,
+            ),
+        ),
+        ("postcode",),
+    ),
+    **{
+        col: Comparison(
+            col,
+            label,
+            (
+                Null(f"no {label.lower()}", columns=(col,)),
+                Exact(f"same {label.lower()}", m=0.6, column=col),
+                JaroWinkler(f"similar {label.lower()}", m=0.25, column=col, threshold=0.88),
+            ),
+            (col,),
+        )
+        for col, label in (
+            ("address", "Address"),
+            ("city", "City"),
+            ("birth_place", "Birth place"),
+            ("occupation", "Occupation"),
+            ("email", "Email"),
+        )
+    },
+    "street_number": Comparison(
+        "street_number",
+        "Street number",
+        (
+            Null("no street number", columns=("street_number",)),
+            Exact("same street number", m=0.9, column="street_number"),
+        ),
+        ("street_number",),
+    ),
+}
+
+
+def _levenshtein(a: str | None, b: str | None) -> int:
+    from rapidfuzz.distance import Levenshtein
+
+    if a is None or b is None:
+        raise TypeError("null")
+    return int(Levenshtein.distance(a, b))
+
+
+#: Blocking rules for prediction, each used only when its columns carry data.
+PREDICTION_BLOCKS: tuple[tuple[str, ...], ...] = (
+    ("family_key",),
+    ("family_key=given_key",),  # name order unknown: one record's family name is the other's
+    ("given_key=family_key",),  # given name (Serbian forms write the surname first)
+    ("given_key", "dob_year"),
+    ("keys_sorted",),
+    ("dob",),
+    ("phones*",),
+    ("id_number",),
+    ("ids*",),
+    ("plates*",),
+    ("postcode", "given_key"),
+    ("email",),
+)
+
+
+def _rule(columns: Sequence[str]) -> Any:
+    if len(columns) == 1 and "=" in columns[0]:
+        left, right = columns[0].split("=")
+        return f"l.{left} = r.{right}"
+    arrays = [c.rstrip("*") for c in columns if c.endswith("*")]
+    names = [c.rstrip("*") for c in columns]
+    return block_on(*names, arrays_to_explode=arrays or None)
+
+
+@dataclass
+class ModelSpec:
+    """The comparisons and blocking rules a data set supports."""
+
+    comparisons: list[Comparison]
+    blocks: list[tuple[str, ...]]
+
+    @property
+    def columns(self) -> list[str]:
+        cols = used_columns(self.comparisons)
+        for block in self.blocks:
+            for part in block:
+                for c in part.split("="):
+                    if c.rstrip("*") not in cols:
+                        cols.append(c.rstrip("*"))
+        return cols
+
+
+def _has_data(table: pa.Table, column: str) -> bool:
+    if column not in table.column_names:
+        return False
+    values = table.column(column)
+    return bool(values.null_count < len(values))
+
+
+def spec_for(table: pa.Table) -> ModelSpec:
+    """Use every comparison whose columns carry data, and every block whose columns do."""
+    comparisons = [c for c in COMPARISONS.values() if _has_data(table, c.columns[0])]
+    blocks = [
+        b
+        for b in PREDICTION_BLOCKS
+        if all(_has_data(table, c.rstrip("*")) for part in b for c in part.split("="))
+    ]
+    return ModelSpec(comparisons, blocks)
+
+
+def _distinct(table: pa.Table, column: str) -> int:
+    return len(pc.unique(table.column(column).drop_null()))
+
+
+#: Below this many records, EM has too few matches to learn from and the priors stand.
+EM_MIN_RECORDS = 1_000
+
+
+def train(
+    engine: Engine,
+    tables: Sequence[pa.Table],
+    spec: ModelSpec,
+    link_type: LinkType,
+    max_pairs: float = 2e6,
+) -> Any:
+    """A trained Splink linker over the registered inputs.
+
+    u comes from random pairs and the match rate from deterministic rules, both reliable at any
+    size. m starts from each level's prior; expectation maximisation refines it only when there
+    are enough records, and a failed or degenerate EM pass is discarded, never half-applied.
+    """
+    inputs = [engine.register(t, f"input_{i}") for i, t in enumerate(tables)]
+    target = inputs if len(inputs) > 1 else inputs[0]
+    settings = SettingsCreator(
+        link_type=link_type,
+        unique_id_column_name="record_id",
+        comparisons=[c.splink() for c in spec.comparisons],
+        blocking_rules_to_generate_predictions=[_rule(b) for b in spec.blocks],
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=True,
+    )
+    linker = Linker(target, settings, log_level=SPLINK_LOG_LEVEL)
+    rules = (("keys_sorted", "dob"), ("keys_sorted",), ("family_key", "given_key"))
+    deterministic = [r for r in rules if all(c in spec.columns for c in r)]
+    if deterministic:
+        linker.training.estimate_probability_two_random_records_match(
+            [block_on(*deterministic[0])], recall=0.7
+        )
+    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=7)
+    priors = linker.misc.save_model_to_json()
+    model = priors
+    if sum(t.num_rows for t in tables) >= EM_MIN_RECORDS:
+        for block in _em_blocks(spec):
+            attempt = Linker(target, model, log_level=SPLINK_LOG_LEVEL)
+            try:
+                attempt.training.estimate_parameters_using_expectation_maximisation(
+                    _rule(block), fix_probability_two_random_records_match=True
+                )
+            except Exception as exc:  # degenerate EM (too few pairs, underflow): keep model
+                log.info("EM on %s discarded: %s", block, exc)
+                continue
+            model = attempt.misc.save_model_to_json()
+    return Linker(target, regularise(model, priors), log_level=SPLINK_LOG_LEVEL)
+
+
+def regularise(
+    model: dict[str, Any], priors: dict[str, Any], weight: float = 0.2, u_floor: float = 1e-6
+) -> dict[str, Any]:
+    """Blend each level's trained m with its prior, and floor u, in a copy of the model.
+
+    EM overfits when matches are few: if every pair it took for a match shared an address, a
+    different address gets m ≈ 1e-58 and one field vetoes a match that names, date of birth and
+    phones all support. Keeping a share of the prior keeps every weight finite; levels EM never
+    saw keep their prior; u floors at one in a million for levels random pairs never showed.
+    """
+    prior_m = {
+        (c["output_column_name"], i): lv.get("m_probability")
+        for c in priors["comparisons"]
+        for i, lv in enumerate(c["comparison_levels"])
+    }
+    out = {**model, "comparisons": []}
+    for comparison in model["comparisons"]:
+        levels = [dict(level) for level in comparison["comparison_levels"]]
+        ceiling = math.inf  # the weight of the level above: a vaguer level never outweighs it
+        for i, level in enumerate(levels):
+            if level.get("is_null_level"):
+                continue
+            prior = prior_m.get((comparison["output_column_name"], i)) or 0.01
+            m = level.get("m_probability")
+            m = prior if m is None else (1 - weight) * m + weight * prior
+            u = max(level.get("u_probability") or 0.0, u_floor)
+            if math.log2(m / u) > ceiling:
+                m = u * 2**ceiling
+            ceiling = math.log2(m / u)
+            level["m_probability"], level["u_probability"] = m, u
+        out["comparisons"].append({**comparison, "comparison_levels": levels})
+    return out
+
+
+def _em_blocks(spec: ModelSpec) -> list[tuple[str, ...]]:
+    """Two EM passes on different blocks, so every comparison gets trained in one of them."""
+    candidates = [("family_key",), ("dob",), ("given_key", "dob_year"), ("phones*",), ("postcode",)]
+    available = set(spec.columns)
+    return [b for b in candidates if all(c.rstrip("*") in available for c in b)][:2]

@@ -1,0 +1,281 @@
+"""Entity resolution as a service: full runs, incremental linking, judgements, canonical views.
+
+Everything the API and the CLI do about resolution goes through here. Source records are never
+changed; resolution writes its own tables (`corridor.store.resolution`).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from corridor.access.scope import ReadScope
+from corridor.errors import NotFound, ValidationError
+from corridor.model.statements import EntityRecord
+from corridor.resolve.clusters import cluster
+from corridor.resolve.engines import make_engine
+from corridor.resolve.features import entity_input, person_features
+from corridor.resolve.keys import index_keys, lookup_keys
+from corridor.resolve.model import COMPARISONS, ModelSpec, spec_for, train
+from corridor.resolve.records import RESOLVABLE, feature_table, store_inputs
+from corridor.resolve.scorer import Score, Scorer
+from corridor.store.base import Store
+from corridor.store.resolution import Judgement, Pair, Run, ordered
+
+#: Pairs at or above this probability are clustered together by default.
+DEFAULT_THRESHOLD = 0.8
+#: Pairs below this are not kept at all (they are not candidates worth showing).
+KEEP_PAIRS_ABOVE = 0.05
+VERDICTS = ("positive", "negative", "unsure")
+
+
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    run_id: str
+    kind: str
+    engine: str
+    records: int
+    pairs: int
+    clusters: int
+    multi_record_clusters: int
+    seconds: float
+
+
+def kind_of(schema: str) -> str | None:
+    from followthemoney import model
+
+    s = model.get(schema)
+    if s is None:
+        return None
+    for kind, names in RESOLVABLE.items():
+        if any(s.is_a(n) for n in names):
+            return kind
+    return None
+
+
+def _judged(
+    store: Store, ids: Sequence[str] | None = None
+) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(same, different) pairs from the latest judgement on each pair; 'unsure' decides nothing."""
+    latest: dict[tuple[str, str], str] = {}
+    for j in store.judgements(ids):
+        latest[ordered(j.left_id, j.right_id)] = j.verdict
+    same = [p for p, v in latest.items() if v == "positive"]
+    different = [p for p, v in latest.items() if v == "negative"]
+    return same, different
+
+
+def _spec_from_run(run: Run) -> ModelSpec:
+    names = {c["output_column_name"] for c in run.model["comparisons"]}
+    blocks = [tuple(b) for b in run.model.get("corridor_blocks", [])]
+    return ModelSpec([c for n, c in COMPARISONS.items() if n in names], blocks)
+
+
+def resolve_all(
+    store: Store, kind: str = "Person", engine: str = "duckdb", threshold: float = DEFAULT_THRESHOLD
+) -> RunSummary:
+    """Train on every stored record of a kind, score the blocked pairs, cluster with judgements."""
+    if kind not in RESOLVABLE:
+        raise ValidationError(f"cannot resolve {kind!r} (expected {', '.join(RESOLVABLE)})", "kind")
+    started = datetime.now(UTC)
+    clock = time.perf_counter()
+    inputs = store_inputs(store, kind)
+    rows = [person_features(i) for i in inputs]
+    run_id = uuid.uuid4().hex
+    pairs: list[Pair] = []
+    model: dict[str, Any] = {}
+    spec = ModelSpec([], [])
+    if len(rows) >= 2:
+        table = feature_table(rows)
+        spec = spec_for(table)
+        eng = make_engine(engine)
+        try:
+            linker = train(eng, [table], spec, "dedupe_only")
+            predictions = eng.to_arrow(
+                linker.inference.predict(threshold_match_probability=KEEP_PAIRS_ABOVE)
+            )
+            model = linker.misc.save_model_to_json()
+        finally:
+            eng.close()
+        for r in predictions.select(
+            ["record_id_l", "record_id_r", "match_probability", "match_weight"]
+        ).to_pylist():
+            left, right = ordered(r["record_id_l"], r["record_id_r"])
+            pairs.append(Pair(left, right, float(r["match_probability"]), float(r["match_weight"])))
+    model["corridor_blocks"] = [list(b) for b in spec.blocks]
+    ids = [r["record_id"] for r in rows]
+    same, different = _judged(store)
+    clusters = cluster(
+        ids, ((p.left_id, p.right_id, p.probability) for p in pairs), threshold, same, different
+    )
+    keys = [(k, r["record_id"]) for r in rows for k in index_keys(r, spec.blocks)]
+    run = Run(
+        run_id, kind, engine, started, datetime.now(UTC), threshold, len(rows), len(pairs), model
+    )
+    store.replace_resolution(run, [(r["record_id"], r) for r in rows], keys, pairs, clusters)
+    sizes: dict[str, int] = {}
+    for c in clusters.values():
+        sizes[c] = sizes.get(c, 0) + 1
+    multi = sum(1 for n in sizes.values() if n > 1)
+    seconds = round(time.perf_counter() - clock, 3)
+    return RunSummary(run_id, kind, engine, len(rows), len(pairs), len(sizes), multi, seconds)
+
+
+def link_records(store: Store, kind: str, records: Sequence[dict[str, Any]]) -> list[Pair]:
+    """Link new or changed records against the store without a full run; clusters update in place.
+
+    Candidates come from the blocking-key index, scores from the current run's model in Python.
+    """
+    run = store.current_run(kind)
+    if run is None or not records:
+        return []
+    spec = _spec_from_run(run)
+    scorer = Scorer(run.model, spec.comparisons)
+    new_pairs: list[Pair] = []
+    for record in records:
+        candidates = [c for c in store.candidate_ids(kind, sorted(lookup_keys(record, spec.blocks)))
+                      if c != record["record_id"]]  # fmt: skip
+        features = store.resolved_features(kind, candidates)
+        for other_id in candidates:
+            other = features.get(other_id)
+            if other is None:
+                continue
+            score = scorer.score(record, other)
+            if score.probability >= KEEP_PAIRS_ABOVE:
+                left, right = ordered(record["record_id"], other_id)
+                new_pairs.append(Pair(left, right, score.probability, score.match_weight))
+    ids = {r["record_id"] for r in records}
+    clusters = _recluster(store, ids, new_pairs, run.threshold)
+    keys = [(k, r["record_id"]) for r in records for k in index_keys(r, spec.blocks)]
+    store.add_resolved(
+        kind, run.id, [(r["record_id"], r) for r in records], keys, new_pairs, clusters
+    )
+    return new_pairs
+
+
+def _recluster(
+    store: Store, ids: Iterable[str], extra: Sequence[Pair], threshold: float
+) -> dict[str, str]:
+    """Re-cluster the clusters touched by `ids` and by strong pairs, with every judgement."""
+    touched = set(ids) | {
+        x for p in extra if p.probability >= threshold for x in (p.left_id, p.right_id)
+    }
+    current = store.clusters_of(sorted(touched))
+    members = store.cluster_members(sorted(set(current.values())))
+    affected = touched | {m for ms in members.values() for m in ms}
+    pairs = {(p.left_id, p.right_id): p for p in store.pairs_of(sorted(affected))}
+    for p in extra:
+        pairs[(p.left_id, p.right_id)] = p
+    links = [(p.left_id, p.right_id, p.probability) for p in pairs.values()
+             if p.left_id in affected and p.right_id in affected]  # fmt: skip
+    same, different = _judged(store, sorted(affected))
+    result = cluster(sorted(affected), links, threshold, same, different)
+    return {r: c for r, c in result.items() if r in affected}
+
+
+def link_entities(store: Store, entity_ids: Iterable[str]) -> dict[str, int]:
+    """Link stored entities (e.g. just ingested) incrementally, by kind; returns pairs per kind."""
+    from corridor.access.scope import SYSTEM_SCOPE
+
+    by_kind: dict[str, list[dict[str, Any]]] = {}
+    for entity_id in sorted(set(entity_ids)):
+        record = store.get_entity(entity_id, SYSTEM_SCOPE)
+        if record is None:
+            continue
+        kind = kind_of(record.entity.schema.name)
+        if kind is None:
+            continue
+        agencies = ",".join(sorted({str(s.row["agency"]) for s in record.statements}))
+        by_kind.setdefault(kind, []).append(person_features(entity_input(record.entity, agencies)))
+    return {kind: len(link_records(store, kind, rows)) for kind, rows in by_kind.items()}
+
+
+def judge(
+    store: Store, left_id: str, right_id: str, verdict: str, user: str, note: str | None = None
+) -> Judgement:
+    """Record an analyst's judgement and apply it to the clusters at once."""
+    if verdict not in VERDICTS:
+        raise ValidationError(f"verdict must be one of {', '.join(VERDICTS)}", "verdict")
+    if left_id == right_id:
+        raise ValidationError("a judgement needs two different records", "right_id")
+    current = store.clusters_of([left_id, right_id])
+    missing = [i for i in (left_id, right_id) if i not in current]
+    if missing:
+        raise NotFound(f"record {missing[0]!r} has not been resolved (run `corridor resolve`)")
+    left, right = ordered(left_id, right_id)
+    judgement = Judgement(uuid.uuid4().hex, left, right, verdict, user, datetime.now(UTC), note)
+    store.add_judgement(judgement)
+    kind_run = None
+    for kind in RESOLVABLE:
+        run = store.current_run(kind)
+        if run is not None and left in store.all_clusters(kind):
+            kind_run = run
+            break
+    threshold = kind_run.threshold if kind_run else DEFAULT_THRESHOLD
+    clusters = _recluster(store, [left, right], [], threshold)
+    kind = kind_run.kind if kind_run else "Person"
+    store.add_resolved(kind, kind_run.id if kind_run else "", [], [], [], clusters)
+    return judgement
+
+
+def explain(store: Store, left_id: str, right_id: str) -> Score:
+    """Why two records score what they do, field by field, under the current model."""
+    for kind in RESOLVABLE:
+        run = store.current_run(kind)
+        if run is None:
+            continue
+        features = store.resolved_features(kind, [left_id, right_id])
+        if len(features) == 2:
+            return Scorer(run.model, _spec_from_run(run).comparisons).score(
+                features[left_id], features[right_id]
+            )
+    raise NotFound(f"no resolved pair {left_id!r} – {right_id!r}")
+
+
+def matches(store: Store, entity_id: str, scope: ReadScope, limit: int = 20) -> dict[str, Any]:
+    """Candidate matches for an entity, each with its explanation, within the caller's scope."""
+    if store.get_entity(entity_id, scope) is None:
+        raise NotFound(f"no entity {entity_id!r}")
+    cluster_id = store.clusters_of([entity_id]).get(entity_id)
+    results = []
+    for pair in store.pairs_of([entity_id]):
+        other = pair.right_id if pair.left_id == entity_id else pair.left_id
+        if store.get_entity(other, scope) is None:
+            continue  # a record the caller may not see is not shown, nor counted
+        score = explain(store, entity_id, other)
+        other_cluster = store.clusters_of([other]).get(other)
+        results.append({
+            "id": other,
+            "probability": pair.probability,
+            "match_weight": pair.match_weight,
+            "same_cluster": other_cluster is not None and other_cluster == cluster_id,
+            "explanation": score.to_dict(),
+        })  # fmt: skip
+        if len(results) >= limit:
+            break
+    return {"id": entity_id, "cluster_id": cluster_id, "matches": results}
+
+
+def canonical(store: Store, entity_id: str, scope: ReadScope) -> dict[str, Any]:
+    """The merged view of an entity's cluster: every visible source statement, still attributed."""
+    if store.get_entity(entity_id, scope) is None:
+        raise NotFound(f"no entity {entity_id!r}")
+    cluster_id = store.clusters_of([entity_id]).get(entity_id, entity_id)
+    members = store.cluster_members([cluster_id]).get(cluster_id, [entity_id])
+    rows: list[dict[str, Any]] = []
+    visible = []
+    for member in members:
+        record = store.get_entity(member, scope)
+        if record is None:
+            continue
+        visible.append(member)
+        rows.extend(s.row for s in record.statements)
+    merged = EntityRecord.assemble(f"cluster:{cluster_id}", rows)
+    data = merged.to_dict()
+    data["members"] = visible
+    data["cluster_id"] = cluster_id
+    return data
