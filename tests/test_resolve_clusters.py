@@ -1,0 +1,57 @@
+"""Clustering with judgements, against networkx's connected components (the reference)."""
+
+from __future__ import annotations
+
+import networkx as nx
+from hypothesis import given
+from hypothesis import strategies as st
+
+from corridor.resolve.clusters import cluster
+
+NODES = [f"n{i}" for i in range(12)]
+edge = st.tuples(st.sampled_from(NODES), st.sampled_from(NODES), st.floats(0, 1))
+pair = st.tuples(st.sampled_from(NODES), st.sampled_from(NODES)).filter(lambda p: p[0] != p[1])
+
+
+def groups(mapping: dict[str, str]) -> set[frozenset[str]]:
+    out: dict[str, set[str]] = {}
+    for record, cluster_id in mapping.items():
+        out.setdefault(cluster_id, set()).add(record)
+    return {frozenset(g) for g in out.values()}
+
+
+@given(st.lists(edge, max_size=30), st.floats(0, 1))
+def test_without_judgements_clusters_are_connected_components(edges, threshold) -> None:  # type: ignore[no-untyped-def]
+    graph = nx.Graph()
+    graph.add_nodes_from(NODES)
+    graph.add_edges_from((a, b) for a, b, p in edges if p >= threshold)
+    expected = {frozenset(c) for c in nx.connected_components(graph)}
+    assert groups(cluster(NODES, edges, threshold)) == expected
+
+
+@given(st.lists(edge, max_size=30), st.lists(pair, max_size=5), st.lists(pair, max_size=5))
+def test_judgements_always_hold(edges, same, different) -> None:  # type: ignore[no-untyped-def]
+    result = cluster(NODES, edges, 0.5, same, different)
+    for a, b in different:
+        assert result[a] != result[b], "a negative judgement must keep two records apart"
+    for a, b in same:
+        # a positive judgement joins, unless it would break a negative one
+        if result[a] != result[b]:
+            assert any({result[x], result[y]} == {result[a], result[b]} for x, y in different)
+    assert all(cid == min(r for r, c in result.items() if c == cid) for cid in result.values())
+
+
+@given(st.lists(edge, max_size=30), st.lists(pair, max_size=5), st.randoms())
+def test_input_order_does_not_matter(edges, different, rng) -> None:  # type: ignore[no-untyped-def]
+    shuffled = list(edges)
+    rng.shuffle(shuffled)
+    assert cluster(NODES, edges, 0.5, (), different) == cluster(
+        reversed(NODES), shuffled, 0.5, (), different
+    )
+
+
+def test_a_negative_judgement_splits_a_chain_at_its_weakest_link() -> None:
+    links = [("a", "b", 0.99), ("b", "c", 0.6), ("c", "d", 0.98)]
+    assert groups(cluster("abcd", links, 0.5)) == {frozenset("abcd")}
+    split = groups(cluster("abcd", links, 0.5, different=[("a", "d")]))
+    assert split == {frozenset("ab"), frozenset("cd")}

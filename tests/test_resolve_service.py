@@ -1,0 +1,182 @@
+"""Entity resolution on the scenario: clusters against ground truth, judgements that override
+the model and survive re-runs, incremental linking, explanations and the canonical view."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+
+from conftest import write_csv
+from corridor.access.scope import SYSTEM_SCOPE, ReadScope
+from corridor.errors import NotFound, ValidationError
+from corridor.ingest.service import ingest_path
+from corridor.model.classification import Classification
+from corridor.resolve import service
+from corridor.scenario import build_scenario
+from corridor.store.duckdb import DuckDBStore
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str]]:
+    out = tmp_path_factory.mktemp("world")
+    build_scenario(out, seed=7, scale=0.3)
+    with (out / "truth" / "identities.csv").open(encoding="utf-8") as f:
+        truth = {r["record_id"]: r["true_id"] for r in csv.DictReader(f) if r["schema"] == "Person"}
+    return out, truth
+
+
+@pytest.fixture
+def resolved(world: tuple[Path, dict[str, str]]) -> tuple[DuckDBStore, dict[str, str]]:
+    """A fresh store per test: judgements are append-only, so tests must not share them."""
+    bundle, truth = world
+    store = DuckDBStore(None)
+    ingest_path(store, bundle, show_progress=False)
+    service.resolve_all(store, "Person")
+    return store, truth
+
+
+def pairs(groups: dict[str, list[str]]) -> set[tuple[str, str]]:
+    return {p for members in groups.values() for p in itertools.combinations(sorted(members), 2)}
+
+
+def test_clusters_match_the_ground_truth(resolved: tuple[DuckDBStore, dict[str, str]]) -> None:
+    store, truth = resolved
+    clusters = store.all_clusters("Person")
+    found: dict[str, list[str]] = defaultdict(list)
+    true: dict[str, list[str]] = defaultdict(list)
+    for record, cluster_id in clusters.items():
+        found[cluster_id].append(record)
+        true[truth[record]].append(record)
+    predicted, expected = pairs(found), pairs(true)
+    tp = len(predicted & expected)
+    precision, recall = tp / len(predicted), tp / len(expected)
+    assert len(expected) > 50
+    assert precision >= 0.97 and recall >= 0.85, (precision, recall)
+
+
+def _two_true_members(store: DuckDBStore, truth: dict[str, str]) -> tuple[str, str]:
+    clusters = store.all_clusters("Person")
+    by_cluster: dict[str, list[str]] = defaultdict(list)
+    for record, cluster_id in clusters.items():
+        by_cluster[cluster_id].append(record)
+    members = next(
+        sorted(m) for m in by_cluster.values() if len(m) == 2 and truth[m[0]] == truth[m[1]]
+    )
+    return members[0], members[1]
+
+
+def test_a_negative_judgement_splits_and_survives_a_full_rerun(
+    resolved: tuple[DuckDBStore, dict[str, str]],
+) -> None:
+    store, truth = resolved
+    a, b = _two_true_members(store, truth)
+    assert store.clusters_of([a])[a] == store.clusters_of([b])[b]
+    judgement = service.judge(store, a, b, "negative", "ana", "different fathers' names")
+    assert (judgement.user_name, judgement.verdict) == ("ana", "negative") and judgement.at
+    assert store.clusters_of([a])[a] != store.clusters_of([b])[b]
+    service.resolve_all(store, "Person")
+    assert store.clusters_of([a])[a] != store.clusters_of([b])[b]
+
+
+def test_a_positive_judgement_merges_and_survives_a_full_rerun(
+    resolved: tuple[DuckDBStore, dict[str, str]],
+) -> None:
+    store, truth = resolved
+    clusters = store.all_clusters("Person")
+    a = sorted(clusters)[0]
+    b = next(r for r in sorted(clusters) if clusters[r] != clusters[a] and truth[r] != truth[a])
+    service.judge(store, a, b, "positive", "ana")
+    assert store.clusters_of([a])[a] == store.clusters_of([b])[b]
+    service.resolve_all(store, "Person")
+    assert store.clusters_of([a])[a] == store.clusters_of([b])[b]
+    service.judge(store, a, b, "negative", "bo")  # the latest word on a pair wins
+    assert store.clusters_of([a])[a] != store.clusters_of([b])[b]
+
+
+def test_unsure_changes_nothing_and_bad_judgements_are_refused(
+    resolved: tuple[DuckDBStore, dict[str, str]],
+) -> None:
+    store, truth = resolved
+    a, b = _two_true_members(store, truth)
+    before = store.all_clusters("Person")
+    service.judge(store, a, b, "unsure", "ana")
+    assert store.all_clusters("Person") == before
+    with pytest.raises(ValidationError):
+        service.judge(store, a, b, "maybe", "ana")
+    with pytest.raises(ValidationError):
+        service.judge(store, a, a, "positive", "ana")
+    with pytest.raises(NotFound):
+        service.judge(store, a, "no-such-record", "positive", "ana")
+
+
+def test_explanations_show_each_field_and_add_up(
+    resolved: tuple[DuckDBStore, dict[str, str]],
+) -> None:
+    store, truth = resolved
+    a, b = _two_true_members(store, truth)
+    found = service.matches(store, a, SYSTEM_SCOPE)
+    match = next(m for m in found["matches"] if m["id"] == b)
+    explanation = match["explanation"]
+    fields = {f["field"]: f for f in explanation["fields"]}
+    assert "name" in fields and fields["name"]["agrees"]
+    total = explanation["prior_weight"] + sum(f["weight"] for f in explanation["fields"])
+    assert total == pytest.approx(explanation["match_weight"], abs=0.01)
+    assert explanation["probability"] == pytest.approx(match["probability"], abs=1e-6)
+    assert match["same_cluster"] is True
+
+
+def test_canonical_view_keeps_every_statement_attributed(
+    resolved: tuple[DuckDBStore, dict[str, str]],
+) -> None:
+    store, truth = resolved
+    a, b = _two_true_members(store, truth)
+    view = service.canonical(store, a, SYSTEM_SCOPE)
+    assert set(view["members"]) == {a, b}
+    sources = {s["entity_id"] for s in view["statements"]}
+    assert sources == {a, b}
+    assert all(s["provenance"]["agency"] for s in view["statements"])
+    assert len(view["properties"]["name"]) >= 1
+
+
+def test_matches_and_canonical_respect_clearance(
+    resolved: tuple[DuckDBStore, dict[str, str]],
+) -> None:
+    store, _ = resolved
+    nobody = ReadScope(Classification.OFFICIAL, frozenset())
+    record = sorted(store.all_clusters("Person"))[0]
+    with pytest.raises(NotFound):
+        service.matches(store, record, nobody)
+    with pytest.raises(NotFound):
+        service.canonical(store, record, nobody)
+
+
+def test_a_new_record_links_incrementally_into_its_cluster(
+    resolved: tuple[DuckDBStore, dict[str, str]], tmp_path: Path
+) -> None:
+    store, truth = resolved
+    a, _ = _two_true_members(store, truth)
+    run = store.current_run("Person")
+    known = store.get_entity(a, SYSTEM_SCOPE)
+    assert known is not None and run is not None
+    mapping = tmp_path / "new.yml"
+    mapping.write_text("""
+provenance: {agency: GB-NCA, grading: 2BP, classification: OFFICIAL}
+entities:
+  person:
+    schema: Person
+    id_column: record_id
+    properties: {name: {column: name}, birthDate: {column: dob}, phone: {column: phone}}
+""")
+    props = known.entity
+    row = {"record_id": "gb-nca-new-1", "name": props.get("name")[0].upper(),
+           "dob": (props.get("birthDate") or [""])[0], "phone": (props.get("phone") or [""])[0]}  # fmt: skip
+    path = write_csv(tmp_path / "new.csv", list(row), [row])
+    ingest_path(store, path, mapping=mapping)
+    linked = service.link_entities(store, ["gb-nca-new-1"])
+    assert linked["Person"] >= 1
+    assert store.current_run("Person") == run  # no full re-run
+    assert store.clusters_of(["gb-nca-new-1"])["gb-nca-new-1"] == store.clusters_of([a])[a]
