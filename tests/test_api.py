@@ -10,7 +10,7 @@ from followthemoney import model
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SENSOR_DEFAULTS, Api
+from conftest import ROLES, SENSOR_DEFAULTS, Api, write_csv
 from corridor.ingest.service import ingest_path
 
 
@@ -251,3 +251,77 @@ def test_observations_match_any_of_several_plates(loaded: Api) -> None:
         "/observations", params=[("plate", "BG 007-AB"), ("plate", "BG 008-KC")]
     ).json()["total"]
     assert 0 < one < two
+
+
+@pytest.fixture
+def resolved_api(api: Api, tmp_path: Path) -> Api:
+    """Two agencies' records of one person, resolved."""
+    mapping = tmp_path / "m.yml"
+    mapping.write_text("""
+provenance: {agency: RS-MUP, grading: 2BP, classification: {column: classification}}
+entities:
+  person:
+    schema: Person
+    id_column: id
+    properties: {name: {column: name}, birthDate: {column: dob}, phone: {column: phone}}
+""")
+    rows = [
+        ["a1", "Мирослав Јовановић", "1980-05-03", "+381641234567", "OFFICIAL"],
+        ["a2", "Miroslav Jovanovic", "1980-05-03", "+381641234567", "OFFICIAL"],
+        ["a3", "Ana Kovač", "1990-01-01", "", "OFFICIAL"],
+        ["a4", "JOVANOVIĆ Miroslav", "1980-05-03", "", "SECRET"],
+    ]
+    ingest_path(api.store, write_csv(tmp_path / "p.csv", ["id", "name", "dob", "phone", "classification"], rows), mapping=mapping)
+    assert api.post("/resolve", user="supervisor", json={"kind": "Person"}).status_code == 200
+    return api
+
+
+def test_resolution_routes_by_role(resolved_api: Api) -> None:
+    api = resolved_api
+    body = {"left_id": "a1", "right_id": "a3", "verdict": "negative"}
+    expected = {
+        ("GET", "/entities/a1/matches", None): {"analyst", "analyst_low", "supervisor", "sharing"},
+        ("GET", "/entities/a1/canonical", None): {"analyst", "analyst_low", "supervisor", "sharing"},
+        ("GET", "/judgements?entity_id=a1", None): {"analyst", "analyst_low", "supervisor", "sharing"},
+        ("POST", "/judgements", "judge"): {"analyst", "analyst_low", "supervisor"},
+        ("POST", "/resolve", "resolve"): {"supervisor", "admin"},
+    }
+    for (method, url, kind), allowed in expected.items():
+        for user in ROLES:
+            payload = body if kind == "judge" else {"kind": "Person"} if kind == "resolve" else None
+            r = api.client.request(method, url, headers=api.headers(user), json=payload)
+            if user in allowed:
+                assert r.status_code == 200, (url, user, r.text)
+            else:
+                assert r.status_code == 403, (url, user, r.text)
+
+
+def test_matches_explain_and_hide_what_the_caller_may_not_see(resolved_api: Api) -> None:
+    api = resolved_api
+    found = api.get("/entities/a1/matches").json()
+    ids = [m["id"] for m in found["matches"]]
+    assert "a2" in ids and "a4" in ids  # the SECRET record is visible to a SECRET-cleared analyst
+    a2 = next(m for m in found["matches"] if m["id"] == "a2")
+    fields = {f["field"]: f for f in a2["explanation"]["fields"]}
+    assert fields["name"]["agrees"] and fields["name"]["weight"] > 0
+    assert fields["dob"]["level"] == "same date of birth"
+    low = api.get("/entities/a1/matches", user="analyst_low").json()
+    assert "a4" not in [m["id"] for m in low["matches"]]
+    canonical = api.get("/entities/a1/canonical", user="analyst_low").json()
+    assert set(canonical["members"]) == {"a1", "a2"}  # a4 is in the cluster but above clearance
+    assert {s["entity_id"] for s in canonical["statements"]} == {"a1", "a2"}
+
+
+def test_judgements_are_recorded_with_who_and_when(resolved_api: Api) -> None:
+    api = resolved_api
+    r = api.post("/judgements", json={"left_id": "a2", "right_id": "a1", "verdict": "negative", "note": "twins"})
+    assert r.status_code == 200
+    j = r.json()
+    assert (j["left_id"], j["right_id"], j["user_name"], j["note"]) == ("a1", "a2", "analyst", "twins")
+    assert j["clusters"]["a1"] != j["clusters"]["a2"]
+    history = api.get("/judgements", params={"entity_id": "a1"}).json()["judgements"]
+    assert [h["verdict"] for h in history] == ["negative"]
+    bad = api.post("/judgements", json={"left_id": "a1", "right_id": "a2", "verdict": "perhaps"})
+    assert bad.status_code == 422 and bad.json()["field"] == "verdict"
+    hidden = api.post("/judgements", user="analyst_low", json={"left_id": "a1", "right_id": "a4", "verdict": "positive"})
+    assert hidden.status_code == 404

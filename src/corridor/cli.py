@@ -198,6 +198,160 @@ def search(
         store.close()
 
 
+@app.command()
+def resolve(
+    workdir: Workdir = None,
+    kind: Annotated[str, typer.Option(help="Person, Organization, Vehicle or all.")] = "all",
+    engine: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
+    threshold: Annotated[float, typer.Option(help="Match probability that joins a cluster.")] = 0.8,
+) -> None:
+    """Resolve every stored record of a kind into entities (analysts' judgements are kept)."""
+    from corridor.resolve import service
+    from corridor.resolve.records import RESOLVABLE
+
+    kinds = list(RESOLVABLE) if kind == "all" else [kind]
+    store = _store(workdir)
+    try:
+        table = Table(title="Resolution")
+        for col in (
+            "kind",
+            "records",
+            "pairs scored",
+            "clusters",
+            "with several records",
+            "seconds",
+        ):
+            table.add_column(col, justify="left" if col == "kind" else "right")
+        for k in kinds:
+            s = service.resolve_all(store, k, engine, threshold)
+            table.add_row(
+                k,
+                f"{s.records:,}",
+                f"{s.pairs:,}",
+                f"{s.clusters:,}",
+                f"{s.multi_record_clusters:,}",
+                f"{s.seconds:.1f}",
+            )
+        out.print(table)
+    finally:
+        store.close()
+
+
+@app.command()
+def matches(
+    entity_id: Annotated[str, typer.Argument(help="A record's id.")],
+    workdir: Workdir = None,
+    limit: int = 10,
+) -> None:
+    """Candidate matches for a record: which fields agreed or disagreed, and their weights."""
+    from corridor.resolve import service
+
+    store = _store(workdir, read_only=True)
+    try:
+        found = service.matches(store, entity_id, Authz.system_user().scope, limit)
+    finally:
+        store.close()
+    out.print(f"[bold]{entity_id}[/bold] in cluster {found['cluster_id']}")
+    for m in found["matches"]:
+        ex = m["explanation"]
+        title = f"{m['id']}: probability {m['probability']:.3f}, weight {ex['match_weight']:+.2f}"
+        table = Table(title=title + (" (same cluster)" if m["same_cluster"] else ""))
+        for col in ("field", "level", "weight", "this record", "that record"):
+            table.add_column(col, justify="right" if col == "weight" else "left")
+        table.add_row("prior", "two random records match", f"{ex['prior_weight']:+.2f}", "", "")
+        for f in ex["fields"]:
+            colour = "green" if f["weight"] > 0 else "red" if f["weight"] < 0 else "dim"
+            table.add_row(
+                f["field"],
+                f["level"],
+                f"[{colour}]{f['weight']:+.2f}[/{colour}]",
+                str(f["left"] or ""),
+                str(f["right"] or ""),
+            )
+        out.print(table)
+
+
+@app.command()
+def judge(
+    left: Annotated[str, typer.Argument(help="One record's id.")],
+    right: Annotated[str, typer.Argument(help="The other record's id.")],
+    verdict: Annotated[str, typer.Option(help="positive (same), negative (different) or unsure.")],
+    note: Annotated[str | None, typer.Option(help="Why.")] = None,
+    user: Annotated[str, typer.Option(help="Who judges (recorded).")] = "operator",
+    workdir: Workdir = None,
+) -> None:
+    """Judge whether two records are the same; it overrides the model and survives re-runs."""
+    from corridor.resolve import service
+
+    store = _store(workdir)
+    try:
+        j = service.judge(store, left, right, verdict, user, note)
+        clusters = store.clusters_of([left, right])
+    finally:
+        store.close()
+    same = clusters.get(left) == clusters.get(right)
+    out.print(f"{j.verdict} judgement by {j.user_name} at {j.at:%Y-%m-%d %H:%M} recorded; "
+              f"{left} and {right} are now {'in one cluster' if same else 'apart'}")  # fmt: skip
+
+
+@app.command("canonical")
+def canonical_entity(
+    entity_id: Annotated[str, typer.Argument(help="A record's id.")],
+    workdir: Workdir = None,
+) -> None:
+    """The merged entity of a record's cluster as FtM JSON, each value with its source record."""
+    from corridor.resolve import service
+
+    store = _store(workdir, read_only=True)
+    try:
+        data = service.canonical(store, entity_id, Authz.system_user().scope)
+    finally:
+        store.close()
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+@app.command()
+def link(
+    inputs: Annotated[
+        list[Path], typer.Argument(help="One CSV/Parquet file to deduplicate, or two to link.")
+    ],
+    id_column: Annotated[
+        str, typer.Option("--id-column", help="The column with each record's id.")
+    ],
+    out_file: Annotated[
+        Path, typer.Option("--out", help="Where to write record_id,cluster_id[,source].")
+    ],
+    pairs_out: Annotated[
+        Path | None, typer.Option("--pairs-out", help="Also write left_id,right_id,probability.")
+    ] = None,
+    backend: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
+    field: Annotated[
+        list[str] | None,
+        typer.Option("--field", help="ROLE=COLUMN, e.g. family_name=nazwisko (repeatable)."),
+    ] = None,
+    threshold: Annotated[float, typer.Option(help="Match probability that joins a cluster.")] = 0.5,
+) -> None:
+    """Deduplicate or link tables of people, trained on the input itself (no labels)."""
+    from corridor.errors import ValidationError
+    from corridor.resolve.tabular import describe, link_tables, write_outputs
+
+    fields = {}
+    for item in field or []:
+        role, sep, column = item.partition("=")
+        if not sep or not role or not column:
+            raise ValidationError(f"--field {item!r}: write ROLE=COLUMN", "field")
+        fields[role.strip()] = column.strip()
+    result = link_tables(inputs, id_column, fields, backend, threshold)
+    write_outputs(result, out_file, pairs_out, sources=len(inputs) == 2)
+    summary = describe(result)
+    err.print(
+        f"{summary['records']:,} records → {summary['clusters']:,} clusters "
+        f"({summary['multi_record_clusters']:,} with several records); "
+        f"{summary['pairs']:,} pairs scored; fields: "
+        + ", ".join(f"{r}={'+'.join(c)}" for r, c in summary["fields"].items())
+    )
+
+
 @stats_app.command("frontex")
 def stats_frontex(
     route: Annotated[str, typer.Option(help="Frontex route name.")] = "Western Balkan Route",

@@ -52,3 +52,5 @@ def allowed(action: Action) -> Callable[[Authz], Authz]:
 Reader = Annotated[Authz, Depends(allowed(Action.READ))]
 Ingester = Annotated[Authz, Depends(allowed(Action.INGEST))]
 StatsReader = Annotated[Authz, Depends(allowed(Action.STATS))]
+Judge = Annotated[Authz, Depends(allowed(Action.JUDGE))]
+Resolver = Annotated[Authz, Depends(allowed(Action.RESOLVE))]

@@ -11,7 +11,7 @@ import json
 import time
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
@@ -45,6 +45,7 @@ class IngestReport:
     statements_added: int
     observations_added: int
     seconds: float
+    linked: dict[str, int] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -91,8 +92,12 @@ def ingest_file(
     user: str | None = None,
     show_progress: bool = True,
     display_name: str | None = None,
+    link: bool = True,
 ) -> IngestReport:
-    """Ingest one file in one transaction; a bad record refuses the whole file."""
+    """Ingest one file in one transaction; a bad record refuses the whole file.
+
+    When the store has been resolved, new and changed records are then linked incrementally.
+    """
     name = display_name or path.name
     if not path.is_file():
         raise InputError("file not found", file=name)
@@ -124,6 +129,9 @@ def ingest_file(
         else:
             READERS[kind](ctx)
         result = writer.result
+    linked: dict[str, int] = {}
+    if result.statements_added and link:
+        linked = _link_new(store, info.id)
     return IngestReport(
         file=name,
         kind=kind,
@@ -131,7 +139,18 @@ def ingest_file(
         statements_added=result.statements_added,
         observations_added=result.observations_added,
         seconds=round(time.perf_counter() - started, 3),
+        linked=linked,
     )
+
+
+def _link_new(store: Store, ingest_id: str) -> dict[str, int]:
+    """Link what an ingest added against the resolved store (once a resolution run exists)."""
+    from corridor.resolve.records import RESOLVABLE
+    from corridor.resolve.service import link_entities
+
+    if not any(store.current_run(kind) for kind in RESOLVABLE):
+        return {}
+    return link_entities(store, store.ingested_entities(ingest_id))
 
 
 def load_manifest(folder: Path) -> list[dict[str, Any]]:

@@ -27,12 +27,14 @@ def _present(value: Any) -> bool:
 class Level:
     """One level of a comparison; `test` must say exactly what the SQL says.
 
-    `m` is the prior share of true matches at this level: what a reviewer of such records
-    would expect. Training refines it when the data are big enough to learn from.
+    `m` and `u` are priors: the share of true matches, and of random non-matching pairs, at
+    this level, as a reviewer of such records would expect. Training refines them in
+    proportion to how much data there is to learn from.
     """
 
     label: str
     m: float = 0.0
+    u: float = 0.0
 
     def splink(self) -> Any:  # pragma: no cover - every level overrides
         raise NotImplementedError
@@ -133,21 +135,23 @@ class Comparison:
     levels: tuple[Level, ...]
     columns: tuple[str, ...] = ()
 
-    def priors(self) -> list[float]:
-        """Prior m of each scored level, the else level last (it takes what is left)."""
-        stated = [level.m for level in self.levels[1:]]
+    def priors(self, attr: str = "m") -> list[float]:
+        """Prior m (or u) of each scored level, the else level last (it takes what is left)."""
+        stated = [max(getattr(level, attr), 1e-6) for level in self.levels[1:]]
         rest = max(1.0 - sum(stated), 0.01)
         total = sum(stated) + rest
         return [m / total for m in [*stated, rest]]
 
     def splink(self) -> Any:
-        priors = self.priors()
+        m_priors, u_priors = self.priors("m"), self.priors("u")
         levels = [self.levels[0].splink()]
         levels += [
-            level.splink().configure(m_probability=max(m, 1e-6))
-            for level, m in zip(self.levels[1:], priors, strict=False)
+            level.splink().configure(m_probability=m, u_probability=u)
+            for level, m, u in zip(self.levels[1:], m_priors, u_priors, strict=False)
         ]
-        levels.append(cll.ElseLevel().configure(m_probability=priors[-1]))
+        levels.append(
+            cll.ElseLevel().configure(m_probability=m_priors[-1], u_probability=u_priors[-1])
+        )
         return cl.CustomComparison(
             levels, output_column_name=self.name, comparison_description=self.description
         )

@@ -15,8 +15,9 @@ import pyarrow as pa
 
 from corridor.errors import CorridorError
 
-#: Splink logs each step at INFO; Corridor shows its own progress instead.
-SPLINK_LOG_LEVEL = logging.WARNING
+#: Splink logs each step at INFO and warns of levels training could not see, which Corridor
+#: expects (their priors stand); it reports its own summary instead.
+SPLINK_LOG_LEVEL = logging.ERROR
 
 
 class EngineUnavailable(CorridorError):

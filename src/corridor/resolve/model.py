@@ -44,11 +44,12 @@ COMPARISONS: dict[str, Comparison] = {
         "Names, latinised and keyed across scripts and romanisations",
         (
             Null("no name", columns=("name_keys",)),
-            Exact("same name, any order", m=0.45, column="sorted_name"),
-            Exact("same name keys", m=0.2, column="keys_sorted"),
+            Exact("same name, any order", m=0.45, u=0.0001, column="sorted_name"),
+            Exact("same name keys", m=0.2, u=0.0001, column="keys_sorted"),
             Custom(
                 "family name and a given name agree",
                 m=0.12,
+                u=0.0001,
                 sql="family_key_l = family_key_r "
                 "AND len(list_intersect(given_keys_l, given_keys_r)) >= 1",
                 python=lambda a, b: (
@@ -59,8 +60,8 @@ COMPARISONS: dict[str, Comparison] = {
             ),
             # No Jaro-Winkler over whole names: sorted, "lukic srdjan" and "lukic stefan" share
             # a long prefix and score 0.93. Similarity lives in the keys, token by token.
-            Intersect("two name keys shared", m=0.12, column="name_keys", min_size=2),
-            Intersect("one name key shared", m=0.05, column="name_keys", min_size=1),
+            Intersect("two name keys shared", m=0.12, u=0.001, column="name_keys", min_size=2),
+            Intersect("one name key shared", m=0.05, u=0.02, column="name_keys", min_size=1),
         ),
         ("sorted_name", "keys_sorted", "name_keys", "family_key", "given_keys"),
     ),
@@ -69,10 +70,11 @@ COMPARISONS: dict[str, Comparison] = {
         "Date of birth, full or partial",
         (
             Null("no date of birth", columns=("dob_year",)),
-            Exact("same date of birth", m=0.7, column="dob"),
+            Exact("same date of birth", m=0.7, u=5e-05, column="dob"),
             Custom(
                 "day and month transposed",
                 m=0.02,
+                u=1e-06,
                 sql="dob_year_l = dob_year_r AND dob_md_l = dob_dm_r",
                 python=lambda a, b: (
                     _same_year(a, b) and a["dob_md"] is not None and a["dob_md"] == b["dob_dm"]
@@ -81,19 +83,22 @@ COMPARISONS: dict[str, Comparison] = {
             Custom(
                 "same year, one date partial",
                 m=0.1,
+                u=0.005,
                 sql="dob_year_l = dob_year_r AND (dob_l IS NULL OR dob_r IS NULL)",
                 python=lambda a, b: _same_year(a, b) and (a["dob"] is None or b["dob"] is None),
             ),
-            Custom("same year", m=0.05, sql="dob_year_l = dob_year_r", python=_same_year),
+            Custom("same year", m=0.05, u=0.015, sql="dob_year_l = dob_year_r", python=_same_year),
             Custom(
                 "within a year",
                 m=0.06,
+                u=0.03,
                 sql="abs(dob_year_l - dob_year_r) <= 1",
                 python=lambda a, b: abs(a["dob_year"] - b["dob_year"]) <= 1,
             ),
             Custom(
                 "within five years",
                 m=0.01,
+                u=0.1,
                 sql="abs(dob_year_l - dob_year_r) <= 5",
                 python=lambda a, b: abs(a["dob_year"] - b["dob_year"]) <= 5,
             ),
@@ -105,7 +110,7 @@ COMPARISONS: dict[str, Comparison] = {
         "Phone numbers (E.164); burner phones change, so a mismatch says little",
         (
             Null("no phone", columns=("phones",)),
-            Intersect("a phone shared", m=0.6, column="phones", min_size=1),
+            Intersect("a phone shared", m=0.6, u=1e-05, column="phones", min_size=1),
         ),
         ("phones",),
     ),
@@ -114,14 +119,15 @@ COMPARISONS: dict[str, Comparison] = {
         "Document and identity numbers",
         (
             Null("no document number", columns=("id_number",)),
-            Exact("same document number", m=0.85, column="id_number"),
+            Exact("same document number", m=0.85, u=1e-06, column="id_number"),
             Custom(
                 "document number one or two edits apart",
                 m=0.1,
+                u=1e-05,
                 sql="levenshtein(id_number_l, id_number_r) <= 2",
                 python=lambda a, b: _levenshtein(a["id_number"], b["id_number"]) <= 2,
             ),
-            Intersect("a document number shared", m=0.03, column="ids", min_size=1),
+            Intersect("a document number shared", m=0.03, u=1e-06, column="ids", min_size=1),
         ),
         ("id_number", "ids"),
     ),
@@ -130,7 +136,7 @@ COMPARISONS: dict[str, Comparison] = {
         "Vehicle plates (normalised keys)",
         (
             Null("no plate", columns=("plates",)),
-            Intersect("a plate shared", m=0.9, column="plates", min_size=1),
+            Intersect("a plate shared", m=0.9, u=1e-05, column="plates", min_size=1),
         ),
         ("plates",),
     ),
@@ -139,7 +145,7 @@ COMPARISONS: dict[str, Comparison] = {
         "Nationality or country",
         (
             Null("no nationality", columns=("nationality",)),
-            Intersect("a nationality shared", m=0.9, column="nationality", min_size=1),
+            Intersect("a nationality shared", m=0.9, u=0.3, column="nationality", min_size=1),
         ),
         ("nationality",),
     ),
@@ -148,7 +154,7 @@ COMPARISONS: dict[str, Comparison] = {
         "Gender",
         (
             Null("no gender", columns=("gender",)),
-            Exact("same gender", m=0.97, column="gender"),
+            Exact("same gender", m=0.97, u=0.5, column="gender"),
         ),
         ("gender",),
     ),
@@ -157,10 +163,11 @@ COMPARISONS: dict[str, Comparison] = {
         "Postcode",
         (
             Null("no postcode", columns=("postcode",)),
-            Exact("same postcode", m=0.85, column="postcode"),
+            Exact("same postcode", m=0.85, u=0.01, column="postcode"),
             Custom(
                 "postcode one edit apart",
                 m=0.1,
+                u=0.05,
                 sql="levenshtein(postcode_l, postcode_r) <= 1",
                 python=lambda a, b: _levenshtein(a["postcode"], b["postcode"]) <= 1,
             ),
@@ -173,8 +180,8 @@ COMPARISONS: dict[str, Comparison] = {
             label,
             (
                 Null(f"no {label.lower()}", columns=(col,)),
-                Exact(f"same {label.lower()}", m=0.6, column=col),
-                JaroWinkler(f"similar {label.lower()}", m=0.25, column=col, threshold=0.88),
+                Exact(f"same {label.lower()}", m=0.6, u=0.01, column=col),
+                JaroWinkler(f"similar {label.lower()}", m=0.25, u=0.03, column=col, threshold=0.88),
             ),
             (col,),
         )
@@ -191,7 +198,7 @@ COMPARISONS: dict[str, Comparison] = {
         "Street number",
         (
             Null("no street number", columns=("street_number",)),
-            Exact("same street number", m=0.9, column="street_number"),
+            Exact("same street number", m=0.9, u=0.05, column="street_number"),
         ),
         ("street_number",),
     ),
@@ -281,7 +288,7 @@ def train(
     tables: Sequence[pa.Table],
     spec: ModelSpec,
     link_type: LinkType,
-    max_pairs: float = 2e6,
+    max_pairs: float = 1e6,
 ) -> Any:
     """A trained Splink linker over the registered inputs.
 
@@ -300,15 +307,20 @@ def train(
         retain_matching_columns=True,
     )
     linker = Linker(target, settings, log_level=SPLINK_LOG_LEVEL)
+    priors = linker.misc.save_model_to_json()
     rules = (("keys_sorted", "dob"), ("keys_sorted",), ("family_key", "given_key"))
     deterministic = [r for r in rules if all(c in spec.columns for c in r)]
     if deterministic:
         linker.training.estimate_probability_two_random_records_match(
             [block_on(*deterministic[0])], recall=0.7
         )
-    linker.training.estimate_u_using_random_sampling(max_pairs=max_pairs, seed=7)
-    priors = linker.misc.save_model_to_json()
-    model = priors
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=max_pairs, seed=7, min_count_per_level=None, num_chunks=1
+    )
+    model = linker.misc.save_model_to_json()
+    sizes = [t.num_rows for t in tables]
+    possible = sizes[0] * sizes[1] if len(sizes) == 2 else sizes[0] * (sizes[0] - 1) // 2
+    sampled = min(max_pairs, possible)
     if sum(t.num_rows for t in tables) >= EM_MIN_RECORDS:
         for block in _em_blocks(spec):
             attempt = Linker(target, model, log_level=SPLINK_LOG_LEVEL)
@@ -320,35 +332,56 @@ def train(
                 log.info("EM on %s discarded: %s", block, exc)
                 continue
             model = attempt.misc.save_model_to_json()
-    return Linker(target, regularise(model, priors), log_level=SPLINK_LOG_LEVEL)
+    return Linker(target, regularise(model, priors, sampled), log_level=SPLINK_LOG_LEVEL)
+
+
+#: How many sampled random pairs the u priors are worth.
+U_PRIOR_PAIRS = 2_000
+#: The match rate is capped: on a handful of records that are mostly duplicates, the estimate
+#: would say most random pairs match, which no real store of intelligence records is like.
+MAX_MATCH_RATE = 0.05
 
 
 def regularise(
-    model: dict[str, Any], priors: dict[str, Any], weight: float = 0.2, u_floor: float = 1e-6
+    model: dict[str, Any],
+    priors: dict[str, Any],
+    sampled_pairs: float = 0,
+    weight: float = 0.2,
+    u_floor: float = 1e-7,
 ) -> dict[str, Any]:
-    """Blend each level's trained m with its prior, and floor u, in a copy of the model.
+    """Blend the trained m and u with the priors, and keep weights ordered, in a copy.
 
     EM overfits when matches are few: if every pair it took for a match shared an address, a
     different address gets m ≈ 1e-58 and one field vetoes a match that names, date of birth and
     phones all support. Keeping a share of the prior keeps every weight finite; levels EM never
-    saw keep their prior; u floors at one in a million for levels random pairs never showed.
+    saw keep their prior. u from random pairs is blended with its prior in proportion to the
+    number of pairs sampled, so four records do not teach that names usually agree.
     """
-    prior_m = {
-        (c["output_column_name"], i): lv.get("m_probability")
+    prior = {
+        (c["output_column_name"], i): (lv.get("m_probability"), lv.get("u_probability"))
         for c in priors["comparisons"]
         for i, lv in enumerate(c["comparison_levels"])
     }
-    out = {**model, "comparisons": []}
+    share = sampled_pairs / (sampled_pairs + U_PRIOR_PAIRS)
+    lam = float(model.get("probability_two_random_records_match") or 1e-4)
+    out = {
+        **model,
+        "comparisons": [],
+        "probability_two_random_records_match": min(lam, MAX_MATCH_RATE),
+    }
     for comparison in model["comparisons"]:
         levels = [dict(level) for level in comparison["comparison_levels"]]
         ceiling = math.inf  # the weight of the level above: a vaguer level never outweighs it
         for i, level in enumerate(levels):
             if level.get("is_null_level"):
                 continue
-            prior = prior_m.get((comparison["output_column_name"], i)) or 0.01
+            m_prior, u_prior = prior.get((comparison["output_column_name"], i), (None, None))
+            m_prior, u_prior = m_prior or 0.01, u_prior or 0.01
             m = level.get("m_probability")
-            m = prior if m is None else (1 - weight) * m + weight * prior
-            u = max(level.get("u_probability") or 0.0, u_floor)
+            m = m_prior if m is None else (1 - weight) * m + weight * m_prior
+            u_seen = level.get("u_probability")
+            u = u_prior if u_seen is None else share * u_seen + (1 - share) * u_prior
+            u = max(u, u_floor)
             if math.log2(m / u) > ceiling:
                 m = u * 2**ceiling
             ceiling = math.log2(m / u)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 from corridor.normalise.names import name_keys
 
@@ -27,7 +28,9 @@ def _order(name: str) -> tuple[list[str], list[str]]:
     return words[:-1], words[-1:]
 
 
+@lru_cache(maxsize=200_000)
 def name_features(name: str) -> NameFeatures:
+    """Cached: given names and surnames repeat across records far more than they vary."""
     keys = name_keys(name)
     if not keys:
         return NameFeatures(None, (), None, ())

@@ -140,6 +140,10 @@ class Store(ResolutionStore):
     def ingests(self) -> list[dict[str, Any]]: ...
 
     @abstractmethod
+    def ingested_entities(self, ingest_id: str) -> list[str]:
+        """Ids of the entities an ingest added statements to."""
+
+    @abstractmethod
     def add_user(self, user: UserRecord) -> None: ...
 
     @abstractmethod

@@ -321,6 +321,11 @@ class DuckDBStore(DuckDBResolution, Store):
     def ingests(self) -> list[dict[str, Any]]:
         return self._rows(("SELECT * FROM ingests ORDER BY started_at, id", []))
 
+    def ingested_entities(self, ingest_id: str) -> list[str]:
+        text = "SELECT DISTINCT entity_id FROM statements WHERE ingest_id = ? ORDER BY 1"
+        params: list[object] = [ingest_id]
+        return [r["entity_id"] for r in self._rows((text, params))]
+
     def add_user(self, user: UserRecord) -> None:
         with self._write_lock:
             cur = self._cursor()

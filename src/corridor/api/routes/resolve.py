@@ -1,0 +1,80 @@
+"""Entity resolution: candidate matches with explanations, judgements, canonical entities."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from corridor.api.deps import Judge, Reader, Resolver, StoreDep
+from corridor.errors import NotFound
+from corridor.resolve import service
+
+router = APIRouter(tags=["resolution"])
+
+
+@router.get("/entities/{entity_id}/matches")
+def matches(
+    entity_id: str,
+    store: StoreDep,
+    authz: Reader,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> dict[str, Any]:
+    """Candidate matches, each with the fields that agreed or disagreed and their weights."""
+    return service.matches(store, entity_id, authz.scope, limit)
+
+
+@router.get("/entities/{entity_id}/canonical")
+def canonical(entity_id: str, store: StoreDep, authz: Reader) -> dict[str, Any]:
+    """The merged entity of this record's cluster; every statement keeps its source record."""
+    return service.canonical(store, entity_id, authz.scope)
+
+
+class JudgementIn(BaseModel):
+    left_id: str = Field(min_length=1, max_length=200)
+    right_id: str = Field(min_length=1, max_length=200)
+    verdict: Literal["positive", "negative", "unsure"]
+    note: str | None = Field(default=None, max_length=2000)
+
+
+@router.post("/judgements")
+def judge(body: JudgementIn, store: StoreDep, authz: Judge) -> dict[str, Any]:
+    """Say whether two records are the same; it overrides the model, now and in every re-run."""
+    for entity_id in (body.left_id, body.right_id):
+        if store.get_entity(entity_id, authz.scope) is None:
+            raise NotFound(f"no entity {entity_id!r}")
+    j = service.judge(store, body.left_id, body.right_id, body.verdict, authz.user, body.note)
+    clusters = store.clusters_of([j.left_id, j.right_id])
+    return {**asdict(j), "at": j.at.isoformat(), "clusters": clusters}
+
+
+@router.get("/judgements")
+def judgements(entity_id: str, store: StoreDep, authz: Reader) -> dict[str, Any]:
+    """The judgements on an entity's pairs, oldest first, with who made them and when."""
+    if store.get_entity(entity_id, authz.scope) is None:
+        raise NotFound(f"no entity {entity_id!r}")
+    rows = []
+    for j in store.judgements([entity_id]):
+        other = j.right_id if j.left_id == entity_id else j.left_id
+        if store.get_entity(other, authz.scope) is None:
+            continue
+        rows.append({**asdict(j), "at": j.at.isoformat()})
+    return {"id": entity_id, "judgements": rows}
+
+
+class ResolveIn(BaseModel):
+    kind: Literal["Person", "Organization", "Vehicle"] = "Person"
+    engine: Literal["duckdb", "spark"] = "duckdb"
+    threshold: float = Field(default=service.DEFAULT_THRESHOLD, gt=0, lt=1)
+
+
+@router.post("/resolve")
+async def resolve(body: ResolveIn, store: StoreDep, authz: Resolver) -> dict[str, Any]:
+    """Re-run resolution over every stored record of a kind (judgements are kept)."""
+    summary = await run_in_threadpool(
+        service.resolve_all, store, body.kind, body.engine, body.threshold
+    )
+    return asdict(summary)
