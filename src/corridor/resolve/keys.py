@@ -1,8 +1,8 @@
 """Blocking keys as index entries, so a new record finds its candidates by index lookup.
 
 Each prediction blocking rule becomes keys: a record is indexed under the values of the rule's
-columns, and a new record looks up the keys that rule would have joined it on. Rules of the
-form `a=b` (one record's family name is the other's given name) index `a` and look up by `b`.
+columns, and a new record looks up the keys that rule would have joined it on. A condition
+`a=b` (one record's family name is the other's given name) indexes `a` and looks up by `b`.
 Keys are 64-bit hashes so the index stays small at millions of records.
 """
 
@@ -36,25 +36,28 @@ def _keys(record: Mapping[str, Any], name: str, columns: Sequence[str]) -> list[
     return [_hash(name + "\x1f" + "\x1f".join(combo)) for combo in product(*value_lists)]
 
 
-def index_keys(record: Mapping[str, Any], blocks: Iterable[tuple[str, ...]]) -> set[int]:
-    """The keys a stored record is found under."""
-    out: set[int] = set()
-    for block in blocks:
-        if len(block) == 1 and "=" in block[0]:
-            left, _ = block[0].split("=")
-            out.update(_keys(record, left, [left]))
-        else:
-            out.update(_keys(record, "|".join(block), block))
+def _side(block: Sequence[str], lookup: bool) -> list[str]:
+    """The columns whose values key this block, for an indexed record or for a lookup."""
+    out = []
+    for part in block:
+        left, _, right = part.partition("=")
+        out.append((right or left) if lookup else left)
     return out
 
 
-def lookup_keys(record: Mapping[str, Any], blocks: Iterable[tuple[str, ...]]) -> set[int]:
+def index_keys(kind: str, record: Mapping[str, Any], blocks: Iterable[tuple[str, ...]]) -> set[int]:
+    """The keys a stored record is found under (per kind: a person never meets a vehicle)."""
+    out: set[int] = set()
+    for block in blocks:
+        out.update(_keys(record, f"{kind}|" + "|".join(block), _side(block, lookup=False)))
+    return out
+
+
+def lookup_keys(
+    kind: str, record: Mapping[str, Any], blocks: Iterable[tuple[str, ...]]
+) -> set[int]:
     """The keys under which a new record's candidates are indexed."""
     out: set[int] = set()
     for block in blocks:
-        if len(block) == 1 and "=" in block[0]:
-            left, right = block[0].split("=")
-            out.update(_keys(record, left, [right]))
-        else:
-            out.update(_keys(record, "|".join(block), block))
+        out.update(_keys(record, f"{kind}|" + "|".join(block), _side(block, lookup=True)))
     return out

@@ -214,10 +214,15 @@ def _levenshtein(a: str | None, b: str | None) -> int:
 
 
 #: Blocking rules for prediction, each used only when its columns carry data.
+#: Each is a tuple of conditions joined by AND: `col` (equal), `col*` (an element of an array in
+#: common) or `a=b` (one record's `a` is the other's `b`). No block is a single common value
+#: (a family name alone would put every Hassan with every other at a million records).
 PREDICTION_BLOCKS: tuple[tuple[str, ...], ...] = (
-    ("family_key",),
-    ("family_key=given_key",),  # name order unknown: one record's family name is the other's
-    ("given_key=family_key",),  # given name (Serbian forms write the surname first)
+    ("family_key", "given_key"),
+    # Name order unknown: one record's family name is the other's given name and vice versa
+    # (Serbian forms write the surname first; a British one may not).
+    ("family_key=given_key", "given_key=family_key"),
+    ("family_key", "dob_year"),
     ("given_key", "dob_year"),
     ("keys_sorted",),
     ("dob",),
@@ -231,9 +236,12 @@ PREDICTION_BLOCKS: tuple[tuple[str, ...], ...] = (
 
 
 def _rule(columns: Sequence[str]) -> Any:
-    if len(columns) == 1 and "=" in columns[0]:
-        left, right = columns[0].split("=")
-        return f"l.{left} = r.{right}"
+    if any("=" in c for c in columns):
+        conditions = []
+        for c in columns:
+            left, _, right = c.partition("=")
+            conditions.append(f"l.{left} = r.{right or left}")
+        return " AND ".join(conditions)
     arrays = [c.rstrip("*") for c in columns if c.endswith("*")]
     names = [c.rstrip("*") for c in columns]
     return block_on(*names, arrays_to_explode=arrays or None)
@@ -392,6 +400,7 @@ def regularise(
 
 def _em_blocks(spec: ModelSpec) -> list[tuple[str, ...]]:
     """Two EM passes on different blocks, so every comparison gets trained in one of them."""
-    candidates = [("family_key",), ("dob",), ("given_key", "dob_year"), ("phones*",), ("postcode",)]
+    candidates = [("family_key", "given_key"), ("dob",), ("given_key", "dob_year"), ("phones*",),
+                  ("postcode",)]  # fmt: skip
     available = set(spec.columns)
     return [b for b in candidates if all(c.rstrip("*") in available for c in b)][:2]

@@ -30,6 +30,9 @@ from corridor.store.resolution import Judgement, Pair, Run, ordered
 DEFAULT_THRESHOLD = 0.8
 #: Pairs below this are not kept at all (they are not candidates worth showing).
 KEEP_PAIRS_ABOVE = 0.05
+#: An incremental link scores at most this many candidates: those sharing the most blocking
+#: keys with the new record. A full run (Splink) scores every blocked pair.
+MAX_CANDIDATES = 30
 VERDICTS = ("positive", "negative", "unsure")
 
 
@@ -112,7 +115,7 @@ def resolve_all(
     clusters = cluster(
         ids, ((p.left_id, p.right_id, p.probability) for p in pairs), threshold, same, different
     )
-    keys = [(k, r["record_id"]) for r in rows for k in index_keys(r, spec.blocks)]
+    keys = [(k, r["record_id"]) for r in rows for k in index_keys(kind, r, spec.blocks)]
     run = Run(
         run_id, kind, engine, started, datetime.now(UTC), threshold, len(rows), len(pairs), model
     )
@@ -137,8 +140,9 @@ def link_records(store: Store, kind: str, records: Sequence[dict[str, Any]]) -> 
     scorer = Scorer(run.model, spec.comparisons)
     new_pairs: list[Pair] = []
     for record in records:
-        candidates = [c for c in store.candidate_ids(kind, sorted(lookup_keys(record, spec.blocks)))
-                      if c != record["record_id"]]  # fmt: skip
+        keys = sorted(lookup_keys(kind, record, spec.blocks))
+        found = store.candidate_ids(kind, keys, MAX_CANDIDATES + 1)
+        candidates = [c for c in found if c != record["record_id"]][:MAX_CANDIDATES]
         features = store.resolved_features(kind, candidates)
         for other_id in candidates:
             other = features.get(other_id)
@@ -150,7 +154,7 @@ def link_records(store: Store, kind: str, records: Sequence[dict[str, Any]]) -> 
                 new_pairs.append(Pair(left, right, score.probability, score.match_weight))
     ids = {r["record_id"] for r in records}
     clusters = _recluster(store, ids, new_pairs, run.threshold)
-    keys = [(k, r["record_id"]) for r in records for k in index_keys(r, spec.blocks)]
+    keys = [(k, r["record_id"]) for r in records for k in index_keys(kind, r, spec.blocks)]
     store.add_resolved(
         kind, run.id, [(r["record_id"], r) for r in records], keys, new_pairs, clusters
     )

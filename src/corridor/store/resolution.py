@@ -41,6 +41,8 @@ RESOLUTION_DDL = [
     "CREATE INDEX IF NOT EXISTS resolve_pairs_right ON resolve_pairs (right_id)",
     "CREATE INDEX IF NOT EXISTS clusters_record ON clusters (record_id)",
     "CREATE INDEX IF NOT EXISTS clusters_cluster ON clusters (cluster_id)",
+    "CREATE INDEX IF NOT EXISTS judgements_left ON judgements (left_id)",
+    "CREATE INDEX IF NOT EXISTS judgements_right ON judgements (right_id)",
 ]
 
 
@@ -74,6 +76,9 @@ class Judgement:
     user_name: str
     at: datetime
     note: str | None = None
+
+
+_PAIR = "left_id, right_id, probability, match_weight"
 
 
 def ordered(a: str, b: str) -> tuple[str, str]:
@@ -111,7 +116,8 @@ class ResolutionStore(ABC):
     def current_run(self, kind: str) -> Run | None: ...
 
     @abstractmethod
-    def candidate_ids(self, kind: str, keys: Sequence[int]) -> list[str]: ...
+    def candidate_ids(self, kind: str, keys: Sequence[int], limit: int | None = None) -> list[str]:
+        """Records found under any of the keys, those sharing the most keys first if limited."""
 
     @abstractmethod
     def resolved_features(self, kind: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
@@ -159,28 +165,17 @@ class DuckDBResolution(ResolutionStore):
                         cur.execute(f"DELETE FROM {table} WHERE kind = ?", [kind])
                     cur.execute("UPDATE resolve_runs SET is_current = false WHERE kind = ?", [kind])
                 else:
-                    ids = [rid for rid, _ in features]
-                    if ids:
-                        cur.register("_ids", pa.table({"record_id": ids}))
+                    # Point deletes: DuckDB serves `col = ?` from the ART index; IN lists scan.
+                    for rid, _ in features:
+                        cur.execute("DELETE FROM resolve_records WHERE record_id = ?", [rid])
+                        cur.execute("DELETE FROM resolve_keys WHERE record_id = ?", [rid])
+                    for rid in clusters:
+                        cur.execute("DELETE FROM clusters WHERE record_id = ?", [rid])
+                    for p in pairs:
                         cur.execute(
-                            "DELETE FROM resolve_records WHERE kind = ? "
-                            "AND record_id IN (SELECT record_id FROM _ids)",
-                            [kind],
+                            "DELETE FROM resolve_pairs WHERE left_id = ? AND right_id = ?",
+                            [p.left_id, p.right_id],
                         )
-                        cur.execute(
-                            "DELETE FROM resolve_keys WHERE kind = ? "
-                            "AND record_id IN (SELECT record_id FROM _ids)",
-                            [kind],
-                        )
-                        cur.unregister("_ids")
-                    if clusters:
-                        cur.register("_ids", pa.table({"record_id": list(clusters)}))
-                        cur.execute(
-                            "DELETE FROM clusters WHERE kind = ? "
-                            "AND record_id IN (SELECT record_id FROM _ids)",
-                            [kind],
-                        )
-                        cur.unregister("_ids")
                 if run is not None:
                     cur.execute(
                         "INSERT INTO resolve_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, true)",
@@ -207,18 +202,16 @@ class DuckDBResolution(ResolutionStore):
                     "k": pa.array([k for k, _ in key_rows], pa.int64()),
                     "record_id": [r for _, r in key_rows]})  # fmt: skip
                 for name, table in tables.items():
-                    if table.num_rows:
+                    if not table.num_rows:
+                        continue
+                    if table.num_rows <= 200:  # a few rows: plain inserts beat registering Arrow
+                        marks = ", ".join("?" for _ in table.column_names)
+                        rows = [list(r.values()) for r in table.to_pylist()]
+                        cur.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)
+                    else:
                         cur.register("_rows", table)
                         cur.execute(f"INSERT INTO {name} SELECT * FROM _rows")
                         cur.unregister("_rows")
-                if not replace and pairs:
-                    # A pair scored again replaces its earlier score (keep the newest per pair).
-                    cur.execute(
-                        "DELETE FROM resolve_pairs WHERE kind = ? AND rowid NOT IN ("
-                        "SELECT max(rowid) FROM resolve_pairs WHERE kind = ? "
-                        "GROUP BY left_id, right_id)",
-                        [kind, kind],
-                    )
                 cur.commit()
             except BaseException:
                 cur.rollback()
@@ -254,59 +247,44 @@ class DuckDBResolution(ResolutionStore):
         r = rows[0]
         return Run(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], json.loads(r[8]))
 
-    def candidate_ids(self, kind: str, keys: Sequence[int]) -> list[str]:
-        if not keys:
-            return []
-        marks = ", ".join("?" for _ in keys)
-        rows = self._fetch(
-            f"SELECT DISTINCT record_id FROM resolve_keys WHERE k IN ({marks}) AND kind = ?",
-            [*keys, kind],
-        )
-        return sorted(r[0] for r in rows)
+    def _each(self, sql: str, values: Iterable[object]) -> list[tuple[Any, ...]]:
+        """Run a one-value equality query per value on one cursor: DuckDB answers `col = ?`
+        from its ART index in well under a millisecond, while `col IN (…)` scans the table."""
+        cur = self._cursor()
+        try:
+            out: list[tuple[Any, ...]] = []
+            for value in values:
+                out.extend(cur.execute(sql, [value]).fetchall())
+            return out
+        finally:
+            cur.close()
+
+    def candidate_ids(self, kind: str, keys: Sequence[int], limit: int | None = None) -> list[str]:
+        rows = self._each("SELECT record_id FROM resolve_keys WHERE k = ?", sorted(set(keys)))
+        shared: dict[str, int] = {}
+        for (record_id,) in rows:
+            shared[record_id] = shared.get(record_id, 0) + 1
+        ranked = sorted(shared, key=lambda r: (-shared[r], r))
+        return sorted(ranked[:limit] if limit is not None else ranked)
 
     def resolved_features(self, kind: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        if not ids:
-            return {}
-        marks = ", ".join("?" for _ in ids)
-        rows = self._fetch(
-            "SELECT record_id, features FROM resolve_records "
-            f"WHERE record_id IN ({marks}) AND kind = ?",
-            [*ids, kind],
-        )
-        return {r[0]: json.loads(r[1]) for r in rows}
+        sql = "SELECT record_id, features FROM resolve_records WHERE record_id = ?"
+        return {r[0]: json.loads(r[1]) for r in self._each(sql, sorted(set(ids)))}
 
     def pairs_of(self, ids: Sequence[str]) -> list[Pair]:
-        if not ids:
-            return []
-        marks = ", ".join("?" for _ in ids)
-        rows = self._fetch(
-            "SELECT left_id, right_id, probability, match_weight FROM resolve_pairs "
-            f"WHERE left_id IN ({marks}) OR right_id IN ({marks}) "
-            "ORDER BY probability DESC, left_id, right_id",
-            [*ids, *ids],
-        )
-        return [Pair(*r) for r in rows]
+        wanted = sorted(set(ids))
+        rows = set(self._each(f"SELECT {_PAIR} FROM resolve_pairs WHERE left_id = ?", wanted))
+        rows |= set(self._each(f"SELECT {_PAIR} FROM resolve_pairs WHERE right_id = ?", wanted))
+        return [Pair(*r) for r in sorted(rows, key=lambda r: (-r[2], r[0], r[1]))]
 
     def clusters_of(self, ids: Sequence[str]) -> dict[str, str]:
-        if not ids:
-            return {}
-        marks = ", ".join("?" for _ in ids)
-        rows = self._fetch(
-            f"SELECT record_id, cluster_id FROM clusters WHERE record_id IN ({marks})", ids
-        )
-        return {r[0]: r[1] for r in rows}
+        sql = "SELECT record_id, cluster_id FROM clusters WHERE record_id = ?"
+        return {r[0]: r[1] for r in self._each(sql, sorted(set(ids)))}
 
     def cluster_members(self, cluster_ids: Sequence[str]) -> dict[str, list[str]]:
-        if not cluster_ids:
-            return {}
-        marks = ", ".join("?" for _ in cluster_ids)
-        rows = self._fetch(
-            "SELECT cluster_id, record_id FROM clusters "
-            f"WHERE cluster_id IN ({marks}) ORDER BY record_id",
-            cluster_ids,
-        )
+        sql = "SELECT cluster_id, record_id FROM clusters WHERE cluster_id = ?"
         out: dict[str, list[str]] = {}
-        for cluster_id, record_id in rows:
+        for cluster_id, record_id in sorted(self._each(sql, sorted(set(cluster_ids)))):
             out.setdefault(cluster_id, []).append(record_id)
         return out
 
@@ -327,13 +305,12 @@ class DuckDBResolution(ResolutionStore):
                 cur.close()
 
     def judgements(self, ids: Sequence[str] | None = None) -> list[Judgement]:
-        sql = "SELECT id, left_id, right_id, verdict, user_name, judged_at, note FROM judgements"
-        params: list[object] = []
-        if ids is not None:
-            if not ids:
-                return []
-            marks = ", ".join("?" for _ in ids)
-            sql += f" WHERE left_id IN ({marks}) OR right_id IN ({marks})"
-            params = [*ids, *ids]
-        rows = self._fetch(sql + " ORDER BY judged_at, id", params)
+        columns = "id, left_id, right_id, verdict, user_name, judged_at, note"
+        if ids is None:
+            rows = self._fetch(f"SELECT {columns} FROM judgements ORDER BY judged_at, id", [])
+        else:
+            wanted = sorted(set(ids))
+            found = set(self._each(f"SELECT {columns} FROM judgements WHERE left_id = ?", wanted))
+            found |= set(self._each(f"SELECT {columns} FROM judgements WHERE right_id = ?", wanted))
+            rows = sorted(found, key=lambda r: (r[5], r[0]))
         return [Judgement(*r) for r in rows]

@@ -1,0 +1,282 @@
+"""Entity resolution benchmark: Corridor against plain Splink, in the same run.
+
+(a) The Western Balkans scenario's two agencies (ground truth from the generator): pairwise
+    precision, recall and F1, cross-script pairs reported separately, cluster-level B-cubed
+    scores, wall time.
+(b) FEBRL 4 (5,000 + 5,000 records, 5,000 true links) through `corridor link`.
+(c) Incremental: one new person record linked against 1,000,000 stored person records.
+
+Plain Splink is given the same records as written (names, dates of birth, nationality, phones),
+with a straightforward configuration: Splink's own name, date and exact comparisons, blocking
+on name and date of birth, u by random sampling and EM.
+
+Run: `make bench` or `.venv/bin/python bench/er.py [--scale 1] [--stored 1000000]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import itertools
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import splink.comparison_library as cl
+from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import write_result
+
+from corridor.access.scope import SYSTEM_SCOPE
+from corridor.ingest.service import ingest_path
+from corridor.resolve import service
+from corridor.resolve.clusters import cluster
+from corridor.resolve.tabular import link_tables
+from corridor.scenario import build_scenario
+from corridor.store.duckdb import DuckDBStore
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "er"
+Pairs = set[tuple[str, str]]
+
+
+def pairs_of(groups: Iterable[Iterable[str]]) -> Pairs:
+    return {p for g in groups for p in itertools.combinations(sorted(g), 2)}
+
+
+def prf(predicted: Pairs, expected: Pairs) -> dict[str, float]:
+    tp = len(predicted & expected)
+    p = tp / len(predicted) if predicted else 1.0
+    r = tp / len(expected) if expected else 1.0
+    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0}
+
+
+def bcubed(found: dict[str, str], truth: dict[str, str]) -> dict[str, float]:
+    """B-cubed precision and recall: per record, how much of its cluster is right."""
+    by_found: dict[str, set[str]] = defaultdict(set)
+    by_true: dict[str, set[str]] = defaultdict(set)
+    for r, c in found.items():
+        by_found[c].add(r)
+        by_true[truth[r]].add(r)
+    p = statistics.fmean(len(by_found[found[r]] & by_true[truth[r]]) / len(by_found[found[r]]) for r in found)
+    rc = statistics.fmean(len(by_found[found[r]] & by_true[truth[r]]) / len(by_true[truth[r]]) for r in found)
+    return {"precision": round(p, 4), "recall": round(rc, 4), "f1": round(2 * p * rc / (p + rc), 4)}
+
+
+def groups_of(mapping: dict[str, str]) -> list[set[str]]:
+    out: dict[str, set[str]] = defaultdict(set)
+    for record, cluster_id in mapping.items():
+        out[cluster_id].add(record)
+    return list(out.values())
+
+
+# --- (a) the scenario -------------------------------------------------------------------------
+
+
+def plain_splink_scenario(store: DuckDBStore, threshold: float) -> tuple[dict[str, str], float]:
+    """Plain Splink on the records as the agencies wrote them."""
+    rows = []
+    for record in store.iter_entities(SYSTEM_SCOPE, ["Person"]):
+        e = record.entity
+        name = (e.get("name") or [""])[0]
+        parts = name.replace(",", " ").split()
+        rows.append({
+            "unique_id": record.id, "name": name.lower() or None,
+            "first_name": parts[0].lower() if parts else None, "surname": parts[-1].lower() if parts else None,
+            "dob": (e.get("birthDate") or [None])[0], "nationality": (e.get("nationality") or [None])[0],
+            "phone": (e.get("phone") or [None])[0],
+        })  # fmt: skip
+    started = time.perf_counter()
+    con = duckdb.connect()
+    import pyarrow as pa
+
+    db = DuckDBAPI(connection=con)
+    table = db.register(pa.Table.from_pylist(rows), dataset_display_name="persons")
+    settings = SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=[cl.NameComparison("first_name"), cl.NameComparison("surname"), cl.ExactMatch("dob"),
+                     cl.ExactMatch("nationality"), cl.ExactMatch("phone")],  # fmt: skip
+        blocking_rules_to_generate_predictions=[block_on("surname"), block_on("first_name"), block_on("dob")],
+    )
+    linker = Linker(table, settings, log_level=logging.ERROR)
+    linker.training.estimate_probability_two_random_records_match([block_on("first_name", "surname")], recall=0.7)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
+    for rule in (block_on("surname"), block_on("dob")):
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(rule)
+        except Exception as exc:  # plain Splink on small data: EM may not run at all
+            print(f"  plain Splink EM on {rule} failed: {exc}", file=sys.stderr)
+    predictions = linker.inference.predict(threshold_match_probability=0.01)
+    scored = con.sql(f"SELECT unique_id_l, unique_id_r, match_probability FROM {predictions.physical_name}").fetchall()
+    clusters = cluster([r["unique_id"] for r in rows], scored, threshold)
+    return clusters, time.perf_counter() - started
+
+
+def scenario(scale: float, seed: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        bundle = Path(tmp) / "world"
+        build_scenario(bundle, seed=seed, scale=scale)
+        store = DuckDBStore(None)
+        ingest_path(store, bundle, show_progress=False)
+        with (bundle / "truth" / "identities.csv").open(encoding="utf-8") as f:
+            truth = {r["record_id"]: r["true_id"] for r in csv.DictReader(f) if r["schema"] == "Person"}
+    started = time.perf_counter()
+    summary = service.resolve_all(store, "Person")
+    corridor_seconds = time.perf_counter() - started
+    found = store.all_clusters("Person")
+    plain, plain_seconds = plain_splink_scenario(store, service.DEFAULT_THRESHOLD)
+
+    names = {}
+    for record in store.iter_entities(SYSTEM_SCOPE, ["Person"]):
+        names[record.id] = (record.entity.get("name") or [""])[0]
+    expected = pairs_of(groups_of({r: truth[r] for r in found}))
+
+    def latin(record: str) -> bool:
+        return all(ch.isascii() or not ch.isalpha() for ch in names[record])
+
+    cross = {(a, b) for a, b in expected if latin(a) != latin(b)}
+    result: dict[str, Any] = {"records": summary.records, "true_pairs": len(expected), "cross_script_pairs": len(cross)}
+    for label, clusters, seconds in (("corridor", found, corridor_seconds), ("plain_splink", plain, plain_seconds)):
+        predicted = pairs_of(groups_of(clusters))
+        cross_predicted = {(a, b) for a, b in predicted if latin(a) != latin(b)}
+        result[label] = {
+            "pairwise": prf(predicted, expected),
+            "cross_script": prf(cross_predicted, cross),
+            "bcubed": bcubed(clusters, truth),
+            "seconds": round(seconds, 2),
+        }
+    return result
+
+
+# --- (b) FEBRL 4 ------------------------------------------------------------------------------
+
+
+def febrl_truth(pairs: Pairs) -> Pairs:
+    def key(rec: str) -> str:
+        return rec.split("-")[1]
+
+    return {(a, b) for a, b in pairs if key(a) == key(b)}
+
+
+def plain_splink_febrl(a: Path, b: Path) -> tuple[list[set[str]], float]:
+    started = time.perf_counter()
+    con = duckdb.connect()
+    db = DuckDBAPI(connection=con)
+    tables = []
+    for n, path in enumerate((a, b)):
+        con.execute(f"CREATE TABLE t{n} AS SELECT * FROM read_csv(?, all_varchar=true)", [str(path)])
+        tables.append(db.register(f"t{n}", dataset_display_name=f"febrl_{n}"))
+    settings = SettingsCreator(
+        link_type="link_only",
+        unique_id_column_name="rec_id",
+        comparisons=[cl.NameComparison("given_name"), cl.NameComparison("surname"),
+                     cl.DateOfBirthComparison("date_of_birth", input_is_string=True, datetime_format="%Y%m%d"),
+                     cl.ExactMatch("soc_sec_id"), cl.ExactMatch("postcode"), cl.ExactMatch("street_number"),
+                     cl.JaroWinklerAtThresholds("suburb")],  # fmt: skip
+        blocking_rules_to_generate_predictions=[block_on("given_name"), block_on("surname"), block_on("date_of_birth"),
+                                                block_on("soc_sec_id"), block_on("postcode")],  # fmt: skip
+    )
+    linker = Linker(tables, settings, log_level=logging.ERROR)
+    linker.training.estimate_probability_two_random_records_match([block_on("given_name", "surname")], recall=0.7)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
+    linker.training.estimate_parameters_using_expectation_maximisation(block_on("surname"))
+    predictions = linker.inference.predict(threshold_match_probability=0.5)
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, 0.5)
+    rows = con.sql(f"SELECT cluster_id, rec_id FROM {clusters.physical_name}").fetchall()
+    out: dict[str, set[str]] = defaultdict(set)
+    for cid, rec in rows:
+        out[str(cid)].add(rec.strip())
+    return list(out.values()), time.perf_counter() - started
+
+
+def febrl() -> dict[str, Any]:
+    a, b = SHARED / "febrl_dataset4a.csv", SHARED / "febrl_dataset4b.csv"
+    started = time.perf_counter()
+    result = link_tables([a, b], "rec_id")
+    corridor_seconds = time.perf_counter() - started
+    groups: dict[str, set[str]] = defaultdict(set)
+    for record, cid, _ in result.clusters:
+        groups[cid].add(record)
+    plain_groups, plain_seconds = plain_splink_febrl(a, b)
+    expected_n = 5000
+    out: dict[str, Any] = {}
+    for label, found, seconds in (("corridor_link", groups.values(), corridor_seconds), ("plain_splink", plain_groups, plain_seconds)):
+        predicted = pairs_of(found)
+        tp = len(febrl_truth(predicted))
+        p = tp / len(predicted) if predicted else 1.0
+        r = tp / expected_n
+        out[label] = {"precision": round(p, 5), "recall": round(r, 5), "f1": round(2 * p * r / (p + r), 5), "seconds": round(seconds, 2)}
+    out["time_ratio_corridor_to_plain"] = round(corridor_seconds / plain_seconds, 3)
+    return out
+
+
+# --- (c) incremental --------------------------------------------------------------------------
+
+
+def incremental(stored: int, probes: int = 200) -> dict[str, Any]:
+    from incremental_world import build_store, probe_records
+
+    with tempfile.TemporaryDirectory() as tmp:
+        store, build_seconds = build_store(Path(tmp), stored)
+        latencies = []
+        joined = 0
+        for record, source_id in probe_records(store, probes):
+            started = time.perf_counter()
+            pairs = service.link_records(store, "Person", [record])
+            latencies.append((time.perf_counter() - started) * 1000)
+            joined += any(source_id in (p.left_id, p.right_id) and p.probability >= 0.8 for p in pairs)
+        store.close()
+    return {
+        "stored_records": stored,
+        "probes": probes,
+        "median_ms": round(statistics.median(latencies), 2),
+        "p95_ms": round(sorted(latencies)[int(0.95 * len(latencies)) - 1], 2),
+        "linked_to_their_source": joined,
+        "store_build_seconds": round(build_seconds, 1),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--stored", type=int, default=1_000_000)
+    parser.add_argument("--skip", nargs="*", default=[], choices=["scenario", "febrl", "incremental"])
+    args = parser.parse_args()
+    results: dict[str, Any] = {}
+    if "scenario" not in args.skip:
+        results["scenario"] = scenario(args.scale, args.seed)
+        s = results["scenario"]
+        print(f"(a) scenario, seed {args.seed}, scale {args.scale:g}: {s['records']} person records, "
+              f"{s['true_pairs']} true pairs ({s['cross_script_pairs']} cross-script)")  # fmt: skip
+        for label in ("corridor", "plain_splink"):
+            r = s[label]
+            print(f"  {label:13} pairwise F1 {r['pairwise']['f1']:.4f} (P {r['pairwise']['precision']:.4f}, "
+                  f"R {r['pairwise']['recall']:.4f}); cross-script F1 {r['cross_script']['f1']:.4f}; "
+                  f"B-cubed F1 {r['bcubed']['f1']:.4f}; {r['seconds']:.1f} s")  # fmt: skip
+    if "febrl" not in args.skip:
+        results["febrl4"] = febrl()
+        f = results["febrl4"]
+        print("(b) FEBRL 4 (5,000 true links)")
+        for label in ("corridor_link", "plain_splink"):
+            r = f[label]
+            print(f"  {label:13} F1 {r['f1']:.5f} (P {r['precision']:.5f}, R {r['recall']:.5f}); {r['seconds']:.2f} s")
+        print(f"  time ratio corridor/plain: {f['time_ratio_corridor_to_plain']:.2f}")
+    if "incremental" not in args.skip:
+        results["incremental"] = incremental(args.stored)
+        i = results["incremental"]
+        print(f"(c) incremental: one record against {i['stored_records']:,} stored: median {i['median_ms']:.1f} ms, "
+              f"p95 {i['p95_ms']:.1f} ms; {i['linked_to_their_source']}/{i['probes']} linked to their source")  # fmt: skip
+    print(f"results: {write_result('er', results)}")
+
+
+if __name__ == "__main__":
+    main()
