@@ -1,7 +1,39 @@
 """Normalisers shared by ingestion, search, entity resolution and screening (one implementation)."""
 
-from corridor.normalise.names import name_keys, name_tokens
+from corridor.normalise.dates import (
+    PartialDate,
+    agree,
+    month_day_transposed,
+    parse_partial_date,
+    same_year,
+    years_apart,
+)
+from corridor.normalise.names import (
+    NameRoles,
+    ParsedName,
+    name_key,
+    name_keys,
+    name_tokens,
+    parse_name,
+)
+from corridor.normalise.nicknames import given_name_variants
 from corridor.normalise.phones import normalise_phone
 from corridor.normalise.plates import normalise_plate
 
-__all__ = ["name_keys", "name_tokens", "normalise_phone", "normalise_plate"]
+__all__ = [
+    "NameRoles",
+    "ParsedName",
+    "PartialDate",
+    "agree",
+    "given_name_variants",
+    "month_day_transposed",
+    "name_key",
+    "name_keys",
+    "name_tokens",
+    "normalise_phone",
+    "normalise_plate",
+    "parse_name",
+    "parse_partial_date",
+    "same_year",
+    "years_apart",
+]
