@@ -8,17 +8,23 @@ WORKDIR ?= .corridor-demo
 .PHONY: demo test bench lint typecheck check system-deps install clean
 
 # PyICU (needed by normality, FollowTheMoney's text normaliser) builds from source against ICU.
+# The Spark engine (PySpark 4) needs a Java 17 runtime.
 system-deps:
-	@if ! pkg-config --exists icu-uc 2>/dev/null || ! command -v g++ >/dev/null; then \
-		echo "Installing system packages: libicu-dev pkg-config g++"; \
+	@PKGS=""; \
+	if ! pkg-config --exists icu-uc 2>/dev/null || ! command -v g++ >/dev/null; then \
+		PKGS="libicu-dev pkg-config g++"; \
+	fi; \
+	if ! command -v java >/dev/null; then PKGS="$$PKGS openjdk-17-jre-headless"; fi; \
+	if [ -n "$$PKGS" ]; then \
+		echo Installing system packages: $$PKGS; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-		$$SUDO apt-get update && $$SUDO apt-get install -y libicu-dev pkg-config g++; \
+		$$SUDO apt-get update && $$SUDO apt-get install -y $$PKGS; \
 	fi
 
 $(STAMP): pyproject.toml
 	@$(MAKE) --no-print-directory system-deps
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -e '.[dev]'
+	$(BIN)/pip install -e '.[dev,spark]'
 	touch $(STAMP)
 
 install: $(STAMP)

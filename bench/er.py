@@ -34,7 +34,6 @@ from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import write_result
-
 from corridor.access.scope import SYSTEM_SCOPE
 from corridor.ingest.service import ingest_path
 from corridor.resolve import service
@@ -55,7 +54,11 @@ def prf(predicted: Pairs, expected: Pairs) -> dict[str, float]:
     tp = len(predicted & expected)
     p = tp / len(predicted) if predicted else 1.0
     r = tp / len(expected) if expected else 1.0
-    return {"precision": round(p, 4), "recall": round(r, 4), "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0}
+    return {
+        "precision": round(p, 4),
+        "recall": round(r, 4),
+        "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
+    }
 
 
 def bcubed(found: dict[str, str], truth: dict[str, str]) -> dict[str, float]:
@@ -65,8 +68,12 @@ def bcubed(found: dict[str, str], truth: dict[str, str]) -> dict[str, float]:
     for r, c in found.items():
         by_found[c].add(r)
         by_true[truth[r]].add(r)
-    p = statistics.fmean(len(by_found[found[r]] & by_true[truth[r]]) / len(by_found[found[r]]) for r in found)
-    rc = statistics.fmean(len(by_found[found[r]] & by_true[truth[r]]) / len(by_true[truth[r]]) for r in found)
+    p = statistics.fmean(
+        len(by_found[found[r]] & by_true[truth[r]]) / len(by_found[found[r]]) for r in found
+    )
+    rc = statistics.fmean(
+        len(by_found[found[r]] & by_true[truth[r]]) / len(by_true[truth[r]]) for r in found
+    )
     return {"precision": round(p, 4), "recall": round(rc, 4), "f1": round(2 * p * rc / (p + rc), 4)}
 
 
@@ -101,12 +108,23 @@ def plain_splink_scenario(store: DuckDBStore, threshold: float) -> tuple[dict[st
     table = db.register(pa.Table.from_pylist(rows), dataset_display_name="persons")
     settings = SettingsCreator(
         link_type="dedupe_only",
-        comparisons=[cl.NameComparison("first_name"), cl.NameComparison("surname"), cl.ExactMatch("dob"),
-                     cl.ExactMatch("nationality"), cl.ExactMatch("phone")],  # fmt: skip
-        blocking_rules_to_generate_predictions=[block_on("surname"), block_on("first_name"), block_on("dob")],
+        comparisons=[
+            cl.NameComparison("first_name"),
+            cl.NameComparison("surname"),
+            cl.ExactMatch("dob"),
+            cl.ExactMatch("nationality"),
+            cl.ExactMatch("phone"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("surname"),
+            block_on("first_name"),
+            block_on("dob"),
+        ],
     )
     linker = Linker(table, settings, log_level=logging.ERROR)
-    linker.training.estimate_probability_two_random_records_match([block_on("first_name", "surname")], recall=0.7)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("first_name", "surname")], recall=0.7
+    )
     linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
     for rule in (block_on("surname"), block_on("dob")):
         try:
@@ -114,7 +132,9 @@ def plain_splink_scenario(store: DuckDBStore, threshold: float) -> tuple[dict[st
         except Exception as exc:  # plain Splink on small data: EM may not run at all
             print(f"  plain Splink EM on {rule} failed: {exc}", file=sys.stderr)
     predictions = linker.inference.predict(threshold_match_probability=0.01)
-    scored = con.sql(f"SELECT unique_id_l, unique_id_r, match_probability FROM {predictions.physical_name}").fetchall()
+    scored = con.sql(
+        f"SELECT unique_id_l, unique_id_r, match_probability FROM {predictions.physical_name}"
+    ).fetchall()
     clusters = cluster([r["unique_id"] for r in rows], scored, threshold)
     return clusters, time.perf_counter() - started
 
@@ -126,7 +146,9 @@ def scenario(scale: float, seed: int) -> dict[str, Any]:
         store = DuckDBStore(None)
         ingest_path(store, bundle, show_progress=False)
         with (bundle / "truth" / "identities.csv").open(encoding="utf-8") as f:
-            truth = {r["record_id"]: r["true_id"] for r in csv.DictReader(f) if r["schema"] == "Person"}
+            truth = {
+                r["record_id"]: r["true_id"] for r in csv.DictReader(f) if r["schema"] == "Person"
+            }
     started = time.perf_counter()
     summary = service.resolve_all(store, "Person")
     corridor_seconds = time.perf_counter() - started
@@ -142,8 +164,15 @@ def scenario(scale: float, seed: int) -> dict[str, Any]:
         return all(ch.isascii() or not ch.isalpha() for ch in names[record])
 
     cross = {(a, b) for a, b in expected if latin(a) != latin(b)}
-    result: dict[str, Any] = {"records": summary.records, "true_pairs": len(expected), "cross_script_pairs": len(cross)}
-    for label, clusters, seconds in (("corridor", found, corridor_seconds), ("plain_splink", plain, plain_seconds)):
+    result: dict[str, Any] = {
+        "records": summary.records,
+        "true_pairs": len(expected),
+        "cross_script_pairs": len(cross),
+    }
+    for label, clusters, seconds in (
+        ("corridor", found, corridor_seconds),
+        ("plain_splink", plain, plain_seconds),
+    ):
         predicted = pairs_of(groups_of(clusters))
         cross_predicted = {(a, b) for a, b in predicted if latin(a) != latin(b)}
         result[label] = {
@@ -171,20 +200,36 @@ def plain_splink_febrl(a: Path, b: Path) -> tuple[list[set[str]], float]:
     db = DuckDBAPI(connection=con)
     tables = []
     for n, path in enumerate((a, b)):
-        con.execute(f"CREATE TABLE t{n} AS SELECT * FROM read_csv(?, all_varchar=true)", [str(path)])
+        con.execute(
+            f"CREATE TABLE t{n} AS SELECT * FROM read_csv(?, all_varchar=true)", [str(path)]
+        )
         tables.append(db.register(f"t{n}", dataset_display_name=f"febrl_{n}"))
     settings = SettingsCreator(
         link_type="link_only",
         unique_id_column_name="rec_id",
-        comparisons=[cl.NameComparison("given_name"), cl.NameComparison("surname"),
-                     cl.DateOfBirthComparison("date_of_birth", input_is_string=True, datetime_format="%Y%m%d"),
-                     cl.ExactMatch("soc_sec_id"), cl.ExactMatch("postcode"), cl.ExactMatch("street_number"),
-                     cl.JaroWinklerAtThresholds("suburb")],  # fmt: skip
-        blocking_rules_to_generate_predictions=[block_on("given_name"), block_on("surname"), block_on("date_of_birth"),
-                                                block_on("soc_sec_id"), block_on("postcode")],  # fmt: skip
+        comparisons=[
+            cl.NameComparison("given_name"),
+            cl.NameComparison("surname"),
+            cl.DateOfBirthComparison(
+                "date_of_birth", input_is_string=True, datetime_format="%Y%m%d"
+            ),
+            cl.ExactMatch("soc_sec_id"),
+            cl.ExactMatch("postcode"),
+            cl.ExactMatch("street_number"),
+            cl.JaroWinklerAtThresholds("suburb"),
+        ],
+        blocking_rules_to_generate_predictions=[
+            block_on("given_name"),
+            block_on("surname"),
+            block_on("date_of_birth"),
+            block_on("soc_sec_id"),
+            block_on("postcode"),
+        ],
     )
     linker = Linker(tables, settings, log_level=logging.ERROR)
-    linker.training.estimate_probability_two_random_records_match([block_on("given_name", "surname")], recall=0.7)
+    linker.training.estimate_probability_two_random_records_match(
+        [block_on("given_name", "surname")], recall=0.7
+    )
     linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
     linker.training.estimate_parameters_using_expectation_maximisation(block_on("surname"))
@@ -208,12 +253,20 @@ def febrl() -> dict[str, Any]:
     plain_groups, plain_seconds = plain_splink_febrl(a, b)
     expected_n = 5000
     out: dict[str, Any] = {}
-    for label, found, seconds in (("corridor_link", groups.values(), corridor_seconds), ("plain_splink", plain_groups, plain_seconds)):
+    for label, found, seconds in (
+        ("corridor_link", groups.values(), corridor_seconds),
+        ("plain_splink", plain_groups, plain_seconds),
+    ):
         predicted = pairs_of(found)
         tp = len(febrl_truth(predicted))
         p = tp / len(predicted) if predicted else 1.0
         r = tp / expected_n
-        out[label] = {"precision": round(p, 5), "recall": round(r, 5), "f1": round(2 * p * r / (p + r), 5), "seconds": round(seconds, 2)}
+        out[label] = {
+            "precision": round(p, 5),
+            "recall": round(r, 5),
+            "f1": round(2 * p * r / (p + r), 5),
+            "seconds": round(seconds, 2),
+        }
     out["time_ratio_corridor_to_plain"] = round(corridor_seconds / plain_seconds, 3)
     return out
 
@@ -232,7 +285,9 @@ def incremental(stored: int, probes: int = 200) -> dict[str, Any]:
             started = time.perf_counter()
             pairs = service.link_records(store, "Person", [record])
             latencies.append((time.perf_counter() - started) * 1000)
-            joined += any(source_id in (p.left_id, p.right_id) and p.probability >= 0.8 for p in pairs)
+            joined += any(
+                source_id in (p.left_id, p.right_id) and p.probability >= 0.8 for p in pairs
+            )
         store.close()
     return {
         "stored_records": stored,
@@ -249,7 +304,9 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--stored", type=int, default=1_000_000)
-    parser.add_argument("--skip", nargs="*", default=[], choices=["scenario", "febrl", "incremental"])
+    parser.add_argument(
+        "--skip", nargs="*", default=[], choices=["scenario", "febrl", "incremental"]
+    )
     args = parser.parse_args()
     results: dict[str, Any] = {}
     if "scenario" not in args.skip:
@@ -268,7 +325,9 @@ def main() -> None:
         print("(b) FEBRL 4 (5,000 true links)")
         for label in ("corridor_link", "plain_splink"):
             r = f[label]
-            print(f"  {label:13} F1 {r['f1']:.5f} (P {r['precision']:.5f}, R {r['recall']:.5f}); {r['seconds']:.2f} s")
+            print(
+                f"  {label:13} F1 {r['f1']:.5f} (P {r['precision']:.5f}, R {r['recall']:.5f}); {r['seconds']:.2f} s"
+            )
         print(f"  time ratio corridor/plain: {f['time_ratio_corridor_to_plain']:.2f}")
     if "incremental" not in args.skip:
         results["incremental"] = incremental(args.stored)

@@ -22,11 +22,13 @@ from corridor.resolve.records import feature_table
 from corridor.store.duckdb import DuckDBStore
 from corridor.store.resolution import Run
 
-_SYLLABLES = ("ma ri jo va no ka li sa de mi ra ha su be ko ta ze lu vi na da go ne si "
-              "bo dra mir sla ah med or fa ri ke em re hri sto ge or gi ba ja ru zo").split()
+_SYLLABLES = ("ma", "ri", "jo", "va", "no", "ka", "li", "sa", "de", "mi", "ra", "ha", "su", "be",
+              "ko", "ta", "ze", "lu", "vi", "na", "da", "go", "ne", "si", "bo", "dra", "mir", "sla",
+              "ah", "med", "or", "fa", "ke", "em", "re", "hri", "sto", "ge", "gi", "ba", "ja", "ru",
+              "zo")  # fmt: skip
 _SUFFIXES = ("vic", "ovic", "evic", "ic", "ovski", "ev", "ov", "i", "zai", "oglu", "a", "aj", "er")
-_FIXED_GIVEN = ("Miroslav Dragan Mohammed Ahmad Ali Omar Yusuf Ana Jelena Fatima Aisha Mehmet "
-                "Мирослав Драган محمد أحمد").split()  # fmt: skip
+_FIXED_GIVEN = ("Miroslav", "Dragan", "Mohammed", "Ahmad", "Ali", "Omar", "Yusuf", "Ana", "Jelena",
+                "Fatima", "Aisha", "Mehmet", "Мирослав", "Драган", "محمد", "أحمد")  # fmt: skip
 
 
 def _pool(rng: random.Random, size: int, suffixes: bool) -> list[str]:
@@ -70,7 +72,9 @@ def rewrite(rng: random.Random, original: PersonInput, i: int) -> PersonInput:
     )  # fmt: skip
 
 
-def build_store(folder: Path, n: int, seed: int = 3, sample_size: int = 20_000) -> tuple[DuckDBStore, float]:
+def build_store(
+    folder: Path, n: int, seed: int = 3, sample_size: int = 20_000
+) -> tuple[DuckDBStore, float]:
     """n records, a fifth of them second records of someone already there; the model is trained
     on a sample, its match rate scaled to the whole store (it falls with the number of pairs)."""
     started = time.perf_counter()
@@ -96,11 +100,19 @@ def build_store(folder: Path, n: int, seed: int = 3, sample_size: int = 20_000) 
     now = datetime.now(UTC)
     run = Run(uuid.uuid4().hex, "Person", "duckdb", now, now, 0.8, n, 0, model)
     keys = ((k, r["record_id"]) for r in rows for k in index_keys("Person", r, spec.blocks))
-    store.replace_resolution(run, [(r["record_id"], r) for r in rows], keys, [], {r["record_id"]: r["record_id"] for r in rows})
+    store.replace_resolution(
+        run,
+        [(r["record_id"], r) for r in rows],
+        keys,
+        [],
+        {r["record_id"]: r["record_id"] for r in rows},
+    )
     return store, time.perf_counter() - started
 
 
-def probe_records(store: DuckDBStore, count: int, seed: int = 11) -> Iterator[tuple[dict[str, Any], str]]:
+def probe_records(
+    store: DuckDBStore, count: int, seed: int = 11
+) -> Iterator[tuple[dict[str, Any], str]]:
     """New records of people already stored: the name re-ordered and upper-cased, as another
     agency would write it, same date of birth."""
     rng = random.Random(seed)

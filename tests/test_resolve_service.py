@@ -154,14 +154,15 @@ def test_matches_and_canonical_respect_clearance(
         service.canonical(store, record, nobody)
 
 
-def test_a_new_record_links_incrementally_into_its_cluster(
-    resolved: tuple[DuckDBStore, dict[str, str]], tmp_path: Path
-) -> None:
-    store, truth = resolved
-    a, _ = _two_true_members(store, truth)
+def test_a_new_record_links_incrementally_into_its_cluster(resolved: tuple[DuckDBStore, dict[str, str]], tmp_path: Path) -> None:
+    store, _ = resolved
     run = store.current_run("Person")
-    known = store.get_entity(a, SYSTEM_SCOPE)
-    assert known is not None and run is not None
+    assert run is not None
+    # Another agency's record of a person already known with a name and a date of birth.
+    known = next(
+        r for r in store.iter_entities(SYSTEM_SCOPE, ["Person"])
+        if r.entity.get("birthDate") and len(r.entity.get("birthDate")[0]) == 10 and r.entity.get("name")
+    )  # fmt: skip
     mapping = tmp_path / "new.yml"
     mapping.write_text("""
 provenance: {agency: GB-NCA, grading: 2BP, classification: OFFICIAL}
@@ -169,14 +170,13 @@ entities:
   person:
     schema: Person
     id_column: record_id
-    properties: {name: {column: name}, birthDate: {column: dob}, phone: {column: phone}}
+    properties: {name: {column: name}, birthDate: {column: dob}}
 """)
-    props = known.entity
-    row = {"record_id": "gb-nca-new-1", "name": props.get("name")[0].upper(),
-           "dob": (props.get("birthDate") or [""])[0], "phone": (props.get("phone") or [""])[0]}  # fmt: skip
-    path = write_csv(tmp_path / "new.csv", list(row), [row])
-    ingest_path(store, path, mapping=mapping)
-    linked = service.link_entities(store, ["gb-nca-new-1"])
-    assert linked["Person"] >= 1
-    assert store.current_run("Person") == run  # no full re-run
-    assert store.clusters_of(["gb-nca-new-1"])["gb-nca-new-1"] == store.clusters_of([a])[a]
+    words = known.entity.get("name")[0].split()
+    row = {"record_id": "gb-nca-new-1", "name": f"{words[-1].upper()}, {' '.join(words[:-1])}",
+           "dob": known.entity.get("birthDate")[0]}  # fmt: skip
+    [report] = ingest_path(store, write_csv(tmp_path / "new.csv", list(row), [row]), mapping=mapping)
+    assert set(report.linked) == {"Person"} and report.linked["Person"] >= 1
+    assert store.current_run("Person") == run  # linked without a full re-run
+    assert store.clusters_of(["gb-nca-new-1"])["gb-nca-new-1"] == store.clusters_of([known.id])[known.id]
+    assert any(known.id in (p.left_id, p.right_id) for p in store.pairs_of(["gb-nca-new-1"]))

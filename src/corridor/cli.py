@@ -203,7 +203,7 @@ def resolve(
     workdir: Workdir = None,
     kind: Annotated[str, typer.Option(help="Person, Organization, Vehicle or all.")] = "all",
     engine: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
-    threshold: Annotated[float, typer.Option(help="Match probability that joins a cluster.")] = 0.8,
+    threshold: Annotated[float, typer.Option(help="Match probability that joins a cluster.")] = 0.5,
 ) -> None:
     """Resolve every stored record of a kind into entities (analysts' judgements are kept)."""
     from corridor.resolve import service

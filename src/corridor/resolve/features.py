@@ -17,7 +17,8 @@ from followthemoney.proxy import EntityProxy
 from followthemoney.types import registry
 from normality import ascii_text
 
-from corridor.model.timeparse import parse_partial_date
+from corridor.normalise.dates import parse_partial_date
+from corridor.normalise.names import NameRoles
 from corridor.normalise.phones import normalise_phone
 from corridor.normalise.plates import normalise_plate
 from corridor.resolve.names import name_features
@@ -95,12 +96,15 @@ class PersonInput:
     email: str | None = None
 
 
-def person_features(item: PersonInput) -> dict[str, Any]:
-    """The feature row of one record (every key of `PERSON_COLUMNS`, `None` where unknown)."""
+def person_features(item: PersonInput, roles: NameRoles | None = None) -> dict[str, Any]:
+    """The feature row of one record (every key of `PERSON_COLUMNS`, `None` where unknown).
+
+    `roles` (learned from the records being resolved) help tell family from given names.
+    """
     names = [n for n in item.names if n and n.strip()]
     if not names and (item.given or item.family):
         names = [" ".join([*item.given, *item.family])]
-    parsed = [name_features(n) for n in names]
+    parsed = [name_features(n, roles) for n in names]
     keys: set[str] = set()
     for p in parsed:
         keys.update(p.keys)
@@ -108,8 +112,8 @@ def person_features(item: PersonInput) -> dict[str, Any]:
     family_key: str | None = None
     given_keys: set[str] = set()
     if item.family or item.given:
-        family = name_features(" ".join(item.family)) if item.family else None
-        given = name_features(" ".join(item.given)) if item.given else None
+        family = name_features(" ".join(item.family), roles) if item.family else None
+        given = name_features(" ".join(item.given), roles) if item.given else None
         family_key = family.keys[-1] if family and family.keys else None
         if given:
             given_keys.update(given.keys)

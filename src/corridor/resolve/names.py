@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from corridor.normalise.names import name_keys
+from corridor.normalise.names import NameRoles, parse_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -16,30 +17,32 @@ class NameFeatures:
     given_keys: tuple[str, ...]
 
 
-def _order(name: str) -> tuple[list[str], list[str]]:
-    """(given, family) words: "SURNAME, Given", an all-capitals surname, else family last."""
-    if "," in name:
-        family, _, given = name.partition(",")
-        return given.split(), family.split()
-    words = name.split()
-    caps = [w for w in words if w.isupper() and len(w) > 1]
-    if caps and len(caps) < len(words):
-        return [w for w in words if w not in caps], caps
-    return words[:-1], words[-1:]
-
-
 @lru_cache(maxsize=200_000)
-def name_features(name: str) -> NameFeatures:
+def _features(name: str, roles: NameRoles | None) -> NameFeatures:
     """Cached: given names and surnames repeat across records far more than they vary."""
-    keys = name_keys(name)
-    if not keys:
+    parsed = parse_name(name, roles)
+    if not parsed.keys:
         return NameFeatures(None, (), None, ())
-    given_words, family_words = _order(name)
-    family = [s for w in family_words for _, s in name_keys(w)]
-    given = [s for w in given_words for _, s in name_keys(w)]
     return NameFeatures(
-        sorted_name=" ".join(sorted(t for t, _ in keys)),
-        keys=tuple(sorted({s for _, s in keys})),
-        family_key=family[-1] if family else None,
-        given_keys=tuple(sorted(set(given))),
+        sorted_name=parsed.sorted_name or None,
+        keys=tuple(sorted(set(parsed.keys))),
+        family_key=parsed.family_key or None,
+        given_keys=tuple(sorted(set(parsed.given_keys))),
     )
+
+
+def name_features(name: str, roles: NameRoles | None = None) -> NameFeatures:
+    return _features(name, roles)
+
+
+def learn_roles(names: Iterable[str]) -> NameRoles:
+    """Which name keys are family names, learned from the records themselves (no labels)."""
+    return NameRoles.learn(names)
+
+
+def roles_to_json(roles: NameRoles | None) -> dict[str, float]:
+    return dict(roles.family_log_odds) if roles is not None else {}
+
+
+def roles_from_json(data: Mapping[str, float] | None) -> NameRoles | None:
+    return NameRoles(family_log_odds=dict(data)) if data else None

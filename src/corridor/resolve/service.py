@@ -21,13 +21,14 @@ from corridor.resolve.engines import make_engine
 from corridor.resolve.features import entity_input, person_features
 from corridor.resolve.keys import index_keys, lookup_keys
 from corridor.resolve.model import COMPARISONS, ModelSpec, spec_for, train
+from corridor.resolve.names import learn_roles, roles_from_json, roles_to_json
 from corridor.resolve.records import RESOLVABLE, feature_table, store_inputs
 from corridor.resolve.scorer import Score, Scorer
 from corridor.store.base import Store
 from corridor.store.resolution import Judgement, Pair, Run, ordered
 
 #: Pairs at or above this probability are clustered together by default.
-DEFAULT_THRESHOLD = 0.8
+DEFAULT_THRESHOLD = 0.5
 #: Pairs below this are not kept at all (they are not candidates worth showing).
 KEEP_PAIRS_ABOVE = 0.05
 #: An incremental link scores at most this many candidates: those sharing the most blocking
@@ -87,7 +88,8 @@ def resolve_all(
     started = datetime.now(UTC)
     clock = time.perf_counter()
     inputs = store_inputs(store, kind)
-    rows = [person_features(i) for i in inputs]
+    roles = learn_roles(n for i in inputs for n in i.names[:1]) if kind == "Person" else None
+    rows = [person_features(i, roles) for i in inputs]
     run_id = uuid.uuid4().hex
     pairs: list[Pair] = []
     model: dict[str, Any] = {}
@@ -110,6 +112,7 @@ def resolve_all(
             left, right = ordered(r["record_id_l"], r["record_id_r"])
             pairs.append(Pair(left, right, float(r["match_probability"]), float(r["match_weight"])))
     model["corridor_blocks"] = [list(b) for b in spec.blocks]
+    model["corridor_name_roles"] = roles_to_json(roles)
     ids = [r["record_id"] for r in rows]
     same, different = _judged(store)
     clusters = cluster(
@@ -140,8 +143,8 @@ def link_records(store: Store, kind: str, records: Sequence[dict[str, Any]]) -> 
     scorer = Scorer(run.model, spec.comparisons)
     new_pairs: list[Pair] = []
     for record in records:
-        keys = sorted(lookup_keys(kind, record, spec.blocks))
-        found = store.candidate_ids(kind, keys, MAX_CANDIDATES + 1)
+        lookups = sorted(lookup_keys(kind, record, spec.blocks))
+        found = store.candidate_ids(kind, lookups, MAX_CANDIDATES + 1)
         candidates = [c for c in found if c != record["record_id"]][:MAX_CANDIDATES]
         features = store.resolved_features(kind, candidates)
         for other_id in candidates:
@@ -186,15 +189,19 @@ def link_entities(store: Store, entity_ids: Iterable[str]) -> dict[str, int]:
     from corridor.access.scope import SYSTEM_SCOPE
 
     by_kind: dict[str, list[dict[str, Any]]] = {}
+    runs = {kind: store.current_run(kind) for kind in RESOLVABLE}
     for entity_id in sorted(set(entity_ids)):
         record = store.get_entity(entity_id, SYSTEM_SCOPE)
         if record is None:
             continue
         kind = kind_of(record.entity.schema.name)
-        if kind is None:
+        run = runs.get(kind) if kind else None
+        if kind is None or run is None:
             continue
+        roles = roles_from_json(run.model.get("corridor_name_roles"))
         agencies = ",".join(sorted({str(s.row["agency"]) for s in record.statements}))
-        by_kind.setdefault(kind, []).append(person_features(entity_input(record.entity, agencies)))
+        features = person_features(entity_input(record.entity, agencies), roles)
+        by_kind.setdefault(kind, []).append(features)
     return {kind: len(link_records(store, kind, rows)) for kind, rows in by_kind.items()}
 
 
