@@ -271,7 +271,11 @@ entities:
         ["a3", "Ana Kovač", "1990-01-01", "", "OFFICIAL"],
         ["a4", "JOVANOVIĆ Miroslav", "1980-05-03", "", "SECRET"],
     ]
-    ingest_path(api.store, write_csv(tmp_path / "p.csv", ["id", "name", "dob", "phone", "classification"], rows), mapping=mapping)
+    ingest_path(
+        api.store,
+        write_csv(tmp_path / "p.csv", ["id", "name", "dob", "phone", "classification"], rows),
+        mapping=mapping,
+    )
     assert api.post("/resolve", user="supervisor", json={"kind": "Person"}).status_code == 200
     return api
 
@@ -281,8 +285,18 @@ def test_resolution_routes_by_role(resolved_api: Api) -> None:
     body = {"left_id": "a1", "right_id": "a3", "verdict": "negative"}
     expected = {
         ("GET", "/entities/a1/matches", None): {"analyst", "analyst_low", "supervisor", "sharing"},
-        ("GET", "/entities/a1/canonical", None): {"analyst", "analyst_low", "supervisor", "sharing"},
-        ("GET", "/judgements?entity_id=a1", None): {"analyst", "analyst_low", "supervisor", "sharing"},
+        ("GET", "/entities/a1/canonical", None): {
+            "analyst",
+            "analyst_low",
+            "supervisor",
+            "sharing",
+        },
+        ("GET", "/judgements?entity_id=a1", None): {
+            "analyst",
+            "analyst_low",
+            "supervisor",
+            "sharing",
+        },
         ("POST", "/judgements", "judge"): {"analyst", "analyst_low", "supervisor"},
         ("POST", "/resolve", "resolve"): {"supervisor", "admin"},
     }
@@ -314,14 +328,26 @@ def test_matches_explain_and_hide_what_the_caller_may_not_see(resolved_api: Api)
 
 def test_judgements_are_recorded_with_who_and_when(resolved_api: Api) -> None:
     api = resolved_api
-    r = api.post("/judgements", json={"left_id": "a2", "right_id": "a1", "verdict": "negative", "note": "twins"})
+    r = api.post(
+        "/judgements",
+        json={"left_id": "a2", "right_id": "a1", "verdict": "negative", "note": "twins"},
+    )
     assert r.status_code == 200
     j = r.json()
-    assert (j["left_id"], j["right_id"], j["user_name"], j["note"]) == ("a1", "a2", "analyst", "twins")
+    assert (j["left_id"], j["right_id"], j["user_name"], j["note"]) == (
+        "a1",
+        "a2",
+        "analyst",
+        "twins",
+    )
     assert j["clusters"]["a1"] != j["clusters"]["a2"]
     history = api.get("/judgements", params={"entity_id": "a1"}).json()["judgements"]
     assert [h["verdict"] for h in history] == ["negative"]
     bad = api.post("/judgements", json={"left_id": "a1", "right_id": "a2", "verdict": "perhaps"})
     assert bad.status_code == 422 and bad.json()["field"] == "verdict"
-    hidden = api.post("/judgements", user="analyst_low", json={"left_id": "a1", "right_id": "a4", "verdict": "positive"})
+    hidden = api.post(
+        "/judgements",
+        user="analyst_low",
+        json={"left_id": "a1", "right_id": "a4", "verdict": "positive"},
+    )
     assert hidden.status_code == 404

@@ -154,7 +154,9 @@ def test_matches_and_canonical_respect_clearance(
         service.canonical(store, record, nobody)
 
 
-def test_a_new_record_links_incrementally_into_its_cluster(resolved: tuple[DuckDBStore, dict[str, str]], tmp_path: Path) -> None:
+def test_a_new_record_links_incrementally_into_its_cluster(
+    resolved: tuple[DuckDBStore, dict[str, str]], tmp_path: Path
+) -> None:
     store, _ = resolved
     run = store.current_run("Person")
     assert run is not None
@@ -175,8 +177,13 @@ entities:
     words = known.entity.get("name")[0].split()
     row = {"record_id": "gb-nca-new-1", "name": f"{words[-1].upper()}, {' '.join(words[:-1])}",
            "dob": known.entity.get("birthDate")[0]}  # fmt: skip
-    [report] = ingest_path(store, write_csv(tmp_path / "new.csv", list(row), [row]), mapping=mapping)
+    [report] = ingest_path(
+        store, write_csv(tmp_path / "new.csv", list(row), [row]), mapping=mapping
+    )
     assert set(report.linked) == {"Person"} and report.linked["Person"] >= 1
     assert store.current_run("Person") == run  # linked without a full re-run
-    assert store.clusters_of(["gb-nca-new-1"])["gb-nca-new-1"] == store.clusters_of([known.id])[known.id]
+    assert (
+        store.clusters_of(["gb-nca-new-1"])["gb-nca-new-1"]
+        == store.clusters_of([known.id])[known.id]
+    )
     assert any(known.id in (p.left_id, p.right_id) for p in store.pairs_of(["gb-nca-new-1"]))

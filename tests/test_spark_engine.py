@@ -321,3 +321,22 @@ def test_a_missing_java_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, tmp_pa
     monkeypatch.setenv("JAVA_HOME", str(old.parent))
     with pytest.raises(EngineUnavailable, match=r"is Java 11"):
         find_java()
+
+
+@pytest.mark.spark
+def test_spark_gives_the_same_clusters_as_duckdb_on_the_scenario(tmp_path: Path) -> None:
+    from corridor.ingest.service import ingest_path
+    from corridor.resolve import service
+    from corridor.scenario import build_scenario
+    from corridor.store.duckdb import DuckDBStore
+
+    build_scenario(tmp_path / "world", seed=7, scale=0.2)
+    clusters = {}
+    for engine in ("duckdb", "spark"):
+        store = DuckDBStore(None)
+        ingest_path(store, tmp_path / "world", show_progress=False)
+        summary = service.resolve_all(store, "Person", engine=engine)
+        assert summary.engine == engine and summary.multi_record_clusters > 5
+        clusters[engine] = store.all_clusters("Person")
+        store.close()
+    assert clusters["spark"] == clusters["duckdb"]

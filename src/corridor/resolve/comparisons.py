@@ -110,6 +110,21 @@ class Intersect(Level):
 
 
 @dataclass(frozen=True)
+class AllOf(Level):
+    """Every one of `parts` holds (Splink's `And`, which writes each backend's dialect)."""
+
+    parts: tuple[Level, ...] = ()
+
+    def splink(self) -> Any:
+        return cll.And(*(part.splink() for part in self.parts)).configure(
+            label_for_charts=self.label
+        )
+
+    def test(self, left: Record, right: Record) -> bool:
+        return all(part.test(left, right) for part in self.parts)
+
+
+@dataclass(frozen=True)
 class Custom(Level):
     """A level whose SQL (DuckDB dialect, `col_l`/`col_r`) and Python are written side by side."""
 

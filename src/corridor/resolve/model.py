@@ -19,6 +19,7 @@ import pyarrow.compute as pc
 from splink import Linker, SettingsCreator, block_on
 
 from corridor.resolve.comparisons import (
+    AllOf,
     Comparison,
     Custom,
     Exact,
@@ -46,16 +47,13 @@ COMPARISONS: dict[str, Comparison] = {
             Null("no name", columns=("name_keys",)),
             Exact("same name, any order", m=0.45, u=0.0001, column="sorted_name"),
             Exact("same name keys", m=0.2, u=0.0001, column="keys_sorted"),
-            Custom(
+            AllOf(
                 "family name and a given name agree",
                 m=0.12,
                 u=0.0001,
-                sql="family_key_l = family_key_r "
-                "AND len(list_intersect(given_keys_l, given_keys_r)) >= 1",
-                python=lambda a, b: (
-                    a["family_key"] is not None
-                    and a["family_key"] == b["family_key"]
-                    and bool(set(a["given_keys"] or ()) & set(b["given_keys"] or ()))
+                parts=(
+                    Exact("family", column="family_key"),
+                    Intersect("given", column="given_keys", min_size=1),
                 ),
             ),
             # No Jaro-Winkler over whole names: sorted, "lukic srdjan" and "lukic stefan" share
