@@ -426,3 +426,10 @@ def test_anpr_reads_scale_linearly(bundle: Path, counts_double: dict[str, int]) 
     double = counts_double["rs/anpr.csv"] + counts_double["uk/anpr.csv"]
     assert small == pytest.approx(20_000 * SCALE, rel=0.1)
     assert double == pytest.approx(2 * small, rel=0.1)
+
+
+def test_an_integer_scale_gives_the_same_world_as_its_float(tmp_path: Path) -> None:
+    build_scenario(tmp_path / "int", seed=3, scale=1)
+    build_scenario(tmp_path / "float", seed=3, scale=1.0)
+    for name in ("truth/identities.csv", "manifest.json"):
+        assert (tmp_path / "int" / name).read_bytes() == (tmp_path / "float" / name).read_bytes()

@@ -203,7 +203,7 @@ def resolve(
     workdir: Workdir = None,
     kind: Annotated[str, typer.Option(help="Person, Organization, Vehicle or all.")] = "all",
     engine: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
-    threshold: Annotated[float, typer.Option(help="Match probability that joins a cluster.")] = 0.5,
+    threshold: Annotated[float, typer.Option(help="Match probability that joins a cluster.")] = 0.7,
 ) -> None:
     """Resolve every stored record of a kind into entities (analysts' judgements are kept)."""
     from corridor.resolve import service
@@ -329,7 +329,7 @@ def link(
         list[str] | None,
         typer.Option("--field", help="ROLE=COLUMN, e.g. family_name=nazwisko (repeatable)."),
     ] = None,
-    threshold: Annotated[float, typer.Option(help="Match probability that joins a cluster.")] = 0.5,
+    threshold: Annotated[float, typer.Option(help="Match probability that joins a cluster.")] = 0.7,
 ) -> None:
     """Deduplicate or link tables of people, trained on the input itself (no labels)."""
     from corridor.errors import ValidationError

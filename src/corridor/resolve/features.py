@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from followthemoney.proxy import EntityProxy
@@ -21,7 +22,7 @@ from corridor.normalise.dates import parse_partial_date
 from corridor.normalise.names import NameRoles
 from corridor.normalise.phones import normalise_phone
 from corridor.normalise.plates import normalise_plate
-from corridor.resolve.names import name_features
+from corridor.resolve.names import NameFeatures, fielded_features, name_features
 
 #: Feature columns and their Arrow types (lists are `list<string>`).
 PERSON_COLUMNS: dict[str, str] = {
@@ -35,6 +36,8 @@ PERSON_COLUMNS: dict[str, str] = {
     "family_key": "string",
     "given_key": "string",
     "given_keys": "list",
+    "family_name": "string",
+    "given_name": "string",
     "dob": "string",
     "dob_year": "int",
     "dob_md": "string",
@@ -58,12 +61,16 @@ _GENDER = {"m": "m", "male": "m", "man": "m", "f": "f", "female": "f", "woman": 
 _ID_CLEAN = re.compile(r"[^A-Z0-9]")
 
 
+_NOT_WORD = re.compile(r"[^a-z0-9]+")
+
+
+@lru_cache(maxsize=100_000)
 def _text_key(value: str | None) -> str | None:
+    """Free text (addresses, places) as lower-case ASCII words; ICU only when not ASCII."""
     if not value:
         return None
-    text = (ascii_text(value) or "").lower()
-    text = " ".join(re.split(r"[^a-z0-9]+", text)).strip()
-    return text or None
+    text = value.lower() if value.isascii() else (ascii_text(value) or "").lower()
+    return " ".join(w for w in _NOT_WORD.split(text) if w) or None
 
 
 def _list(values: Iterable[str | None]) -> list[str] | None:
@@ -102,24 +109,25 @@ def person_features(item: PersonInput, roles: NameRoles | None = None) -> dict[s
     `roles` (learned from the records being resolved) help tell family from given names.
     """
     names = [n for n in item.names if n and n.strip()]
-    if not names and (item.given or item.family):
-        names = [" ".join([*item.given, *item.family])]
-    parsed = [name_features(n, roles) for n in names]
-    keys: set[str] = set()
-    for p in parsed:
-        keys.update(p.keys)
-    primary = parsed[0] if parsed else None
     family_key: str | None = None
     given_keys: set[str] = set()
-    if item.family or item.given:
-        family = name_features(" ".join(item.family), roles) if item.family else None
-        given = name_features(" ".join(item.given), roles) if item.given else None
-        family_key = family.keys[-1] if family and family.keys else None
-        if given:
-            given_keys.update(given.keys)
-    elif primary is not None:
+    keys: set[str] = set()
+    primary: NameFeatures | None = None
+    if item.given or item.family:
+        # Fielded names (a table's given and family columns) need no parsing.
+        primary = fielded_features(" ".join(item.given), " ".join(item.family))
         family_key = primary.family_key
         given_keys.update(primary.given_keys)
+        keys.update(primary.keys)
+    parsed = [name_features(n, roles) for n in names]
+    for p in parsed:
+        keys.update(p.keys)
+    if primary is None and parsed:
+        primary = parsed[0]
+        family_key = primary.family_key
+        given_keys.update(primary.given_keys)
+    if not names and primary is not None:
+        names = [" ".join([*item.given, *item.family])]
     given_key = min(given_keys) if given_keys else None
 
     dob = dob_year = dob_md = dob_dm = None
@@ -153,6 +161,8 @@ def person_features(item: PersonInput, roles: NameRoles | None = None) -> dict[s
         "family_key": family_key,
         "given_key": given_key,
         "given_keys": sorted(given_keys) or None,
+        "family_name": primary.family if primary else None,
+        "given_name": primary.given if primary else None,
         "dob": dob,
         "dob_year": dob_year,
         "dob_md": dob_md,

@@ -56,12 +56,29 @@ COMPARISONS: dict[str, Comparison] = {
                     Intersect("given", column="given_keys", min_size=1),
                 ),
             ),
-            # No Jaro-Winkler over whole names: sorted, "lukic srdjan" and "lukic stefan" share
-            # a long prefix and score 0.93. Similarity lives in the keys, token by token.
+            # Typos change keys: each name part spelt alike. (Not Jaro-Winkler over whole names:
+            # sorted, "lukic srdjan" and "lukic stefan" share a long prefix and score 0.93.)
+            AllOf(
+                "family and given names spelt alike",
+                m=0.03,
+                u=0.0005,
+                parts=(
+                    JaroWinkler("family", column="family_name", threshold=0.9),
+                    JaroWinkler("given", column="given_name", threshold=0.9),
+                ),
+            ),
             Intersect("two name keys shared", m=0.12, u=0.001, column="name_keys", min_size=2),
             Intersect("one name key shared", m=0.05, u=0.02, column="name_keys", min_size=1),
         ),
-        ("sorted_name", "keys_sorted", "name_keys", "family_key", "given_keys"),
+        (
+            "sorted_name",
+            "keys_sorted",
+            "name_keys",
+            "family_key",
+            "given_keys",
+            "family_name",
+            "given_name",
+        ),
     ),
     "dob": Comparison(
         "dob",
@@ -270,19 +287,50 @@ def _has_data(table: pa.Table, column: str) -> bool:
     return bool(values.null_count < len(values))
 
 
-def spec_for(table: pa.Table) -> ModelSpec:
-    """Use every comparison whose columns carry data, and every block whose columns do."""
+#: Single-value blocks that catch what the composite ones miss (a typo in the given name and no
+#: date of birth), used only while they stay affordable: what is cheap for ten thousand records
+#: is ruinous for a million (every Hassan with every other).
+AFFORDABLE_BLOCKS: tuple[tuple[str, ...], ...] = (
+    ("family_key",),
+    ("given_key",),
+    ("postcode",),
+    ("address",),
+)
+#: Comparisons one optional block may add.
+BLOCK_BUDGET = 1_000_000
+
+
+def _max_len(table: pa.Table, column: str) -> int:
+    lengths = pc.list_value_length(table.column(column)).drop_null()
+    return int(pc.max(lengths).as_py() or 0) if len(lengths) else 0
+
+
+def block_pairs(table: pa.Table, column: str) -> int:
+    """Pairs a single-column block would generate (sum over values of n·(n-1)/2)."""
+    counts = pc.value_counts(table.column(column).drop_null())
+    return sum(n * (n - 1) // 2 for n in counts.field("counts").to_pylist())
+
+
+def spec_for(table: pa.Table, budget: int = BLOCK_BUDGET) -> ModelSpec:
+    """Use every comparison whose columns carry data, and every block whose columns do; single-
+    value blocks only within the budget of pairs they would add."""
     comparisons = [c for c in COMPARISONS.values() if _has_data(table, c.columns[0])]
     blocks = [
         b
         for b in PREDICTION_BLOCKS
         if all(_has_data(table, c.rstrip("*")) for part in b for c in part.split("="))
     ]
+    # An exploded array block adds only what its first element's block misses: skip it when
+    # no record has more than one value (the common case of one document number per record).
+    blocks = [b for b in blocks if not (b == ("ids*",) and _max_len(table, "ids") <= 1)]
+    affordable = [
+        b[0] for b in AFFORDABLE_BLOCKS
+        if _has_data(table, b[0]) and block_pairs(table, b[0]) <= budget
+    ]  # fmt: skip
+    # A composite block on an affordable column finds nothing that column alone does not.
+    blocks = [b for b in blocks if not any(c in affordable for c in b)]
+    blocks.extend((c,) for c in affordable)
     return ModelSpec(comparisons, blocks)
-
-
-def _distinct(table: pa.Table, column: str) -> int:
-    return len(pc.unique(table.column(column).drop_null()))
 
 
 #: Below this many records, EM has too few matches to learn from and the priors stand.
@@ -294,7 +342,7 @@ def train(
     tables: Sequence[pa.Table],
     spec: ModelSpec,
     link_type: LinkType,
-    max_pairs: float = 1e6,
+    max_pairs: float = 1e5,
 ) -> Any:
     """A trained Splink linker over the registered inputs.
 
@@ -329,15 +377,17 @@ def train(
     sampled = min(max_pairs, possible)
     if sum(t.num_rows for t in tables) >= EM_MIN_RECORDS:
         for block in _em_blocks(spec):
-            attempt = Linker(target, model, log_level=SPLINK_LOG_LEVEL)
             try:
-                attempt.training.estimate_parameters_using_expectation_maximisation(
+                linker.training.estimate_parameters_using_expectation_maximisation(
                     _rule(block), fix_probability_two_random_records_match=True
                 )
             except Exception as exc:  # degenerate EM (too few pairs, underflow): keep model
+                # A failed session may leave the linker half-updated: start again from the
+                # last good model (a rare path, so the rebuild cost does not matter).
                 log.info("EM on %s discarded: %s", block, exc)
+                linker = Linker(target, model, log_level=SPLINK_LOG_LEVEL)
                 continue
-            model = attempt.misc.save_model_to_json()
+            model = linker.misc.save_model_to_json()
     return Linker(target, regularise(model, priors, sampled), log_level=SPLINK_LOG_LEVEL)
 
 
@@ -360,8 +410,9 @@ def regularise(
     EM overfits when matches are few: if every pair it took for a match shared an address, a
     different address gets m ≈ 1e-58 and one field vetoes a match that names, date of birth and
     phones all support. Keeping a share of the prior keeps every weight finite; levels EM never
-    saw keep their prior. u from random pairs is blended with its prior in proportion to the
-    number of pairs sampled, so four records do not teach that names usually agree.
+    saw keep their prior. u from random pairs is first cleared of the true matches among them,
+    then blended with its prior in proportion to the number of pairs sampled, so four records
+    do not teach that names usually agree.
     """
     prior = {
         (c["output_column_name"], i): (lv.get("m_probability"), lv.get("u_probability"))
@@ -369,11 +420,11 @@ def regularise(
         for i, lv in enumerate(c["comparison_levels"])
     }
     share = sampled_pairs / (sampled_pairs + U_PRIOR_PAIRS)
-    lam = float(model.get("probability_two_random_records_match") or 1e-4)
+    lam = min(float(model.get("probability_two_random_records_match") or 1e-4), MAX_MATCH_RATE)
     out = {
         **model,
         "comparisons": [],
-        "probability_two_random_records_match": min(lam, MAX_MATCH_RATE),
+        "probability_two_random_records_match": lam,
     }
     for comparison in model["comparisons"]:
         levels = [dict(level) for level in comparison["comparison_levels"]]
@@ -386,6 +437,11 @@ def regularise(
             m = level.get("m_probability")
             m = m_prior if m is None else (1 - weight) * m + weight * m_prior
             u_seen = level.get("u_probability")
+            if u_seen is not None:
+                # "Random" pairs include the true matches (a share λ of them), which crowd the
+                # agreeing levels: on a few hundred records of people known twice, identical
+                # names look common. Take the matches' expected share back out.
+                u_seen = max((u_seen - lam * m) / (1 - lam), 0.0)
             u = u_prior if u_seen is None else share * u_seen + (1 - share) * u_prior
             u = max(u, u_floor)
             if math.log2(m / u) > ceiling:
@@ -401,4 +457,4 @@ def _em_blocks(spec: ModelSpec) -> list[tuple[str, ...]]:
     candidates = [("family_key", "given_key"), ("dob",), ("given_key", "dob_year"), ("phones*",),
                   ("postcode",)]  # fmt: skip
     available = set(spec.columns)
-    return [b for b in candidates if all(c.rstrip("*") in available for c in b)][:2]
+    return [b for b in candidates if all(c.rstrip("*") in available for c in b)][:1]

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from corridor.normalise.names import NameRoles, parse_name
+from corridor.normalise.names import NameRoles, name_key, name_tokens, parse_name
 
 
 @dataclass(frozen=True, slots=True)
@@ -15,6 +15,8 @@ class NameFeatures:
     keys: tuple[str, ...]
     family_key: str | None
     given_keys: tuple[str, ...]
+    family: str | None = None  # latin family name, for spelling similarity
+    given: str | None = None  # latin given names
 
 
 @lru_cache(maxsize=200_000)
@@ -28,11 +30,38 @@ def _features(name: str, roles: NameRoles | None) -> NameFeatures:
         keys=tuple(sorted(set(parsed.keys))),
         family_key=parsed.family_key or None,
         given_keys=tuple(sorted(set(parsed.given_keys))),
+        family=" ".join(parsed.family) or None,
+        given=" ".join(parsed.given) or None,
     )
 
 
 def name_features(name: str, roles: NameRoles | None = None) -> NameFeatures:
     return _features(name, roles)
+
+
+@lru_cache(maxsize=200_000)
+def _token_keys(part: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    tokens = tuple(name_tokens(part))
+    return tokens, tuple(name_key(t) for t in tokens)
+
+
+def fielded_features(given: str, family: str) -> NameFeatures:
+    """Features of a name already split into given and family fields (a table's columns):
+    no parsing needed, and each field's tokens are cached on their own, so a million rows
+    cost about as many distinct given names and surnames as they hold."""
+    given_tokens, given_keys = _token_keys(given)
+    family_tokens, family_keys = _token_keys(family)
+    keys = tuple(sorted(set(given_keys) | set(family_keys)))
+    if not keys:
+        return NameFeatures(None, (), None, ())
+    return NameFeatures(
+        sorted_name=" ".join(sorted(given_tokens + family_tokens)),
+        keys=keys,
+        family_key="".join(family_keys) or None,
+        given_keys=tuple(sorted(set(given_keys))),
+        family=" ".join(family_tokens) or None,
+        given=" ".join(given_tokens) or None,
+    )
 
 
 def learn_roles(names: Iterable[str]) -> NameRoles:

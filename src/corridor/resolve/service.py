@@ -28,7 +28,7 @@ from corridor.store.base import Store
 from corridor.store.resolution import Judgement, Pair, Run, ordered
 
 #: Pairs at or above this probability are clustered together by default.
-DEFAULT_THRESHOLD = 0.5
+DEFAULT_THRESHOLD = 0.7
 #: Pairs below this are not kept at all (they are not candidates worth showing).
 KEEP_PAIRS_ABOVE = 0.05
 #: An incremental link scores at most this many candidates: those sharing the most blocking

@@ -59,6 +59,7 @@ def build_scenario(
     """
     if not scale > 0:
         raise ValueError("scale must be a positive number")
+    scale = float(scale)  # 1 and 1.0 seed the same world (the seed strings include the scale)
 
     def step(stage: str, n: int) -> None:
         if progress is not None:
