@@ -40,6 +40,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/demo.py
+	$(BIN)/python bench/er.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -88,7 +88,7 @@ def build_store(
     rows = [person_features(p) for p in inputs]
     size = min(sample_size, n)
     sample = feature_table(rows[:size])
-    spec = spec_for(sample)
+    spec = spec_for(feature_table(rows))  # blocks chosen for the whole store, as a full run would
     engine = make_engine("duckdb")
     try:
         model = train(engine, [sample], spec, "dedupe_only").misc.save_model_to_json()

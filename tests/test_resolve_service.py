@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import itertools
 from collections import defaultdict
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from corridor.model.classification import Classification
 from corridor.resolve import service
 from corridor.scenario import build_scenario
 from corridor.store.duckdb import DuckDBStore
+from corridor.store.resolution import Pair, Run
 
 
 @pytest.fixture(scope="module")
@@ -187,3 +189,19 @@ entities:
         == store.clusters_of([known.id])[known.id]
     )
     assert any(known.id in (p.left_id, p.right_id) for p in store.pairs_of(["gb-nca-new-1"]))
+
+
+def test_candidates_are_ranked_by_shared_keys_before_any_limit() -> None:
+    store = DuckDBStore(None)
+    run_rows = [(f"z{i}", {"record_id": f"z{i}"}) for i in range(5)]
+    keys = [(1, f"z{i}") for i in range(5)] + [(2, "z4"), (3, "z4")]
+    now = datetime.now(UTC)
+    store.replace_resolution(
+        Run("r", "Person", "duckdb", now, now, 0.7, 5, 0, {}),
+        run_rows,
+        keys,
+        [Pair("z0", "z1", 0.9, 3.0)],
+        {},
+    )
+    assert store.candidate_ids("Person", [1, 2, 3], limit=1) == ["z4"]  # shares three keys
+    assert store.candidate_ids("Person", [1, 2, 3])[:2] == ["z4", "z0"]

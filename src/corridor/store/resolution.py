@@ -117,7 +117,7 @@ class ResolutionStore(ABC):
 
     @abstractmethod
     def candidate_ids(self, kind: str, keys: Sequence[int], limit: int | None = None) -> list[str]:
-        """Records found under any of the keys, those sharing the most keys first if limited."""
+        """Records found under any of the keys, those sharing the most keys first (ties by id)."""
 
     @abstractmethod
     def resolved_features(self, kind: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]: ...
@@ -265,7 +265,7 @@ class DuckDBResolution(ResolutionStore):
         for (record_id,) in rows:
             shared[record_id] = shared.get(record_id, 0) + 1
         ranked = sorted(shared, key=lambda r: (-shared[r], r))
-        return sorted(ranked[:limit] if limit is not None else ranked)
+        return ranked[:limit] if limit is not None else ranked
 
     def resolved_features(self, kind: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
         sql = "SELECT record_id, features FROM resolve_records WHERE record_id = ?"
