@@ -1,0 +1,149 @@
+"""`corridor link` on tables of people: dedupe one, link two, every record clustered, and each
+kind of bad input refused with a clear message."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from conftest import SHARED_DATA, write_csv
+from corridor.errors import InputError, ValidationError
+from corridor.resolve.tabular import link_tables, recognise, write_outputs
+from test_cli import corridor
+
+HEADER = ["id", "first_name", "surname", "dob", "postcode", "phone"]
+PEOPLE = [
+    ["1", "Miroslav", "Jovanović", "1980-05-03", "11000", "+381641234567"],
+    ["2", "Мирослав", "Јовановић", "03.05.1980.", "11000", ""],
+    ["3", "Ana", "Kovač", "1990-01-01", "21000", ""],
+    ["4", "Ana", "Kovac", "1990-01-01", "21000", ""],
+    ["5", "Omar", "Haddad", "1975-07-07", "18000", "+381651111111"],
+]
+
+
+def clusters_of(path: Path) -> dict[str, str]:
+    with path.open(encoding="utf-8") as f:
+        return {row["record_id"]: row["cluster_id"] for row in csv.DictReader(f)}
+
+
+def test_dedupe_one_table_through_the_command(tmp_path: Path) -> None:
+    people = write_csv(tmp_path / "people.csv", HEADER, PEOPLE)
+    out, pairs = tmp_path / "clusters.csv", tmp_path / "pairs.csv"
+    proc = corridor(
+        "link", str(people), "--id-column", "id", "--out", str(out), "--pairs-out", str(pairs)
+    )
+    assert "5 records" in proc.stderr
+    clusters = clusters_of(out)
+    assert set(clusters) == {"1", "2", "3", "4", "5"}
+    assert clusters["1"] == clusters["2"] and clusters["3"] == clusters["4"]
+    assert len({clusters["1"], clusters["3"], clusters["5"]}) == 3
+    with pairs.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert list(rows[0]) == ["left_id", "right_id", "probability"]
+    assert all(0 <= float(r["probability"]) <= 1 for r in rows)
+
+
+def test_two_inputs_link_with_a_source_column_and_parquet(tmp_path: Path) -> None:
+    a = write_csv(tmp_path / "uk.csv", HEADER, PEOPLE[:3])
+    table = pa.table({h: [row[i] for row in PEOPLE[1:]] for i, h in enumerate(HEADER)})
+    b = tmp_path / "rs.parquet"
+    pq.write_table(table, b)
+    result = link_tables([a, b], "id")
+    assert result.link_type == "link_only"
+    out = tmp_path / "clusters.csv"
+    write_outputs(result, out, None, sources=True)
+    with out.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert {(r["record_id"], r["source"]) for r in rows} == {
+        *((r[0], "uk") for r in PEOPLE[:3]),
+        *((r[0], "rs") for r in PEOPLE[1:]),
+    }
+    by = {(r["record_id"], r["source"]): r["cluster_id"] for r in rows}
+    assert by[("1", "uk")] == by[("2", "rs")]
+
+
+def test_columns_are_recognised_or_mapped() -> None:
+    roles = recognise(["id", "Given Name", "LAST_NAME", "Date of Birth", "soc_sec_id"], "id", {})
+    assert roles == {
+        "given_name": ["Given Name"],
+        "family_name": ["LAST_NAME"],
+        "dob": ["Date of Birth"],
+        "id_number": ["soc_sec_id"],
+    }
+    mapped = recognise(
+        ["id", "ime", "prezime"], "id", {"given_name": "ime", "family_name": "prezime"}
+    )
+    assert mapped == {"given_name": ["ime"], "family_name": ["prezime"]}
+
+
+@pytest.mark.parametrize(
+    ("rows", "header", "id_column", "message", "line"),
+    [
+        (PEOPLE, HEADER, "record", "no id column 'record'", None),
+        ([*PEOPLE, ["3", "X", "Y", "", "", ""]], HEADER, "id", "duplicate id '3' (also on line 4)", 7),
+        ([["1", "", "", "", "", ""], ["", "A", "B", "", "", ""]], HEADER, "id", "empty id", 3),
+    ],
+)  # fmt: skip
+def test_bad_tables_are_refused(tmp_path: Path, rows, header, id_column, message, line) -> None:  # type: ignore[no-untyped-def]
+    path = write_csv(tmp_path / "in.csv", header, rows)
+    with pytest.raises(InputError) as info:
+        link_tables([path], id_column)
+    assert message in str(info.value)
+    assert info.value.file == "in.csv" and info.value.line == line
+
+
+def test_unreadable_and_unusable_inputs_are_refused(tmp_path: Path) -> None:
+    binary = tmp_path / "x.parquet"
+    binary.write_bytes(b"not parquet at all")
+    with pytest.raises(InputError, match="unreadable"):
+        link_tables([binary], "id")
+    with pytest.raises(InputError, match="not found"):
+        link_tables([tmp_path / "missing.csv"], "id")
+    colours = write_csv(tmp_path / "colours.csv", ["id", "colour"], [["1", "red"], ["2", "blue"]])
+    with pytest.raises(ValidationError, match="no usable fields"):
+        link_tables([colours], "id")
+    with pytest.raises(ValidationError, match="unknown role"):
+        link_tables([colours], "id", {"favourite_colour": "colour"})
+    with pytest.raises(ValidationError, match="no such column"):
+        link_tables([colours], "id", {"family_name": "surname"})
+
+
+def test_bad_input_through_the_command_exits_non_zero(tmp_path: Path) -> None:
+    people = write_csv(tmp_path / "people.csv", HEADER, PEOPLE)
+    proc = corridor(
+        "link", str(people), "--id-column", "nope", "--out", str(tmp_path / "o.csv"), check=False
+    )
+    assert proc.returncode == 2 and "no id column 'nope'" in proc.stderr
+    proc = corridor(
+        "link",
+        str(people),
+        "--id-column",
+        "id",
+        "--out",
+        str(tmp_path / "o.csv"),
+        "--field",
+        "bad",
+        check=False,
+    )
+    assert proc.returncode == 2 and "ROLE=COLUMN" in proc.stderr
+
+
+def test_febrl_3_deduplicates_well(tmp_path: Path) -> None:
+    """FEBRL 3: 5,000 records, duplicates of one person share rec-N in their id."""
+    result = link_tables([SHARED_DATA / "er" / "febrl_dataset3.csv"], "rec_id")
+    groups: dict[str, set[str]] = {}
+    for record, cluster_id, _ in result.clusters:
+        groups.setdefault(cluster_id, set()).add(record)
+    assert result.records == 5000
+    predicted = {(a, b) for g in groups.values() for a in g for b in g if a < b}
+    true = {(a, b) for a, b in predicted if a.split("-")[1] == b.split("-")[1]}
+    by_person: dict[str, int] = {}
+    for record, _, _ in result.clusters:
+        by_person[record.split("-")[1]] = by_person.get(record.split("-")[1], 0) + 1
+    expected = sum(n * (n - 1) // 2 for n in by_person.values())
+    precision, recall = len(true) / len(predicted), len(true) / expected
+    assert precision > 0.98 and recall > 0.9, (precision, recall)
