@@ -24,6 +24,10 @@ def test_demo_builds_ingests_and_exercises_everything(tmp_path: Path) -> None:
     exported = summary["exported"]
     assert isinstance(exported, int)
     assert max(c[0] for c in counts.values()) <= exported <= sum(c[0] for c in counts.values())
+    for kind in ("Person", "Vehicle"):
+        resolved = summary[f"resolved_{kind}"]
+        assert isinstance(resolved, dict)
+        assert 0 < resolved["entities"] < resolved["records"] and resolved["both"] > 0
     text = out.getvalue()
     assert "Per agency" in text and "GB-NCA" in text and "RS-MUP" in text
 

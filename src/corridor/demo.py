@@ -24,6 +24,8 @@ from corridor.ingest.service import IngestReport, ingest_path
 from corridor.model.classification import Classification
 from corridor.model.subjects import subject_keys
 from corridor.normalise.plates import normalise_plate
+from corridor.resolve.records import RESOLVABLE
+from corridor.resolve.service import matches, resolve_all
 from corridor.stats.frontex import Frontex
 from corridor.store.base import AgencyCounts, ObservationQuery, Store
 from corridor.store.duckdb import DuckDBStore
@@ -189,7 +191,41 @@ def run_demo(
         top = ", ".join(f"{n.name} {n.detections:,}" for n in fx.by_nationality[:5])
         con.print(f"Western Balkan Route 2024: [bold]{fx.total:,}[/bold] detections; top: {top}")
 
-        con.print("[bold]6. FollowTheMoney export[/bold]")
+        con.print("[bold]6. Entity resolution across agencies and scripts[/bold]")
+        resolved = Table()
+        for col in ("kind", "records", "pairs scored", "entities", "with records from both"):
+            resolved.add_column(col, justify="left" if col == "kind" else "right")
+        for kind in RESOLVABLE:
+            run = resolve_all(store, kind)
+            clusters = store.all_clusters(kind)
+            members: dict[str, set[str]] = defaultdict(set)
+            for record_id in clusters:
+                members[clusters[record_id]].add(record_id)
+            features = store.resolved_features(kind, list(clusters))
+            sources = {r: set(str(f["source"]).split(",")) for r, f in features.items()}
+            both = sum(
+                1 for ms in members.values() if len(set().union(*(sources[m] for m in ms))) > 1
+            )
+            resolved.add_row(
+                kind, f"{run.records:,}", f"{run.pairs:,}", f"{run.clusters:,}", f"{both:,}"
+            )
+            summary[f"resolved_{kind}"] = {
+                "records": run.records,
+                "entities": run.clusters,
+                "both": both,
+            }
+        con.print(resolved)
+        if example is not None:
+            query, ids = example
+            explained = matches(store, ids[0], scope, limit=5)
+            for m in explained["matches"][:2]:
+                fields = ", ".join(
+                    f"{f['field']} {f['level']} ({f['weight']:+.1f})"
+                    for f in m["explanation"]["fields"] if f["weight"]
+                )  # fmt: skip
+                con.print(f"{ids[0]} ~ {m['id']}: probability {m['probability']:.3f}: {fields}")
+
+        con.print("[bold]7. FollowTheMoney export[/bold]")
         exported = 0
         for record in store.iter_entities(scope):
             model.get_proxy(record.to_ftm_dict())  # raises if FtM's model refuses it
@@ -200,7 +236,7 @@ def run_demo(
         api_keys = ensure_users(store, workdir)
         summary["users"] = sorted(api_keys)
         con.print(
-            f"[bold]7. Users[/bold]: {', '.join(sorted(api_keys))} "
+            f"[bold]8. Users[/bold]: {', '.join(sorted(api_keys))} "
             f"(API keys in {workdir / KEYS_FILE})"
         )
     finally:

@@ -362,11 +362,14 @@ def train(
     )
     linker = Linker(target, settings, log_level=SPLINK_LOG_LEVEL)
     priors = linker.misc.save_model_to_json()
-    rules = (("keys_sorted", "dob"), ("keys_sorted",), ("family_key", "given_key"))
-    deterministic = [r for r in rules if all(c in spec.columns for c in r)]
+    # The match rate comes from the strictest rule the data support: a name and date of birth
+    # for people, a shared plate for vehicles, a document number or a phone otherwise.
+    rules = (("keys_sorted", "dob"), ("keys_sorted",), ("family_key", "given_key"),
+             ("plates*",), ("id_number",), ("phones*",))  # fmt: skip
+    deterministic = [r for r in rules if all(c.rstrip("*") in spec.columns for c in r)]
     if deterministic:
         linker.training.estimate_probability_two_random_records_match(
-            [block_on(*deterministic[0])], recall=0.7
+            [_rule(deterministic[0])], recall=0.7
         )
     linker.training.estimate_u_using_random_sampling(
         max_pairs=max_pairs, seed=7, min_count_per_level=None, num_chunks=1
