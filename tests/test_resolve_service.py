@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import unicodedata
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +18,10 @@ from corridor.errors import NotFound, ValidationError
 from corridor.ingest.service import ingest_path
 from corridor.model.classification import Classification
 from corridor.resolve import service
+from corridor.resolve.features import person_features
+from corridor.resolve.keys import index_keys, lookup_keys
+from corridor.resolve.model import spec_for
+from corridor.resolve.records import feature_table, store_inputs
 from corridor.scenario import build_scenario
 from corridor.store.duckdb import DuckDBStore
 from corridor.store.resolution import Pair, Run
@@ -205,3 +210,30 @@ def test_candidates_are_ranked_by_shared_keys_before_any_limit() -> None:
     )
     assert store.candidate_ids("Person", [1, 2, 3], limit=1) == ["z4"]  # shares three keys
     assert store.candidate_ids("Person", [1, 2, 3])[:2] == ["z4", "z0"]
+
+
+def test_records_of_one_person_in_different_scripts_share_a_block(
+    world: tuple[Path, dict[str, str]],
+) -> None:
+    """Blocking must keep recall across scripts: every cross-script pair of one person's records
+    meets under at least one blocking key (so it is compared at all)."""
+
+    bundle, truth = world
+    store = DuckDBStore(None)
+    ingest_path(store, bundle, show_progress=False)
+    rows = {r["record_id"]: r for r in (person_features(i) for i in store_inputs(store, "Person"))}
+    spec = spec_for(feature_table(rows.values()))
+
+    def latin(name: str) -> bool:
+        return all(unicodedata.name(ch, "").startswith("LATIN") for ch in name if ch.isalpha())
+
+    cross = [
+        (a, b) for a, b in itertools.combinations(sorted(rows), 2)
+        if truth[a] == truth[b] and latin(rows[a]["name"] or "") != latin(rows[b]["name"] or "")
+    ]  # fmt: skip
+    assert len(cross) >= 10
+    missed = [
+        (rows[a]["name"], rows[b]["name"]) for a, b in cross
+        if not index_keys("Person", rows[a], spec.blocks) & lookup_keys("Person", rows[b], spec.blocks)
+    ]  # fmt: skip
+    assert missed == []

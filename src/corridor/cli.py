@@ -201,7 +201,9 @@ def search(
 @app.command()
 def resolve(
     workdir: Workdir = None,
-    kind: Annotated[str, typer.Option(help="Person, Organization, Vehicle or all.")] = "all",
+    kind: Annotated[
+        str, typer.Option(help="Person, Organization, Vehicle, BankAccount or all.")
+    ] = "all",
     engine: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
     threshold: Annotated[float, typer.Option(help="Match probability that joins a cluster.")] = 0.7,
 ) -> None:

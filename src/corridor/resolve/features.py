@@ -156,7 +156,7 @@ def person_features(item: PersonInput, roles: NameRoles | None = None) -> dict[s
         "schema": item.schema,
         "name": names[0] if names else None,
         "sorted_name": primary.sorted_name if primary and primary.sorted_name else None,
-        "keys_sorted": " ".join(primary.keys) if primary and primary.keys else None,
+        "keys_sorted": primary.sorted_keys if primary and primary.sorted_keys else None,
         "name_keys": sorted(keys) or None,
         "family_key": family_key,
         "given_key": given_key,
@@ -185,7 +185,7 @@ def person_features(item: PersonInput, roles: NameRoles | None = None) -> dict[s
 
 #: FtM properties read for each feature (identifiers of every kind count as ids).
 _ID_PROPS = ("idNumber", "passportNumber", "taxNumber", "registrationNumber", "innCode",
-             "vatCode", "ogrnCode", "leiCode", "swiftBic", "imoNumber")  # fmt: skip
+             "vatCode", "ogrnCode", "leiCode", "imoNumber", "iban", "accountNumber")  # fmt: skip
 
 
 def entity_input(entity: EntityProxy, source: str) -> PersonInput:

@@ -17,6 +17,7 @@ RESOLVABLE: dict[str, tuple[str, ...]] = {
     "Person": ("Person",),
     "Organization": ("Organization", "Company", "PublicBody", "LegalEntity"),
     "Vehicle": ("Vehicle",),
+    "BankAccount": ("BankAccount",),
 }
 
 _ARROW = {"string": pa.string(), "int": pa.int32(), "list": pa.list_(pa.string())}

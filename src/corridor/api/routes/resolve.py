@@ -66,7 +66,7 @@ def judgements(entity_id: str, store: StoreDep, authz: Reader) -> dict[str, Any]
 
 
 class ResolveIn(BaseModel):
-    kind: Literal["Person", "Organization", "Vehicle"] = "Person"
+    kind: Literal["Person", "Organization", "Vehicle", "BankAccount"] = "Person"
     engine: Literal["duckdb", "spark"] = "duckdb"
     threshold: float = Field(default=service.DEFAULT_THRESHOLD, gt=0, lt=1)
 
