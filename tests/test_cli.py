@@ -108,3 +108,36 @@ def test_bad_input_exits_non_zero_naming_file_line_and_field(
     )
     assert proc.returncode == 2
     assert "people.csv, line 2, field 'dob'" in " ".join(proc.stderr.split())
+
+
+def test_resolution_commands(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    mapping = tmp_path / "m.yml"
+    mapping.write_text("""
+provenance: {agency: RS-MUP, grading: 2BP, classification: OFFICIAL}
+entities:
+  person:
+    schema: Person
+    id_column: id
+    properties: {name: {column: name}, birthDate: {column: dob}}
+""")
+    people = tmp_path / "people.csv"
+    people.write_text(
+        "id,name,dob\na1,Мирослав Јовановић,1980-05-03\na2,JOVANOVIC Miroslav,1980-05-03\na3,Ana Kovač,1990-01-01\n",
+        encoding="utf-8",
+    )
+    corridor("ingest", str(people), "--mapping", str(mapping), workdir=work)
+    out = corridor("resolve", "--kind", "Person", workdir=work).stdout
+    assert "Person" in out and "3" in out
+    shown = corridor("matches", "a1", workdir=work).stdout
+    assert "a2" in shown and "same date of birth" in shown and "name" in shown
+    judged = corridor(
+        "judge", "a1", "a2", "--verdict", "negative", "--user", "ana", workdir=work
+    ).stdout
+    assert "negative judgement by ana" in judged and "apart" in " ".join(judged.split())
+    merged = json.loads(corridor("canonical", "a1", workdir=work).stdout)
+    assert merged["members"] == ["a1"]
+    corridor("judge", "a1", "a2", "--verdict", "positive", workdir=work)
+    merged = json.loads(corridor("canonical", "a2", workdir=work).stdout)
+    assert sorted(merged["members"]) == ["a1", "a2"]
+    assert {s["entity_id"] for s in merged["statements"]} == {"a1", "a2"}
