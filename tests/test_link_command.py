@@ -147,3 +147,22 @@ def test_febrl_3_deduplicates_well(tmp_path: Path) -> None:
     expected = sum(n * (n - 1) // 2 for n in by_person.values())
     precision, recall = len(true) / len(predicted), len(true) / expected
     assert precision > 0.98 and recall > 0.9, (precision, recall)
+
+
+def test_febrl_4_through_the_command_reaches_f1_0_999(tmp_path: Path) -> None:
+    a, b = SHARED_DATA / "er" / "febrl_dataset4a.csv", SHARED_DATA / "er" / "febrl_dataset4b.csv"
+    out = tmp_path / "clusters.csv"
+    corridor("link", str(a), str(b), "--id-column", "rec_id", "--out", str(out))
+    with out.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) == 10_000 and {r["source"] for r in rows} == {
+        "febrl_dataset4a",
+        "febrl_dataset4b",
+    }
+    groups: dict[str, set[str]] = {}
+    for row in rows:
+        groups.setdefault(row["cluster_id"], set()).add(row["record_id"])
+    predicted = {(x, y) for g in groups.values() for x in g for y in g if x < y}
+    true_links = sum(1 for x, y in predicted if x.split("-")[1] == y.split("-")[1])
+    precision, recall = true_links / len(predicted), true_links / 5000
+    assert 2 * precision * recall / (precision + recall) >= 0.999, (precision, recall)
