@@ -237,3 +237,27 @@ def test_records_of_one_person_in_different_scripts_share_a_block(
         if not index_keys("Person", rows[a], spec.blocks) & lookup_keys("Person", rows[b], spec.blocks)
     ]  # fmt: skip
     assert missed == []
+
+
+def test_a_bulk_load_after_resolution_triggers_a_full_run(
+    resolved: tuple[DuckDBStore, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store, _ = resolved
+    before = store.current_run("Person")
+    assert before is not None
+    monkeypatch.setattr(service, "INCREMENTAL_LIMIT", 2)
+    mapping = tmp_path / "m.yml"
+    mapping.write_text("""
+provenance: {agency: GB-NCA, grading: 2BP, classification: OFFICIAL}
+entities:
+  person: {schema: Person, id_column: id, properties: {name: {column: name}}}
+""")
+    rows = [[f"bulk-{i}", f"Person Number{i}"] for i in range(before.records // 10 + 5)]
+    [report] = ingest_path(
+        store, write_csv(tmp_path / "bulk.csv", ["id", "name"], rows), mapping=mapping
+    )
+    after = store.current_run("Person")
+    assert (
+        after is not None and after.id != before.id and after.records == before.records + len(rows)
+    )
+    assert "Person" in report.linked

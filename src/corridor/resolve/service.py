@@ -34,6 +34,9 @@ KEEP_PAIRS_ABOVE = 0.05
 #: An incremental link scores at most this many candidates: those sharing the most blocking
 #: keys with the new record. A full run (Splink) scores every blocked pair.
 MAX_CANDIDATES = 30
+#: Above this many new records of a kind (and a tenth of the store), an ingest triggers a full
+#: run rather than linking each record on its own.
+INCREMENTAL_LIMIT = 2_000
 VERDICTS = ("positive", "negative", "unsure")
 
 
@@ -202,7 +205,16 @@ def link_entities(store: Store, entity_ids: Iterable[str]) -> dict[str, int]:
         agencies = ",".join(sorted({str(s.row["agency"]) for s in record.statements}))
         features = person_features(entity_input(record.entity, agencies), roles)
         by_kind.setdefault(kind, []).append(features)
-    return {kind: len(link_records(store, kind, rows)) for kind, rows in by_kind.items()}
+    linked = {}
+    for kind, rows in by_kind.items():
+        run = runs[kind]
+        assert run is not None
+        if len(rows) > max(INCREMENTAL_LIMIT, run.records // 10):
+            # A bulk load: one full run scores it faster than record-by-record linking.
+            linked[kind] = resolve_all(store, kind, run.engine, run.threshold).pairs
+        else:
+            linked[kind] = len(link_records(store, kind, rows))
+    return linked
 
 
 def judge(
@@ -223,7 +235,7 @@ def judge(
     kind_run = None
     for kind in RESOLVABLE:
         run = store.current_run(kind)
-        if run is not None and left in store.all_clusters(kind):
+        if run is not None and store.resolved_features(kind, [left]):
             kind_run = run
             break
     threshold = kind_run.threshold if kind_run else DEFAULT_THRESHOLD
