@@ -28,18 +28,21 @@ class Action(StrEnum):
     READ = "read"  # personal data: entities, search, observations, exports
     INGEST = "ingest"  # write data for one's own agency
     STATS = "stats"  # aggregate counts and statistics, no personal data
-    JUDGE = "judge"  # say whether two records are the same entity
+    JUDGE = "judge"  # say whether two records are the same entity, decide screening alerts
+    SCREEN = "screen"  # match names against the sanctions lists and watchlists
     RESOLVE = "resolve"  # run entity resolution over the whole store
     MANAGE_USERS = "manage_users"
 
 
 #: Least privilege: auditors and admins see aggregates, not intelligence records.
 PERMISSIONS: dict[Role, frozenset[Action]] = {
-    Role.ANALYST: frozenset({Action.READ, Action.INGEST, Action.STATS, Action.JUDGE}),
-    Role.SUPERVISOR: frozenset(
-        {Action.READ, Action.INGEST, Action.STATS, Action.JUDGE, Action.RESOLVE}
+    Role.ANALYST: frozenset(
+        {Action.READ, Action.INGEST, Action.STATS, Action.JUDGE, Action.SCREEN}
     ),
-    Role.SHARING_OFFICER: frozenset({Action.READ, Action.STATS}),
+    Role.SUPERVISOR: frozenset(
+        {Action.READ, Action.INGEST, Action.STATS, Action.JUDGE, Action.RESOLVE, Action.SCREEN}
+    ),
+    Role.SHARING_OFFICER: frozenset({Action.READ, Action.STATS, Action.SCREEN}),
     Role.AUDITOR: frozenset({Action.STATS}),
     Role.ADMIN: frozenset({Action.MANAGE_USERS, Action.INGEST, Action.STATS, Action.RESOLVE}),
 }

@@ -10,7 +10,16 @@ from fastapi import FastAPI
 
 from corridor import __version__
 from corridor.api import errors
-from corridor.api.routes import entities, health, ingest, observations, resolve, search, stats
+from corridor.api.routes import (
+    entities,
+    health,
+    ingest,
+    observations,
+    resolve,
+    screening,
+    search,
+    stats,
+)
 from corridor.store.base import Store
 from corridor.store.duckdb import DuckDBStore
 
@@ -41,6 +50,6 @@ def create_app(store: Store | None = None, workdir: Path | None = None) -> FastA
     app.state.store = store
     app.state.workdir = workdir
     errors.install(app)
-    for module in (health, entities, resolve, search, observations, ingest, stats):
+    for module in (health, entities, resolve, screening, search, observations, ingest, stats):
         app.include_router(module.router)
     return app

@@ -46,6 +46,7 @@ class IngestReport:
     observations_added: int
     seconds: float
     linked: dict[str, int] = field(default_factory=dict)
+    alerts: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -130,8 +131,11 @@ def ingest_file(
             READERS[kind](ctx)
         result = writer.result
     linked: dict[str, int] = {}
+    alerts = 0
     if result.statements_added and link:
-        linked = _link_new(store, info.id)
+        entities = store.ingested_entities(info.id)
+        linked = _link_new(store, entities)
+        alerts = _screen_new(store, entities)
     return IngestReport(
         file=name,
         kind=kind,
@@ -140,17 +144,25 @@ def ingest_file(
         observations_added=result.observations_added,
         seconds=round(time.perf_counter() - started, 3),
         linked=linked,
+        alerts=alerts,
     )
 
 
-def _link_new(store: Store, ingest_id: str) -> dict[str, int]:
+def _link_new(store: Store, entities: list[str]) -> dict[str, int]:
     """Link what an ingest added against the resolved store (once a resolution run exists)."""
     from corridor.resolve.records import RESOLVABLE
     from corridor.resolve.service import link_entities
 
     if not any(store.current_run(kind) for kind in RESOLVABLE):
         return {}
-    return link_entities(store, store.ingested_entities(ingest_id))
+    return link_entities(store, entities)
+
+
+def _screen_new(store: Store, entities: list[str]) -> int:
+    """Screen what an ingest added or changed against the loaded lists; new alerts raised."""
+    from corridor.screen.service import screen_entities
+
+    return len(screen_entities(store, entities))
 
 
 def load_manifest(folder: Path) -> list[dict[str, Any]]:

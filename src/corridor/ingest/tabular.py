@@ -122,6 +122,9 @@ def _map_entity(
     return proxy
 
 
+map_entity = _map_entity  # public: screening's watchlist loader maps rows the same way
+
+
 def _rows_csv(ctx: IngestContext, mapping: Mapping_) -> Iterator[tuple[Location, dict[str, str]]]:
     with open_text(
         ctx.path, f"rows {ctx.name}", encoding=mapping.encoding, show=ctx.show_progress

@@ -18,6 +18,7 @@ from corridor.access.scope import ReadScope
 from corridor.model.observations import ObservationKind
 from corridor.model.statements import EntityRecord
 from corridor.store.resolution import ResolutionStore
+from corridor.store.screening import ScreeningStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,7 +103,7 @@ class StoreWriter(ABC):
         self.result.rows_read += n
 
 
-class Store(ResolutionStore):
+class Store(ResolutionStore, ScreeningStore):
     """Statements, observations, users, the ingest log and entity resolution of one node."""
 
     @abstractmethod

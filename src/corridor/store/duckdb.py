@@ -42,6 +42,7 @@ from corridor.store.schema import (
     ddl,
     observation_table,
 )
+from corridor.store.screening import SCREENING_DDL, DuckDBScreening
 
 STORE_FILE = "corridor.duckdb"
 FLUSH_ROWS = 50_000
@@ -193,7 +194,7 @@ class DuckDBWriter(StoreWriter):
         )
 
 
-class DuckDBStore(DuckDBResolution, Store):
+class DuckDBStore(DuckDBResolution, DuckDBScreening, Store):
     """A Corridor store in one DuckDB file (or in memory, for tests, with `path=None`)."""
 
     def __init__(
@@ -217,7 +218,7 @@ class DuckDBStore(DuckDBResolution, Store):
         self._con.execute(f"SET memory_limit = '{memory_limit}'")
         self._write_lock = threading.Lock()
         if not read_only:
-            for statement in [*ddl(), *RESOLUTION_DDL]:
+            for statement in [*ddl(), *RESOLUTION_DDL, *SCREENING_DDL]:
                 self._con.execute(statement)
 
     @classmethod

@@ -31,7 +31,11 @@ def get_entity(entity_id: str, store: StoreDep, authz: Reader) -> dict[str, Any]
     """One entity assembled from the statements the caller may see, each with its provenance."""
     record = store.get_entity(entity_id, authz.scope)
     if record is None:
-        raise NotFound(f"no entity {entity_id!r}")
+        # Not one of the node's records: perhaps a listed entity (yente clients fetch results
+        # by id from the same path).
+        from corridor.screen.service import list_entity
+
+        return list_entity(store, entity_id)
     return record.to_dict()
 
 

@@ -1,0 +1,124 @@
+"""Screening: a yente-compatible matching API (`/match`, `/search`, `/algorithms`, `/catalog`)
+over the loaded lists, and the alerts continuous screening raises on the node's own entities.
+
+A client written for yente works unchanged: same request bodies, same response shapes, the
+same `Authorization: ApiKey KEY` header. Unlike yente, Vehicle queries (plates) and phones
+screen too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+from starlette.concurrency import run_in_threadpool
+
+from corridor.api.deps import Judge, Reader, Screener, StoreDep
+from corridor.screen import service
+from corridor.store.screening import Alert
+
+router = APIRouter(tags=["screening"])
+
+
+class EntityExample(BaseModel):
+    model_config = ConfigDict(populate_by_name=True)
+
+    id: str | None = Field(default=None, max_length=200)
+    schema_: str = Field(alias="schema", min_length=1, max_length=64)
+    properties: dict[str, str | list[str | int | float]] = Field(default_factory=dict)
+
+
+class MatchBody(BaseModel):
+    weights: dict[str, float] = Field(default_factory=dict)
+    config: dict[str, Any] = Field(default_factory=dict)
+    queries: dict[str, EntityExample] = Field(min_length=1, max_length=service.MAX_QUERIES)
+
+
+@router.post("/match/{dataset}")
+async def match(
+    dataset: str,
+    body: MatchBody,
+    store: StoreDep,
+    authz: Screener,
+    threshold: Annotated[float, Query(ge=0, le=1)] = service.DEFAULT_THRESHOLD,
+    cutoff: Annotated[float, Query(ge=0, le=1)] = 0.0,
+    limit: Annotated[int, Query(ge=1, le=500)] = service.DEFAULT_LIMIT,
+    algorithm: str = service.ALGORITHM,
+    fuzzy: bool = False,  # accepted for yente clients; matching is always fuzzy here
+) -> dict[str, Any]:
+    """Match entities (Person, Organization, Company, LegalEntity, Vessel, Vehicle, …) against
+    a dataset (`default` for every loaded list), explaining each result's score."""
+    del fuzzy
+    payload = {
+        "weights": body.weights,
+        "queries": {
+            label: {"id": q.id, "schema": q.schema_, "properties": q.properties}
+            for label, q in body.queries.items()
+        },
+    }
+    return await run_in_threadpool(
+        service.match, store, dataset, payload, threshold, limit, algorithm, cutoff
+    )
+
+
+@router.get("/search/{dataset}")
+def search(
+    dataset: str,
+    store: StoreDep,
+    authz: Screener,
+    q: Annotated[str, Query(min_length=1, max_length=200)],
+    limit: Annotated[int, Query(ge=1, le=500)] = 10,
+    offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
+) -> dict[str, Any]:
+    """Search the lists by name, in any script or spelling."""
+    return service.search(store, dataset, q, limit, offset)
+
+
+@router.get("/algorithms")
+def algorithms(authz: Screener) -> dict[str, Any]:
+    """The matching algorithm and its features, with their weights."""
+    return service.algorithms()
+
+
+@router.get("/catalog")
+def catalog(store: StoreDep, authz: Screener) -> dict[str, Any]:
+    """The loaded lists and their versions."""
+    return service.catalog(store)
+
+
+@router.get("/alerts")
+def alerts(
+    store: StoreDep,
+    authz: Reader,
+    status: Literal["open", "true_match", "false_positive"] | None = None,
+) -> dict[str, Any]:
+    """Screening hits on the node's own entities, with their explanations (what the caller may
+    see only)."""
+    found = service.visible_alerts(store, authz.scope, status)
+    return {"alerts": [_alert(a) for a in found], "total": len(found)}
+
+
+class DecisionIn(BaseModel):
+    decision: Literal["true_match", "false_positive"]
+    note: str | None = Field(default=None, max_length=2000)
+
+
+@router.post("/alerts/{alert_id}/decision")
+def decide(alert_id: str, body: DecisionIn, store: StoreDep, authz: Judge) -> dict[str, Any]:
+    """Decide an alert; a false positive is not raised again for the same evidence."""
+    alert = store.alert(alert_id)
+    if alert is None or store.get_entity(alert.entity_id, authz.scope) is None:
+        from corridor.errors import NotFound
+
+        raise NotFound(f"no alert {alert_id!r}")
+    return _alert(service.decide(store, alert_id, body.decision, authz.user, body.note))
+
+
+def _alert(alert: Alert) -> dict[str, Any]:
+    data = asdict(alert)
+    for key in ("raised_at", "decided_at"):
+        if data[key] is not None:
+            data[key] = data[key].isoformat()
+    return data

@@ -1,0 +1,1 @@
+"""Sanctions and watchlist screening: list loaders, the matcher, continuous screening."""

@@ -1,0 +1,200 @@
+"""The screening index: listed entities prepared once for fast matching.
+
+Every listed name is parsed and keyed when the index is built (script- and romanisation-
+insensitive keys from `corridor.normalise`, the same ones search and resolution use), so a query
+costs one parse and a few dictionary lookups. Candidates are the listed entities sharing the
+rarest name keys with the query, or an identifier, phone or plate.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from followthemoney import model
+from followthemoney.types import registry
+
+from corridor.normalise.dates import PartialDate, parse_partial_date
+from corridor.normalise.names import ParsedName, name_key, parse_name
+from corridor.normalise.phones import normalise_phone
+from corridor.normalise.plates import normalise_plate
+
+_ID_CLEAN = re.compile(r"[^A-Z0-9]")
+ID_PROPS = ("passportNumber", "idNumber", "taxNumber", "registrationNumber", "innCode",
+            "vatCode", "ogrnCode", "leiCode", "imoNumber", "swiftBic",
+            "personalNumber")  # fmt: skip
+#: Schemata a query may use, and what each can be compared with (yente refuses Vehicle; we don't).
+QUERY_SCHEMATA = ("Thing", "LegalEntity", "Person", "Organization", "Company", "PublicBody",
+                  "Vessel", "Airplane", "Vehicle", "UserAccount")  # fmt: skip
+
+
+def clean_id(value: str) -> str | None:
+    text = _ID_CLEAN.sub("", str(value).upper())
+    return text if len(text) >= 4 else None  # shorter "identifiers" are noise ("N/A", "1")
+
+
+@dataclass(frozen=True, slots=True)
+class NameForm:
+    """One name, parsed once: its parts, each part's key, and which parts are family names."""
+
+    text: str
+    parsed: ParsedName
+    weak: bool = False
+    part_keys: tuple[str, ...] = ()
+    family: frozenset[int] = frozenset()
+
+
+def name_form(text: str, weak: bool = False) -> NameForm | None:
+    """A parsed name, or None where nothing of it is a name."""
+    parsed = parse_name(text)
+    if not parsed.keys:
+        return None
+    family: frozenset[int] = frozenset()
+    if parsed.order not in ("convention", "single", "empty") and parsed.family:
+        family = frozenset(i for i, part in enumerate(parsed.parts) if part in parsed.family)
+    part_keys = tuple(name_key(part) for part in parsed.parts)
+    return NameForm(text, parsed, weak, part_keys, family)
+
+
+@dataclass(slots=True)
+class Profile:
+    """What matching needs of one entity (a listed one, or a query)."""
+
+    schema: str
+    names: list[NameForm] = field(default_factory=list)
+    dates: list[PartialDate] = field(default_factory=list)
+    countries: set[str] = field(default_factory=set)
+    ids: set[str] = field(default_factory=set)
+    phones: set[str] = field(default_factory=set)
+    plates: set[str] = field(default_factory=set)
+    genders: set[str] = field(default_factory=set)
+
+    @property
+    def keys(self) -> set[str]:
+        return {k for n in self.names for k in n.parsed.keys}
+
+
+def _values(props: Mapping[str, Sequence[str]], *names: str) -> list[str]:
+    return [str(v) for n in names for v in props.get(n, ()) if v is not None and str(v).strip()]
+
+
+def profile(schema: str, props: Mapping[str, Sequence[str]]) -> Profile:
+    """A profile from FtM-style properties (a listed entity's, or a query's)."""
+    p = Profile(schema)
+    strong = _values(props, "name", "alias", "previousName")
+    if not strong and (props.get("firstName") or props.get("lastName")):
+        parts = _values(props, "firstName", "secondName", "middleName", "fatherName", "lastName")
+        strong = [" ".join(parts)]
+    for text in dict.fromkeys(strong):
+        form = name_form(text)
+        if form is not None:
+            p.names.append(form)
+    for text in dict.fromkeys(_values(props, "weakAlias")):
+        form = name_form(text, weak=True)
+        if form is not None:
+            p.names.append(form)
+    for text in _values(props, "birthDate", "incorporationDate", "buildDate"):
+        date = parse_partial_date(text)
+        if date is not None:
+            p.dates.append(date)
+    for text in _values(props, "nationality", "citizenship", "country", "jurisdiction"):
+        code = registry.country.clean(text)
+        if code:
+            p.countries.add(code)
+    for text in _values(props, *ID_PROPS):
+        cleaned = clean_id(text)
+        if cleaned:
+            p.ids.add(cleaned)
+    for text in _values(props, "phone"):
+        e164 = normalise_phone(text)
+        if e164:
+            p.phones.add(e164)
+    if schema == "Vehicle" or (props.get("registrationNumber") and schema in ("Vehicle", "Thing")):
+        for text in _values(props, "registrationNumber"):
+            plate = normalise_plate(text)
+            if plate:
+                p.plates.add(plate)
+    for text in _values(props, "gender"):
+        g = text.strip().lower()[:1]
+        if g in ("m", "f"):
+            p.genders.add(g)
+    return p
+
+
+@dataclass(slots=True)
+class Listed:
+    """A listed entity in the index: its FtM data, its profile, where it comes from."""
+
+    entity: dict[str, Any]
+    dataset: str
+    profile: Profile
+
+
+class ScreeningIndex:
+    """Listed entities of one or more datasets, with inverted indexes on their keys."""
+
+    def __init__(self) -> None:
+        self.entities: list[Listed] = []
+        self.by_id: dict[str, int] = {}
+        self._names: dict[str, list[int]] = defaultdict(list)
+        self._ids: dict[str, list[int]] = defaultdict(list)
+        self._phones: dict[str, list[int]] = defaultdict(list)
+        self._plates: dict[str, list[int]] = defaultdict(list)
+        self._idf: dict[str, float] = {}
+        self.versions: dict[str, Any] = {}  # dataset → its latest ListVersion
+
+    def add(self, dataset: str, entity: dict[str, Any]) -> None:
+        schema = model.get(entity.get("schema") or "")
+        if schema is None:
+            return
+        prof = profile(schema.name, entity.get("properties") or {})
+        index = len(self.entities)
+        self.entities.append(Listed(entity, dataset, prof))
+        self.by_id[str(entity["id"])] = index
+        for key in prof.keys:
+            self._names[key].append(index)
+        for value in prof.ids:
+            self._ids[value].append(index)
+        for value in prof.phones:
+            self._phones[value].append(index)
+        for value in prof.plates:
+            self._plates[value].append(index)
+
+    def freeze(self) -> None:
+        """Compute how rare each name key is; rare keys pick candidates first."""
+        n = max(len(self.entities), 1)
+        self._idf = {k: math.log((n + 1) / (len(v) + 1)) + 1 for k, v in self._names.items()}
+
+    def __len__(self) -> int:
+        return len(self.entities)
+
+    def candidates(
+        self, query: Profile, datasets: Iterable[str] | None = None, limit: int = 50
+    ) -> list[int]:
+        """Listed entities worth scoring: sharing an identifier, phone or plate, or the most
+        (and rarest) name keys with the query."""
+        wanted = set(datasets) if datasets is not None else None
+        strong: set[int] = set()
+        for value in query.ids:
+            strong.update(self._ids.get(value, ()))
+        for value in query.phones:
+            strong.update(self._phones.get(value, ()))
+        for value in query.plates:
+            strong.update(self._plates.get(value, ()))
+        weights: dict[int, float] = defaultdict(float)
+        for key in query.keys:
+            postings = self._names.get(key)
+            if not postings or len(postings) > 5_000:  # a key on everyone selects no one
+                continue
+            idf = self._idf.get(key, 1.0)
+            for index in postings:
+                weights[index] += idf
+        ranked = sorted(weights, key=lambda i: (-weights[i], i))[:limit]
+        out = list(dict.fromkeys([*sorted(strong), *ranked]))
+        if wanted is not None:
+            out = [i for i in out if self.entities[i].dataset in wanted]
+        return out

@@ -1,0 +1,239 @@
+"""The screening matcher: one score per candidate, and the reasons for it, feature by feature.
+
+Names are compared part by part: each part of the query name is aligned with the best part of
+the listed name, by shared key (the same name in another script or romanisation) or by spelling
+(typos), in any order. Unaligned parts cost less when they are middle names a source dropped.
+The other features then adjust the name score: a matching document number lifts it, a different
+birth year, family name, gender or nationality lowers it. The weights are configuration (and
+shown by `GET /algorithms`); the defaults are tuned on the evaluation set in bench/screening.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from rapidfuzz.distance import JaroWinkler
+
+from corridor.screen.index import NameForm, Profile
+
+ALGORITHM = "corridor-v1"
+
+
+@dataclass(frozen=True)
+class Config:
+    """Weights of the features (the yente `weights` of a request override them by name)."""
+
+    weights: Mapping[str, float] = field(
+        default_factory=lambda: {
+            "weak_alias": 0.8,  # a weak alias counts this much of a strong name
+            "middle_name_cost": 0.35,  # an unaligned middle name costs this much of a part
+            "spelling_floor": 0.82,  # parts spelt less alike than this do not align
+            "family_name_mismatch": 0.45,  # different family names: the score is multiplied
+            "dob_exact": 0.05,
+            "dob_year_mismatch": 0.4,  # birth years more than a year apart
+            "dob_year_near": 0.05,  # a year apart
+            "nationality_mismatch": 0.15,
+            "gender_mismatch": 0.35,
+            "identifier_match": 0.3,
+            "identifier_mismatch": 0.1,
+        }
+    )
+
+    def with_weights(self, overrides: Mapping[str, float]) -> Config:
+        unknown = sorted(set(overrides) - set(self.weights))
+        if unknown:
+            from corridor.errors import ValidationError
+
+            raise ValidationError(f"unknown weight {unknown[0]!r}", "weights")
+        return replace(self, weights={**self.weights, **overrides})
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    score: float
+    detail: str | None = None
+    query: str | None = None
+    candidate: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"score": round(self.score, 4), "detail": self.detail, "query": self.query,
+                "candidate": self.candidate}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    score: float
+    explanations: dict[str, Feature]
+
+    @property
+    def features(self) -> dict[str, float]:
+        return {k: round(v.score, 4) for k, v in self.explanations.items()}
+
+
+FEATURE_DOCS = {
+    "name": "Names aligned part by part across scripts, romanisations, orders and typos.",
+    "weak_alias": "The best name was a weak alias of the listed entity.",
+    "family_name_mismatch": "The family (or tribal) names differ while given names agree.",
+    "identifier": "A passport, identity or registration number in common (or in conflict).",
+    "dob": "Date of birth: exact, same year, a year apart, or years apart.",
+    "nationality": "Nationality or country: different where both are known.",
+    "gender": "Gender: different where both are known.",
+    "phone": "A phone number in common.",
+    "plate": "A vehicle plate in common.",
+}
+
+
+def _align(q: NameForm, c: NameForm, floor: float) -> list[tuple[int, int, float]]:
+    """Greedy best alignment of query parts to candidate parts: (q index, c index, similarity).
+
+    Parts align by key (the same name in another script or romanisation) or, failing that, by
+    Jaro-Winkler similarity at or above `floor` (typos)."""
+    pairs = []
+    c_parts = c.parsed.parts
+    for i, (qp, qk) in enumerate(zip(q.parsed.parts, q.part_keys, strict=True)):
+        for j, ck in enumerate(c.part_keys):
+            if qk and qk == ck:
+                pairs.append((1.0, i, j))
+            else:
+                sim = JaroWinkler.similarity(qp, c_parts[j], score_cutoff=floor)
+                if sim:
+                    pairs.append((sim, i, j))
+    if len(pairs) > 1:
+        pairs.sort(key=lambda t: (-t[0], t[1], t[2]))
+    used_q: set[int] = set()
+    used_c: set[int] = set()
+    out = []
+    for sim, i, j in pairs:
+        if i in used_q or j in used_c:
+            continue
+        used_q.add(i)
+        used_c.add(j)
+        out.append((i, j, sim))
+    return out
+
+
+def compare_names(q: NameForm, c: NameForm, config: Config) -> Feature:
+    """How well two names agree (0–1), with the aligned parts as the detail."""
+    w = config.weights
+    qp, cp = q.parsed, c.parsed
+    if not qp.parts or not cp.parts:
+        return Feature(0.0)
+    if qp.keys == cp.keys:
+        score = 1.0
+        detail = "same name parts"
+    else:
+        aligned = _align(q, c, w["spelling_floor"])
+        if not aligned:
+            return Feature(0.0, "no parts aligned", q.text, c.text)
+        matched = sum(sim for _, _, sim in aligned)
+        cost_q = len(qp.parts) - len(aligned)
+        # Extra parts on the listed side are often middle names a query leaves out.
+        extra_c = len(cp.parts) - len(aligned)
+        cost_c = extra_c * w["middle_name_cost"] if len(aligned) >= 2 else extra_c
+        score = matched / (len(aligned) + cost_q + cost_c)
+        detail = f"{len(aligned)} of {len(qp.parts)} parts aligned"
+        # Given names agreeing while family (or tribal) names differ is a different person.
+        family_aligned = any(i in q.family and j in c.family for i, j, _ in aligned)
+        if q.family and c.family and not family_aligned:
+            score *= w["family_name_mismatch"]
+            detail += "; family names differ"
+    if c.weak:
+        score *= w["weak_alias"]
+    return Feature(score, detail, q.text, c.text)
+
+
+def compare(query: Profile, candidate: Profile, config: Config) -> Result:
+    """Score a listed entity against a query, explaining each feature."""
+    w = config.weights
+    explanations: dict[str, Feature] = {}
+    score = 0.0
+    best: Feature | None = None
+    for qn in query.names:
+        for cn in candidate.names:
+            f = compare_names(qn, cn, config)
+            if best is None or f.score > best.score:
+                best = f
+        if best is not None and best.score >= 1.0:
+            break  # no name can do better
+    if best is not None:
+        explanations["name"] = best
+        score = best.score
+        if best.candidate and any(n.weak and n.text == best.candidate for n in candidate.names):
+            explanations["weak_alias"] = Feature(w["weak_alias"], "matched a weak alias")
+        if best.detail and "family names differ" in best.detail:
+            explanations["family_name_mismatch"] = Feature(w["family_name_mismatch"], best.detail)
+
+    shared_phones = query.phones & candidate.phones
+    if shared_phones:
+        explanations["phone"] = Feature(1.0, "phone in common", next(iter(shared_phones)))
+        score = max(score, 1.0)
+    shared_plates = query.plates & candidate.plates
+    if shared_plates:
+        explanations["plate"] = Feature(1.0, "plate in common", next(iter(shared_plates)))
+        score = max(score, 1.0)
+
+    if query.ids and candidate.ids:
+        shared = query.ids & candidate.ids
+        if shared:
+            value = next(iter(sorted(shared)))
+            explanations["identifier"] = Feature(
+                w["identifier_match"], "identifier in common", value, value
+            )
+            score = max(score, 0.85) + w["identifier_match"]
+        else:
+            explanations["identifier"] = Feature(-w["identifier_mismatch"], "identifiers differ")
+            score -= w["identifier_mismatch"]
+
+    if query.dates and candidate.dates:
+        delta, detail = _dob(query, candidate, w)
+        explanations["dob"] = Feature(
+            delta, detail, str(query.dates[0].iso), str(candidate.dates[0].iso)
+        )
+        score += delta
+
+    if query.countries and candidate.countries:
+        if query.countries & candidate.countries:
+            explanations["nationality"] = Feature(0.0, "a country in common")
+        else:
+            explanations["nationality"] = Feature(
+                -w["nationality_mismatch"], "countries differ",
+                ",".join(sorted(query.countries)), ",".join(sorted(candidate.countries)),
+            )  # fmt: skip
+            score -= w["nationality_mismatch"]
+
+    if query.genders and candidate.genders and not query.genders & candidate.genders:
+        explanations["gender"] = Feature(-w["gender_mismatch"], "genders differ")
+        score -= w["gender_mismatch"]
+    return Result(max(0.0, min(1.0, score)), explanations)
+
+
+def _dob(query: Profile, candidate: Profile, w: Mapping[str, float]) -> tuple[float, str]:
+    best = None
+    for a in query.dates:
+        for b in candidate.dates:
+            if a.year == b.year and a.month and a.month == b.month and a.day and a.day == b.day:
+                return w["dob_exact"], "same date of birth"
+            gap = abs(a.year - b.year)
+            best = gap if best is None else min(best, gap)
+    if best == 0:
+        return 0.0, "same year of birth"
+    if best == 1:
+        return -w["dob_year_near"], "birth years a year apart"
+    return -w["dob_year_mismatch"], f"birth years {best} years apart"
+
+
+def can_match(query_schema: str, candidate_schema: str) -> bool:
+    """Schemata that may describe the same thing (a Person is never a Company; a Vehicle only a
+    Vehicle; a phone, any entity with phones)."""
+    from followthemoney import model
+
+    if query_schema in ("UserAccount", "Thing") or candidate_schema == "UserAccount":
+        return True
+    if query_schema == "Vehicle" or candidate_schema == "Vehicle":
+        return query_schema == candidate_schema
+    q, c = model.get(query_schema), model.get(candidate_schema)
+    if q is None or c is None:
+        return False
+    return q.is_a(c) or c.is_a(q) or bool(q.can_match(c))

@@ -1,0 +1,495 @@
+"""Screening as a service: loading lists, matching queries (yente-compatible), screening the
+node's own entities continuously, and remembering analysts' decisions on alerts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from followthemoney import model
+
+from corridor.access.scope import SYSTEM_SCOPE, ReadScope
+from corridor.errors import InputError, NotFound, ValidationError
+from corridor.screen.index import QUERY_SCHEMATA, Profile, ScreeningIndex, profile
+from corridor.screen.matcher import ALGORITHM, FEATURE_DOCS, Config, Result, can_match, compare
+from corridor.store.base import Store
+from corridor.store.screening import Alert, ListEntityRow, ListVersion
+
+DEFAULT_THRESHOLD = 0.7
+DEFAULT_LIMIT = 5
+MAX_QUERIES = 100
+#: The catalogue name that means every loaded dataset (yente's default collection).
+ALL = "default"
+DECISIONS = ("true_match", "false_positive")
+
+
+# --- loading lists ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LoadReport:
+    dataset: str
+    version: int
+    entities: int
+    added: int
+    changed: int
+    delisted: int
+    unchanged: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.__slots__}
+
+
+def _content_hash(data: Mapping[str, Any]) -> str:
+    return hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    paths = sorted(path.glob("*.csv")) if path.is_dir() else [path]
+    for p in paths:
+        digest.update(p.read_bytes())
+    return digest.hexdigest()
+
+
+def load_list(
+    store: Store, path: Path, dataset: str, fmt: str | None = None, mapping: Path | None = None
+) -> LoadReport:
+    """Load (or reload) a list as a named dataset: additions, changes and delistings.
+
+    The whole file is read and checked before anything is written; delisted entities are kept,
+    marked as no longer listed, so earlier alerts still show what they matched.
+    """
+    from corridor.screen.loaders import read_list
+
+    name = dataset.strip().lower()
+    if not name or not all(c.isalnum() or c in "_-" for c in name) or name == ALL:
+        raise ValidationError(
+            f"invalid dataset name {dataset!r} (letters, digits, _ and -)", "dataset"
+        )
+    if not path.exists():
+        raise InputError("file not found", file=path.name)
+    now = datetime.now(UTC)
+    loaded: dict[str, dict[str, Any]] = {}
+    for listed in read_list(path, fmt, mapping):
+        data = listed.entity.to_dict()
+        data.pop("datasets", None)
+        data["datasets"] = [name]
+        if listed.sanction is not None:
+            sanction = listed.sanction.to_dict()
+            data.setdefault("sanctions", []).append(sanction)
+        entity_id = str(data["id"])
+        if entity_id in loaded:  # a source listing one entity twice: merge, do not lose either
+            merged = loaded[entity_id]
+            for prop, values in data.get("properties", {}).items():
+                existing = merged.setdefault("properties", {}).setdefault(prop, [])
+                existing.extend(v for v in values if v not in existing)
+            merged.setdefault("sanctions", []).extend(data.get("sanctions", []))
+        else:
+            loaded[entity_id] = data
+    previous = {r.entity_id: r for r in store.list_entities(name, listed_only=False)}
+    rows: list[ListEntityRow] = []
+    added = changed = unchanged = delisted = 0
+    for entity_id, data in sorted(loaded.items()):
+        digest = _content_hash(data)
+        before = previous.get(entity_id)
+        if before is None:
+            added += 1
+            rows.append(
+                ListEntityRow(name, entity_id, data["schema"], data, digest, True, now, now, now)
+            )
+        else:
+            same = before.content_hash == digest and before.listed
+            changed += 0 if same else 1
+            unchanged += 1 if same else 0
+            last_change = before.last_change if same else now
+            rows.append(ListEntityRow(name, entity_id, data["schema"], data, digest, True,
+                                      before.first_seen, now, last_change))  # fmt: skip
+    for entity_id, before in sorted(previous.items()):
+        if entity_id not in loaded:
+            if before.listed:
+                delisted += 1
+            last_change = now if before.listed else before.last_change
+            rows.append(
+                ListEntityRow(
+                    name, entity_id, before.schema, before.data, before.content_hash, False,
+                    before.first_seen, before.last_seen, last_change,
+                )
+            )  # fmt: skip
+    versions = [v.version for v in store.list_versions() if v.name == name]
+    version = ListVersion(name, max(versions, default=0) + 1, fmt or "auto", path.name,
+                          _sha256(path), now, len(loaded), added, changed, delisted)  # fmt: skip
+    store.save_list(version, rows)
+    INDEXES.invalidate()
+    return LoadReport(name, version.version, len(loaded), added, changed, delisted, unchanged)
+
+
+# --- the index, kept warm in the process -----------------------------------------------------
+
+
+class _IndexCache:
+    """One index per store, rebuilt when a list version changes (loads are rare, matches many).
+
+    A load in this process invalidates at once; a load by another process (the CLI beside a
+    running server) is seen within `RECHECK_S`, so a match costs no database round trip.
+    """
+
+    RECHECK_S = 1.0
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._cache: dict[int, tuple[tuple[Any, ...], ScreeningIndex, float]] = {}
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+    def get(self, store: Store) -> ScreeningIndex:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(id(store))
+        if cached is not None and now - cached[2] < self.RECHECK_S:
+            return cached[1]
+        versions = store.list_versions()
+        stamp = tuple((v.name, v.version) for v in versions)
+        if cached is not None and cached[0] == stamp:
+            with self._lock:
+                self._cache[id(store)] = (stamp, cached[1], now)
+            return cached[1]
+        index = ScreeningIndex()
+        for row in store.list_entities():
+            index.add(row.dataset, row.data)
+        index.freeze()
+        index.versions = {v.name: v for v in versions}  # the latest of each, as they sort
+        with self._lock:
+            self._cache[id(store)] = (stamp, index, now)
+        return index
+
+
+INDEXES = _IndexCache()
+
+
+def datasets(store: Store) -> dict[str, ListVersion]:
+    """The latest version of each loaded dataset."""
+    return dict(INDEXES.get(store).versions)
+
+
+def resolve_dataset(store: Store, dataset: str) -> list[str] | None:
+    """Dataset names a request covers (None: all), or NotFound for an unknown one."""
+    known = datasets(store)
+    if dataset == ALL or dataset in ("all", "sanctions"):
+        return None
+    if dataset not in known:
+        raise NotFound(f"no dataset {dataset!r} (loaded: {', '.join(sorted(known)) or 'none'})")
+    return [dataset]
+
+
+# --- matching (yente-compatible) -------------------------------------------------------------
+
+
+def query_profile(schema: str, properties: Mapping[str, Any], where: str) -> Profile:
+    """A query's profile; unknown schemata or properties are refused naming the field."""
+    if schema not in QUERY_SCHEMATA and model.get(schema) is None:
+        raise ValidationError(f"unknown schema {schema!r}", f"{where}.schema")
+    ftm_schema = model.get(schema)
+    props: dict[str, list[str]] = {}
+    for prop, value in properties.items():
+        if ftm_schema is not None and ftm_schema.get(prop) is None:
+            raise ValidationError(
+                f"{schema} has no property {prop!r}", f"{where}.properties.{prop}"
+            )
+        values = value if isinstance(value, list) else [value]
+        props[prop] = [str(v) for v in values if v is not None and not isinstance(v, dict | list)]
+    return profile(schema, props)
+
+
+def entity_response(data: Mapping[str, Any], include_sanctions: bool = True) -> dict[str, Any]:
+    """A listed entity as yente returns it (with its sanctions nested under `properties`)."""
+    props = {k: list(v) for k, v in (data.get("properties") or {}).items()}
+    if include_sanctions and data.get("sanctions"):
+        props["sanctions"] = list(data["sanctions"])
+    caption = (
+        props.get("name") or props.get("registrationNumber") or props.get("phone") or [data["id"]]
+    )[0]
+    return {
+        "id": data["id"],
+        "caption": caption if isinstance(caption, str) else str(data["id"]),
+        "schema": data["schema"],
+        "properties": props,
+        "datasets": list(data.get("datasets") or []),
+        "referents": list(data.get("referents") or []),
+        "target": True,
+        "first_seen": data.get("first_seen"),
+        "last_seen": data.get("last_seen"),
+        "last_change": data.get("last_change"),
+    }
+
+
+def score_candidates(
+    index: ScreeningIndex,
+    query: Profile,
+    names: list[str] | None,
+    config: Config,
+    candidate_limit: int = 50,
+) -> list[tuple[int, Result]]:
+    """Score the index's candidates for a query, best first (ties by id: deterministic)."""
+    scored = []
+    for i in index.candidates(query, names, limit=candidate_limit):
+        listed = index.entities[i]
+        if not can_match(query.schema, listed.profile.schema):
+            continue
+        scored.append((i, compare(query, listed.profile, config)))
+    scored.sort(key=lambda t: (-t[1].score, str(index.entities[t[0]].entity["id"])))
+    return scored
+
+
+def match(
+    store: Store,
+    dataset: str,
+    body: Mapping[str, Any],
+    threshold: float = DEFAULT_THRESHOLD,
+    limit: int = DEFAULT_LIMIT,
+    algorithm: str = ALGORITHM,
+    cutoff: float = 0.0,
+) -> dict[str, Any]:
+    """Answer a yente `/match` request body."""
+    if algorithm not in (ALGORITHM, "best", "default"):
+        raise ValidationError(
+            f"unknown algorithm {algorithm!r} (available: {ALGORITHM})", "algorithm"
+        )
+    queries = body.get("queries")
+    if not isinstance(queries, dict) or not queries:
+        raise ValidationError("queries must be an object of named queries", "queries")
+    if len(queries) > MAX_QUERIES:
+        raise ValidationError(f"at most {MAX_QUERIES} queries per request", "queries")
+    weights = body.get("weights") or {}
+    if not isinstance(weights, dict) or not all(
+        isinstance(v, int | float) for v in weights.values()
+    ):
+        raise ValidationError("weights must map feature names to numbers", "weights")
+    config = Config().with_weights(weights)
+    names = resolve_dataset(store, dataset)
+    index = INDEXES.get(store)
+    responses = {}
+    for label, query in queries.items():
+        where = f"queries.{label}"
+        if not isinstance(query, dict):
+            raise ValidationError("a query must be an object", where)
+        schema = query.get("schema")
+        properties = query.get("properties")
+        if not isinstance(schema, str):
+            raise ValidationError("schema is required", f"{where}.schema")
+        if not isinstance(properties, dict):
+            raise ValidationError("properties must be an object", f"{where}.properties")
+        prof = query_profile(schema, properties, where)
+        results: list[dict[str, Any]] = []
+        for i, result in score_candidates(index, prof, names, config):
+            if result.score < cutoff or len(results) >= limit:
+                continue
+            data = entity_response(index.entities[i].entity)
+            data.update({
+                "score": round(result.score, 4),
+                "features": result.features,
+                "explanations": {k: f.to_dict() for k, f in result.explanations.items()},
+                "match": result.score >= threshold,
+                "token": None,
+            })  # fmt: skip
+            results.append(data)
+        responses[label] = {
+            "status": 200,
+            "results": results,
+            "total": {"value": len(results), "relation": "eq"},
+            "query": {"id": query.get("id"), "schema": schema, "properties": properties},
+        }
+    return {"responses": responses, "matcher": matcher_docs(), "limit": limit}
+
+
+def matcher_docs() -> dict[str, Any]:
+    weights = Config().weights
+    return {name: {"description": doc, "coefficient": weights.get(name, 1.0), "url": None}
+            for name, doc in FEATURE_DOCS.items()}  # fmt: skip
+
+
+def algorithms() -> dict[str, Any]:
+    return {
+        "algorithms": [{
+            "name": ALGORITHM,
+            "description": "Names aligned part by part across scripts and romanisations, "
+                           "adjusted by dates of birth, identifiers, nationality and gender.",
+            "features": matcher_docs(),
+        }],
+        "default": ALGORITHM,
+        "best": ALGORITHM,
+    }  # fmt: skip
+
+
+def search(store: Store, dataset: str, q: str, limit: int = 10, offset: int = 0) -> dict[str, Any]:
+    """Free-text name search in the lists (yente's `/search`)."""
+    names = resolve_dataset(store, dataset)
+    index = INDEXES.get(store)
+    prof = profile("LegalEntity", {"name": [q]})
+    hits = score_candidates(index, prof, names, Config(), candidate_limit=offset + limit + 50)
+    page = hits[offset : offset + limit]
+    return {
+        "results": [
+            entity_response(index.entities[i].entity, include_sanctions=False) for i, _ in page
+        ],
+        "total": {"value": len(hits), "relation": "eq"},
+        "limit": limit,
+        "offset": offset,
+        "facets": {},
+    }
+
+
+def catalog(store: Store) -> dict[str, Any]:
+    out: list[dict[str, Any]] = []
+    for name, v in sorted(datasets(store).items()):
+        out.append({
+            "name": name, "title": name, "summary": f"{v.entities} entities from {v.source}",
+            "url": None, "load": True, "entities_url": None, "version": str(v.version),
+            "index_version": str(v.version), "index_current": True, "children": [],
+        })  # fmt: skip
+    return {
+        "datasets": out,
+        "current": [d["name"] for d in out],
+        "outdated": [],
+        "index_stale": False,
+    }
+
+
+def list_entity(store: Store, entity_id: str) -> dict[str, Any]:
+    row = store.list_entity(entity_id)
+    if row is None:
+        raise NotFound(f"no entity {entity_id!r}")
+    data = entity_response({**row.data, "first_seen": row.first_seen.isoformat(),
+                            "last_seen": row.last_seen.isoformat(),
+                            "last_change": row.last_change.isoformat()})  # fmt: skip
+    data["listed"] = row.listed
+    return data
+
+
+# --- continuous screening of the node's own entities -------------------------------------------
+
+SCREENED = ("Person", "LegalEntity", "Organization", "Company", "Vehicle")
+
+
+def _evidence(
+    entity_props: Mapping[str, Any], listed: ListEntityRow | None, list_data: Mapping[str, Any]
+) -> str:
+    """What an alert was raised on: the entity's matched data and the listing's content. A
+    decision holds while this is the same; new evidence on either side raises the alert again."""
+    relevant = {k: sorted(v) for k, v in entity_props.items()
+                if k in ("name", "alias", "birthDate", "nationality", "country", "passportNumber",
+                         "idNumber", "phone", "registrationNumber", "gender")}  # fmt: skip
+    listing = listed.content_hash if listed is not None else _content_hash(list_data)
+    return hashlib.sha1(json.dumps([relevant, listing], sort_keys=True).encode()).hexdigest()
+
+
+def screen_entities(
+    store: Store, entity_ids: Iterable[str] | None = None, threshold: float = DEFAULT_THRESHOLD
+) -> list[Alert]:
+    """Screen the node's entities (all, or those given) against every loaded list; raise an
+    alert for each new hit, unless the same evidence was already raised or decided."""
+    if not datasets(store):
+        return []
+    index = INDEXES.get(store)
+    if entity_ids is None:
+        schemata = [s.name for s in model.schemata.values() if any(s.is_a(n) for n in SCREENED)]
+        records = list(store.iter_entities(SYSTEM_SCOPE, schemata))
+    else:
+        records = [
+            r for r in (store.get_entity(i, SYSTEM_SCOPE) for i in sorted(set(entity_ids))) if r
+        ]
+    now = datetime.now(UTC)
+    new: list[Alert] = []
+    for record in records:
+        schema = record.entity.schema
+        if not any(schema.is_a(n) for n in SCREENED) and not record.entity.get("phone", quiet=True):
+            continue
+        props = record.entity.properties
+        prof = profile(schema.name, props)
+        existing = {(a.list_entity_id, a.evidence) for a in store.alerts(record.id)}
+        for i, result in score_candidates(index, prof, None, Config()):
+            if result.score < threshold:
+                break
+            listed = index.entities[i]
+            list_id = str(listed.entity["id"])
+            evidence = _evidence(props, store.list_entity(list_id), listed.entity)
+            if (list_id, evidence) in existing:
+                continue  # raised (and perhaps decided) on exactly this evidence already
+            explanation = {k: f.to_dict() for k, f in result.explanations.items()}
+            new.append(
+                Alert(
+                    uuid.uuid4().hex, record.id, listed.dataset, list_id,
+                    round(result.score, 4), explanation, evidence, "open", now,
+                )
+            )  # fmt: skip
+    store.add_alerts(new)
+    return new
+
+
+def decide(store: Store, alert_id: str, decision: str, user: str, note: str | None = None) -> Alert:
+    """An analyst's decision on an alert (remembered for this evidence)."""
+    if decision not in DECISIONS:
+        raise ValidationError(f"decision must be one of {', '.join(DECISIONS)}", "decision")
+    alert = store.alert(alert_id)
+    if alert is None:
+        raise NotFound(f"no alert {alert_id!r}")
+    store.decide_alert(alert_id, decision, user, datetime.now(UTC), note)
+    decided = store.alert(alert_id)
+    assert decided is not None
+    return decided
+
+
+def visible_alerts(store: Store, scope: ReadScope, status: str | None = None) -> list[Alert]:
+    """Alerts on entities the reader may see (an alert on a record above clearance is hidden)."""
+    return [
+        a for a in store.alerts(status=status) if store.get_entity(a.entity_id, scope) is not None
+    ]
+
+
+def screen_rows(
+    store: Store,
+    dataset: str,
+    rows: Sequence[Mapping[str, str]],
+    schema: str = "Person",
+    threshold: float = DEFAULT_THRESHOLD,
+    limit: int = DEFAULT_LIMIT,
+) -> list[dict[str, Any]]:
+    """Batch screening: each row is a query (its columns FtM property names, `id` its label);
+    the hits at or above the threshold, best first per row."""
+    names = resolve_dataset(store, dataset)
+    index = INDEXES.get(store)
+    ftm_schema = model.get(schema)
+    if ftm_schema is None:
+        raise ValidationError(f"unknown schema {schema!r}", "schema")
+    hits = []
+    for n, row in enumerate(rows, start=1):
+        props = {k: [v] for k, v in row.items() if v and ftm_schema.get(k) is not None}
+        prof = query_profile(schema, props, f"row {n}")
+        for i, result in score_candidates(index, prof, names, Config())[:limit]:
+            if result.score < threshold:
+                break
+            listed = index.entities[i]
+            hits.append({
+                "row": n,
+                "query_id": row.get("id") or str(n),
+                "entity_id": listed.entity["id"],
+                "dataset": listed.dataset,
+                "caption": entity_response(listed.entity)["caption"],
+                "score": round(result.score, 4),
+                "features": json.dumps(result.features, sort_keys=True),
+            })  # fmt: skip
+    return hits
+
+
+__all__ = ["ALGORITHM", "Alert", "algorithms", "catalog", "decide", "load_list", "match", "search"]

@@ -1,0 +1,126 @@
+"""The screening matcher: true variants score as matches, hard negatives do not, and every
+score comes with its reasons."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corridor.screen.index import ScreeningIndex, profile
+from corridor.screen.matcher import Config, can_match, compare
+
+LISTED = {
+    "schema": "Person",
+    "properties": {
+        "name": ["Mohammed Abdullah al-Hassan"],
+        "alias": ["Abu Omar"],
+        "weakAlias": ["The Doctor"],
+        "birthDate": ["1975-03-12"],
+        "nationality": ["ly"],
+        "passportNumber": ["P1234567"],
+        "gender": ["male"],
+    },
+}
+
+
+def score(props: dict[str, list[str]], schema: str = "Person") -> float:
+    listed = profile("Person", LISTED["properties"])
+    return compare(profile(schema, props), listed, Config()).score
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["Mohammed Abdullah al-Hassan", "Muhammad Abdallah Alhasan", "AL-HASSAN, Mohamed Abdullah",
+     "Mohammed al-Hassan", "Mohammed Abdulah al-Hasan", "محمد عبد الله الحسن", "Мохамед Абдулах ал-Хасан",
+     "Abu Omar"],
+)  # fmt: skip
+def test_true_variants_match(name: str) -> None:
+    assert score({"name": [name]}) >= 0.7, name
+
+
+@pytest.mark.parametrize(
+    ("props", "why"),
+    [({"name": ["Mohammed Abdullah al-Tamimi"]}, "different family name"),
+     ({"name": ["Ahmed Yusuf al-Hassan"]}, "different given names"),
+     ({"name": ["Mohammed Abdullah al-Hassan"], "birthDate": ["1990"]}, "born fifteen years later"),
+     ({"name": ["Mohammed Abdullah al-Hassan"], "gender": ["female"]}, "different gender"),
+     ({"name": ["The Doctor"], "nationality": ["se"]}, "a weak alias and another country")],
+)  # fmt: skip
+def test_hard_negatives_do_not_match(props: dict[str, list[str]], why: str) -> None:
+    assert score(props) < 0.7, why
+
+
+def test_a_shared_passport_number_outweighs_a_spelling() -> None:
+    assert score({"name": ["M. A. Hasan"], "passportNumber": ["p-1234567"]}) >= 0.9
+    assert score({"name": ["M. A. Hasan"]}) < 0.7
+
+
+def test_dates_and_countries_adjust_the_score() -> None:
+    base = score({"name": ["Mohammed Abdullah al-Hassan"]})
+    assert score({"name": ["Mohammed Abdullah al-Hassan"], "birthDate": ["1975-03-12"]}) >= base
+    assert score({"name": ["Mohammed Abdullah al-Hassan"], "birthDate": ["1976"]}) < base
+    assert score({"name": ["Mohammed Abdullah al-Hassan"], "nationality": ["ly"]}) == base
+    assert score({"name": ["Mohammed Abdullah al-Hassan"], "nationality": ["fr"]}) < base
+
+
+def test_explanations_name_the_features() -> None:
+    listed = profile("Person", LISTED["properties"])
+    result = compare(
+        profile("Person", {"name": ["HASSAN, Muhammad"], "birthDate": ["1975"]}), listed, Config()
+    )
+    assert set(result.explanations) >= {"name", "dob"}
+    name = result.explanations["name"]
+    assert name.query == "HASSAN, Muhammad" and name.candidate == "Mohammed Abdullah al-Hassan"
+    assert result.explanations["dob"].detail == "same year of birth"
+    assert result.features["name"] == pytest.approx(name.score, abs=1e-4)
+
+
+def test_weights_are_configuration() -> None:
+    config = Config().with_weights({"dob_year_mismatch": 0.0})
+    listed = profile("Person", LISTED["properties"])
+    query = profile("Person", {"name": ["Mohammed Abdullah al-Hassan"], "birthDate": ["1990"]})
+    assert compare(query, listed, config).score > compare(query, listed, Config()).score
+    with pytest.raises(Exception, match="unknown weight"):
+        Config().with_weights({"shoe_size": 1.0})
+
+
+def test_vehicles_and_phones_screen_by_key() -> None:
+    van = profile("Vehicle", {"registrationNumber": ["BG 123-AB"]})
+    assert (
+        compare(profile("Vehicle", {"registrationNumber": ["бг123аб"]}), van, Config()).score == 1.0
+    )
+    phone = profile("UserAccount", {"phone": ["+381641234567"]})
+    assert (
+        compare(profile("UserAccount", {"phone": ["00381 64 123 4567"]}), phone, Config()).score
+        == 1.0
+    )
+    assert can_match("Vehicle", "Vehicle") and not can_match("Vehicle", "Person")
+    assert can_match("Person", "LegalEntity") and not can_match("Person", "Company")
+
+
+def test_candidates_come_from_rare_keys_and_identifiers() -> None:
+    index = ScreeningIndex()
+    index.add("un", {"id": "a", **LISTED})
+    for i in range(30):
+        index.add(
+            "un",
+            {"id": f"m{i}", "schema": "Person", "properties": {"name": [f"Mohammed Person{i}"]}},
+        )
+    index.freeze()
+    found = index.candidates(profile("Person", {"name": ["Muhammad al-Hasan"]}), limit=3)
+    assert index.entities[found[0]].entity["id"] == "a"
+    by_id = index.candidates(
+        profile("Person", {"name": ["Nobody"], "passportNumber": ["P1234567"]})
+    )
+    assert [index.entities[i].entity["id"] for i in by_id] == ["a"]
+    assert (
+        index.candidates(profile("Person", {"name": ["Mohammed Person3"]}), datasets=["eu"]) == []
+    )
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(max_size=40), st.text(max_size=12))
+def test_any_query_scores_between_zero_and_one(name: str, date: str) -> None:
+    value = score({"name": [name], "birthDate": [date]})
+    assert 0.0 <= value <= 1.0
