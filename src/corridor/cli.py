@@ -434,6 +434,7 @@ def screen(
     import csv
 
     from corridor.errors import InputError
+    from corridor.access.scope import SYSTEM_SCOPE
     from corridor.screen.service import screen_rows
 
     if not input_file.is_file():
@@ -442,7 +443,7 @@ def screen(
         rows = list(csv.DictReader(f))
     store = _store(workdir, read_only=True)
     try:
-        hits = screen_rows(store, dataset, rows, schema, threshold)
+        hits = screen_rows(store, dataset, rows, SYSTEM_SCOPE, schema, threshold)
     finally:
         store.close()
     columns = ["row", "query_id", "entity_id", "dataset", "caption", "score", "features"]

@@ -31,6 +31,12 @@ class ReadScope:
             params.extend(sorted(self.agencies))
         return sql, params
 
+    def allows(self, classification: int, agency: str | None) -> bool:
+        """The same rule as `predicate`, for data held in memory (the screening index)."""
+        if classification > self.max_classification:
+            return False
+        return self.agencies is None or agency in self.agencies
+
 
 #: The scope of the system itself (ingest, demo summaries run by an operator).
 SYSTEM_SCOPE = ReadScope(Classification.TOP_SECRET)

@@ -18,6 +18,7 @@ from typing import Any
 from followthemoney import model
 from followthemoney.types import registry
 
+from corridor.model.classification import Classification
 from corridor.normalise.dates import PartialDate, parse_partial_date
 from corridor.normalise.names import ParsedName, name_key, parse_name
 from corridor.normalise.phones import normalise_phone
@@ -127,11 +128,14 @@ def profile(schema: str, props: Mapping[str, Sequence[str]]) -> Profile:
 
 @dataclass(slots=True)
 class Listed:
-    """A listed entity in the index: its FtM data, its profile, where it comes from."""
+    """A listed entity in the index: its FtM data, its profile, where it comes from, and the
+    classification and owning agency of a national watchlist entry (public lists: OFFICIAL)."""
 
     entity: dict[str, Any]
     dataset: str
     profile: Profile
+    classification: int = int(Classification.OFFICIAL)
+    agency: str | None = None
 
 
 class ScreeningIndex:
@@ -153,7 +157,9 @@ class ScreeningIndex:
             return
         prof = profile(schema.name, entity.get("properties") or {})
         index = len(self.entities)
-        self.entities.append(Listed(entity, dataset, prof))
+        prov = entity.get("provenance") or {}
+        marking = Classification.parse(prov["classification"]) if prov else Classification.OFFICIAL
+        self.entities.append(Listed(entity, dataset, prof, int(marking), prov.get("agency")))
         self.by_id[str(entity["id"])] = index
         for key in prof.keys:
             self._names[key].append(index)

@@ -19,6 +19,7 @@ from followthemoney import model
 
 from corridor.access.scope import SYSTEM_SCOPE, ReadScope
 from corridor.errors import InputError, NotFound, ValidationError
+from corridor.model.classification import Classification
 from corridor.screen.index import QUERY_SCHEMATA, Profile, ScreeningIndex, profile
 from corridor.screen.matcher import ALGORITHM, FEATURE_DOCS, Config, Result, can_match, compare
 from corridor.store.base import Store
@@ -84,6 +85,12 @@ def load_list(
         data = listed.entity.to_dict()
         data.pop("datasets", None)
         data["datasets"] = [name]
+        if listed.provenance is not None:
+            # A watchlist entry's grading and handling follow every match on it; the row's
+            # line is left out so that reordering a file does not read as a change.
+            fields = listed.provenance.to_fields()
+            fields.pop("source_ref", None)
+            data["provenance"] = fields
         if listed.sanction is not None:
             sanction = listed.sanction.to_dict()
             data.setdefault("sanctions", []).append(sanction)
@@ -239,12 +246,16 @@ def score_candidates(
     query: Profile,
     names: list[str] | None,
     config: Config,
+    scope: ReadScope,
     candidate_limit: int = 50,
 ) -> list[tuple[int, Result]]:
-    """Score the index's candidates for a query, best first (ties by id: deterministic)."""
+    """Score the index's candidates for a query, best first (ties by id: deterministic).
+    Watchlist entries above the reader's clearance are never candidates."""
     scored = []
     for i in index.candidates(query, names, limit=candidate_limit):
         listed = index.entities[i]
+        if not scope.allows(listed.classification, listed.agency):
+            continue
         if not can_match(query.schema, listed.profile.schema):
             continue
         scored.append((i, compare(query, listed.profile, config)))
@@ -256,6 +267,7 @@ def match(
     store: Store,
     dataset: str,
     body: Mapping[str, Any],
+    scope: ReadScope,
     threshold: float = DEFAULT_THRESHOLD,
     limit: int = DEFAULT_LIMIT,
     algorithm: str = ALGORITHM,
@@ -292,7 +304,7 @@ def match(
             raise ValidationError("properties must be an object", f"{where}.properties")
         prof = query_profile(schema, properties, where)
         results: list[dict[str, Any]] = []
-        for i, result in score_candidates(index, prof, names, config):
+        for i, result in score_candidates(index, prof, names, config, scope):
             if result.score < cutoff or len(results) >= limit:
                 continue
             data = entity_response(index.entities[i].entity)
@@ -332,12 +344,16 @@ def algorithms() -> dict[str, Any]:
     }  # fmt: skip
 
 
-def search(store: Store, dataset: str, q: str, limit: int = 10, offset: int = 0) -> dict[str, Any]:
+def search(
+    store: Store, dataset: str, q: str, scope: ReadScope, limit: int = 10, offset: int = 0
+) -> dict[str, Any]:
     """Free-text name search in the lists (yente's `/search`)."""
     names = resolve_dataset(store, dataset)
     index = INDEXES.get(store)
     prof = profile("LegalEntity", {"name": [q]})
-    hits = score_candidates(index, prof, names, Config(), candidate_limit=offset + limit + 50)
+    hits = score_candidates(
+        index, prof, names, Config(), scope, candidate_limit=offset + limit + 50
+    )
     page = hits[offset : offset + limit]
     return {
         "results": [
@@ -366,15 +382,22 @@ def catalog(store: Store) -> dict[str, Any]:
     }
 
 
-def list_entity(store: Store, entity_id: str) -> dict[str, Any]:
+def list_entity(store: Store, entity_id: str, scope: ReadScope) -> dict[str, Any]:
     row = store.list_entity(entity_id)
-    if row is None:
+    if row is None or not _visible(row.data, scope):
         raise NotFound(f"no entity {entity_id!r}")
     data = entity_response({**row.data, "first_seen": row.first_seen.isoformat(),
                             "last_seen": row.last_seen.isoformat(),
                             "last_change": row.last_change.isoformat()})  # fmt: skip
     data["listed"] = row.listed
     return data
+
+
+def _visible(data: Mapping[str, Any], scope: ReadScope) -> bool:
+    prov = data.get("provenance") or {}
+    if not prov:
+        return scope.allows(int(Classification.OFFICIAL), None)
+    return scope.allows(int(Classification.parse(prov["classification"])), prov.get("agency"))
 
 
 # --- continuous screening of the node's own entities -------------------------------------------
@@ -418,7 +441,7 @@ def screen_entities(
         props = record.entity.properties
         prof = profile(schema.name, props)
         existing = {(a.list_entity_id, a.evidence) for a in store.alerts(record.id)}
-        for i, result in score_candidates(index, prof, None, Config()):
+        for i, result in score_candidates(index, prof, None, Config(), SYSTEM_SCOPE):
             if result.score < threshold:
                 break
             listed = index.entities[i]
@@ -451,16 +474,23 @@ def decide(store: Store, alert_id: str, decision: str, user: str, note: str | No
 
 
 def visible_alerts(store: Store, scope: ReadScope, status: str | None = None) -> list[Alert]:
-    """Alerts on entities the reader may see (an alert on a record above clearance is hidden)."""
-    return [
-        a for a in store.alerts(status=status) if store.get_entity(a.entity_id, scope) is not None
-    ]
+    """Alerts the reader may see: both the node's record and the listed entry within their
+    clearance (an alert on either above it is hidden)."""
+    return [a for a in store.alerts(status=status) if alert_visible(store, a, scope)]
+
+
+def alert_visible(store: Store, alert: Alert, scope: ReadScope) -> bool:
+    listed = store.list_entity(alert.list_entity_id)
+    if listed is not None and not _visible(listed.data, scope):
+        return False
+    return store.get_entity(alert.entity_id, scope) is not None
 
 
 def screen_rows(
     store: Store,
     dataset: str,
     rows: Sequence[Mapping[str, str]],
+    scope: ReadScope,
     schema: str = "Person",
     threshold: float = DEFAULT_THRESHOLD,
     limit: int = DEFAULT_LIMIT,
@@ -476,7 +506,7 @@ def screen_rows(
     for n, row in enumerate(rows, start=1):
         props = {k: [v] for k, v in row.items() if v and ftm_schema.get(k) is not None}
         prof = query_profile(schema, props, f"row {n}")
-        for i, result in score_candidates(index, prof, names, Config())[:limit]:
+        for i, result in score_candidates(index, prof, names, Config(), scope)[:limit]:
             if result.score < threshold:
                 break
             listed = index.entities[i]

@@ -35,7 +35,7 @@ def get_entity(entity_id: str, store: StoreDep, authz: Reader) -> dict[str, Any]
         # by id from the same path).
         from corridor.screen.service import list_entity
 
-        return list_entity(store, entity_id)
+        return list_entity(store, entity_id, authz.scope)
     return record.to_dict()
 
 

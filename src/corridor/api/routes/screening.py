@@ -59,7 +59,7 @@ async def match(
         },
     }
     return await run_in_threadpool(
-        service.match, store, dataset, payload, threshold, limit, algorithm, cutoff
+        service.match, store, dataset, payload, authz.scope, threshold, limit, algorithm, cutoff
     )
 
 
@@ -73,7 +73,7 @@ def search(
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> dict[str, Any]:
     """Search the lists by name, in any script or spelling."""
-    return service.search(store, dataset, q, limit, offset)
+    return service.search(store, dataset, q, authz.scope, limit, offset)
 
 
 @router.get("/algorithms")
@@ -109,7 +109,7 @@ class DecisionIn(BaseModel):
 def decide(alert_id: str, body: DecisionIn, store: StoreDep, authz: Judge) -> dict[str, Any]:
     """Decide an alert; a false positive is not raised again for the same evidence."""
     alert = store.alert(alert_id)
-    if alert is None or store.get_entity(alert.entity_id, authz.scope) is None:
+    if alert is None or not service.alert_visible(store, alert, authz.scope):
         from corridor.errors import NotFound
 
         raise NotFound(f"no alert {alert_id!r}")
