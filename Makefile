@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The screening benchmark's peer (nomenklatura) pins DuckDB 1.x, so it gets its own environment.
+PEER := .venv-peer
+PEER_STAMP := $(PEER)/.installed
 WORKDIR ?= .corridor-demo
 
 .PHONY: demo test bench lint typecheck check system-deps install clean
@@ -37,10 +40,16 @@ test: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/pytest -q
 
-bench: $(STAMP)
+$(PEER_STAMP): bench/peer-requirements.txt
+	$(PYTHON) -m venv $(PEER)
+	$(PEER)/bin/pip install -r bench/peer-requirements.txt
+	touch $(PEER_STAMP)
+
+bench: $(STAMP) $(PEER_STAMP)
 	$(BIN)/python bench/ingest.py
 	$(BIN)/python bench/demo.py
 	$(BIN)/python bench/er.py
+	$(BIN)/python bench/screening.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
@@ -50,4 +59,4 @@ typecheck: $(STAMP)
 	$(BIN)/mypy
 
 clean:
-	rm -rf $(VENV) $(WORKDIR) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(PEER) $(WORKDIR) .pytest_cache .mypy_cache .ruff_cache

@@ -28,9 +28,25 @@ def test_demo_builds_ingests_and_exercises_everything(tmp_path: Path) -> None:
         resolved = summary[f"resolved_{kind}"]
         assert isinstance(resolved, dict)
         assert 0 < resolved["entities"] < resolved["records"] and resolved["both"] > 0
+    screening = summary["screening"]
+    assert isinstance(screening, dict)
+    datasets = screening["datasets"]
+    assert {k: datasets[k] for k in ("un_sc", "us_ofac", "eu_by")} == {
+        "un_sc": 1003, "us_ofac": 8976, "eu_by": 407,
+    }  # fmt: skip
+    assert datasets["gb_nca_watchlist_persons"] > 0 and datasets["gb_nca_watchlist_vehicles"] > 0
+    assert screening["raised"] == screening["alerts"] >= screening["planted_alerts"] > 0
+    assert screening["entries_hit"] == screening["entries_known"] > 0
+    example = screening["match"]
+    assert example["id"] == "un-LYi.022" and example["match"] is True, example
     text = out.getvalue()
     assert "Per agency" in text and "GB-NCA" in text and "RS-MUP" in text
+    assert "Screening" in text and "POST /match/un_sc" in text
 
     again = run_demo(tmp_path, seed=3, scale=0.05, console=Console(file=io.StringIO()))
     assert again["counts"] == counts
+    rescreened = again["screening"]
+    assert isinstance(rescreened, dict)
+    assert rescreened["raised"] == 0 and rescreened["alerts"] == screening["alerts"]
+    assert rescreened["versions"] == screening["versions"]  # the same files add no version
     assert (tmp_path / "demo-keys.json").stat().st_mode & 0o077 == 0

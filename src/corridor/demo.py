@@ -26,6 +26,8 @@ from corridor.model.subjects import subject_keys
 from corridor.normalise.plates import normalise_plate
 from corridor.resolve.records import RESOLVABLE
 from corridor.resolve.service import matches, resolve_all
+from corridor.resources import data_path
+from corridor.screen import service as screening
 from corridor.stats.frontex import Frontex
 from corridor.store.base import AgencyCounts, ObservationQuery, Store
 from corridor.store.duckdb import DuckDBStore
@@ -38,6 +40,20 @@ DEMO_USERS = (
     ("admin", "admin", "GB-NCA", Classification.OFFICIAL),
 )
 KEYS_FILE = "demo-keys.json"
+#: The real lists shipped in data/ (data/README.md): dataset, path under data/, format.
+PUBLIC_LISTS = (
+    ("un_sc", "sanctions/un_consolidated_2026-02-27.xml", "un-xml"),
+    ("us_ofac", "sanctions/ofac_sdn_2021", "ofac-csv"),
+    ("eu_by", "sanctions/eu_belarus_32006R0765.csv", "eu-csv"),
+)
+#: The scenario's GB-NCA watchlist: one dataset per file, since a load replaces a dataset.
+WATCHLISTS = (
+    ("gb_nca_watchlist_persons", "uk/watchlist_persons"),
+    ("gb_nca_watchlist_vehicles", "uk/watchlist_vehicles"),
+)
+#: A UN-listed migrant smuggler (Libya regime, un-LYi.022, Fitiwi Abdelrazak) as a Serbian
+#: officer would write the name in Cyrillic: the example /match crosses scripts.
+EXAMPLE_MATCH = "Фитиви Абделразак"
 
 
 def counts_table(counts: list[AgencyCounts]) -> Table:
@@ -94,6 +110,105 @@ def _cross_script_example(store: Store, truth: Path) -> tuple[str, list[str]] | 
         if latin and any(not any("a" <= ch.lower() <= "z" for ch in n) for n in other):
             return latin[0], sorted(names)
     return None
+
+
+def _load_once(
+    store: Store, dataset: str, path: Path, fmt: str, mapping: Path | None = None
+) -> int:
+    """Load a list unless its latest version came from these very bytes (a re-run of the demo
+    adds no version); the dataset's version."""
+    from corridor.screen.service import _sha256 as list_digest
+
+    versions = [v for v in store.list_versions() if v.name == dataset]
+    if versions and versions[-1].sha256 == list_digest(path):
+        return versions[-1].version
+    return screening.load_list(store, path, dataset, fmt, mapping).version
+
+
+def _screening(store: Store, bundle: Path, con: Console) -> dict[str, object]:
+    """Load the public lists and the scenario's watchlist, screen the store, and score the
+    alerts on the watchlist against the scenario's ground truth."""
+    started = time.perf_counter()
+    versions = {}
+    for dataset, shipped, fmt in PUBLIC_LISTS:
+        versions[dataset] = _load_once(store, dataset, data_path(shipped), fmt)
+    for dataset, stem in WATCHLISTS:
+        path, mapping = bundle / f"{stem}.csv", bundle / f"{stem}.mapping.yml"
+        versions[dataset] = _load_once(store, dataset, path, "watchlist", mapping)
+    raised = screening.screen_entities(store)
+    seconds = time.perf_counter() - started
+
+    truth = bundle / "truth"
+    true_id = {r["record_id"]: r["true_id"] for r in _read_csv(truth / "identities.csv")}
+    entries = {r["entry_id"]: r["true_id"] for r in _read_csv(truth / "watchlist.csv")}
+    records_of: dict[str, set[str]] = defaultdict(set)
+    for record_id, identity in true_id.items():
+        records_of[identity].add(record_id)
+    known = {e for e, identity in entries.items() if records_of[identity] - {e}}
+    alerts = store.alerts()
+    planted = [a for a in alerts if a.list_entity_id in entries
+               and true_id.get(a.entity_id) == entries[a.list_entity_id]]  # fmt: skip
+    entries_hit = {a.list_entity_id for a in planted}
+    entities: dict[str, int] = defaultdict(int)
+    for row in store.list_entities():
+        entities[row.dataset] += 1
+    by_dataset: dict[str, int] = defaultdict(int)
+    for a in alerts:
+        by_dataset[a.dataset] += 1
+    table = Table(title=f"Screening: lists loaded and the store screened in {seconds:.1f} s")
+    for col in ("dataset", "version", "entities", "alerts", "on planted watchlist entries"):
+        table.add_column(col, justify="left" if col == "dataset" else "right")
+    for dataset, version in versions.items():
+        on_planted = sum(1 for a in planted if a.dataset == dataset)
+        table.add_row(dataset, str(version), f"{entities[dataset]:,}", f"{by_dataset[dataset]:,}",
+                      f"{on_planted:,}" if dataset.startswith("gb_nca") else "")  # fmt: skip
+    con.print(table)
+    con.print(
+        f"{len(raised):,} new alerts ({len(alerts):,} in all); {len(planted):,} on planted "
+        f"watchlist entries, hitting {len(entries_hit & known)} of the {len(known)} entries "
+        "that another record describes (truth/watchlist.csv). The scenario's people are "
+        "invented, so alerts on the public lists are name coincidences for an analyst to "
+        "dismiss (`corridor alerts decide ID --decision false_positive`)."
+    )
+    example_alert = min(  # a person's alert, explained by name, if there is one
+        planted,
+        key=lambda a: ("name" not in a.explanation, a.entity_id, a.list_entity_id),
+        default=None,
+    )
+    if example_alert is not None:
+        why = ", ".join(f"{k} {v['score']:+.2f}" for k, v in example_alert.explanation.items())
+        named = example_alert.explanation.get("name") or {}
+        con.print(
+            f"alert: {example_alert.entity_id} ~ {example_alert.list_entity_id} "
+            f"({example_alert.dataset}), score {example_alert.score:.2f}: {why}"
+            + (f" ({named['query']!r} ~ {named['candidate']!r})" if named.get("query") else "")
+        )
+    body = {"queries": {"q": {"schema": "Person", "properties": {"name": [EXAMPLE_MATCH]}}}}
+    response = screening.match(store, "un_sc", body, Authz.system_user().scope)
+    results = response["responses"]["q"]["results"]
+    example: dict[str, object] = {"query": EXAMPLE_MATCH}
+    if results:
+        top = results[0]
+        example.update(id=top["id"], caption=top["caption"], score=top["score"],
+                       match=top["match"], features=top["features"])  # fmt: skip
+        features = ", ".join(f"{k} {v:+.2f}" for k, v in top["features"].items())
+        named = top["explanations"].get("name") or {}
+        con.print(
+            f"POST /match/un_sc {EXAMPLE_MATCH!r}: {top['id']} {top['caption']!r} "
+            f"({', '.join(top['datasets'])}), score {top['score']:.2f}, "
+            f"match {top['match']}: {features}; name {named.get('detail')} "
+            f"({named.get('query')!r} ~ {named.get('candidate')!r})"
+        )
+    return {
+        "datasets": dict(entities),
+        "versions": versions,
+        "raised": len(raised),
+        "alerts": len(alerts),
+        "planted_alerts": len(planted),
+        "entries_hit": len(entries_hit & known),
+        "entries_known": len(known),
+        "match": example,
+    }
 
 
 def run_demo(
@@ -225,7 +340,10 @@ def run_demo(
                 )  # fmt: skip
                 con.print(f"{ids[0]} ~ {m['id']}: probability {m['probability']:.3f}: {fields}")
 
-        con.print("[bold]7. FollowTheMoney export[/bold]")
+        con.print("[bold]7. Screening against sanctions lists and the GB-NCA watchlist[/bold]")
+        summary["screening"] = _screening(store, bundle, con)
+
+        con.print("[bold]8. FollowTheMoney export[/bold]")
         exported = 0
         for record in store.iter_entities(scope):
             model.get_proxy(record.to_ftm_dict())  # raises if FtM's model refuses it
@@ -236,7 +354,7 @@ def run_demo(
         api_keys = ensure_users(store, workdir)
         summary["users"] = sorted(api_keys)
         con.print(
-            f"[bold]8. Users[/bold]: {', '.join(sorted(api_keys))} "
+            f"[bold]9. Users[/bold]: {', '.join(sorted(api_keys))} "
             f"(API keys in {workdir / KEYS_FILE})"
         )
     finally:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+import threading
+import time
 from datetime import UTC, datetime
 
 from corridor.access.authz import Authz
@@ -47,11 +49,30 @@ def create_user(
     return user, key
 
 
+#: How long a verified key is trusted without asking the store again. Screening clients send
+#: hundreds of requests a second; a key removed from the store stops working within this.
+KEY_CACHE_SECONDS = 2.0
+_verified: dict[tuple[int, str], tuple[Authz, float]] = {}
+_verified_lock = threading.Lock()
+
+
 def authenticate(store: Store, key: str | None) -> Authz:
     """The `Authz` of the user holding this API key, or `Unauthenticated`."""
     if not key:
         raise Unauthenticated("an API key is required: send 'Authorization: ApiKey KEY'")
-    user = store.user_by_key_hash(hash_key(key.strip()))
+    digest = hash_key(key.strip())
+    now = time.monotonic()
+    cache_key = (id(store), digest)
+    with _verified_lock:
+        cached = _verified.get(cache_key)
+    if cached is not None and now - cached[1] < KEY_CACHE_SECONDS:
+        return cached[0]
+    user = store.user_by_key_hash(digest)
     if user is None:
         raise Unauthenticated("invalid API key")
-    return Authz(user.name, Role(user.role), user.agency, Classification(user.clearance))
+    authz = Authz(user.name, Role(user.role), user.agency, Classification(user.clearance))
+    with _verified_lock:
+        if len(_verified) > 10_000:
+            _verified.clear()
+        _verified[cache_key] = (authz, now)
+    return authz

@@ -97,7 +97,9 @@ def ingest_file(
 ) -> IngestReport:
     """Ingest one file in one transaction; a bad record refuses the whole file.
 
-    When the store has been resolved, new and changed records are then linked incrementally.
+    When the store has been resolved, new and changed records are then linked incrementally
+    (unless `link` is false); when lists are loaded, they are screened (always: a bulk load
+    may defer linking, never screening).
     """
     name = display_name or path.name
     if not path.is_file():
@@ -132,9 +134,10 @@ def ingest_file(
         result = writer.result
     linked: dict[str, int] = {}
     alerts = 0
-    if result.statements_added and link:
+    if result.statements_added:
         entities = store.ingested_entities(info.id)
-        linked = _link_new(store, entities)
+        if link:
+            linked = _link_new(store, entities)
         alerts = _screen_new(store, entities)
     return IngestReport(
         file=name,

@@ -454,6 +454,7 @@ class ParsedName:
     initials: str  # first letters of the given parts (for "J. Smith")
     given_variants: tuple[str, ...]  # canonical given names behind nicknames (Saša → aleksandar)
     order: str
+    articles: tuple[str, ...] = ()  # parts an Arabic article was written with (al-Hassan)
 
     @property
     def given_key(self) -> str:
@@ -517,6 +518,7 @@ def parse_name(name: str, roles: NameRoles | None = None) -> ParsedName:
         initials="".join(g[0] for g in given),
         given_variants=tuple(variants),
         order=order,
+        articles=tuple(p.text for p in parts if p.article),
     )
 
 

@@ -8,6 +8,7 @@ rarest name keys with the query, or an identifier, phone or plate.
 
 from __future__ import annotations
 
+import heapq
 import math
 import re
 from collections import defaultdict
@@ -47,6 +48,9 @@ class NameForm:
     weak: bool = False
     part_keys: tuple[str, ...] = ()
     family: frozenset[int] = frozenset()
+    spelt: tuple[str, ...] = ()  # parts as spelling compares them (see `spelling`)
+    alt_keys: tuple[str, ...] = ()  # keys reading "ch" as "sh" (French romanisation), or ""
+    key_set: frozenset[str] = frozenset()  # every key of the name, alternatives included
 
 
 def name_form(text: str, weak: bool = False) -> NameForm | None:
@@ -54,11 +58,27 @@ def name_form(text: str, weak: bool = False) -> NameForm | None:
     parsed = parse_name(text)
     if not parsed.keys:
         return None
+    # Family names the writer marked (a comma, capitals), or an Arabic tribal name (al-…):
+    # weaker evidence (a part's ending, learnt roles) misreads typos and Spanish names.
     family: frozenset[int] = frozenset()
-    if parsed.order not in ("convention", "single", "empty") and parsed.family:
+    if parsed.family and (
+        parsed.order in ("comma", "capitals")
+        or (parsed.order == "evidence" and all(f in parsed.articles for f in parsed.family))
+    ):
         family = frozenset(i for i, part in enumerate(parsed.parts) if part in parsed.family)
     part_keys = tuple(name_key(part) for part in parsed.parts)
-    return NameForm(text, parsed, weak, part_keys, family)
+    spelt = tuple(spelling(part) for part in parsed.parts)
+    # French romanisations of Arabic write sh as ch (Charkaoui for Sharqawi, Chami for Shami);
+    # the key reads ch as k (Slavic č, Italian ch), so the other reading is kept beside it.
+    alt = tuple(name_key(p.replace("ch", "sh")) if "ch" in p else "" for p in parsed.parts)
+    key_set = frozenset(part_keys) | frozenset(alt)
+    return NameForm(text, parsed, weak, part_keys, family, spelt, alt, key_set - {""})
+
+
+def spelling(part: str) -> str:
+    """A part as spelling compares it: an Arabic article joined to it (al-, el-) carries no
+    identity, and left on would make any two al- names look alike (al-Barnawi, al-Cardinal)."""
+    return part[2:] if part[:2] in ("al", "el") and len(part) > 4 else part
 
 
 @dataclass(slots=True)
@@ -76,7 +96,7 @@ class Profile:
 
     @property
     def keys(self) -> set[str]:
-        return {k for n in self.names for k in n.parsed.keys}
+        return {k for n in self.names for k in n.key_set}
 
 
 def _values(props: Mapping[str, Sequence[str]], *names: str) -> list[str]:
@@ -199,8 +219,8 @@ class ScreeningIndex:
             idf = self._idf.get(key, 1.0)
             for index in postings:
                 weights[index] += idf
-        ranked = sorted(weights, key=lambda i: (-weights[i], i))[:limit]
-        out = list(dict.fromkeys([*sorted(strong), *ranked]))
-        if wanted is not None:
-            out = [i for i in out if self.entities[i].dataset in wanted]
-        return out
+        if wanted is not None:  # before ranking, so a small list is not crowded out by a big one
+            strong = {i for i in strong if self.entities[i].dataset in wanted}
+            weights = {i: v for i, v in weights.items() if self.entities[i].dataset in wanted}
+        ranked = heapq.nsmallest(limit, weights, key=lambda i: (-weights[i], i))
+        return list(dict.fromkeys([*sorted(strong), *ranked]))

