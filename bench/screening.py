@@ -64,7 +64,7 @@ from corridor.screen.service import INDEXES, load_list, query_profile, score_can
 from corridor.store.duckdb import DuckDBStore
 
 ROOT = Path(__file__).resolve().parents[1]
-SANCTIONS = ROOT.parent / "shared" / "data" / "sanctions"
+SANCTIONS = ROOT / "data" / "sanctions"  # the copies the product ships (data/README.md)
 LISTS = [
     ("un_sc", "un_consolidated_2026-02-27.xml"),
     ("us_ofac", "ofac_sdn_2021"),
@@ -480,16 +480,25 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process (Linux /proc), or None elsewhere."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def http_qps(workdir: Path, cases: list[Case], seconds: float, threads: int) -> dict[str, Any]:
     """Single-query /match requests against a real server process, as fast as it answers."""
     from corridor.access.users import create_user
 
+    port = free_port()
     store = DuckDBStore(workdir / "corridor.duckdb")
     try:
-        _, key = create_user(store, "bench", "analyst", "GB-NCA", "SECRET")
+        _, key = create_user(store, f"bench-{port}", "analyst", "GB-NCA", "SECRET")
     finally:
         store.close()
-    port = free_port()
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("corridor")), "serve", "--workdir", str(workdir),
          "--port", str(port)],
@@ -534,6 +543,7 @@ def http_qps(workdir: Path, cases: list[Case], seconds: float, threads: int) -> 
                     errors[n] += 1
                 i += threads
 
+        cpu_before = cpu_seconds(server.pid)
         started = time.monotonic()
         pool = [threading.Thread(target=worker, args=(n,)) for n in range(threads)]
         for t in pool:
@@ -541,21 +551,29 @@ def http_qps(workdir: Path, cases: list[Case], seconds: float, threads: int) -> 
         for t in pool:
             t.join()
         elapsed = time.monotonic() - started
+        cpu_after = cpu_seconds(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
-    return {
+    out: dict[str, Any] = {
         "requests": sum(done),
         "errors": sum(errors),
         "seconds": round(elapsed, 2),
         "qps": round(sum(done) / elapsed, 1),
         "client_threads": threads,
     }
+    if cpu_before is not None and cpu_after is not None and sum(done):
+        # What the server process itself spent per request: the rate one core sustains with
+        # the load generator's own work taken off this machine.
+        per_request = (cpu_after - cpu_before) / sum(done)
+        out["server_cpu_ms_per_request"] = round(per_request * 1000, 3)
+        out["qps_per_server_core"] = round(1 / per_request, 1)
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seed", type=int, default=11)
+    parser.add_argument("--seed", type=int, default=2026)  # 11 was used for tuning
     parser.add_argument("--positives", type=int, default=1200)
     parser.add_argument("--negatives", type=int, default=800)
     parser.add_argument("--peer-k", type=int, default=10)
@@ -613,8 +631,9 @@ def main() -> None:
             )
             results[f"candidate_recall_at_{k}"] = round(in_cands / len(positives), 4)
         cands = candidates(index, cases, args.peer_k)
+        same = run_corridor_on(index, cases, cands)
         results["corridor_same_candidates"] = {
-            **prf(predicted_from(run_corridor_on(index, cases, cands)), cases),
+            **prf(predicted_from(same), cases),
             "candidates": args.peer_k,
         }
         if not args.no_peer:
@@ -626,6 +645,13 @@ def main() -> None:
                 "queries_per_second_one_core_scoring_only": round(
                     timing["queries"] / timing["seconds"], 1
                 ),
+            }
+            # Most of logic-v2's false positives are the birth-year negatives (it lowers a
+            # score by 0.15 for a different year); the margin without them, for fairness:
+            others = [c for c in cases if c.category != "other_birth_year"]
+            results["f1_without_birth_year_negatives"] = {
+                "corridor": prf(predicted_from(same), others)["f1"],
+                "logic_v2": prf(predicted_from(peer_scores), others)["f1"],
             }
             results["f1_margin_vs_logic_v2"] = round(
                 results["corridor_same_candidates"]["f1"]
@@ -641,7 +667,8 @@ def main() -> None:
                   f"(tp {r['tp']}, fp {r['fp']}, fn {r['fn']})")  # fmt: skip
             for cat, s in r["by_category"].items():
                 print(f"    {cat:18s} {s['ok']:4d}/{s['n']:<4d} ({s['rate']:.3f}) fp {s['fp']}")
-    print(json.dumps({k: v for k, v in results.items() if not isinstance(v, dict) or k == "http"},
+    shown = ("http", "f1_without_birth_year_negatives")
+    print(json.dumps({k: v for k, v in results.items() if not isinstance(v, dict) or k in shown},
                      indent=1))  # fmt: skip
     write_result("screening", results)
 

@@ -51,6 +51,7 @@ class NameForm:
     spelt: tuple[str, ...] = ()  # parts as spelling compares them (see `spelling`)
     alt_keys: tuple[str, ...] = ()  # keys reading "ch" as "sh" (French romanisation), or ""
     key_set: frozenset[str] = frozenset()  # every key of the name, alternatives included
+    key_index: Mapping[str, tuple[int, ...]] = field(default_factory=dict)  # key → parts
 
 
 def name_form(text: str, weak: bool = False) -> NameForm | None:
@@ -72,7 +73,12 @@ def name_form(text: str, weak: bool = False) -> NameForm | None:
     # the key reads ch as k (Slavic č, Italian ch), so the other reading is kept beside it.
     alt = tuple(name_key(p.replace("ch", "sh")) if "ch" in p else "" for p in parsed.parts)
     key_set = frozenset(part_keys) | frozenset(alt)
-    return NameForm(text, parsed, weak, part_keys, family, spelt, alt, key_set - {""})
+    key_index: dict[str, tuple[int, ...]] = {}
+    for j, keys in enumerate(zip(part_keys, alt, strict=True)):
+        for key in dict.fromkeys(keys):
+            if key:
+                key_index[key] = (*key_index.get(key, ()), j)
+    return NameForm(text, parsed, weak, part_keys, family, spelt, alt, key_set - {""}, key_index)
 
 
 def spelling(part: str) -> str:

@@ -96,21 +96,30 @@ def _align(q: NameForm, c: NameForm, w: Mapping[str, float]) -> list[tuple[int, 
 
     Parts align by key (the same name in another script or romanisation) or, failing that, by
     Jaro-Winkler similarity at or above a floor (typos); short parts need to be closer, as one
-    letter changes more of them (Wadi/Rawi)."""
-    pairs = []
-    long_floor, short_floor = w["spelling_floor"], w["spelling_floor_short"]
-    c_spelt, c_alt = c.spelt, c.alt_keys
-    for i, (q_spelt, qk, qa) in enumerate(zip(q.spelt, q.part_keys, q.alt_keys, strict=True)):
-        long_q = len(q_spelt) >= 7
-        for j, ck in enumerate(c.part_keys):
-            if qk and (qk == ck or qk == c_alt[j] or qa == ck):
-                pairs.append((1.0, i, j))
-                continue
-            cp = c_spelt[j]
-            floor = long_floor if long_q and len(cp) >= 7 else short_floor
-            sim = JaroWinkler.similarity(q_spelt, cp, score_cutoff=floor)
-            if sim:
-                pairs.append((sim, i, j))
+    letter changes more of them (Wadi/Rawi). Spelling is only tried between parts that found
+    no key: a keyed pair (similarity 1) is always taken first, so the result is the same."""
+    pairs: list[tuple[float, int, int]] = []
+    index = c.key_index
+    unkeyed = []
+    for i, (qk, qa) in enumerate(zip(q.part_keys, q.alt_keys, strict=True)):
+        js = index.get(qk, ()) + index.get(qa, ()) if qa else index.get(qk, ())
+        if js:
+            pairs.extend((1.0, i, j) for j in js)
+        else:
+            unkeyed.append(i)
+    if unkeyed:
+        keyed = {j for _, _, j in pairs}
+        long_floor, short_floor = w["spelling_floor"], w["spelling_floor_short"]
+        for i in unkeyed:
+            qs = q.spelt[i]
+            long_q = len(qs) >= 7
+            for j, cs in enumerate(c.spelt):
+                if j in keyed:
+                    continue
+                floor = long_floor if long_q and len(cs) >= 7 else short_floor
+                sim = JaroWinkler.similarity(qs, cs, score_cutoff=floor)
+                if sim:
+                    pairs.append((sim, i, j))
     if len(pairs) > 1:
         pairs.sort(key=lambda t: (-t[0], t[1], t[2]))
     used_q: set[int] = set()

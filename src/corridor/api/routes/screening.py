@@ -11,12 +11,13 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from corridor.api.deps import Judge, Reader, Screener, StoreDep
 from corridor.screen import service
+from corridor.store.base import Store
 from corridor.store.screening import Alert
 
 router = APIRouter(tags=["screening"])
@@ -36,21 +37,27 @@ class MatchBody(BaseModel):
     queries: dict[str, EntityExample] = Field(min_length=1, max_length=service.MAX_QUERIES)
 
 
+class MatchParams(BaseModel):
+    """The query string of `/match` (one model: FastAPI validates it in one step)."""
+
+    threshold: float = Field(default=service.DEFAULT_THRESHOLD, ge=0, le=1)
+    cutoff: float = Field(default=0.0, ge=0, le=1)
+    limit: int = Field(default=service.DEFAULT_LIMIT, ge=1, le=500)
+    algorithm: str = Field(default=service.ALGORITHM, max_length=64)
+    fuzzy: bool = False  # accepted for yente clients; matching is always fuzzy here
+
+
 @router.post("/match/{dataset}")
 async def match(
     dataset: str,
     body: MatchBody,
-    store: StoreDep,
+    params: Annotated[MatchParams, Query()],
+    request: Request,
     authz: Screener,
-    threshold: Annotated[float, Query(ge=0, le=1)] = service.DEFAULT_THRESHOLD,
-    cutoff: Annotated[float, Query(ge=0, le=1)] = 0.0,
-    limit: Annotated[int, Query(ge=1, le=500)] = service.DEFAULT_LIMIT,
-    algorithm: str = service.ALGORITHM,
-    fuzzy: bool = False,  # accepted for yente clients; matching is always fuzzy here
 ) -> dict[str, Any]:
     """Match entities (Person, Organization, Company, LegalEntity, Vessel, Vehicle, …) against
     a dataset (`default` for every loaded list), explaining each result's score."""
-    del fuzzy
+    store: Store = request.app.state.store
     payload = {
         "weights": body.weights,
         "queries": {
@@ -64,7 +71,10 @@ async def match(
     # Matching runs on the event loop: it is pure CPU for about a millisecond against an index
     # held in memory, and a hop to a worker thread would only add the hand-over and a GIL
     # hand-off to every request (measured: ~40% fewer requests a second).
-    return service.match(store, dataset, payload, authz.scope, threshold, limit, algorithm, cutoff)
+    p = params
+    return service.match(
+        store, dataset, payload, authz.scope, p.threshold, p.limit, p.algorithm, p.cutoff
+    )
 
 
 @router.get("/search/{dataset}")
