@@ -223,3 +223,15 @@ def test_no_body_ever_gets_a_500(screening: Api, body: Any, threshold: Any) -> N
     else:
         for response in r.json()["responses"].values():
             assert all(0 <= hit["score"] <= 1 for hit in response["results"])
+
+
+def test_matching_is_deterministic(screening: Api) -> None:
+    """The same request gives the same answer, order and scores included (ties break by id)."""
+    body = {"queries": {
+        "a": {"schema": "Person", "properties": {"name": ["Mohamed Hasan"]}},
+        "b": {"schema": "LegalEntity", "properties": {"name": ["Balkan Logistics"]}},
+    }}  # fmt: skip
+    first = match(screening, body, threshold=0.1, limit=10).json()
+    assert any(first["responses"][label]["results"] for label in ("a", "b"))
+    for _ in range(3):
+        assert match(screening, body, threshold=0.1, limit=10).json() == first
