@@ -19,6 +19,7 @@ from corridor.model.observations import ObservationKind
 from corridor.model.statements import EntityRecord
 from corridor.store.resolution import ResolutionStore
 from corridor.store.screening import ScreeningStore
+from corridor.store.sharing import SharingStore
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +104,7 @@ class StoreWriter(ABC):
         self.result.rows_read += n
 
 
-class Store(ResolutionStore, ScreeningStore):
+class Store(ResolutionStore, ScreeningStore, SharingStore):
     """Statements, observations, users, the ingest log and entity resolution of one node."""
 
     @abstractmethod

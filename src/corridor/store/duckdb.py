@@ -43,6 +43,7 @@ from corridor.store.schema import (
     observation_table,
 )
 from corridor.store.screening import SCREENING_DDL, DuckDBScreening
+from corridor.store.sharing import SHARING_DDL, DuckDBSharing
 
 STORE_FILE = "corridor.duckdb"
 FLUSH_ROWS = 50_000
@@ -194,7 +195,7 @@ class DuckDBWriter(StoreWriter):
         )
 
 
-class DuckDBStore(DuckDBResolution, DuckDBScreening, Store):
+class DuckDBStore(DuckDBResolution, DuckDBScreening, DuckDBSharing, Store):
     """A Corridor store in one DuckDB file (or in memory, for tests, with `path=None`)."""
 
     def __init__(
@@ -218,7 +219,7 @@ class DuckDBStore(DuckDBResolution, DuckDBScreening, Store):
         self._con.execute(f"SET memory_limit = '{memory_limit}'")
         self._write_lock = threading.Lock()
         if not read_only:
-            for statement in [*ddl(), *RESOLUTION_DDL, *SCREENING_DDL]:
+            for statement in [*ddl(), *RESOLUTION_DDL, *SCREENING_DDL, *SHARING_DDL]:
                 self._con.execute(statement)
 
     @classmethod

@@ -229,7 +229,7 @@ class DuckDBResolution(ResolutionStore):
                      clusters: dict[str, str]) -> None:  # fmt: skip
         self._write(kind, False, None, run_id, features, keys, pairs, clusters)
 
-    def _fetch(self, sql: str, params: Sequence[object]) -> list[tuple[Any, ...]]:
+    def _fetch(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
         cur = self._cursor()
         try:
             return cur.execute(sql, list(params)).fetchall()

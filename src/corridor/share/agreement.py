@@ -1,0 +1,181 @@
+"""Sharing agreements: what one partner may receive, and why.
+
+An agreement is set per partner agency and versioned (every change is kept). It names the
+purposes data may be shared for, the schemata and properties (and sensor kinds) that may go,
+a classification ceiling, whether records with conditional handling (3x5x2 code C) may go at
+all, and which categories of person: victims and witnesses only when listed explicitly.
+
+Agreements are written as YAML and set with `corridor agreement set PARTNER FILE`:
+
+    partner: RS-MUP
+    purposes: [prevention and detection of organised immigration crime]
+    ceiling: OFFICIAL-SENSITIVE
+    schemata:
+      Person: [name, birthDate, nationality, phone]
+      Vehicle: "*"
+    observations: [anpr, scan]
+    person_categories: [suspect, convicted, contact, other]
+    conditional_handling: true
+    valid_until: 2027-12-31
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import yaml
+from followthemoney import model
+
+from corridor.errors import InputError, ValidationError
+from corridor.model.classification import Classification
+from corridor.model.observations import ObservationKind
+from corridor.model.provenance import PersonCategory, parse_agency
+
+#: Categories shared unless an agreement says otherwise: never victims or witnesses by default.
+DEFAULT_CATEGORIES = frozenset(
+    {PersonCategory.SUSPECT, PersonCategory.CONVICTED, PersonCategory.CONTACT, PersonCategory.OTHER}
+)
+ALL_PROPERTIES = "*"
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """What may go to one partner. `schemata` maps a schema to its permitted properties
+    (None: every property of it)."""
+
+    partner: str
+    purposes: frozenset[str]
+    ceiling: Classification
+    schemata: Mapping[str, frozenset[str] | None] = field(default_factory=dict)
+    observations: frozenset[ObservationKind] = frozenset()
+    person_categories: frozenset[PersonCategory] = DEFAULT_CATEGORIES
+    conditional_handling: bool = True
+    valid_until: date | None = None
+    version: int = 0
+
+    def allows_purpose(self, purpose: str) -> bool:
+        return normalise_purpose(purpose) in {normalise_purpose(p) for p in self.purposes}
+
+    def allowed_properties(self, schema: str) -> frozenset[str] | bool | None:
+        """The properties of `schema` that may go: a set, None (all), or False (none). A schema
+        is covered by its own entry or by an ancestor's (Person by LegalEntity)."""
+        ftm = model.get(schema)
+        if ftm is None:
+            return False
+        for name, props in self.schemata.items():
+            if ftm.is_a(name):
+                return props
+        return False
+
+    def expired(self, today: date) -> bool:
+        return self.valid_until is not None and today > self.valid_until
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "partner": self.partner,
+            "version": self.version,
+            "purposes": sorted(self.purposes),
+            "ceiling": self.ceiling.label,
+            "schemata": {
+                k: ALL_PROPERTIES if v is None else sorted(v)
+                for k, v in sorted(self.schemata.items())
+            },
+            "observations": sorted(k.value for k in self.observations),
+            "person_categories": sorted(c.value for c in self.person_categories),
+            "conditional_handling": self.conditional_handling,
+            "valid_until": self.valid_until.isoformat() if self.valid_until else None,
+        }
+
+
+def normalise_purpose(text: str) -> str:
+    return " ".join(str(text).lower().split())
+
+
+def parse_agreement(data: Any, version: int = 0) -> Agreement:
+    """An agreement from its YAML/JSON form, refusing anything unclear with the field named."""
+    if not isinstance(data, Mapping):
+        raise ValidationError("an agreement must be a mapping", "agreement")
+    known = {"partner", "purposes", "ceiling", "schemata", "observations", "person_categories",
+             "conditional_handling", "valid_until", "version"}  # fmt: skip
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValidationError(f"unknown agreement field {unknown[0]!r}", unknown[0])
+    partner = parse_agency(data.get("partner"))
+    purposes = data.get("purposes")
+    if (
+        not isinstance(purposes, list)
+        or not purposes
+        or not all(isinstance(p, str) and p.strip() for p in purposes)
+    ):
+        raise ValidationError("purposes must be a non-empty list of texts", "purposes")
+    if "ceiling" not in data:
+        raise ValidationError("a classification ceiling is required", "ceiling")
+    ceiling = Classification.parse(data["ceiling"])
+    schemata: dict[str, frozenset[str] | None] = {}
+    raw_schemata = data.get("schemata") or {}
+    if not isinstance(raw_schemata, Mapping):
+        raise ValidationError("schemata must map schema names to properties", "schemata")
+    for name, props in raw_schemata.items():
+        schema = model.get(str(name))
+        if schema is None:
+            raise ValidationError(f"unknown schema {name!r}", f"schemata.{name}")
+        if props == ALL_PROPERTIES or props is None:
+            schemata[schema.name] = None
+            continue
+        if not isinstance(props, list):
+            raise ValidationError('properties must be a list or "*"', f"schemata.{name}")
+        for prop in props:
+            if schema.get(str(prop)) is None:
+                raise ValidationError(f"{schema.name} has no property {prop!r}",
+                                      f"schemata.{name}")  # fmt: skip
+        schemata[schema.name] = frozenset(str(p) for p in props)
+    observations = set()
+    for kind in data.get("observations") or []:
+        try:
+            observations.add(ObservationKind(str(kind)))
+        except ValueError:
+            allowed = ", ".join(k.value for k in ObservationKind)
+            raise ValidationError(
+                f"unknown observation kind {kind!r} (expected {allowed})", "observations"
+            ) from None
+    categories = DEFAULT_CATEGORIES
+    if "person_categories" in data:
+        raw = data["person_categories"]
+        if not isinstance(raw, list):
+            raise ValidationError("person_categories must be a list", "person_categories")
+        categories = frozenset(PersonCategory.parse(str(c)) for c in raw)
+    conditional = data.get("conditional_handling", True)
+    if not isinstance(conditional, bool):
+        raise ValidationError("conditional_handling must be true or false", "conditional_handling")
+    valid_until = data.get("valid_until")
+    if valid_until is not None and not isinstance(valid_until, date):
+        try:
+            valid_until = date.fromisoformat(str(valid_until))
+        except ValueError:
+            raise ValidationError(
+                "valid_until must be a date (YYYY-MM-DD)", "valid_until"
+            ) from None
+    return Agreement(
+        partner, frozenset(p.strip() for p in purposes), ceiling, schemata,
+        frozenset(observations), categories, conditional, valid_until, version,
+    )  # fmt: skip
+
+
+def load_agreement(path: Path) -> Agreement:
+    """Read an agreement file, naming the file in any error."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("file not found", file=path.name) from None
+    except yaml.YAMLError as exc:
+        line = getattr(getattr(exc, "problem_mark", None), "line", None)
+        raise InputError(f"invalid YAML: {exc}", file=path.name,
+                         line=None if line is None else line + 1) from None  # fmt: skip
+    try:
+        return parse_agreement(data)
+    except ValidationError as exc:
+        raise InputError(exc.message, file=path.name, field=exc.field) from None
