@@ -32,17 +32,31 @@ class Action(StrEnum):
     SCREEN = "screen"  # match names against the sanctions lists and watchlists
     RESOLVE = "resolve"  # run entity resolution over the whole store
     MANAGE_USERS = "manage_users"
+    REQUEST = "request"  # ask a partner for information (a request for information)
+    SHARE = "share"  # send to partners: packages, answers to requests, agreements, consents
+    AUDIT = "audit"  # read, export and verify the audit log; list records due for review
 
 
-#: Least privilege: auditors and admins see aggregates, not intelligence records.
+#: Least privilege: auditors and admins see aggregates, not intelligence records; only sharing
+#: officers let data leave the node; only auditors read the audit log.
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.ANALYST: frozenset(
-        {Action.READ, Action.INGEST, Action.STATS, Action.JUDGE, Action.SCREEN}
+        {Action.READ, Action.INGEST, Action.STATS, Action.JUDGE, Action.SCREEN, Action.REQUEST}
     ),
     Role.SUPERVISOR: frozenset(
-        {Action.READ, Action.INGEST, Action.STATS, Action.JUDGE, Action.RESOLVE, Action.SCREEN}
+        {
+            Action.READ,
+            Action.INGEST,
+            Action.STATS,
+            Action.JUDGE,
+            Action.RESOLVE,
+            Action.SCREEN,
+            Action.REQUEST,
+        }
+    ),  # fmt: skip
+    Role.SHARING_OFFICER: frozenset(
+        {Action.READ, Action.STATS, Action.SCREEN, Action.REQUEST, Action.SHARE}
     ),
-    Role.SHARING_OFFICER: frozenset({Action.READ, Action.STATS, Action.SCREEN}),
-    Role.AUDITOR: frozenset({Action.STATS}),
+    Role.AUDITOR: frozenset({Action.STATS, Action.AUDIT}),
     Role.ADMIN: frozenset({Action.MANAGE_USERS, Action.INGEST, Action.STATS, Action.RESOLVE}),
 }
