@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -62,14 +62,25 @@ class Agreement:
 
     def allowed_properties(self, schema: str) -> frozenset[str] | bool | None:
         """The properties of `schema` that may go: a set, None (all), or False (none). A schema
-        is covered by its own entry or by an ancestor's (Person by LegalEntity)."""
+        is covered by its own entry or by an ancestor's (Person by LegalEntity); the most
+        specific entry wins whatever the order they are listed in (`Person: [name]` restricts
+        Person under `LegalEntity: "*"`), and entries for unrelated ancestors (Company is an
+        Organization and an Asset) add up."""
         ftm = model.get(schema)
         if ftm is None:
             return False
-        for name, props in self.schemata.items():
-            if ftm.is_a(name):
-                return props
-        return False
+        matches = [name for name in self.schemata if ftm.is_a(name)]
+        nearest = [
+            name
+            for name in matches
+            if not any(other != name and _is_a(other, name) for other in matches)
+        ]
+        if not nearest:
+            return False
+        entries = [self.schemata[name] for name in nearest]
+        if any(props is None for props in entries):
+            return None
+        return frozenset().union(*(props for props in entries if props is not None))
 
     def expired(self, today: date) -> bool:
         return self.valid_until is not None and today > self.valid_until
@@ -91,20 +102,38 @@ class Agreement:
         }
 
 
+def _is_a(name: str, ancestor: str) -> bool:
+    schema = model.get(name)
+    return schema is not None and schema.is_a(ancestor)
+
+
 def normalise_purpose(text: str) -> str:
     return " ".join(str(text).lower().split())
 
 
-def parse_agreement(data: Any, version: int = 0) -> Agreement:
-    """An agreement from its YAML/JSON form, refusing anything unclear with the field named."""
+def _field(name: str, parse: Any, value: Any) -> Any:
+    """`parse(value)`, with any validation error naming the agreement's field."""
+    try:
+        return parse(value)
+    except ValidationError as exc:
+        raise ValidationError(exc.message, name) from None
+
+
+def parse_agreement(data: Any, version: int | None = None) -> Agreement:
+    """An agreement from its YAML/JSON form, refusing anything unclear with the field named.
+    `version` overrides the form's own `version` field (default 0)."""
     if not isinstance(data, Mapping):
         raise ValidationError("an agreement must be a mapping", "agreement")
     known = {"partner", "purposes", "ceiling", "schemata", "observations", "person_categories",
              "conditional_handling", "valid_until", "version"}  # fmt: skip
-    unknown = sorted(set(data) - known)
+    unknown = sorted(str(k) for k in data if k not in known)
     if unknown:
         raise ValidationError(f"unknown agreement field {unknown[0]!r}", unknown[0])
-    partner = parse_agency(data.get("partner"))
+    if version is None:
+        version = data.get("version", 0)
+        if isinstance(version, bool) or not isinstance(version, int) or version < 0:
+            raise ValidationError("version must be a whole number, 0 or more", "version")
+    partner = _field("partner", parse_agency, data.get("partner"))
     purposes = data.get("purposes")
     if (
         not isinstance(purposes, list)
@@ -114,7 +143,7 @@ def parse_agreement(data: Any, version: int = 0) -> Agreement:
         raise ValidationError("purposes must be a non-empty list of texts", "purposes")
     if "ceiling" not in data:
         raise ValidationError("a classification ceiling is required", "ceiling")
-    ceiling = Classification.parse(data["ceiling"])
+    ceiling = _field("ceiling", Classification.parse, data["ceiling"])
     schemata: dict[str, frozenset[str] | None] = {}
     raw_schemata = data.get("schemata") or {}
     if not isinstance(raw_schemata, Mapping):
@@ -134,7 +163,10 @@ def parse_agreement(data: Any, version: int = 0) -> Agreement:
                                       f"schemata.{name}")  # fmt: skip
         schemata[schema.name] = frozenset(str(p) for p in props)
     observations = set()
-    for kind in data.get("observations") or []:
+    raw_observations = data.get("observations") or []
+    if not isinstance(raw_observations, list):
+        raise ValidationError("observations must be a list of sensor kinds", "observations")
+    for kind in raw_observations:
         try:
             observations.add(ObservationKind(str(kind)))
         except ValueError:
@@ -147,11 +179,15 @@ def parse_agreement(data: Any, version: int = 0) -> Agreement:
         raw = data["person_categories"]
         if not isinstance(raw, list):
             raise ValidationError("person_categories must be a list", "person_categories")
-        categories = frozenset(PersonCategory.parse(str(c)) for c in raw)
+        categories = frozenset(
+            _field("person_categories", PersonCategory.parse, str(c)) for c in raw
+        )
     conditional = data.get("conditional_handling", True)
     if not isinstance(conditional, bool):
         raise ValidationError("conditional_handling must be true or false", "conditional_handling")
     valid_until = data.get("valid_until")
+    if isinstance(valid_until, datetime):  # YAML reads `2027-12-31 12:00` as a date and time
+        raise ValidationError("valid_until must be a date (YYYY-MM-DD), not a time", "valid_until")
     if valid_until is not None and not isinstance(valid_until, date):
         try:
             valid_until = date.fromisoformat(str(valid_until))
@@ -168,9 +204,14 @@ def parse_agreement(data: Any, version: int = 0) -> Agreement:
 def load_agreement(path: Path) -> Agreement:
     """Read an agreement file, naming the file in any error."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
     except FileNotFoundError:
         raise InputError("file not found", file=path.name) from None
+    except UnicodeDecodeError:
+        raise InputError("not UTF-8 text", file=path.name) from None
+    except OSError as exc:
+        raise InputError(f"cannot read the file ({exc.strerror})", file=path.name) from None
     except yaml.YAMLError as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         raise InputError(f"invalid YAML: {exc}", file=path.name,
@@ -178,4 +219,22 @@ def load_agreement(path: Path) -> Agreement:
     try:
         return parse_agreement(data)
     except ValidationError as exc:
-        raise InputError(exc.message, file=path.name, field=exc.field) from None
+        raise InputError(exc.message, file=path.name, line=_field_line(text, exc.field),
+                         field=exc.field) from None  # fmt: skip
+
+
+def _field_line(text: str, field: str | None) -> int | None:
+    """The 1-based line of a field (`schemata.Person`: the Person key) in a YAML mapping."""
+    if not field:
+        return None
+    node = yaml.compose(text)
+    line = None
+    for part in field.split(".", 1) if field.startswith("schemata.") else [field]:
+        if not isinstance(node, yaml.MappingNode):
+            break
+        found = next(((k, v) for k, v in node.value if str(k.value) == part), None)
+        if found is None:
+            break
+        line = found[0].start_mark.line + 1
+        node = found[1]
+    return line

@@ -29,6 +29,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from functools import lru_cache
+from itertools import chain
 from typing import Any, Protocol
 
 from corridor.errors import Forbidden
@@ -202,14 +203,15 @@ def release(
 ) -> Release:
     """What of these statements and observations may go to the agreement's partner.
 
-    `context` is every statement the node holds about the entities concerned (default: the
-    selection itself): a person is withheld when any of them puts the person in a withheld
-    category, even a statement not selected for sending.
+    `context` is every statement the node holds about the entities concerned (the selection
+    itself is always counted too): a person is withheld when any of them puts the person in a
+    withheld category, even a statement not selected for sending.
     """
     today = today or date.today()
     consents = consents or NoConsents()
     check_terms(agreement, purpose, today)
-    withheld = withheld_people(statements if context is None else context, agreement)
+    about = statements if context is None else chain(statements, context)
+    withheld = withheld_people(about, agreement)
     out = Release()
     for row in statements:
         reason = statement_refusal(row, agreement, own_agency, consents, today, withheld)
