@@ -259,11 +259,26 @@ def explain(store: Store, left_id: str, right_id: str) -> Score:
     raise NotFound(f"no resolved pair {left_id!r} – {right_id!r}")
 
 
+def reader_clusters(store: Store, ids: Sequence[str], scope: ReadScope) -> dict[str, str]:
+    """The clusters of records as a reader knows them. A cluster's id is its least member's,
+    which may be a record above the reader's clearance: they see the cluster by the least
+    member they may see instead, so that the id never discloses a record they may not."""
+    out: dict[str, str] = {}
+    for record_id, cluster_id in store.clusters_of(ids).items():
+        if store.get_entity(cluster_id, scope) is None:
+            members = store.cluster_members([cluster_id]).get(cluster_id, [])
+            seen = [m for m in members if store.get_entity(m, scope) is not None]
+            cluster_id = min(seen, default=record_id)
+        out[record_id] = cluster_id
+    return out
+
+
 def matches(store: Store, entity_id: str, scope: ReadScope, limit: int = 20) -> dict[str, Any]:
     """Candidate matches for an entity, each with its explanation, within the caller's scope."""
     if store.get_entity(entity_id, scope) is None:
         raise NotFound(f"no entity {entity_id!r}")
     cluster_id = store.clusters_of([entity_id]).get(entity_id)
+    shown_id = reader_clusters(store, [entity_id], scope).get(entity_id)
     results = []
     for pair in store.pairs_of([entity_id]):
         other = pair.right_id if pair.left_id == entity_id else pair.left_id
@@ -280,7 +295,7 @@ def matches(store: Store, entity_id: str, scope: ReadScope, limit: int = 20) -> 
         })  # fmt: skip
         if len(results) >= limit:
             break
-    return {"id": entity_id, "cluster_id": cluster_id, "matches": results}
+    return {"id": entity_id, "cluster_id": shown_id, "matches": results}
 
 
 def canonical(store: Store, entity_id: str, scope: ReadScope) -> dict[str, Any]:
@@ -297,8 +312,9 @@ def canonical(store: Store, entity_id: str, scope: ReadScope) -> dict[str, Any]:
             continue
         visible.append(member)
         rows.extend(s.row for s in record.statements)
-    merged = EntityRecord.assemble(f"cluster:{cluster_id}", rows)
+    shown_id = cluster_id if cluster_id in visible else min(visible, default=entity_id)
+    merged = EntityRecord.assemble(f"cluster:{shown_id}", rows)
     data = merged.to_dict()
     data["members"] = visible
-    data["cluster_id"] = cluster_id
+    data["cluster_id"] = shown_id
     return data

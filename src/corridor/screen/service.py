@@ -376,11 +376,21 @@ def search(
     }
 
 
-def catalog(store: Store) -> dict[str, Any]:
+def catalog(store: Store, scope: ReadScope = SYSTEM_SCOPE) -> dict[str, Any]:
+    """The loaded lists, counting only the entries the reader may see: a list none of whose
+    entries they may see is left out (its name and size would disclose it)."""
+    index = INDEXES.get(store)
+    visible: dict[str, int] = {}
+    for listed in index.entities:
+        if scope.allows(listed.classification, listed.agency):
+            visible[listed.dataset] = visible.get(listed.dataset, 0) + 1
     out: list[dict[str, Any]] = []
-    for name, v in sorted(datasets(store).items()):
+    for name, v in sorted(index.versions.items()):
+        shown = visible.get(name, 0)
+        if v.entities and not shown:
+            continue
         out.append({
-            "name": name, "title": name, "summary": f"{v.entities} entities from {v.source}",
+            "name": name, "title": name, "summary": f"{shown} entities from {v.source}",
             "url": None, "load": True, "entities_url": None, "version": str(v.version),
             "index_version": str(v.version), "index_current": True, "children": [],
         })  # fmt: skip

@@ -47,7 +47,7 @@ def judge(body: JudgementIn, store: StoreDep, authz: Judge) -> dict[str, Any]:
         if store.get_entity(entity_id, authz.scope) is None:
             raise NotFound(f"no entity {entity_id!r}")
     j = service.judge(store, body.left_id, body.right_id, body.verdict, authz.user, body.note)
-    clusters = store.clusters_of([j.left_id, j.right_id])
+    clusters = service.reader_clusters(store, [j.left_id, j.right_id], authz.scope)
     return {**asdict(j), "at": j.at.isoformat(), "clusters": clusters}
 
 

@@ -98,8 +98,8 @@ def algorithms(authz: Screener) -> dict[str, Any]:
 
 @router.get("/catalog")
 def catalog(store: StoreDep, authz: Screener) -> dict[str, Any]:
-    """The loaded lists and their versions."""
-    return service.catalog(store)
+    """The loaded lists and their versions (counting only the entries the caller may see)."""
+    return service.catalog(store, authz.scope)
 
 
 @router.get("/alerts")
