@@ -12,6 +12,7 @@ from rich.console import Console
 from rich.table import Table
 
 from corridor.access.authz import Authz
+from corridor.commands.audit import audit_app, review_app
 from corridor.errors import CorridorError
 from corridor.settings import Settings
 
@@ -31,6 +32,8 @@ app.add_typer(users_app, name="users")
 app.add_typer(lists_app, name="lists")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(stats_app, name="stats")
+app.add_typer(audit_app, name="audit")
+app.add_typer(review_app, name="review")
 
 out = Console()
 err = Console(stderr=True)
@@ -108,6 +111,7 @@ def ingest(
     progress: Annotated[bool, typer.Option(help="Show progress bars on long inputs.")] = True,
 ) -> None:
     """Ingest a file or a bundle; each file is one transaction and re-ingesting adds nothing."""
+    from corridor.audit import Event, audit
     from corridor.ingest.service import IngestReport, ingest_path
 
     defaults = {
@@ -126,6 +130,10 @@ def ingest(
         table.add_column(col, justify="left" if col in ("file", "kind") else "right")
 
     def show(r: IngestReport) -> None:
+        audit(store, Authz.system_user(), Event.WRITE, f"ingest/{r.file}",
+              detail={"kind": r.kind, "rows_read": r.rows_read, "agency": defaults["agency"],
+                      "statements_added": r.statements_added,
+                      "observations_added": r.observations_added})  # fmt: skip
         table.add_row(
             r.file,
             r.kind,
@@ -289,11 +297,15 @@ def judge(
     workdir: Workdir = None,
 ) -> None:
     """Judge whether two records are the same; it overrides the model and survives re-runs."""
+    from corridor.audit import Event, audit
     from corridor.resolve import service
 
     store = _store(workdir)
     try:
         j = service.judge(store, left, right, verdict, user, note)
+        audit(store, Authz.system_user(), Event.JUDGE,
+              f"judgements/{j.left_id}/{j.right_id}",
+              detail={"verdict": j.verdict, "note": note, "recorded_as": user})  # fmt: skip
         clusters = store.clusters_of([left, right])
     finally:
         store.close()
@@ -487,6 +499,7 @@ def alerts_decide(
     workdir: Workdir = None,
 ) -> None:
     """Decide an alert; a false positive is not raised again while the evidence is the same."""
+    from corridor.audit import Event, audit
     from corridor.errors import NotFound
     from corridor.screen.service import decide
 
@@ -496,6 +509,8 @@ def alerts_decide(
         if len(matches_) != 1:
             raise NotFound(f"no single alert with id {alert_id!r}")
         decided = decide(store, matches_[0].id, decision, user, note)
+        audit(store, Authz.system_user(), Event.DECIDE, f"alerts/{decided.id}",
+              detail={"decision": decision, "note": note, "recorded_as": user})  # fmt: skip
     finally:
         store.close()
     out.print(f"alert {decided.id[:12]}: {decided.status} by {decided.decided_by}")
@@ -553,10 +568,14 @@ def users_add(
 ) -> None:
     """Add a user and print their API key (shown once; only its hash is kept)."""
     from corridor.access.users import create_user
+    from corridor.audit import Event, audit
 
     store = _store(workdir)
     try:
         user, key = create_user(store, name, role, agency, clearance)
+        audit(store, Authz.system_user(), Event.ADMIN, f"users/{user.name}",
+              detail={"role": user.role, "agency": user.agency,
+                      "clearance": user.clearance})  # fmt: skip
     finally:
         store.close()
     err.print(f"Created {user.role} {user.name!r} of {user.agency}; API key (shown once):")

@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from corridor import __version__
 from corridor.api import errors
 from corridor.api.routes import (
+    audit,
     entities,
     health,
     ingest,
@@ -50,6 +51,8 @@ def create_app(store: Store | None = None, workdir: Path | None = None) -> FastA
     app.state.store = store
     app.state.workdir = workdir
     errors.install(app)
-    for module in (health, entities, resolve, screening, search, observations, ingest, stats):
+    for module in (
+        health, entities, resolve, screening, search, observations, ingest, stats, audit,
+    ):  # fmt: skip
         app.include_router(module.router)
     return app

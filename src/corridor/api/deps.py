@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 
 from corridor.access.authz import Authz
 from corridor.access.roles import Action
 from corridor.access.users import authenticate
-from corridor.errors import Unauthenticated
+from corridor.errors import Unauthenticated, ValidationError
 from corridor.store.base import Store
 
 
@@ -55,3 +55,33 @@ Screener = Annotated[Authz, Depends(allowed(Action.SCREEN))]
 Requester = Annotated[Authz, Depends(allowed(Action.REQUEST))]
 Sharer = Annotated[Authz, Depends(allowed(Action.SHARE))]
 Auditor = Annotated[Authz, Depends(allowed(Action.AUDIT))]
+
+
+#: The header in which a caller states why they consult or change data (recorded in the audit
+#: log with every event of the request).
+PURPOSE_HEADER = "X-Corridor-Purpose"
+PURPOSE_MAX = 500
+
+
+def purpose_of(request: Request) -> str | None:
+    """The stated purpose of a request, if any (for routes that already take the `Request`)."""
+    return _purpose(request.headers.get(PURPOSE_HEADER))
+
+
+def _purpose(value: str | None) -> str | None:
+    if value is None or not value.strip():
+        return None
+    if len(value) > PURPOSE_MAX:
+        raise ValidationError(f"the purpose is longer than {PURPOSE_MAX} characters", "purpose")
+    return value.strip()
+
+
+async def get_purpose(
+    x_corridor_purpose: Annotated[
+        str | None, Header(description="Why the caller consults or changes the data (audited).")
+    ] = None,
+) -> str | None:
+    return _purpose(x_corridor_purpose)
+
+
+Purpose = Annotated[str | None, Depends(get_purpose)]

@@ -17,6 +17,7 @@ from typing import Any
 from corridor.access.scope import ReadScope
 from corridor.model.observations import ObservationKind
 from corridor.model.statements import EntityRecord
+from corridor.store.audit import AuditStore
 from corridor.store.resolution import ResolutionStore
 from corridor.store.screening import ScreeningStore
 from corridor.store.sharing import SharingStore
@@ -104,7 +105,7 @@ class StoreWriter(ABC):
         self.result.rows_read += n
 
 
-class Store(ResolutionStore, ScreeningStore, SharingStore):
+class Store(ResolutionStore, ScreeningStore, SharingStore, AuditStore):
     """Statements, observations, users, the ingest log and entity resolution of one node."""
 
     @abstractmethod

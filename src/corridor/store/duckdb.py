@@ -8,7 +8,7 @@ operation uses its own cursor so that the API's worker threads never share one.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -23,6 +23,7 @@ from corridor.model.observations import SPECS, ObservationKind
 from corridor.model.statements import EntityRecord
 from corridor.normalise.names import name_keys
 from corridor.store import sql
+from corridor.store.audit import AUDIT_DDL, DuckDBAudit
 from corridor.store.base import (
     AgencyCounts,
     IngestInfo,
@@ -195,7 +196,7 @@ class DuckDBWriter(StoreWriter):
         )
 
 
-class DuckDBStore(DuckDBResolution, DuckDBScreening, DuckDBSharing, Store):
+class DuckDBStore(DuckDBResolution, DuckDBScreening, DuckDBSharing, DuckDBAudit, Store):
     """A Corridor store in one DuckDB file (or in memory, for tests, with `path=None`)."""
 
     def __init__(
@@ -218,8 +219,9 @@ class DuckDBStore(DuckDBResolution, DuckDBScreening, DuckDBSharing, Store):
         # Bounded memory: big ingests spill to a temporary folder beside the store file.
         self._con.execute(f"SET memory_limit = '{memory_limit}'")
         self._write_lock = threading.Lock()
+        self._close_hooks: list[Callable[[], None]] = []
         if not read_only:
-            for statement in [*ddl(), *RESOLUTION_DDL, *SCREENING_DDL, *SHARING_DDL]:
+            for statement in [*ddl(), *RESOLUTION_DDL, *SCREENING_DDL, *SHARING_DDL, *AUDIT_DDL]:
                 self._con.execute(statement)
 
     @classmethod
@@ -357,4 +359,9 @@ class DuckDBStore(DuckDBResolution, DuckDBScreening, DuckDBSharing, Store):
         return [UserRecord(**r) for r in self._rows(("SELECT * FROM users ORDER BY name", []))]
 
     def close(self) -> None:
-        self._con.close()
+        hooks, self._close_hooks = self._close_hooks, []
+        try:
+            for hook in hooks:
+                hook()  # the audit log's buffered reads, while the connection is open
+        finally:
+            self._con.close()

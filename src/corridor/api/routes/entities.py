@@ -7,8 +7,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 from followthemoney import model
 
-from corridor.api.deps import Reader, StoreDep
+from corridor.api.deps import Purpose, Reader, StoreDep
 from corridor.api.routes.observations import observation_dict
+from corridor.audit import Event, audit
 from corridor.errors import NotFound, ValidationError
 from corridor.model.subjects import subject_keys
 from corridor.store.base import ObservationQuery
@@ -27,9 +28,17 @@ def schemata_for(name: str | None) -> list[str] | None:
 
 
 @router.get("/entities/{entity_id}")
-def get_entity(entity_id: str, store: StoreDep, authz: Reader) -> dict[str, Any]:
+def get_entity(entity_id: str, store: StoreDep, authz: Reader, purpose: Purpose) -> dict[str, Any]:
     """One entity assembled from the statements the caller may see, each with its provenance."""
     record = store.get_entity(entity_id, authz.scope)
+    audit(
+        store,
+        authz,
+        Event.READ,
+        f"entities/{entity_id}",
+        purpose=purpose,
+        detail={"found": record is not None},
+    )
     if record is None:
         # Not one of the node's records: perhaps a listed entity (yente clients fetch results
         # by id from the same path).
@@ -44,6 +53,7 @@ def entity_observations(
     entity_id: str,
     store: StoreDep,
     authz: Reader,
+    purpose: Purpose,
     limit: Annotated[int, Query(ge=1, le=10000)] = 1000,
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
@@ -56,6 +66,14 @@ def entity_observations(
     if not keys.empty:
         query = ObservationQuery(plates=keys.plates, phones=keys.phones, limit=limit, offset=offset)
         rows = store.observations(query, authz.scope)
+    audit(
+        store,
+        authz,
+        Event.READ,
+        f"entities/{entity_id}/observations",
+        purpose=purpose,
+        detail={"observations": len(rows), "offset": offset},
+    )
     return {
         "subject": {"plates": list(keys.plates), "phones": list(keys.phones)},
         "total": len(rows),
@@ -67,10 +85,19 @@ def entity_observations(
 def list_entities(
     store: StoreDep,
     authz: Reader,
+    purpose: Purpose,
     schema: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> dict[str, Any]:
     records = store.iter_entities(authz.scope, schemata_for(schema), limit=limit, offset=offset)
     results = [record.to_dict() for record in records]
+    audit(
+        store,
+        authz,
+        Event.READ,
+        "entities",
+        purpose=purpose,
+        detail={"schema": schema, "offset": offset, "ids": [r["id"] for r in results]},
+    )
     return {"results": results, "limit": limit, "offset": offset}

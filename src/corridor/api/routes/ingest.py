@@ -11,7 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from corridor.api.deps import Ingester, StoreDep
+from corridor.api.deps import Ingester, Purpose, StoreDep
+from corridor.audit import Event, audit
 from corridor.errors import ValidationError
 from corridor.ingest.service import ingest_file
 
@@ -31,6 +32,7 @@ def _save(upload: UploadFile, folder: Path, fallback: str) -> Path:
 async def ingest(
     store: StoreDep,
     authz: Ingester,
+    purpose: Purpose,
     file: Annotated[UploadFile, File()],
     kind: Annotated[str | None, Form()] = None,
     mapping: Annotated[UploadFile | None, File()] = None,
@@ -74,4 +76,17 @@ async def ingest(
             authz.user,
             False,
         )
-    return report.to_dict()
+    result = report.to_dict()
+    await run_in_threadpool(
+        audit,
+        store,
+        authz,
+        Event.WRITE,
+        f"ingest/{report.file}",
+        purpose=purpose,
+        detail={
+            k: result[k] for k in ("kind", "rows_read", "statements_added", "observations_added")
+        }
+        | {"agency": owner},
+    )
+    return result

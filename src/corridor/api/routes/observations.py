@@ -5,7 +5,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from corridor.api.deps import Reader, StoreDep
+from corridor.api.deps import Purpose, Reader, StoreDep
+from corridor.audit import Event, audit
 from corridor.errors import ValidationError
 from corridor.model.classification import Classification
 from corridor.model.observations import ObservationKind, parse_kind
@@ -46,6 +47,7 @@ def observation_dict(row: dict[str, Any]) -> dict[str, Any]:
 def observations(
     store: StoreDep,
     authz: Reader,
+    purpose: Purpose,
     kind: Annotated[list[str] | None, Query()] = None,
     start: datetime | None = None,
     end: datetime | None = None,
@@ -85,4 +87,22 @@ def observations(
         offset=offset,
     )
     rows = store.observations(query, authz.scope)
+    asked = {
+        "kind": kind,
+        "start": start,
+        "end": end,
+        "bbox": bbox,
+        "plate": plate,
+        "phone": phone,
+        "sensor": sensor,
+        "offset": offset,
+    }
+    audit(
+        store,
+        authz,
+        Event.READ,
+        "observations",
+        purpose=purpose,
+        detail={**{k: v for k, v in asked.items() if v}, "observations": len(rows)},
+    )
     return {"total": len(rows), "results": [observation_dict(r) for r in rows]}

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from corridor.api.deps import Judge, Reader, Resolver, StoreDep
+from corridor.api.deps import Judge, Purpose, Reader, Resolver, StoreDep
+from corridor.audit import Event, audit
 from corridor.errors import NotFound
 from corridor.resolve import service
 
@@ -21,16 +22,28 @@ def matches(
     entity_id: str,
     store: StoreDep,
     authz: Reader,
+    purpose: Purpose,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> dict[str, Any]:
     """Candidate matches, each with the fields that agreed or disagreed and their weights."""
-    return service.matches(store, entity_id, authz.scope, limit)
+    found = service.matches(store, entity_id, authz.scope, limit)
+    audit(
+        store,
+        authz,
+        Event.READ,
+        f"entities/{entity_id}/matches",
+        purpose=purpose,
+        detail={"limit": limit},
+    )
+    return found
 
 
 @router.get("/entities/{entity_id}/canonical")
-def canonical(entity_id: str, store: StoreDep, authz: Reader) -> dict[str, Any]:
+def canonical(entity_id: str, store: StoreDep, authz: Reader, purpose: Purpose) -> dict[str, Any]:
     """The merged entity of this record's cluster; every statement keeps its source record."""
-    return service.canonical(store, entity_id, authz.scope)
+    found = service.canonical(store, entity_id, authz.scope)
+    audit(store, authz, Event.READ, f"entities/{entity_id}/canonical", purpose=purpose)
+    return found
 
 
 class JudgementIn(BaseModel):
@@ -41,18 +54,26 @@ class JudgementIn(BaseModel):
 
 
 @router.post("/judgements")
-def judge(body: JudgementIn, store: StoreDep, authz: Judge) -> dict[str, Any]:
+def judge(body: JudgementIn, store: StoreDep, authz: Judge, purpose: Purpose) -> dict[str, Any]:
     """Say whether two records are the same; it overrides the model, now and in every re-run."""
     for entity_id in (body.left_id, body.right_id):
         if store.get_entity(entity_id, authz.scope) is None:
             raise NotFound(f"no entity {entity_id!r}")
     j = service.judge(store, body.left_id, body.right_id, body.verdict, authz.user, body.note)
     clusters = service.reader_clusters(store, [j.left_id, j.right_id], authz.scope)
+    audit(
+        store,
+        authz,
+        Event.JUDGE,
+        f"judgements/{j.left_id}/{j.right_id}",
+        purpose=purpose,
+        detail={"verdict": j.verdict, "note": j.note},
+    )
     return {**asdict(j), "at": j.at.isoformat(), "clusters": clusters}
 
 
 @router.get("/judgements")
-def judgements(entity_id: str, store: StoreDep, authz: Reader) -> dict[str, Any]:
+def judgements(entity_id: str, store: StoreDep, authz: Reader, purpose: Purpose) -> dict[str, Any]:
     """The judgements on an entity's pairs, oldest first, with who made them and when."""
     if store.get_entity(entity_id, authz.scope) is None:
         raise NotFound(f"no entity {entity_id!r}")
@@ -62,6 +83,7 @@ def judgements(entity_id: str, store: StoreDep, authz: Reader) -> dict[str, Any]
         if store.get_entity(other, authz.scope) is None:
             continue
         rows.append({**asdict(j), "at": j.at.isoformat()})
+    audit(store, authz, Event.READ, f"entities/{entity_id}/judgements", purpose=purpose)
     return {"id": entity_id, "judgements": rows}
 
 
@@ -72,9 +94,20 @@ class ResolveIn(BaseModel):
 
 
 @router.post("/resolve")
-async def resolve(body: ResolveIn, store: StoreDep, authz: Resolver) -> dict[str, Any]:
+async def resolve(
+    body: ResolveIn, store: StoreDep, authz: Resolver, purpose: Purpose
+) -> dict[str, Any]:
     """Re-run resolution over every stored record of a kind (judgements are kept)."""
     summary = await run_in_threadpool(
         service.resolve_all, store, body.kind, body.engine, body.threshold
+    )
+    await run_in_threadpool(
+        audit,
+        store,
+        authz,
+        Event.WRITE,
+        f"resolve/{body.kind}",
+        purpose=purpose,
+        detail={"engine": body.engine, "threshold": body.threshold},
     )
     return asdict(summary)

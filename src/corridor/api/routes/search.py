@@ -4,8 +4,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from corridor.api.deps import Reader, StoreDep
+from corridor.api.deps import Purpose, Reader, StoreDep
 from corridor.api.routes.entities import schemata_for
+from corridor.audit import Event, audit
 
 router = APIRouter(tags=["search"])
 
@@ -14,6 +15,7 @@ router = APIRouter(tags=["search"])
 def search(
     store: StoreDep,
     authz: Reader,
+    purpose: Purpose,
     q: Annotated[str, Query(min_length=1, max_length=200)],
     schema: str | None = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -35,4 +37,12 @@ def search(
                 "properties": record.entity.properties,
             }
         )
+    audit(
+        store,
+        authz,
+        Event.READ,
+        "search",
+        purpose=purpose,
+        detail={"q": q, "schema": schema, "ids": [r["id"] for r in results]},
+    )
     return {"query": q, "total": len(results), "results": results}

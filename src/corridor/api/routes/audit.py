@@ -1,0 +1,83 @@
+"""The audit log (auditors only) and the records due for review (their owners)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from starlette.concurrency import run_in_threadpool
+
+from corridor.api.deps import Auditor, Purpose, Reader, StoreDep
+from corridor.audit import Event, audit, entry_json, flush, verify_store
+from corridor.errors import ValidationError
+
+router = APIRouter(tags=["audit"])
+
+
+@router.get("/audit")
+def entries(
+    store: StoreDep,
+    authz: Auditor,
+    purpose: Purpose,
+    after: Annotated[int, Query(ge=0, description="Entries after this sequence number.")] = 0,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    user: Annotated[str | None, Query(max_length=200)] = None,
+    event: Annotated[Event | None, Query()] = None,
+) -> dict[str, Any]:
+    """Entries of the audit log in sequence order, a page at a time (`after` the last one
+    seen), optionally of one user or one kind of event."""
+    flush(store)
+    page = store.audit_entries(after, limit, user, event.value if event else None)
+    audit(store, authz, Event.ADMIN, "audit", purpose=purpose,
+          detail={"after": after, "user": user, "event": event, "entries": len(page)})  # fmt: skip
+    return {
+        "entries": [entry_json(e) for e in page],
+        "next": page[-1].seq if len(page) == limit else None,
+    }
+
+
+@router.get("/audit/verify")
+async def verify(store: StoreDep, authz: Auditor, purpose: Purpose) -> dict[str, Any]:
+    """Check the whole chain: the first entry that was edited, removed, inserted or reordered,
+    if any."""
+    result = await run_in_threadpool(verify_store, store)
+    await run_in_threadpool(
+        audit, store, authz, Event.ADMIN, "audit/verify", purpose=purpose,
+        detail={"ok": result.ok, "entries": result.entries},
+    )  # fmt: skip
+    bad = result.bad
+    return {
+        "ok": result.ok,
+        "entries": result.entries,
+        "head": result.head,
+        "bad": None if bad is None else {"line": bad.line, "seq": bad.seq, "reason": bad.reason},
+        "message": str(result),
+    }
+
+
+@router.get("/review/due")
+def review_due(
+    store: StoreDep,
+    authz: Reader,
+    purpose: Purpose,
+    before: Annotated[
+        date | None, Query(description="Review-by dates before this day (default today).")
+    ] = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> dict[str, Any]:
+    """The caller's agency's records whose review-by date has passed (within their
+    clearance): entities (with how many of their statements are due) and observations."""
+    if authz.agency is None:
+        raise ValidationError("only a user of an agency has records to review", "agency")
+    day = before or datetime.now(UTC).date()
+    items = store.review_due(authz.agency, day, authz.scope, limit, offset)
+    audit(store, authz, Event.READ, "review/due", purpose=purpose,
+          detail={"before": day, "ids": [i.id for i in items]})  # fmt: skip
+    return {
+        "agency": authz.agency,
+        "before": day.isoformat(),
+        "total": len(items),
+        "results": [i.to_dict() for i in items],
+    }

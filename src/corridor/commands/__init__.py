@@ -1,0 +1,1 @@
+"""Command groups of the `corridor` command line, one module per capability."""

@@ -1,0 +1,151 @@
+"""`corridor audit export|verify|show` and `corridor review due`: the tamper-evident audit log,
+and the records past their review-by date."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from corridor.settings import Settings
+
+audit_app = typer.Typer(
+    help="The audit log: export, verify and show who did what, when and why.",
+    no_args_is_help=True,
+)
+review_app = typer.Typer(help="Records past their review-by date.", no_args_is_help=True)
+
+
+def _console() -> Console:
+    return Console()  # made per command, so it sizes itself to the terminal it runs in
+
+
+Workdir = Annotated[
+    Path | None,
+    typer.Option(
+        "--workdir", "-w", envvar="CORRIDOR_HOME", help="Where the store lives.", show_default=False
+    ),
+]
+
+
+def _store(workdir: Path | None) -> Any:
+    """The store, read-only when it exists (these commands only read)."""
+    from corridor.store.duckdb import DuckDBStore
+
+    path = workdir if workdir is not None else Settings().home
+    return DuckDBStore.open(path, read_only=(path / "corridor.duckdb").exists())
+
+
+@audit_app.command("export")
+def export(
+    out_file: Annotated[Path, typer.Option("--out", help="The JSON lines file to write.")],
+    workdir: Workdir = None,
+) -> None:
+    """Write the log as JSON lines, ending with a seal line (entry count and head hash)."""
+    from corridor.audit import export_file
+
+    store = _store(workdir)
+    try:
+        written = export_file(store, out_file)
+    finally:
+        store.close()
+    typer.echo(f"{written.entries} entries exported to {out_file}, head {written.head}")
+
+
+@audit_app.command("verify")
+def verify(
+    file: Annotated[
+        Path | None, typer.Option("--file", help="An export to verify (default: the store's log).")
+    ] = None,
+    workdir: Workdir = None,
+) -> None:
+    """Check every hash and the chain; exit 1 naming the first bad entry."""
+    from corridor.audit import verify_file, verify_store
+
+    if file is not None:
+        if not file.is_file():
+            raise typer.BadParameter(f"no file {file}", param_hint="--file")
+        result = verify_file(file)
+    else:
+        store = _store(workdir)
+        try:
+            result = verify_store(store)
+        finally:
+            store.close()
+    typer.echo(str(result), err=not result.ok)
+    if not result.ok:
+        raise typer.Exit(1)
+
+
+@audit_app.command("show")
+def show(
+    last: Annotated[int, typer.Option(help="How many of the latest entries.", min=1)] = 20,
+    workdir: Workdir = None,
+) -> None:
+    """The latest entries as a table."""
+    store = _store(workdir)
+    try:
+        entries = store.audit_tail(last)
+    finally:
+        store.close()
+    table = Table(title=f"Audit log (last {len(entries)})")
+    for col in ("seq", "at (UTC)", "user", "role", "agency", "event", "target", "purpose"):
+        table.add_column(col, justify="right" if col == "seq" else "left")
+    table.add_column("detail", overflow="fold")
+    for e in entries:
+        table.add_row(
+            str(e.seq),
+            e.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S"),
+            e.user_name,
+            e.role,
+            e.agency or "",
+            e.event,
+            e.target,
+            e.purpose or "",
+            e.detail if len(e.detail) <= 200 else e.detail[:199] + "…",
+        )
+    _console().print(table)
+
+
+@review_app.command("due")
+def due(
+    agency: Annotated[
+        str | None, typer.Option(help="The owning agency (default: this node's; all if unset).")
+    ] = None,
+    before: Annotated[
+        str | None, typer.Option(help="Review-by dates before this day (default today).")
+    ] = None,
+    limit: Annotated[int, typer.Option(min=1)] = 1000,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table.")] = False,
+    workdir: Workdir = None,
+) -> None:
+    """Entities and observations whose review-by date has passed, for their owners to review."""
+    from corridor.access.scope import SYSTEM_SCOPE
+
+    try:
+        day = date.fromisoformat(before) if before else datetime.now(UTC).date()
+    except ValueError:
+        raise typer.BadParameter("not an ISO date (YYYY-MM-DD)", param_hint="--before") from None
+    owner = (agency or Settings().agency or "").upper() or None
+    store = _store(workdir)
+    try:
+        items = store.review_due(owner, day, SYSTEM_SCOPE, limit)
+    finally:
+        store.close()
+    if as_json:
+        for item in items:
+            typer.echo(json.dumps(item.to_dict(), ensure_ascii=False))
+        return
+    table = Table(title=f"Due for review before {day} ({owner or 'every agency'}): {len(items)}")
+    for col in ("kind", "id", "what", "agency", "review by", "grading", "rows"):
+        table.add_column(col, justify="right" if col == "rows" else "left")
+    for i in items:
+        table.add_row(
+            i.kind, i.id, i.what, i.agency, i.review_by.isoformat(), i.grading, str(i.count)
+        )
+    _console().print(table)
