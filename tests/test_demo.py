@@ -9,11 +9,15 @@ from pathlib import Path
 from rich.console import Console
 
 from corridor.demo import run_demo
+from test_server import free_port
 
 
 def test_demo_builds_ingests_and_exercises_everything(tmp_path: Path) -> None:
     out = io.StringIO()
-    summary = run_demo(tmp_path, seed=3, scale=0.05, console=Console(file=out, width=200))
+    ports = (free_port(), free_port())
+    summary = run_demo(
+        tmp_path, seed=3, scale=0.05, console=Console(file=out, width=200), node_ports=ports
+    )
     counts = summary["counts"]
     assert isinstance(counts, dict) and set(counts) == {"GB-NCA", "RS-MUP"}
     for entities, statements, observations in counts.values():
@@ -43,7 +47,22 @@ def test_demo_builds_ingests_and_exercises_everything(tmp_path: Path) -> None:
     assert "Per agency" in text and "GB-NCA" in text and "RS-MUP" in text
     assert "Screening" in text and "POST /match/un_sc" in text
 
-    again = run_demo(tmp_path, seed=3, scale=0.05, console=Console(file=io.StringIO()))
+    nodes = summary["nodes"]
+    assert isinstance(nodes, dict)
+    package = nodes["package"]
+    assert package["status"] == "delivered"
+    assert package["imported"]["statements"] == package["manifest"]["statements"] > 0
+    assert sum(package["withheld"].values()) > 0  # the agreement held records back
+    assert nodes["rfi"]["status"] == "answered" and nodes["rfi"]["answer"]["statements"] > 0
+    correction = nodes["correction"]
+    assert correction["delivered"] == ["delivered"]
+    assert correction["new"] in correction["partner_has"]
+    assert correction["old"] not in correction["partner_has"]
+    assert "Two nodes" in out.getvalue()
+
+    again = run_demo(
+        tmp_path, seed=3, scale=0.05, console=Console(file=io.StringIO()), node_ports=ports
+    )
     assert again["counts"] == counts
     rescreened = again["screening"]
     assert isinstance(rescreened, dict)

@@ -5,14 +5,15 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.table import Table
 
 from corridor.access.authz import Authz
+from corridor.commands import sharing as sharing_commands
 from corridor.commands.audit import audit_app, review_app
+from corridor.commands.common import Workdir, err, open_store, out, workdir_path
 from corridor.errors import CorridorError
 from corridor.settings import Settings
 
@@ -34,27 +35,10 @@ app.add_typer(alerts_app, name="alerts")
 app.add_typer(stats_app, name="stats")
 app.add_typer(audit_app, name="audit")
 app.add_typer(review_app, name="review")
+sharing_commands.register(app)
 
-out = Console()
-err = Console(stderr=True)
-
-Workdir = Annotated[
-    Path | None,
-    typer.Option(
-        "--workdir", "-w", envvar="CORRIDOR_HOME", help="Where the store lives.", show_default=False
-    ),
-]
-
-
-def _workdir(workdir: Path | None) -> Path:
-    return workdir if workdir is not None else Settings().home
-
-
-def _store(workdir: Path | None, read_only: bool = False) -> Any:
-    from corridor.store.duckdb import DuckDBStore
-
-    path = _workdir(workdir)
-    return DuckDBStore.open(path, read_only=read_only and (path / "corridor.duckdb").exists())
+_workdir = workdir_path
+_store = open_store
 
 
 @app.command()
@@ -635,8 +619,13 @@ def demo(
     from corridor.demo import run_demo, serve_app
 
     path = workdir if workdir is not None else Path(".corridor-demo")
-    run_demo(path, seed=seed, scale=scale, console=out)
+    ports = (port + 1, port + 2)
+    run_demo(path, seed=seed, scale=scale, console=out, node_ports=ports, keep_nodes=serve)
     if serve:
+        out.print(
+            f"The RS-MUP node serves on http://127.0.0.1:{port + 1} and the GB-NCA node on "
+            f"http://127.0.0.1:{port + 2} (their keys in {path}/nodes/*/node-keys.json)"
+        )
         serve_app(path, host, port)
 
 

@@ -20,6 +20,7 @@ from rich.table import Table
 
 from corridor.access.authz import Authz
 from corridor.access.users import create_user
+from corridor.demo_nodes import run_nodes
 from corridor.ingest.service import IngestReport, ingest_path
 from corridor.model.classification import Classification
 from corridor.model.subjects import subject_keys
@@ -212,9 +213,15 @@ def _screening(store: Store, bundle: Path, con: Console) -> dict[str, object]:
 
 
 def run_demo(
-    workdir: Path, seed: int = 7, scale: float = 1.0, console: Console | None = None
+    workdir: Path,
+    seed: int = 7,
+    scale: float = 1.0,
+    console: Console | None = None,
+    node_ports: tuple[int, int] = (8001, 8002),
+    keep_nodes: bool = False,
 ) -> dict[str, object]:
-    """Build, ingest and exercise everything; return the figures it printed (for tests)."""
+    """Build, ingest and exercise everything; return the figures it printed (for tests).
+    The two agency nodes serve on `node_ports` (left running when `keep_nodes`)."""
     from corridor.scenario import build_scenario
 
     con = console or Console()
@@ -359,6 +366,8 @@ def run_demo(
         )
     finally:
         store.close()
+    con.print("[bold]10. Two nodes: RS-MUP and GB-NCA share under their agreement[/bold]")
+    summary["nodes"] = run_nodes(workdir, bundle, con, node_ports, keep_serving=keep_nodes)
     con.print(f"Demo built in {time.perf_counter() - started:.1f} s")
     return summary
 

@@ -98,3 +98,21 @@ class Forbidden(CorridorError):
     """Valid credentials, but the role or clearance does not allow this."""
 
     status_code = 403
+
+
+class PackageRefused(CorridorError):
+    """A package (or message) from a partner node is refused; nothing of it is imported.
+
+    `reason` is a short code (malformed, wrong_recipient, unknown_sender, wrong_key, tampered,
+    expired, undecryptable, replayed, not_permitted) a sending node can act on."""
+
+    status_code = 422
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(f"package refused ({reason}): {message}")
+        self.reason = reason
+        if reason == "replayed":
+            self.status_code = 409
+
+    def to_dict(self) -> dict[str, object]:
+        return {**super().to_dict(), "reason": self.reason}

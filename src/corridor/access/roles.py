@@ -53,7 +53,7 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.SCREEN,
             Action.REQUEST,
         }
-    ),  # fmt: skip
+    ),
     Role.SHARING_OFFICER: frozenset(
         {Action.READ, Action.STATS, Action.SCREEN, Action.REQUEST, Action.SHARE}
     ),

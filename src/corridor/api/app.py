@@ -19,22 +19,37 @@ from corridor.api.routes import (
     resolve,
     screening,
     search,
+    sharing,
     stats,
 )
+from corridor.node.identity import NodeIdentity
+from corridor.share.service import SPOOL_DIR, SharingService
 from corridor.store.base import Store
 from corridor.store.duckdb import DuckDBStore
 
 
-def create_app(store: Store | None = None, workdir: Path | None = None) -> FastAPI:
-    """Build the app around a store, or around the DuckDB store in `workdir`."""
+def create_app(
+    store: Store | None = None,
+    workdir: Path | None = None,
+    sharing_service: SharingService | None = None,
+) -> FastAPI:
+    """Build the app around a store, or around the DuckDB store in `workdir` (with the node's
+    identity, partners and spool folder there, when it has been initialised)."""
     if store is None:
         if workdir is None:
             raise ValueError("create_app needs a store or a workdir")
         store = DuckDBStore.open(workdir)
     owned = workdir is not None
+    if sharing_service is None and workdir is not None:
+        identity = NodeIdentity.load_optional(workdir)
+        if identity is not None:
+            sharing_service = SharingService(store, identity, workdir / SPOOL_DIR)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if app.state.sharing is not None:
+            # Packages a crash left half-imported are imported before anything else is served.
+            app.state.sharing.recover()
         yield
         if owned:
             app.state.store.close()
@@ -50,9 +65,11 @@ def create_app(store: Store | None = None, workdir: Path | None = None) -> FastA
     )
     app.state.store = store
     app.state.workdir = workdir
+    app.state.sharing = sharing_service
     errors.install(app)
     for module in (
-        health, entities, resolve, screening, search, observations, ingest, stats, audit,
+        health, entities, resolve, screening, search, observations, ingest, stats, sharing,
+        audit,
     ):  # fmt: skip
         app.include_router(module.router)
     return app

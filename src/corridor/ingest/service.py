@@ -223,10 +223,14 @@ def ingest_bundle(
     user: str | None = None,
     show_progress: bool = True,
     on_file: Callable[[IngestReport], None] | None = None,
+    only: Callable[[dict[str, Any]], bool] | None = None,
 ) -> list[IngestReport]:
-    """Ingest every file a bundle's manifest lists, in order, each in its own transaction."""
+    """Ingest every file a bundle's manifest lists (or those `only` accepts), in order, each
+    in its own transaction."""
     reports = []
     for entry in load_manifest(folder):
+        if only is not None and not only(entry):
+            continue
         layer = {**(defaults or {}), **(entry.get("provenance") or {})}
         mapping = folder / entry["mapping"] if entry.get("mapping") else None
         report = ingest_file(

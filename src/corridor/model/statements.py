@@ -136,7 +136,18 @@ class StoredStatement:
             if isinstance(first_seen, datetime)
             else first_seen,
             "provenance": self.provenance(),
+            "received": self.received(),
         }
+
+    def received(self) -> dict[str, Any] | None:
+        """For a value a partner shared: the package it came in and when (see /shares/received),
+        beside the originator's own grading and handling in `provenance`."""
+        ingest_id = self.row.get("ingest_id")
+        if not isinstance(ingest_id, str) or not ingest_id.startswith("pkg-"):
+            return None
+        first_seen = self.row.get("first_seen")
+        at = first_seen.isoformat() if isinstance(first_seen, datetime) else first_seen
+        return {"package_id": ingest_id[4:], "received_at": at}
 
     def to_ftm(self, canonical_id: str) -> Statement:
         return Statement(

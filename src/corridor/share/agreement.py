@@ -56,6 +56,10 @@ class Agreement:
     conditional_handling: bool = True
     valid_until: date | None = None
     version: int = 0
+    #: Answers of `allowed_properties` per schema: a package asks once per statement.
+    _covered: dict[str, frozenset[str] | bool | None] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
 
     def allows_purpose(self, purpose: str) -> bool:
         return normalise_purpose(purpose) in {normalise_purpose(p) for p in self.purposes}
@@ -66,6 +70,11 @@ class Agreement:
         specific entry wins whatever the order they are listed in (`Person: [name]` restricts
         Person under `LegalEntity: "*"`), and entries for unrelated ancestors (Company is an
         Organization and an Asset) add up."""
+        if schema not in self._covered:
+            self._covered[schema] = self._allowed_properties(schema)
+        return self._covered[schema]
+
+    def _allowed_properties(self, schema: str) -> frozenset[str] | bool | None:
         ftm = model.get(schema)
         if ftm is None:
             return False

@@ -77,7 +77,8 @@ class Release:
 
 
 @lru_cache(maxsize=4096)
-def _grade(grading: str, scheme: str | None) -> Grade:
+def parsed_grade(grading: str, scheme: str | None) -> Grade:
+    """`Grade.parse`, remembered: a package holds few distinct gradings among many rows."""
     return Grade.parse(grading, scheme)
 
 
@@ -86,7 +87,7 @@ def handling_refusal(
     entity_id: str | None,
 ) -> str | None:  # fmt: skip
     """Rules 4 and 5 for any item carrying provenance columns."""
-    grade = _grade(str(row["grading"]), row.get("grading_scheme"))
+    grade = parsed_grade(str(row["grading"]), row.get("grading_scheme"))
     if grade.scheme is GradingScheme.LEGACY_5X5X5 and grade.handling in ("4", "5"):
         return f"5x5x5 handling {grade.handling}: never disseminated"
     if grade.scheme is GradingScheme.EUROPOL and grade.handling == "H2":

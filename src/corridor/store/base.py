@@ -101,6 +101,21 @@ class StoreWriter(ABC):
     def add_observations(self, kind: ObservationKind, columns: dict[str, list[Any]]) -> None:
         """Append a columnar batch: parsed fields and provenance (ids are the store's to make)."""
 
+    @abstractmethod
+    def retract(self, ids: Sequence[str], sender: str | None = None) -> int:
+        """Delete statements and observations by id (only those received from `sender`'s
+        packages, when given): how a correction or recall changes the copies. Returns the
+        number of rows deleted."""
+
+    @abstractmethod
+    def add_row(self, table: str, row: dict[str, Any]) -> None:
+        """Add a row to a sharing table (a received package, an incoming request) in the same
+        transaction as the content it came with."""
+
+    @abstractmethod
+    def flush(self) -> None:
+        """Write what is buffered (still inside the transaction), so `result` is complete."""
+
     def count_read(self, n: int = 1) -> None:
         self.result.rows_read += n
 

@@ -153,6 +153,41 @@ class DuckDBWriter(StoreWriter):
         if names:
             self._stage("names", pa.Table.from_pylist(names, schema=_NAME_SCHEMA))
 
+    def retract(self, ids: Sequence[str], sender: str | None = None) -> int:
+        if not ids:
+            return 0
+        self.flush()
+        self.con.register("_retract", pa.table({"id": pa.array(list(ids), pa.string())}))
+        try:
+            only, params = "", list[object]()
+            if sender is not None:
+                only = (
+                    " AND ingest_id IN (SELECT 'pkg-' || package_id FROM received WHERE sender = ?)"
+                )
+                params = [sender]
+            deleted = 0
+            self.con.execute(
+                "DELETE FROM name_index WHERE statement_id IN (SELECT s.id FROM statements s "
+                f"WHERE s.id IN (SELECT id FROM _retract){only})",
+                params,
+            )
+            for table in ["statements", *(spec.table for spec in SPECS.values())]:
+                deleted += self._merge(
+                    f"DELETE FROM {table} WHERE id IN (SELECT id FROM _retract){only}", params
+                )
+            return deleted
+        finally:
+            self.con.unregister("_retract")
+
+    def add_row(self, table: str, row: dict[str, Any]) -> None:
+        if table not in ("received", "rfis"):
+            raise ValueError(f"not a table a package writes: {table}")
+        cols = list(row)
+        marks = ", ".join("?" for _ in cols)
+        self.con.execute(
+            f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", list(row.values())
+        )
+
     def _merge(self, query: str, params: list[object] | None = None) -> int:
         res = self.con.execute(query, params or []).fetchone()
         return int(res[0]) if res else 0

@@ -1,5 +1,6 @@
-"""What sharing keeps in the store: agreements with partners (every version) and the
-originator's consents to share particular items."""
+"""What sharing keeps in the store: agreements with partners (every version), the originator's
+consents, pinned partners, the ledger of what went to whom (for corrections and recall), the
+packages received (for replay refusal and provenance) and requests for information."""
 
 from __future__ import annotations
 
@@ -11,7 +12,9 @@ from datetime import datetime
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
+from corridor.access.scope import ReadScope
 from corridor.share.agreement import Agreement, parse_agreement
 
 SHARING_DDL = [
@@ -21,6 +24,32 @@ SHARING_DDL = [
     """CREATE TABLE IF NOT EXISTS consents (
   partner VARCHAR NOT NULL, item_id VARCHAR NOT NULL, given_by VARCHAR NOT NULL,
   given_at TIMESTAMPTZ NOT NULL, note VARCHAR)""",
+    """CREATE TABLE IF NOT EXISTS partners (
+  agency VARCHAR PRIMARY KEY, sign_key VARCHAR NOT NULL, enc_key VARCHAR NOT NULL,
+  address VARCHAR, added_by VARCHAR NOT NULL, added_at TIMESTAMPTZ NOT NULL)""",
+    # What this node sent: one row per package, message or correction, with its receipt.
+    """CREATE TABLE IF NOT EXISTS sent (
+  package_id VARCHAR PRIMARY KEY, partner VARCHAR NOT NULL, sequence BIGINT NOT NULL,
+  kind VARCHAR NOT NULL, purpose VARCHAR, rfi_id VARCHAR, sent_by VARCHAR NOT NULL,
+  created_at TIMESTAMPTZ NOT NULL, expires_at TIMESTAMPTZ NOT NULL, status VARCHAR NOT NULL,
+  manifest VARCHAR NOT NULL, withheld VARCHAR NOT NULL, receipt VARCHAR, error VARCHAR,
+  delivered_at TIMESTAMPTZ, UNIQUE (partner, sequence))""",
+    # The ledger: which item went to which partner in which package (corrections follow it).
+    """CREATE TABLE IF NOT EXISTS sent_items (
+  package_id VARCHAR NOT NULL, partner VARCHAR NOT NULL, item_id VARCHAR NOT NULL,
+  entity_id VARCHAR, kind VARCHAR NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS sent_items_item ON sent_items (item_id)",
+    """CREATE TABLE IF NOT EXISTS received (
+  package_id VARCHAR PRIMARY KEY, sender VARCHAR NOT NULL, sequence BIGINT NOT NULL,
+  kind VARCHAR NOT NULL, rfi_id VARCHAR, created_at TIMESTAMPTZ NOT NULL,
+  received_at TIMESTAMPTZ NOT NULL, sha256 VARCHAR NOT NULL, manifest VARCHAR NOT NULL,
+  receipt VARCHAR NOT NULL, UNIQUE (sender, sequence))""",
+    """CREATE TABLE IF NOT EXISTS rfis (
+  id VARCHAR NOT NULL, direction VARCHAR NOT NULL, partner VARCHAR NOT NULL,
+  subject_kind VARCHAR NOT NULL, subject VARCHAR NOT NULL, question VARCHAR NOT NULL,
+  purpose VARCHAR NOT NULL, requested_by VARCHAR NOT NULL, created_at TIMESTAMPTZ NOT NULL,
+  due_at TIMESTAMPTZ NOT NULL, status VARCHAR NOT NULL, closed_at TIMESTAMPTZ,
+  package_id VARCHAR, reason VARCHAR, closed_by VARCHAR, PRIMARY KEY (id, direction))""",
 ]
 
 
@@ -34,6 +63,16 @@ class Consent:
     given_by: str
     given_at: datetime
     note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerRecord:
+    agency: str
+    sign_key: str  # base64 Ed25519 public key, pinned
+    enc_key: str  # base64 X25519 public key, pinned
+    address: str | None
+    added_by: str
+    added_at: datetime
 
 
 class SharingStore(ABC):
@@ -53,6 +92,51 @@ class SharingStore(ABC):
 
     @abstractmethod
     def consents(self, partner: str | None = None) -> list[Consent]: ...
+
+    @abstractmethod
+    def save_partner(self, partner: PartnerRecord) -> None:
+        """Pin a partner's keys (replacing an earlier pin: keys are rotated this way)."""
+
+    @abstractmethod
+    def partners(self) -> list[PartnerRecord]: ...
+
+    @abstractmethod
+    def sharing_rows(
+        self, table: str, where: str = "", params: Sequence[object] = ()
+    ) -> list[dict[str, Any]]:
+        """Rows of one sharing table (sent, sent_items, received, rfis) as dicts."""
+
+    @abstractmethod
+    def next_sequence(self, partner: str) -> int:
+        """The next sequence number for a package to `partner` (reserved by `record_sent`)."""
+
+    @abstractmethod
+    def record_sent(
+        self, row: dict[str, Any], items: Sequence[tuple[str, str | None, str]]
+    ) -> None:
+        """Record a package sent (and the ledger of its items: id, entity id, kind) at once."""
+
+    @abstractmethod
+    def update_row(self, table: str, key: dict[str, object], values: dict[str, object]) -> None:
+        """Set columns of one row of a sharing table (status, receipt, answers)."""
+
+    @abstractmethod
+    def insert_row(self, table: str, row: dict[str, Any]) -> None: ...
+
+    @abstractmethod
+    def statement_rows(self, entity_ids: Sequence[str], scope: ReadScope) -> list[dict[str, Any]]:
+        """Every statement the scope allows about these entities (for a package)."""
+
+    @abstractmethod
+    def statements_by_id(self, ids: Sequence[str], scope: ReadScope) -> list[dict[str, Any]]: ...
+
+    @abstractmethod
+    def linked_entities(self, entity_ids: Sequence[str], scope: ReadScope) -> list[str]:
+        """Entities one relationship away: those these point at and those pointing at them."""
+
+    @abstractmethod
+    def entities_with_key(self, kind: str, value: str, scope: ReadScope) -> list[str]:
+        """Entities with this plate (vehicle), phone number (phone) or account number."""
 
 
 class DuckDBSharing(SharingStore):
@@ -123,3 +207,155 @@ class DuckDBSharing(SharingStore):
         where, params = ("WHERE partner = ?", [partner]) if partner else ("", [])
         rows = self._fetch(f"SELECT * FROM consents {where} ORDER BY given_at, item_id", params)
         return [Consent(*r) for r in rows]
+
+    def _write_all(self, statements: Sequence[tuple[str, Sequence[object]]]) -> None:
+        with self._write_lock:
+            cur = self._cursor()
+            try:
+                cur.begin()
+                for sql, params in statements:
+                    cur.execute(sql, list(params))
+                cur.commit()
+            except BaseException:
+                cur.rollback()
+                raise
+            finally:
+                cur.close()
+
+    def save_partner(self, partner: PartnerRecord) -> None:
+        p = partner
+        self._write_all([
+            ("DELETE FROM partners WHERE agency = ?", [p.agency]),
+            ("INSERT INTO partners VALUES (?, ?, ?, ?, ?, ?)",
+             [p.agency, p.sign_key, p.enc_key, p.address, p.added_by, p.added_at]),
+        ])  # fmt: skip
+
+    def partners(self) -> list[PartnerRecord]:
+        return [PartnerRecord(*r) for r in self._fetch("SELECT * FROM partners ORDER BY agency")]
+
+    def sharing_rows(
+        self, table: str, where: str = "", params: Sequence[object] = ()
+    ) -> list[dict[str, Any]]:
+        if table not in _TABLES:
+            raise ValueError(f"not a sharing table: {table}")
+        cur = self._cursor()
+        try:
+            res = cur.execute(f"SELECT * FROM {table} {where}", list(params))
+            cols = [d[0] for d in res.description or ()]
+            return [dict(zip(cols, row, strict=True)) for row in res.fetchall()]
+        finally:
+            cur.close()
+
+    def next_sequence(self, partner: str) -> int:
+        rows = self._fetch(
+            "SELECT coalesce(max(sequence), 0) FROM sent WHERE partner = ?", [partner]
+        )
+        return int(rows[0][0]) + 1
+
+    def record_sent(
+        self, row: dict[str, Any], items: Sequence[tuple[str, str | None, str]]
+    ) -> None:
+        cols = list(row)
+        marks = ", ".join("?" for _ in cols)
+        with self._write_lock:
+            cur = self._cursor()
+            try:
+                cur.begin()
+                cur.execute(
+                    f"INSERT INTO sent ({', '.join(cols)}) VALUES ({marks})", list(row.values())
+                )
+                if items:
+                    table = pa.table({
+                        "package_id": [row["package_id"]] * len(items),
+                        "partner": [row["partner"]] * len(items),
+                        "item_id": [i[0] for i in items],
+                        "entity_id": [i[1] for i in items],
+                        "kind": [i[2] for i in items],
+                    })  # fmt: skip
+                    cur.register("_items", table)
+                    cur.execute("INSERT INTO sent_items SELECT * FROM _items")
+                    cur.unregister("_items")
+                cur.commit()
+            except BaseException:
+                cur.rollback()
+                raise
+            finally:
+                cur.close()
+
+    def update_row(self, table: str, key: dict[str, object], values: dict[str, object]) -> None:
+        if table not in _TABLES:
+            raise ValueError(f"not a sharing table: {table}")
+        sets = ", ".join(f"{c} = ?" for c in values)
+        where = " AND ".join(f"{c} = ?" for c in key)
+        self._write_all(
+            [(f"UPDATE {table} SET {sets} WHERE {where}", [*values.values(), *key.values()])]
+        )
+
+    def insert_row(self, table: str, row: dict[str, Any]) -> None:
+        if table not in _TABLES:
+            raise ValueError(f"not a sharing table: {table}")
+        marks = ", ".join("?" for _ in row)
+        self._write_all(
+            [(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({marks})", list(row.values()))]
+        )
+
+    def _by_ids(
+        self, select: str, column: str, ids: Sequence[str], scope: ReadScope, tail: str = ""
+    ) -> list[dict[str, Any]]:
+        """Rows of `statements` whose `column` is one of `ids` (joined, not a huge IN list)."""
+        if not ids:
+            return []
+        pred, params = scope.predicate("s")
+        cur = self._cursor()
+        try:
+            cur.register("_ids", pa.table({"id": pa.array(list(dict.fromkeys(ids)), pa.string())}))
+            res = cur.execute(
+                f"SELECT {select} FROM statements s JOIN _ids i ON s.{column} = i.id "
+                f"WHERE {pred} {tail}",
+                params,
+            )
+            cols = [d[0] for d in res.description or ()]
+            return [dict(zip(cols, row, strict=True)) for row in res.fetchall()]
+        finally:
+            cur.close()
+
+    def statement_rows(self, entity_ids: Sequence[str], scope: ReadScope) -> list[dict[str, Any]]:
+        return self._by_ids("s.*", "entity_id", entity_ids, scope, "ORDER BY s.entity_id, s.id")
+
+    def statements_by_id(self, ids: Sequence[str], scope: ReadScope) -> list[dict[str, Any]]:
+        return self._by_ids("s.*", "id", ids, scope, "ORDER BY s.id")
+
+    def linked_entities(self, entity_ids: Sequence[str], scope: ReadScope) -> list[str]:
+        out = self._by_ids(
+            "DISTINCT s.value AS e", "entity_id", entity_ids, scope, "AND s.prop_type = 'entity'"
+        )
+        out += self._by_ids(
+            "DISTINCT s.entity_id AS e", "value", entity_ids, scope, "AND s.prop_type = 'entity'"
+        )
+        return sorted({str(r["e"]) for r in out})
+
+    def entities_with_key(self, kind: str, value: str, scope: ReadScope) -> list[str]:
+        from corridor.normalise.phones import normalise_phone
+        from corridor.normalise.plates import normalise_plate
+
+        def account(v: str) -> str:
+            return "".join(v.split()).upper()
+
+        norm: Any = {"vehicle": normalise_plate, "phone": normalise_phone}.get(kind, account)
+        where = {
+            "vehicle": "s.prop IN ('registrationNumber', 'plate')",
+            "phone": "s.prop_type = 'phone'",
+            "account": "(s.prop_type = 'iban' OR s.prop IN ('accountNumber', 'iban'))",
+        }[kind]
+        target = norm(value)
+        if not target:
+            return []
+        pred, params = scope.predicate("s")
+        rows = self._fetch(
+            f"SELECT DISTINCT s.entity_id, s.value FROM statements s WHERE {where} AND {pred}",
+            params,
+        )
+        return sorted({str(e) for e, v in rows if norm(str(v)) == target})
+
+
+_TABLES = frozenset({"sent", "sent_items", "received", "rfis", "partners", "consents"})

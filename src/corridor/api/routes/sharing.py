@@ -1,0 +1,189 @@
+"""Sharing between nodes: the inbox partners push to, packages, agreements, consents, requests
+for information, and corrections. Thin: `corridor.share.service.SharingService` does the work.
+
+`POST /inbox` is the one route without an API key: a package proves its sender by its Ed25519
+signature against the partner's pinned key, and the node answers with a receipt it signs.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from corridor.api.deps import Ingester, Requester, Sharer, StatsReader
+from corridor.errors import NotFound, ValidationError
+from corridor.share.agreement import parse_agreement
+from corridor.share.service import SUBJECT_KINDS, SharingService
+
+router = APIRouter(tags=["sharing"])
+
+#: The largest package the inbox accepts (a 100,000-statement package is about 6 MB).
+MAX_PACKAGE_BYTES = 256 * 1024 * 1024
+
+
+async def get_sharing(request: Request) -> SharingService:
+    sharing: SharingService | None = request.app.state.sharing
+    if sharing is None:
+        raise NotFound("this node has no identity: run `corridor node init --agency AGENCY`")
+    return sharing
+
+
+Sharing = Annotated[SharingService, Depends(get_sharing)]
+
+
+@router.post("/inbox")
+async def inbox(request: Request, sharing: Sharing) -> dict[str, Any]:
+    """Receive a package from a partner node; returns the receipt signed by this node."""
+    length = int(request.headers.get("content-length") or 0)
+    if length > MAX_PACKAGE_BYTES:
+        raise ValidationError(f"package larger than {MAX_PACKAGE_BYTES} bytes", "body")
+    blob = await request.body()
+    return await run_in_threadpool(sharing.receive, blob)
+
+
+@router.get("/node")
+def node(authz: StatsReader, sharing: Sharing) -> dict[str, Any]:
+    """This node's public key card (what partners pin) and its partners."""
+    return {
+        "card": sharing.identity.public.card(),
+        "partners": [
+            {"agency": p.agency, "address": p.address, "added_at": p.added_at}
+            for p in sharing.store.partners()
+        ],
+    }
+
+
+@router.get("/agreements")
+def agreements(authz: Sharer, sharing: Sharing) -> list[dict[str, Any]]:
+    return [a.to_dict() for a in sharing.store.agreements()]
+
+
+@router.put("/agreements/{partner}")
+def set_agreement(
+    partner: str, body: dict[str, Any], authz: Sharer, sharing: Sharing
+) -> dict[str, Any]:
+    """Set (a new version of) the agreement with a partner."""
+    data = {**body, "partner": partner}
+    agreement = sharing.store.save_agreement(parse_agreement(data), authz.user, sharing.clock())
+    return agreement.to_dict()
+
+
+class ConsentBody(BaseModel):
+    partner: str = Field(min_length=1, max_length=64)
+    item_id: str = Field(min_length=1, max_length=200)
+    note: str | None = Field(default=None, max_length=2000)
+
+
+@router.post("/consents")
+def consent(body: ConsentBody, authz: Sharer, sharing: Sharing) -> dict[str, Any]:
+    """Record the originator's consent to share one item (or entity) with a partner."""
+    c = sharing.consent(authz, body.partner, body.item_id, body.note)
+    return {"partner": c.partner, "item_id": c.item_id, "given_by": c.given_by,
+            "given_at": c.given_at, "note": c.note}  # fmt: skip
+
+
+class ShareBody(BaseModel):
+    partner: str = Field(min_length=1, max_length=64)
+    entity_ids: list[str] = Field(min_length=1, max_length=10_000)
+    purpose: str = Field(min_length=1, max_length=500)
+    observations: bool = True
+    related: bool = False
+
+
+@router.post("/shares")
+def share(body: ShareBody, authz: Sharer, sharing: Sharing) -> dict[str, Any]:
+    """Send entities (and their sensor observations) to a partner under the agreement."""
+    sent = sharing.share(
+        authz, body.partner, body.entity_ids, body.purpose, observations=body.observations,
+        hops=2 if body.related else 0,
+    )  # fmt: skip
+    return sent.to_dict()
+
+
+@router.get("/shares")
+def shares(authz: Sharer, sharing: Sharing, partner: str | None = None) -> list[dict[str, Any]]:
+    """What this node sent, with what the agreement held back and each partner's receipt."""
+    return sharing.sent(partner)
+
+
+@router.post("/shares/retry")
+def retry(authz: Sharer, sharing: Sharing) -> list[dict[str, Any]]:
+    """Deliver again every package still waiting for its partner."""
+    return [s.to_dict() for s in sharing.retry()]
+
+
+@router.get("/shares/received")
+def received(authz: Sharer, sharing: Sharing) -> list[dict[str, Any]]:
+    """Packages received from partners, with their manifests and the receipts sent back."""
+    return sharing.received()
+
+
+class AskBody(BaseModel):
+    partner: str = Field(min_length=1, max_length=64)
+    subject_kind: str = Field(description=f"one of {', '.join(sorted(SUBJECT_KINDS))}")
+    subject: str = Field(min_length=1, max_length=500)
+    question: str = Field(default="", max_length=5000)
+    purpose: str = Field(min_length=1, max_length=500)
+    due_days: int = Field(default=7, ge=1, le=90)
+
+
+@router.post("/rfis")
+def ask(body: AskBody, authz: Requester, sharing: Sharing) -> dict[str, Any]:
+    """Ask a partner about a person, vehicle, phone or account."""
+    return sharing.ask(
+        authz, body.partner, body.subject_kind, body.subject, body.question, body.purpose,
+        body.due_days,
+    )  # fmt: skip
+
+
+@router.get("/rfis")
+def rfis(authz: Requester, sharing: Sharing, direction: str | None = None) -> list[dict[str, Any]]:
+    """Requests sent (`out`) and received (`in`): status, elapsed hours, overdue."""
+    if direction not in (None, "in", "out"):
+        raise ValidationError("direction must be 'in' or 'out'", "direction")
+    return sharing.rfis(direction)
+
+
+class AnswerBody(BaseModel):
+    entity_ids: list[str] | None = Field(default=None, max_length=10_000)
+
+
+@router.post("/rfis/{rfi_id}/answer")
+def answer(rfi_id: str, body: AnswerBody, authz: Sharer, sharing: Sharing) -> dict[str, Any]:
+    """Answer a partner's request with a package (by default what the subject matches here)."""
+    return sharing.answer(authz, rfi_id, body.entity_ids)
+
+
+class DeclineBody(BaseModel):
+    reason: str = Field(min_length=1, max_length=5000)
+
+
+@router.post("/rfis/{rfi_id}/decline")
+def decline(rfi_id: str, body: DeclineBody, authz: Sharer, sharing: Sharing) -> dict[str, Any]:
+    return sharing.decline(authz, rfi_id, body.reason)
+
+
+class CorrectionBody(BaseModel):
+    statement_id: str = Field(min_length=1, max_length=200)
+    value: str | None = Field(default=None, max_length=10_000, description="none: delete it")
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.post("/corrections")
+def correct(body: CorrectionBody, authz: Ingester, sharing: Sharing) -> dict[str, Any]:
+    """Correct or delete one of this node's statements, here and at every partner that has it."""
+    return sharing.correct(authz, body.statement_id, body.value, body.reason)
+
+
+class RecallBody(BaseModel):
+    entity_id: str = Field(min_length=1, max_length=200)
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+@router.post("/recalls")
+def recall(body: RecallBody, authz: Ingester, sharing: Sharing) -> dict[str, Any]:
+    """Delete this node's statements about an entity, here and at every partner."""
+    return sharing.recall(authz, body.entity_id, body.reason)

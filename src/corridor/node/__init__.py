@@ -1,0 +1,1 @@
+"""This node's agency identity (signing and encryption keys) and its pinned partners."""

@@ -1,0 +1,235 @@
+"""Packages between two nodes: refusals (each with its reason, nothing imported), file
+transfer for an air gap, and recovery of an import killed half-way."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from corridor.access.authz import Authz
+from corridor.cli import app
+from corridor.errors import PackageRefused
+from corridor.node.identity import NodeIdentity
+from corridor.share.package import open_package, read_header, seal
+from corridor.share.service import SharingService
+from corridor.store.duckdb import DuckDBStore
+from sharing_support import PURPOSE, node_pair, write_entities, write_entity
+
+SYSTEM = Authz.system_user()
+
+
+def statements(svc: SharingService) -> int:
+    return sum(c.statements for c in svc.store.counts(SYSTEM.scope))
+
+
+def people(svc: SharingService, n: int) -> list[str]:
+    ids = [f"rs-p-{i}" for i in range(n)]
+    write_entities(
+        svc.store, [("Person", e, {"name": f"Marko Marković {i}"}) for i, e in enumerate(ids)]
+    )
+    return ids
+
+
+def built(tmp_path: Path) -> tuple[SharingService, SharingService, bytes]:
+    rs, uk, _ = node_pair(tmp_path)
+    sent = rs.share(SYSTEM, "GB-NCA", people(rs, 3), PURPOSE, deliver=False)
+    return rs, uk, sent.blob
+
+
+def refused(uk: SharingService, blob: bytes, reason: str) -> str:
+    before = statements(uk)
+    with pytest.raises(PackageRefused) as info:
+        uk.receive(blob)
+    assert info.value.reason == reason, info.value.message
+    assert statements(uk) == before  # nothing of a refused package is imported
+    assert uk.received() == [] or all(p["sha256"] for p in uk.received())
+    return info.value.message
+
+
+def test_a_good_package_imports_once(tmp_path: Path) -> None:
+    _, uk, blob = built(tmp_path)
+    receipt = uk.receive(blob)
+    assert receipt["receipt"]["counts"]["statements"] == 3
+    assert statements(uk) == 3
+
+
+def test_a_tampered_package_is_refused(tmp_path: Path) -> None:
+    _, uk, blob = built(tmp_path)
+    tampered = bytearray(blob)
+    tampered[-20] ^= 0x01  # one bit of the ciphertext
+    message = refused(uk, bytes(tampered), "tampered")
+    assert "altered" in message
+    header_edit = blob.replace(b'"sequence":1', b'"sequence":9')  # the header is signed too
+    refused(uk, header_edit, "tampered")
+
+
+def test_a_replayed_package_is_refused(tmp_path: Path) -> None:
+    _, uk, blob = built(tmp_path)
+    uk.receive(blob)
+    message = refused(uk, blob, "replayed")
+    assert "already received" in message
+    assert statements(uk) == 3 and len(uk.received()) == 1
+
+
+def test_an_expired_package_is_refused(tmp_path: Path) -> None:
+    _rs, uk, blob = built(tmp_path)
+    later = datetime.now(UTC) + timedelta(days=8)
+    uk.clock = lambda: later
+    assert "expired" in refused(uk, blob, "expired")
+
+
+def test_a_wrongly_signed_package_is_refused(tmp_path: Path) -> None:
+    rs, uk, _ = built(tmp_path)
+    impostor = NodeIdentity.generate("RS-MUP")  # claims to be RS-MUP, with its own key
+    keys = uk.identity.public
+    _, blob = seal(impostor, keys, "intelligence", 7, {"statements": []})
+    assert "pinned key" in refused(uk, blob, "wrong_key")
+    # Forging the key id of the pinned key does not help: the signature still fails.
+    header, _, _, _ = read_header(blob)
+    forged = blob.replace(header.key_id.encode(), rs.identity.public.fingerprint.encode())
+    refused(uk, forged, "tampered")
+
+
+def test_a_wrongly_addressed_package_is_refused(tmp_path: Path) -> None:
+    rs, uk, _ = built(tmp_path)
+    other = NodeIdentity.generate("MK-MVR")
+    rs.add_partner(other.public.card(), None, "test")
+    _, blob = seal(rs.identity, other.public, "intelligence", 1, {"statements": []})
+    assert "not to this node (GB-NCA)" in refused(uk, blob, "wrong_recipient")
+
+
+def test_a_package_from_a_stranger_or_garbage_is_refused(tmp_path: Path) -> None:
+    _, uk, _ = built(tmp_path)
+    stranger = NodeIdentity.generate("AL-ASP")
+    _, blob = seal(stranger, uk.identity.public, "intelligence", 1, {})
+    refused(uk, blob, "unknown_sender")
+    refused(uk, b"PK\x03\x04 not a package", "malformed")
+    refused(uk, blob[:40], "malformed")
+
+
+def test_only_the_recipient_can_decrypt(tmp_path: Path) -> None:
+    _rs, uk, blob = built(tmp_path)
+    thief = NodeIdentity(
+        uk.identity.agency, uk.identity.signing, NodeIdentity.generate("GB-NCA").encryption
+    )
+    with pytest.raises(PackageRefused) as info:
+        open_package(blob, thief, uk.partner_keys)
+    assert info.value.reason == "undecryptable"
+
+
+def test_a_receipt_must_be_signed_by_the_partner(tmp_path: Path) -> None:
+    rs, uk, blob = built(tmp_path)
+    sent = rs.sent()[0]
+    body = uk.receive(blob)
+    body["receipt"]["counts"]["statements"] = 999  # a receipt altered on the way back
+    from corridor.share.service import Sent
+
+    pkg = Sent(sent["package_id"], "GB-NCA", 1, "intelligence", {}, {}, blob)
+    with pytest.raises(PackageRefused) as info:
+        rs.check_receipt(pkg, body)
+    assert info.value.reason == "bad_receipt"
+
+
+def _cli_node(workdir: Path, agency: str) -> None:
+    runner = CliRunner()
+    r = runner.invoke(app, ["node", "init", "--agency", agency, "--workdir", str(workdir)])
+    assert r.exit_code == 0, r.output
+    assert (os.stat(workdir / "node.json").st_mode & 0o777) == 0o600
+
+
+def test_air_gapped_transfer_by_file_through_the_cli(tmp_path: Path) -> None:
+    rs_dir, uk_dir = tmp_path / "rs", tmp_path / "uk"
+    _cli_node(rs_dir, "RS-MUP")
+    _cli_node(uk_dir, "GB-NCA")
+    runner = CliRunner()
+    for me, other in ((rs_dir, uk_dir), (uk_dir, rs_dir)):
+        card = tmp_path / f"{other.name}.key.json"
+        r = runner.invoke(app, ["node", "export-key", "--out", str(card), "--workdir", str(other)])
+        assert r.exit_code == 0, r.output
+        r = runner.invoke(app, ["partner", "add", str(card), "--workdir", str(me)])
+        assert r.exit_code == 0, r.output
+    agreement = tmp_path / "to-uk.yml"
+    agreement.write_text(
+        f"partner: GB-NCA\npurposes: [{PURPOSE}]\nceiling: OFFICIAL-SENSITIVE\n"
+        "schemata:\n  Person: [name, birthDate]\n", encoding="utf-8",
+    )  # fmt: skip
+    r = runner.invoke(app, ["agreement", "set", str(agreement), "--workdir", str(rs_dir)])
+    assert r.exit_code == 0 and "version 1" in r.output, r.output
+    store = DuckDBStore.open(rs_dir)
+    write_entity(store, "Person", "rs-p-1", {"name": "Marko Marković", "phone": "+381641234567"})
+    store.close()
+    package = tmp_path / "to-uk.pkg"
+    r = runner.invoke(app, ["share", "send", "GB-NCA", "-e", "rs-p-1", "--purpose", PURPOSE,
+                            "--out", str(package), "--workdir", str(rs_dir)])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    receipt = tmp_path / "receipt.json"
+    r = runner.invoke(app, ["share", "import", str(package), "--receipt", str(receipt),
+                            "--workdir", str(uk_dir)])  # fmt: skip
+    assert r.exit_code == 0, r.output
+    assert '"statements": 1' in receipt.read_text()  # the name; the phone is not in the terms
+    again = runner.invoke(app, ["share", "import", str(package), "--workdir", str(uk_dir)])
+    assert again.exit_code != 0  # replayed
+    store = DuckDBStore.open(uk_dir)
+    rows = store.statement_rows(["rs-p-1"], SYSTEM.scope)
+    store.close()
+    assert [(r["prop"], r["agency"]) for r in rows] == [("name", "RS-MUP")]
+
+
+def test_a_node_killed_mid_import_reimports_cleanly_on_restart(tmp_path: Path) -> None:
+    rs, _, _ = node_pair(tmp_path)
+    uk_dir = tmp_path / "uk-node"
+    uk_identity = NodeIdentity.generate("GB-NCA")
+    uk_identity.save(uk_dir)
+    store = DuckDBStore.open(uk_dir)
+    uk = SharingService(store, uk_identity)
+    uk.add_partner(rs.identity.public.card(), None, "test")
+    store.close()
+    rs.add_partner(uk_identity.public.card(), None, "test")  # re-pin: a new GB-NCA node
+    ids = people(rs, 2000)
+    sent = rs.share(SYSTEM, "GB-NCA", ids, PURPOSE, deliver=False)
+    package = tmp_path / "big.pkg"
+    package.write_bytes(sent.blob)
+    cmd = [
+        sys.executable,
+        "-m",
+        "corridor",
+        "share",
+        "import",
+        str(package),
+        "--workdir",
+        str(uk_dir),
+    ]
+    crashed = subprocess.run(cmd, env={**os.environ, "CORRIDOR_CRASH_IN_IMPORT": "1"},
+                             capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert crashed.returncode == -9, crashed.stderr  # killed inside the import transaction
+    assert list((uk_dir / "spool" / "inbox").glob("*.pkg"))  # the package was kept
+    store = DuckDBStore.open(uk_dir)
+    assert sum(c.statements for c in store.counts(SYSTEM.scope)) == 0  # nothing half-written
+    store.close()
+    # On restart, any command first re-imports what the crash interrupted.
+    listed = subprocess.run([sys.executable, "-m", "corridor", "share", "list", "--workdir",
+                             str(uk_dir)], capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert listed.returncode == 0, listed.stderr
+    assert "Recovered package" in listed.stderr
+    assert not list((uk_dir / "spool" / "inbox").glob("*.pkg"))
+    store = DuckDBStore.open(uk_dir)
+    try:
+        assert sum(c.statements for c in store.counts(SYSTEM.scope)) == 2000  # nothing lost
+        rows = store.sharing_rows("received")
+        assert len(rows) == 1 and rows[0]["package_id"] == sent.package_id
+    finally:
+        store.close()
+    # Delivering the same package again is a replay: refused, nothing duplicated.
+    again = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert again.returncode != 0 and "replayed" in again.stderr
+    store = DuckDBStore.open(uk_dir)
+    try:
+        assert sum(c.statements for c in store.counts(SYSTEM.scope)) == 2000
+    finally:
+        store.close()
