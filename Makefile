@@ -50,6 +50,7 @@ bench: $(STAMP) $(PEER_STAMP)
 	$(BIN)/python bench/demo.py
 	$(BIN)/python bench/er.py
 	$(BIN)/python bench/screening.py
+	$(BIN)/python bench/sharing.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
