@@ -233,3 +233,21 @@ def test_a_node_killed_mid_import_reimports_cleanly_on_restart(tmp_path: Path) -
         assert sum(c.statements for c in store.counts(SYSTEM.scope)) == 2000
     finally:
         store.close()
+
+
+def test_a_vehicle_goes_with_its_sensor_reads_and_nothing_else(tmp_path: Path) -> None:
+    from conftest import ANPR_HEADER, SENSOR_DEFAULTS, anpr_rows, write_csv
+    from corridor.ingest.service import ingest_file
+    from corridor.store.base import ObservationQuery
+
+    rs, uk, _ = node_pair(tmp_path)
+    reads = write_csv(tmp_path / "anpr.csv", ANPR_HEADER, anpr_rows(60))
+    ingest_file(rs.store, reads, kind="anpr", defaults=SENSOR_DEFAULTS, show_progress=False)
+    write_entity(rs.store, "Vehicle", "rs-v-1", {"registrationNumber": "BG 007-AB"})
+    sent = rs.share(SYSTEM, "GB-NCA", ["rs-v-1"], PURPOSE)
+    assert sent.status == "delivered"
+    mine = rs.store.observations(ObservationQuery(plates=("BG007AB",)), SYSTEM.scope)
+    theirs = uk.store.observations(ObservationQuery(limit=10_000), SYSTEM.scope)
+    assert mine and sorted(r["id"] for r in theirs) == sorted(r["id"] for r in mine)
+    assert {r["plate"] for r in theirs} == {"BG007AB"}
+    assert sent.manifest["observations"] == {"anpr": len(mine)}

@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +34,10 @@ from corridor.access.scope import ReadScope
 from corridor.audit import Event, audit
 from corridor.errors import Conflict, Forbidden, NotFound, PackageRefused, ValidationError
 from corridor.model.observations import SPECS, ObservationKind
-from corridor.model.statements import EntityRecord
-from corridor.model.subjects import subject_keys
+from corridor.model.subjects import PLATE_PROPERTIES, PLATE_SCHEMATA
 from corridor.node.identity import NodeIdentity, PublicKeys, b64, unb64
+from corridor.normalise.phones import normalise_phone
+from corridor.normalise.plates import normalise_plate
 from corridor.share.agreement import Agreement
 from corridor.share.package import DEFAULT_TTL, Header, Opened, open_package, seal
 from corridor.share.policy import Release, SetConsents, parsed_grade, release
@@ -222,16 +224,7 @@ class SharingService:
         out = Selection(statements=rows, context=context)
         kinds = list(kinds)
         if kinds:
-            by_entity: dict[str, list[dict[str, Any]]] = defaultdict(list)
-            for r in rows:
-                if model.get(str(r["schema"])) is not None:  # FtM cannot assemble others
-                    by_entity[str(r["entity_id"])].append(r)
-            plates: set[str] = set()
-            phones: set[str] = set()
-            for entity_id, entity_rows in by_entity.items():
-                keys = subject_keys(EntityRecord.assemble(entity_id, entity_rows).entity)
-                plates.update(keys.plates)
-                phones.update(keys.phones)
+            plates, phones = _subject_keys(rows, kinds)
             if plates or phones:
                 query = ObservationQuery(
                     kinds=tuple(kinds), plates=tuple(sorted(plates)),
@@ -825,6 +818,41 @@ class SharingService:
 
 
 SUBJECT_KINDS = frozenset({"person", "vehicle", "phone", "account"})
+
+
+def _fills(kind: ObservationKind, column: str) -> bool:
+    return any(f.column == column for f in SPECS[kind].fields)
+
+
+def _subject_keys(
+    rows: Sequence[Mapping[str, Any]], kinds: Sequence[ObservationKind]
+) -> tuple[set[str], set[str]]:
+    """The plate and phone keys that link these statements to sensor observations, read from
+    the rows (the same rule as `model.subjects.subject_keys`, without assembling entities),
+    and only the keys the wanted kinds of observation carry."""
+    want_plates = any(_fills(k, "plate") for k in kinds)
+    want_phones = any(_fills(k, "phone") for k in kinds)
+    plates: set[str] = set()
+    phones: set[str] = set()
+    for row in rows:
+        value = str(row["value"])
+        if want_plates and row["prop"] in PLATE_PROPERTIES and _has_plates(str(row["schema"])):
+            if plate := normalise_plate(value):
+                plates.add(plate)
+        elif want_phones and row["prop_type"] == "phone" and (phone := _phone(value)):
+            phones.add(phone)
+    return plates, phones
+
+
+@lru_cache(maxsize=1024)
+def _has_plates(schema: str) -> bool:
+    ftm = model.get(schema)
+    return ftm is not None and any(ftm.is_a(name) for name in PLATE_SCHEMATA)
+
+
+@lru_cache(maxsize=65536)
+def _phone(value: str) -> str | None:
+    return normalise_phone(value)
 
 
 def _refuse_purpose(partner: str, purpose: str) -> bool:
