@@ -34,7 +34,7 @@ class Action(StrEnum):
     MANAGE_USERS = "manage_users"
     REQUEST = "request"  # ask a partner for information (a request for information)
     SHARE = "share"  # send to partners: packages, answers to requests, agreements, consents
-    AUDIT = "audit"  # read, export and verify the audit log; list records due for review
+    AUDIT = "audit"  # read, export and verify the audit log
 
 
 #: Least privilege: auditors and admins see aggregates, not intelligence records; only sharing

@@ -13,7 +13,8 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from corridor.api.deps import Ingester, Requester, Sharer, StatsReader
+from corridor.api.deps import Ingester, Purpose, Requester, Sharer, StatsReader
+from corridor.audit import Event, audit
 from corridor.errors import NotFound, ValidationError
 from corridor.share.agreement import parse_agreement
 from corridor.share.service import SUBJECT_KINDS, SharingService
@@ -140,11 +141,17 @@ def ask(body: AskBody, authz: Requester, sharing: Sharing) -> dict[str, Any]:
 
 
 @router.get("/rfis")
-def rfis(authz: Requester, sharing: Sharing, direction: str | None = None) -> list[dict[str, Any]]:
+def rfis(
+    authz: Requester, sharing: Sharing, purpose: Purpose, direction: str | None = None
+) -> list[dict[str, Any]]:
     """Requests sent (`out`) and received (`in`): status, elapsed hours, overdue."""
     if direction not in (None, "in", "out"):
         raise ValidationError("direction must be 'in' or 'out'", "direction")
-    return sharing.rfis(direction)
+    found = sharing.rfis(direction)
+    # Requests name the people, vehicles, phones and accounts they are about.
+    audit(sharing.store, authz, Event.READ, "rfis", purpose=purpose,
+          detail={"direction": direction, "count": len(found)})  # fmt: skip
+    return found
 
 
 class AnswerBody(BaseModel):
