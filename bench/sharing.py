@@ -27,7 +27,6 @@ import os
 import platform
 import resource
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -90,12 +89,6 @@ def _rss_mb() -> float:
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # -- building the nodes ------------------------------------------------------------------------
@@ -183,28 +176,11 @@ def pin_address(sender_dir: Path, template: Path, address: str) -> None:
 
 
 def start_server(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
-    import httpx
+    from corridor.api.process import free_port
+    from corridor.api.process import start_server as serve
 
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    log = (workdir / "serve.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "corridor", "serve", "--workdir", str(workdir), "--port", str(port)],
-        stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                return proc, base
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise SystemExit(
-                f"the receiving node did not start:\n{(workdir / 'serve.log').read_text()}"
-            )
-        time.sleep(0.2)
+    port = free_port()
+    return serve(workdir, port), f"http://127.0.0.1:{port}"
 
 
 def stop_server(proc: subprocess.Popen[bytes]) -> float:

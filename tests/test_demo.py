@@ -8,8 +8,8 @@ from pathlib import Path
 
 from rich.console import Console
 
+from corridor.api.process import free_port
 from corridor.demo import run_demo
-from test_server import free_port
 
 
 def test_demo_builds_ingests_and_exercises_everything(tmp_path: Path) -> None:

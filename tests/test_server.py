@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,13 +10,8 @@ import httpx
 import pytest
 
 from corridor.access.users import create_user
+from corridor.api.process import free_port, start_server, stop_server
 from corridor.store.duckdb import DuckDBStore
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -29,26 +20,12 @@ def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     _, key = create_user(store, "ana", "analyst", "RS-MUP", "SECRET")
     store.close()
     port = free_port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "corridor", "serve", "--workdir", str(tmp_path), "--port", str(port)],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=dict(os.environ),
-    )  # fmt: skip
+    proc = start_server(tmp_path, port)
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(f"{base}/health", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, proc.stdout.read() if proc.stdout else ""
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.2)
         yield base, key
     finally:
-        proc.terminate()
-        proc.wait(timeout=20)
+        stop_server(proc)
 
 
 def test_real_server_authenticates_and_serves(server: tuple[str, str]) -> None:

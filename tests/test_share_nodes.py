@@ -3,10 +3,7 @@ process with its own store and keys): packages, receipts, requests for informati
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -17,12 +14,12 @@ import httpx
 import pytest
 
 from corridor.access.users import create_user
+from corridor.api.process import free_port, start_server, stop_server
 from corridor.node.identity import NodeIdentity
 from corridor.share.agreement import parse_agreement
 from corridor.share.service import SharingService
 from corridor.store.duckdb import DuckDBStore
 from sharing_support import AGREEMENT, PURPOSE, write_entity
-from test_server import free_port
 
 
 @dataclass
@@ -31,7 +28,7 @@ class Node:
     workdir: Path
     base: str
     keys: dict[str, str]
-    proc: subprocess.Popen[str] | None = None
+    proc: subprocess.Popen[bytes] | None = None
 
     def headers(self, user: str) -> dict[str, str]:
         return {"Authorization": f"ApiKey {self.keys[user]}"}
@@ -44,27 +41,12 @@ class Node:
 
 
 def start(node: Node) -> None:
-    port = node.base.rsplit(":", 1)[1]
-    node.proc = subprocess.Popen(
-        [sys.executable, "-m", "corridor", "serve", "--workdir", str(node.workdir), "--port", port],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=dict(os.environ),
-    )  # fmt: skip
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{node.base}/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        assert node.proc.poll() is None, node.proc.stdout.read() if node.proc.stdout else ""
-        assert time.monotonic() < deadline, "node did not start"
-        time.sleep(0.2)
+    node.proc = start_server(node.workdir, int(node.base.rsplit(":", 1)[1]))
 
 
 def stop(node: Node) -> None:
     if node.proc is not None:
-        node.proc.terminate()
-        node.proc.wait(timeout=20)
+        stop_server(node.proc)
         node.proc = None
 
 

@@ -13,8 +13,6 @@ import csv
 import json
 import os
 import subprocess
-import sys
-import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -25,6 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from corridor.access.users import create_user
+from corridor.api.process import start_server, stop_server
 from corridor.ingest.service import ingest_bundle
 from corridor.node.identity import NodeIdentity
 from corridor.share.agreement import parse_agreement
@@ -77,12 +76,7 @@ _running: list[subprocess.Popen[bytes]] = []
 
 def _stop_all() -> None:
     for proc in _running:
-        if proc.poll() is None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop_server(proc)
     _running.clear()
 
 
@@ -129,23 +123,7 @@ def _pin(me: DemoNode, other: DemoNode) -> None:
 
 
 def _serve(node: DemoNode) -> None:
-    cmd = [sys.executable, "-m", "corridor", "serve", "--workdir", str(node.workdir),
-           "--port", str(node.port)]  # fmt: skip
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    _running.append(proc)
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            if httpx.get(f"{node.base}/health", timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        if proc.poll() is not None:
-            detail = proc.stderr.read().decode() if proc.stderr else ""
-            raise RuntimeError(f"the {node.agency} node did not start: {detail[-500:]}")
-        if time.monotonic() > deadline:
-            raise RuntimeError(f"the {node.agency} node did not start on port {node.port}")
-        time.sleep(0.2)
+    _running.append(start_server(node.workdir, node.port))
 
 
 def _truth(bundle: Path, name: str) -> list[dict[str, str]]:

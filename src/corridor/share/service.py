@@ -770,14 +770,7 @@ class SharingService:
         ids = list(entity_ids) if entity_ids else self.match_subject(rfi, authz.scope)
         if not ids:
             raise NotFound(f"nothing here matches {rfi['subject']!r}: decline with a reason")
-        audit(
-            self.store,
-            authz,
-            Event.DECIDE,
-            f"rfis/{rfi_id}",
-            purpose=rfi["purpose"],
-            detail={"decision": "answer", "entities": ids[:100]},
-        )
+        self._decided(authz, rfi, decision="answer", entities=ids[:100])
         sent = self.share(
             authz, rfi["partner"], ids, rfi["purpose"], hops=RELATED_HOPS, rfi_id=rfi_id
         )
@@ -788,19 +781,16 @@ class SharingService:
             raise ValidationError("a declined request needs a reason", "reason")
         rfi = self._open_incoming(rfi_id)
         record = self.partner(rfi["partner"])
-        audit(
-            self.store,
-            authz,
-            Event.DECIDE,
-            f"rfis/{rfi_id}",
-            purpose=rfi["purpose"],
-            detail={"decision": "decline", "reason": reason.strip()},
-        )
+        self._decided(authz, rfi, decision="decline", reason=reason.strip())
         sent = self._send(
             authz, record, "rfi-decline", {"reason": reason.strip()}, {"reason": reason.strip()},
             {}, [], rfi["purpose"], rfi_id, True,
         )  # fmt: skip
         return {**self.rfi(rfi_id, "in"), "delivery": sent.to_dict()}
+
+    def _decided(self, authz: Authz, rfi: Mapping[str, Any], **detail: Any) -> None:
+        audit(self.store, authz, Event.DECIDE, f"rfis/{rfi['id']}", purpose=rfi["purpose"],
+              detail=detail)  # fmt: skip
 
     def _open_incoming(self, rfi_id: str) -> dict[str, Any]:
         rfi = self.rfi(rfi_id, "in")

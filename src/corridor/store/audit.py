@@ -19,6 +19,7 @@ import pyarrow as pa
 
 from corridor.access.scope import ReadScope
 from corridor.model.observations import SPECS
+from corridor.store.duckdb_base import DuckDBBase
 
 AUDIT_DDL = [
     """CREATE TABLE IF NOT EXISTS audit_log (
@@ -145,7 +146,7 @@ class AuditStore(ABC):
         its buffered reads there)."""
 
 
-class DuckDBAudit(AuditStore):
+class DuckDBAudit(DuckDBBase, AuditStore):
     """The DuckDB implementation, mixed into `DuckDBStore`.
 
     Appends take the audit log's own lock (in `corridor.audit`), not the store's write lock:
@@ -155,17 +156,11 @@ class DuckDBAudit(AuditStore):
 
     _close_hooks: list[Callable[[], None]]
 
-    def _cursor(self) -> duckdb.DuckDBPyConnection:  # pragma: no cover - provided by the store
-        raise NotImplementedError
-
     def _audit_fetch(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
-        cur = self._cursor()
         try:
-            return cur.execute(sql, list(params)).fetchall()
+            return self._fetch(sql, params)
         except duckdb.CatalogException:
             return []  # a store opened read-only from before the audit log existed
-        finally:
-            cur.close()
 
     def append_audit(self, entries: Sequence[AuditEntry]) -> None:
         if not entries:
@@ -173,20 +168,12 @@ class DuckDBAudit(AuditStore):
         batch = pa.Table.from_pylist(
             [{c: getattr(e, c) for c in AUDIT_COLUMNS} for e in entries], schema=_AUDIT_SCHEMA
         )
-        cur = self._cursor()
-        try:
-            cur.begin()
+        with self._transaction(locked=False) as cur:
             cur.register("_audit_batch", batch)
             cur.execute(
                 f"INSERT INTO audit_log ({_COLS}) SELECT {_COLS} FROM _audit_batch ORDER BY seq"
             )
             cur.unregister("_audit_batch")
-            cur.commit()
-        except BaseException:
-            cur.rollback()
-            raise
-        finally:
-            cur.close()
 
     def audit_head(self) -> tuple[int, str] | None:
         rows = self._audit_fetch("SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1")

@@ -267,31 +267,16 @@ class DuckDBStore(DuckDBResolution, DuckDBScreening, DuckDBSharing, DuckDBAudit,
         return self._con.cursor()
 
     def _rows(self, query: sql.Query) -> list[dict[str, Any]]:
-        cur = self._cursor()
-        try:
-            res = cur.execute(query[0], query[1])
-            cols = [d[0] for d in res.description or ()]
-            return [dict(zip(cols, row, strict=True)) for row in res.fetchall()]
-        finally:
-            cur.close()
+        return self._dicts(query[0], query[1])
 
     @contextmanager
     def writer(self, info: IngestInfo) -> Iterator[StoreWriter]:
         # One writer at a time: DuckDB would otherwise abort one of two conflicting appends.
-        with self._write_lock:
-            cur = self._cursor()
-            cur.begin()
-            try:
-                writer = DuckDBWriter(cur, info)
-                yield writer
-                writer.flush()
-                writer.record(datetime.now(info.started_at.tzinfo))
-                cur.commit()
-            except BaseException:
-                cur.rollback()
-                raise
-            finally:
-                cur.close()
+        with self._transaction() as cur:
+            writer = DuckDBWriter(cur, info)
+            yield writer
+            writer.flush()
+            writer.record(datetime.now(info.started_at.tzinfo))
 
     def get_entity(self, entity_id: str, scope: ReadScope) -> EntityRecord | None:
         rows = self._rows(sql.entity_statements(entity_id, scope))
@@ -366,25 +351,14 @@ class DuckDBStore(DuckDBResolution, DuckDBScreening, DuckDBSharing, DuckDBAudit,
         return [r["entity_id"] for r in self._rows((text, params))]
 
     def add_user(self, user: UserRecord) -> None:
-        with self._write_lock:
-            cur = self._cursor()
-            try:
-                if cur.execute("SELECT 1 FROM users WHERE name = ?", [user.name]).fetchone():
-                    raise Conflict(f"user {user.name!r} already exists")
-                cur.execute(
-                    "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [
-                        user.name,
-                        user.role,
-                        user.agency,
-                        user.clearance,
-                        user.key_hash,
-                        user.created_at,
-                        user.active,
-                    ],
-                )
-            finally:
-                cur.close()
+        u = user
+        with self._transaction() as cur:
+            if cur.execute("SELECT 1 FROM users WHERE name = ?", [u.name]).fetchone():
+                raise Conflict(f"user {u.name!r} already exists")
+            cur.execute(
+                "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [u.name, u.role, u.agency, u.clearance, u.key_hash, u.created_at, u.active],
+            )
 
     def user_by_key_hash(self, key_hash: str) -> UserRecord | None:
         rows = self._rows(("SELECT * FROM users WHERE key_hash = ? AND active", [key_hash]))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import duckdb
+from corridor.store.duckdb_base import DuckDBBase
 
 RESOLUTION_DDL = [
     """CREATE TABLE IF NOT EXISTS resolve_runs (
@@ -142,82 +142,68 @@ class ResolutionStore(ABC):
         """Every judgement (touching `ids`, if given), oldest first."""
 
 
-class DuckDBResolution(ResolutionStore):
+class DuckDBResolution(DuckDBBase, ResolutionStore):
     """The DuckDB implementation, mixed into `DuckDBStore` (which supplies `_cursor` and
     `_write_lock`)."""
-
-    _write_lock: Any
-
-    def _cursor(self) -> duckdb.DuckDBPyConnection:  # pragma: no cover - provided by the store
-        raise NotImplementedError
 
     def _write(self, kind: str, replace: bool, run: Run | None, run_id: str,
                features: Sequence[tuple[str, dict[str, Any]]], keys: Iterable[tuple[int, str]],
                pairs: Sequence[Pair], clusters: dict[str, str]) -> None:  # fmt: skip
         import pyarrow as pa
 
-        with self._write_lock:
-            cur = self._cursor()
-            cur.begin()
-            try:
-                if replace:
-                    for table in ("resolve_records", "resolve_keys", "resolve_pairs", "clusters"):
-                        cur.execute(f"DELETE FROM {table} WHERE kind = ?", [kind])
-                    cur.execute("UPDATE resolve_runs SET is_current = false WHERE kind = ?", [kind])
-                else:
-                    # Point deletes: DuckDB serves `col = ?` from the ART index; IN lists scan.
-                    for rid, _ in features:
-                        cur.execute("DELETE FROM resolve_records WHERE record_id = ?", [rid])
-                        cur.execute("DELETE FROM resolve_keys WHERE record_id = ?", [rid])
-                    for rid in clusters:
-                        cur.execute("DELETE FROM clusters WHERE record_id = ?", [rid])
-                    for p in pairs:
-                        cur.execute(
-                            "DELETE FROM resolve_pairs WHERE left_id = ? AND right_id = ?",
-                            [p.left_id, p.right_id],
-                        )
-                if run is not None:
+        with self._transaction() as cur:
+            if replace:
+                for table in ("resolve_records", "resolve_keys", "resolve_pairs", "clusters"):
+                    cur.execute(f"DELETE FROM {table} WHERE kind = ?", [kind])
+                cur.execute("UPDATE resolve_runs SET is_current = false WHERE kind = ?", [kind])
+            else:
+                # Point deletes: DuckDB serves `col = ?` from the ART index; IN lists scan.
+                for rid, _ in features:
+                    cur.execute("DELETE FROM resolve_records WHERE record_id = ?", [rid])
+                    cur.execute("DELETE FROM resolve_keys WHERE record_id = ?", [rid])
+                for rid in clusters:
+                    cur.execute("DELETE FROM clusters WHERE record_id = ?", [rid])
+                for p in pairs:
                     cur.execute(
-                        "INSERT INTO resolve_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, true)",
-                        [run.id, run.kind, run.engine, run.started_at, run.finished_at,
-                         run.threshold, run.records, run.pairs, json.dumps(run.model)],
-                    )  # fmt: skip
-                tables = {
-                    "resolve_records": pa.table({
-                        "kind": [kind] * len(features), "record_id": [r for r, _ in features],
-                        "features": [json.dumps(f, sort_keys=True) for _, f in features]}),
-                    "resolve_pairs": pa.table({
-                        "kind": [kind] * len(pairs), "left_id": [p.left_id for p in pairs],
-                        "right_id": [p.right_id for p in pairs],
-                        "probability": pa.array([p.probability for p in pairs], pa.float64()),
-                        "match_weight": pa.array([p.match_weight for p in pairs], pa.float64()),
-                        "run_id": [run_id] * len(pairs)}),
-                    "clusters": pa.table({
-                        "kind": [kind] * len(clusters), "record_id": list(clusters),
-                        "cluster_id": list(clusters.values())}),
-                }  # fmt: skip
-                key_rows = list(keys)
-                tables["resolve_keys"] = pa.table({
-                    "kind": [kind] * len(key_rows),
-                    "k": pa.array([k for k, _ in key_rows], pa.int64()),
-                    "record_id": [r for _, r in key_rows]})  # fmt: skip
-                for name, table in tables.items():
-                    if not table.num_rows:
-                        continue
-                    if table.num_rows <= 200:  # a few rows: plain inserts beat registering Arrow
-                        marks = ", ".join("?" for _ in table.column_names)
-                        rows = [list(r.values()) for r in table.to_pylist()]
-                        cur.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)
-                    else:
-                        cur.register("_rows", table)
-                        cur.execute(f"INSERT INTO {name} SELECT * FROM _rows")
-                        cur.unregister("_rows")
-                cur.commit()
-            except BaseException:
-                cur.rollback()
-                raise
-            finally:
-                cur.close()
+                        "DELETE FROM resolve_pairs WHERE left_id = ? AND right_id = ?",
+                        [p.left_id, p.right_id],
+                    )
+            if run is not None:
+                cur.execute(
+                    "INSERT INTO resolve_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, true)",
+                    [run.id, run.kind, run.engine, run.started_at, run.finished_at,
+                     run.threshold, run.records, run.pairs, json.dumps(run.model)],
+                )  # fmt: skip
+            tables = {
+                "resolve_records": pa.table({
+                    "kind": [kind] * len(features), "record_id": [r for r, _ in features],
+                    "features": [json.dumps(f, sort_keys=True) for _, f in features]}),
+                "resolve_pairs": pa.table({
+                    "kind": [kind] * len(pairs), "left_id": [p.left_id for p in pairs],
+                    "right_id": [p.right_id for p in pairs],
+                    "probability": pa.array([p.probability for p in pairs], pa.float64()),
+                    "match_weight": pa.array([p.match_weight for p in pairs], pa.float64()),
+                    "run_id": [run_id] * len(pairs)}),
+                "clusters": pa.table({
+                    "kind": [kind] * len(clusters), "record_id": list(clusters),
+                    "cluster_id": list(clusters.values())}),
+            }  # fmt: skip
+            key_rows = list(keys)
+            tables["resolve_keys"] = pa.table({
+                "kind": [kind] * len(key_rows),
+                "k": pa.array([k for k, _ in key_rows], pa.int64()),
+                "record_id": [r for _, r in key_rows]})  # fmt: skip
+            for name, table in tables.items():
+                if not table.num_rows:
+                    continue
+                if table.num_rows <= 200:  # a few rows: plain inserts beat registering Arrow
+                    marks = ", ".join("?" for _ in table.column_names)
+                    rows = [list(r.values()) for r in table.to_pylist()]
+                    cur.executemany(f"INSERT INTO {name} VALUES ({marks})", rows)
+                else:
+                    cur.register("_rows", table)
+                    cur.execute(f"INSERT INTO {name} SELECT * FROM _rows")
+                    cur.unregister("_rows")
 
     def replace_resolution(self, run: Run, features: Sequence[tuple[str, dict[str, Any]]],
                            keys: Iterable[tuple[int, str]], pairs: Sequence[Pair],
@@ -228,13 +214,6 @@ class DuckDBResolution(ResolutionStore):
                      keys: Iterable[tuple[int, str]], pairs: Sequence[Pair],
                      clusters: dict[str, str]) -> None:  # fmt: skip
         self._write(kind, False, None, run_id, features, keys, pairs, clusters)
-
-    def _fetch(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
-        cur = self._cursor()
-        try:
-            return cur.execute(sql, list(params)).fetchall()
-        finally:
-            cur.close()
 
     def current_run(self, kind: str) -> Run | None:
         rows = self._fetch(
@@ -293,16 +272,11 @@ class DuckDBResolution(ResolutionStore):
         return {r[0]: r[1] for r in rows}
 
     def add_judgement(self, judgement: Judgement) -> None:
-        with self._write_lock:
-            cur = self._cursor()
-            try:
-                cur.execute(
-                    "INSERT INTO judgements VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    [judgement.id, judgement.left_id, judgement.right_id, judgement.verdict,
-                     judgement.user_name, judgement.at, judgement.note],
-                )  # fmt: skip
-            finally:
-                cur.close()
+        j = judgement
+        self._execute([(
+            "INSERT INTO judgements VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [j.id, j.left_id, j.right_id, j.verdict, j.user_name, j.at, j.note],
+        )])  # fmt: skip
 
     def judgements(self, ids: Sequence[str] | None = None) -> list[Judgement]:
         columns = "id, left_id, right_id, verdict, user_name, judged_at, note"

@@ -11,8 +11,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import duckdb
 import pyarrow as pa
+
+from corridor.store.duckdb_base import DuckDBBase
 
 _TS = pa.timestamp("us", "UTC")
 
@@ -113,61 +114,40 @@ class ScreeningStore(ABC):
     ) -> None: ...
 
 
-class DuckDBScreening(ScreeningStore):
+class DuckDBScreening(DuckDBBase, ScreeningStore):
     """The DuckDB implementation, mixed into `DuckDBStore`."""
 
-    _write_lock: Any
-
-    def _cursor(self) -> duckdb.DuckDBPyConnection:  # pragma: no cover - provided by the store
-        raise NotImplementedError
-
-    def _all(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
-        cur = self._cursor()
-        try:
-            return cur.execute(sql, list(params)).fetchall()
-        finally:
-            cur.close()
-
     def save_list(self, version: ListVersion, rows: Sequence[ListEntityRow]) -> None:
-        with self._write_lock:
-            cur = self._cursor()
-            cur.begin()
-            try:
-                cur.execute("DELETE FROM list_entities WHERE dataset = ?", [version.name])
-                table = pa.table({
-                    "dataset": [r.dataset for r in rows],
-                    "entity_id": [r.entity_id for r in rows],
-                    "schema": [r.schema for r in rows],
-                    "data": [json.dumps(r.data, sort_keys=True) for r in rows],
-                    "content_hash": [r.content_hash for r in rows],
-                    "listed": pa.array([r.listed for r in rows], pa.bool_()),
-                    "first_seen": pa.array([r.first_seen for r in rows], _TS),
-                    "last_seen": pa.array([r.last_seen for r in rows], _TS),
-                    "last_change": pa.array([r.last_change for r in rows], _TS),
-                })  # fmt: skip
-                if table.num_rows:
-                    cur.register("_rows", table)
-                    cur.execute("INSERT INTO list_entities SELECT * FROM _rows")
-                    cur.unregister("_rows")
-                v = version
-                cur.execute(
-                    "INSERT INTO list_datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [v.name, v.version, v.format, v.source, v.sha256, v.loaded_at, v.entities,
-                     v.added, v.changed, v.delisted],
-                )  # fmt: skip
-                cur.commit()
-            except BaseException:
-                cur.rollback()
-                raise
-            finally:
-                cur.close()
+        with self._transaction() as cur:
+            cur.execute("DELETE FROM list_entities WHERE dataset = ?", [version.name])
+            table = pa.table({
+                "dataset": [r.dataset for r in rows],
+                "entity_id": [r.entity_id for r in rows],
+                "schema": [r.schema for r in rows],
+                "data": [json.dumps(r.data, sort_keys=True) for r in rows],
+                "content_hash": [r.content_hash for r in rows],
+                "listed": pa.array([r.listed for r in rows], pa.bool_()),
+                "first_seen": pa.array([r.first_seen for r in rows], _TS),
+                "last_seen": pa.array([r.last_seen for r in rows], _TS),
+                "last_change": pa.array([r.last_change for r in rows], _TS),
+            })  # fmt: skip
+            if table.num_rows:
+                cur.register("_rows", table)
+                cur.execute("INSERT INTO list_entities SELECT * FROM _rows")
+                cur.unregister("_rows")
+            v = version
+            cur.execute(
+                "INSERT INTO list_datasets VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [v.name, v.version, v.format, v.source, v.sha256, v.loaded_at, v.entities,
+                 v.added, v.changed, v.delisted],
+            )  # fmt: skip
 
     def list_versions(self) -> list[ListVersion]:
-        rows = self._all("SELECT * FROM list_datasets ORDER BY loaded_at, name, version")
+        rows = self._fetch("SELECT * FROM list_datasets ORDER BY loaded_at, name, version")
         return [ListVersion(*r) for r in rows]
 
     def _entity_rows(self, sql: str, params: Sequence[object]) -> list[ListEntityRow]:
-        rows = self._all(sql, params)
+        rows = self._fetch(sql, params)
         return [
             ListEntityRow(r[0], r[1], r[2], json.loads(r[3]), r[4], r[5], r[6], r[7], r[8])
             for r in rows
@@ -196,24 +176,20 @@ class DuckDBScreening(ScreeningStore):
     def add_alerts(self, alerts: Sequence[Alert]) -> None:
         if not alerts:
             return
-        with self._write_lock:
-            cur = self._cursor()
-            try:
-                cur.executemany(
-                    "INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [[a.id, a.entity_id, a.dataset, a.list_entity_id, a.score,
-                      json.dumps(a.explanation, sort_keys=True), a.evidence, a.status,
-                      a.raised_at, a.decided_by, a.decided_at, a.note] for a in alerts],
-                )  # fmt: skip
-            finally:
-                cur.close()
+        with self._transaction() as cur:
+            cur.executemany(
+                "INSERT INTO alerts VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [[a.id, a.entity_id, a.dataset, a.list_entity_id, a.score,
+                  json.dumps(a.explanation, sort_keys=True), a.evidence, a.status,
+                  a.raised_at, a.decided_by, a.decided_at, a.note] for a in alerts],
+            )  # fmt: skip
 
     def _alerts(self, sql: str, params: Sequence[object]) -> list[Alert]:
         return [
             Alert(
                 r[0], r[1], r[2], r[3], r[4], json.loads(r[5]), r[6], r[7], r[8], r[9], r[10], r[11]
             )
-            for r in self._all(sql, params)
+            for r in self._fetch(sql, params)
         ]
 
     def alerts(self, entity_id: str | None = None, status: str | None = None) -> list[Alert]:
@@ -234,13 +210,7 @@ class DuckDBScreening(ScreeningStore):
     def decide_alert(
         self, alert_id: str, status: str, user: str, at: datetime, note: str | None
     ) -> None:
-        with self._write_lock:
-            cur = self._cursor()
-            try:
-                cur.execute(
-                    "UPDATE alerts SET status = ?, decided_by = ?, decided_at = ?, note = ? "
-                    "WHERE id = ?",
-                    [status, user, at, note, alert_id],
-                )
-            finally:
-                cur.close()
+        self._execute([(
+            "UPDATE alerts SET status = ?, decided_by = ?, decided_at = ?, note = ? WHERE id = ?",
+            [status, user, at, note, alert_id],
+        )])  # fmt: skip

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import duckdb
 import pyarrow as pa
 
 from corridor.access.scope import ReadScope
 from corridor.share.agreement import Agreement, parse_agreement
+from corridor.store.duckdb_base import DuckDBBase
 
 SHARING_DDL = [
     """CREATE TABLE IF NOT EXISTS agreements (
@@ -139,42 +139,21 @@ class SharingStore(ABC):
         """Entities with this plate (vehicle), phone number (phone) or account number."""
 
 
-class DuckDBSharing(SharingStore):
+class DuckDBSharing(DuckDBBase, SharingStore):
     """The DuckDB implementation, mixed into `DuckDBStore`."""
 
-    _write_lock: Any
-
-    def _cursor(self) -> duckdb.DuckDBPyConnection:  # pragma: no cover - provided by the store
-        raise NotImplementedError
-
-    def _fetch(self, sql: str, params: Sequence[object] = ()) -> list[tuple[Any, ...]]:
-        cur = self._cursor()
-        try:
-            return cur.execute(sql, list(params)).fetchall()
-        finally:
-            cur.close()
-
     def save_agreement(self, agreement: Agreement, set_by: str, at: datetime) -> Agreement:
-        with self._write_lock:
-            cur = self._cursor()
-            try:
-                cur.begin()
-                row = cur.execute(
-                    "SELECT coalesce(max(version), 0) FROM agreements WHERE partner = ?",
-                    [agreement.partner],
-                ).fetchone()
-                version = int(row[0] if row else 0) + 1
-                data = {**agreement.to_dict(), "version": version}
-                cur.execute(
-                    "INSERT INTO agreements VALUES (?, ?, ?, ?, ?)",
-                    [agreement.partner, version, json.dumps(data), set_by, at],
-                )
-                cur.commit()
-            except BaseException:
-                cur.rollback()
-                raise
-            finally:
-                cur.close()
+        with self._transaction() as cur:
+            row = cur.execute(
+                "SELECT coalesce(max(version), 0) FROM agreements WHERE partner = ?",
+                [agreement.partner],
+            ).fetchone()
+            version = int(row[0] if row else 0) + 1
+            data = {**agreement.to_dict(), "version": version}
+            cur.execute(
+                "INSERT INTO agreements VALUES (?, ?, ?, ?, ?)",
+                [agreement.partner, version, json.dumps(data), set_by, at],
+            )
         return parse_agreement(data, version)
 
     def agreement(self, partner: str) -> Agreement | None:
@@ -193,38 +172,19 @@ class DuckDBSharing(SharingStore):
 
     def add_consent(self, consent: Consent) -> None:
         c = consent
-        with self._write_lock:
-            cur = self._cursor()
-            try:
-                cur.execute(
-                    "INSERT INTO consents VALUES (?, ?, ?, ?, ?)",
-                    [c.partner, c.item_id, c.given_by, c.given_at, c.note],
-                )
-            finally:
-                cur.close()
+        self._execute([(
+            "INSERT INTO consents VALUES (?, ?, ?, ?, ?)",
+            [c.partner, c.item_id, c.given_by, c.given_at, c.note],
+        )])  # fmt: skip
 
     def consents(self, partner: str | None = None) -> list[Consent]:
         where, params = ("WHERE partner = ?", [partner]) if partner else ("", [])
         rows = self._fetch(f"SELECT * FROM consents {where} ORDER BY given_at, item_id", params)
         return [Consent(*r) for r in rows]
 
-    def _write_all(self, statements: Sequence[tuple[str, Sequence[object]]]) -> None:
-        with self._write_lock:
-            cur = self._cursor()
-            try:
-                cur.begin()
-                for sql, params in statements:
-                    cur.execute(sql, list(params))
-                cur.commit()
-            except BaseException:
-                cur.rollback()
-                raise
-            finally:
-                cur.close()
-
     def save_partner(self, partner: PartnerRecord) -> None:
         p = partner
-        self._write_all([
+        self._execute([
             ("DELETE FROM partners WHERE agency = ?", [p.agency]),
             ("INSERT INTO partners VALUES (?, ?, ?, ?, ?, ?)",
              [p.agency, p.sign_key, p.enc_key, p.address, p.added_by, p.added_at]),
@@ -238,13 +198,7 @@ class DuckDBSharing(SharingStore):
     ) -> list[dict[str, Any]]:
         if table not in _TABLES:
             raise ValueError(f"not a sharing table: {table}")
-        cur = self._cursor()
-        try:
-            res = cur.execute(f"SELECT * FROM {table} {where}", list(params))
-            cols = [d[0] for d in res.description or ()]
-            return [dict(zip(cols, row, strict=True)) for row in res.fetchall()]
-        finally:
-            cur.close()
+        return self._dicts(f"SELECT * FROM {table} {where}", params)
 
     def next_sequence(self, partner: str) -> int:
         rows = self._fetch(
@@ -257,37 +211,28 @@ class DuckDBSharing(SharingStore):
     ) -> None:
         cols = list(row)
         marks = ", ".join("?" for _ in cols)
-        with self._write_lock:
-            cur = self._cursor()
-            try:
-                cur.begin()
-                cur.execute(
-                    f"INSERT INTO sent ({', '.join(cols)}) VALUES ({marks})", list(row.values())
-                )
-                if items:
-                    table = pa.table({
-                        "package_id": [row["package_id"]] * len(items),
-                        "partner": [row["partner"]] * len(items),
-                        "item_id": [i[0] for i in items],
-                        "entity_id": [i[1] for i in items],
-                        "kind": [i[2] for i in items],
-                    })  # fmt: skip
-                    cur.register("_items", table)
-                    cur.execute("INSERT INTO sent_items SELECT * FROM _items")
-                    cur.unregister("_items")
-                cur.commit()
-            except BaseException:
-                cur.rollback()
-                raise
-            finally:
-                cur.close()
+        with self._transaction() as cur:
+            cur.execute(
+                f"INSERT INTO sent ({', '.join(cols)}) VALUES ({marks})", list(row.values())
+            )
+            if items:
+                table = pa.table({
+                    "package_id": [row["package_id"]] * len(items),
+                    "partner": [row["partner"]] * len(items),
+                    "item_id": [i[0] for i in items],
+                    "entity_id": [i[1] for i in items],
+                    "kind": [i[2] for i in items],
+                })  # fmt: skip
+                cur.register("_items", table)
+                cur.execute("INSERT INTO sent_items SELECT * FROM _items")
+                cur.unregister("_items")
 
     def update_row(self, table: str, key: dict[str, object], values: dict[str, object]) -> None:
         if table not in _TABLES:
             raise ValueError(f"not a sharing table: {table}")
         sets = ", ".join(f"{c} = ?" for c in values)
         where = " AND ".join(f"{c} = ?" for c in key)
-        self._write_all(
+        self._execute(
             [(f"UPDATE {table} SET {sets} WHERE {where}", [*values.values(), *key.values()])]
         )
 
@@ -295,7 +240,7 @@ class DuckDBSharing(SharingStore):
         if table not in _TABLES:
             raise ValueError(f"not a sharing table: {table}")
         marks = ", ".join("?" for _ in row)
-        self._write_all(
+        self._execute(
             [(f"INSERT INTO {table} ({', '.join(row)}) VALUES ({marks})", list(row.values()))]
         )
 
@@ -306,18 +251,13 @@ class DuckDBSharing(SharingStore):
         if not ids:
             return []
         pred, params = scope.predicate("s")
-        cur = self._cursor()
-        try:
-            cur.register("_ids", pa.table({"id": pa.array(list(dict.fromkeys(ids)), pa.string())}))
-            res = cur.execute(
-                f"SELECT {select} FROM statements s JOIN _ids i ON s.{column} = i.id "
-                f"WHERE {pred} {tail}",
-                params,
-            )
-            cols = [d[0] for d in res.description or ()]
-            return [dict(zip(cols, row, strict=True)) for row in res.fetchall()]
-        finally:
-            cur.close()
+        wanted = pa.table({"id": pa.array(list(dict.fromkeys(ids)), pa.string())})
+        return self._dicts(
+            f"SELECT {select} FROM statements s JOIN _ids i ON s.{column} = i.id "
+            f"WHERE {pred} {tail}",
+            params,
+            {"_ids": wanted},
+        )
 
     def statement_rows(self, entity_ids: Sequence[str], scope: ReadScope) -> list[dict[str, Any]]:
         return self._by_ids("s.*", "entity_id", entity_ids, scope, "ORDER BY s.entity_id, s.id")

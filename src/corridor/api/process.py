@@ -1,0 +1,57 @@
+"""`corridor serve` as a child process on 127.0.0.1: how the demo runs its two agency nodes
+(and the tests and benchmarks their real servers), started and stopped in one place."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from corridor.errors import CorridorError
+
+
+def free_port() -> int:
+    """A port nothing listens on now (on the loopback interface)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(workdir: Path, port: int, timeout: float = 60) -> subprocess.Popen[bytes]:
+    """Serve the store in `workdir` on 127.0.0.1:`port`; return once `/health` answers. The
+    server's output goes to `serve.log` in the work directory, quoted if it fails to start."""
+    log_path = workdir / "serve.log"
+    workdir.mkdir(parents=True, exist_ok=True)
+    with log_path.open("ab") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "corridor", "serve", "--workdir", str(workdir),
+             "--port", str(port)],
+            stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if httpx.get(f"{base}/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            stop_server(proc)
+            tail = log_path.read_text(errors="replace")[-2000:]
+            raise CorridorError(f"the server for {workdir.name} did not start on {base}:\n{tail}")
+        time.sleep(0.2)
+
+
+def stop_server(proc: subprocess.Popen[bytes], timeout: float = 20) -> None:
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
