@@ -424,12 +424,16 @@ ROUTES: dict[tuple[str, str], Spec] = {
         ),
     ),
     ("GET", "/rfis"): Spec(Action.REQUEST),
+    # A request is answered or declined once: whoever may comes first, the others get 409.
     ("POST", "/rfis/{rfi_id}/answer"): Spec(
-        Action.SHARE, lambda w: Example(path={"rfi_id": w.incoming_rfis[0]}, json={})
+        Action.ANSWER,
+        lambda w: Example(path={"rfi_id": w.incoming_rfis[0]}, json={}),
+        ok=frozenset({200, 409}),
     ),
     ("POST", "/rfis/{rfi_id}/decline"): Spec(
-        Action.SHARE,
+        Action.ANSWER,
         lambda w: Example(path={"rfi_id": w.incoming_rfis[1]}, json={"reason": "not ours"}),
+        ok=frozenset({200, 409}),
     ),
     # Corrections and recalls change the node's own records: once done, done (404 after).
     ("POST", "/corrections"): Spec(
@@ -466,6 +470,14 @@ KEY_MATRIX: dict[tuple[str, str], set[Role]] = {
     ("POST", "/match/{dataset}"): {A, SV, SO},
     # Aggregates: everyone.
     ("GET", "/stats/counts"): {A, SV, SO, AU, AD},
+    # Letting data leave: only sharing officers on their own initiative; a partner's request
+    # may be answered by those who work the case.
+    ("POST", "/shares"): {SO},
+    ("PUT", "/agreements/{partner}"): {SO},
+    ("POST", "/consents"): {SO},
+    ("POST", "/rfis/{rfi_id}/answer"): {A, SV, SO},
+    ("POST", "/rfis/{rfi_id}/decline"): {A, SV, SO},
+    ("GET", "/audit"): {AU},
 }
 
 

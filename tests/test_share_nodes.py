@@ -145,9 +145,9 @@ def test_a_request_for_information_is_answered_end_to_end(nodes: tuple[Node, Nod
     assert incoming and incoming[0]["direction"] == "in"
     assert incoming[0]["question"] == "Who owns this vehicle?"
     assert incoming[0]["status"] == "open"
-    # An analyst may see the request but not let data leave.
-    assert rs.post(f"/rfis/{rfi['id']}/answer", user="analyst", json={}).status_code == 403
-    answer = rs.post(f"/rfis/{rfi['id']}/answer", json={})
+    # The partner's analyst sees the request and answers it; the auditor may do neither.
+    assert rs.post(f"/rfis/{rfi['id']}/answer", user="auditor", json={}).status_code == 403
+    answer = rs.post(f"/rfis/{rfi['id']}/answer", user="analyst", json={})
     assert answer.status_code == 200, answer.text
     assert answer.json()["status"] == "answered"
     # The answer followed the vehicle to its ownership and owner.

@@ -33,15 +33,26 @@ class Action(StrEnum):
     RESOLVE = "resolve"  # run entity resolution over the whole store
     MANAGE_USERS = "manage_users"
     REQUEST = "request"  # ask a partner for information (a request for information)
+    ANSWER = "answer"  # answer a partner's request with a package (under the agreement), or decline
     SHARE = "share"  # send to partners: packages, answers to requests, agreements, consents
     AUDIT = "audit"  # read, export and verify the audit log
 
 
 #: Least privilege: auditors and admins see aggregates, not intelligence records; only sharing
-#: officers let data leave the node; only auditors read the audit log.
+#: officers send packages on their own initiative and set agreements and consents, while
+#: analysts and supervisors may answer a partner's request (the agreement's policy filters every
+#: answer as it does every package); only auditors read the audit log.
 PERMISSIONS: dict[Role, frozenset[Action]] = {
     Role.ANALYST: frozenset(
-        {Action.READ, Action.INGEST, Action.STATS, Action.JUDGE, Action.SCREEN, Action.REQUEST}
+        {
+            Action.READ,
+            Action.INGEST,
+            Action.STATS,
+            Action.JUDGE,
+            Action.SCREEN,
+            Action.REQUEST,
+            Action.ANSWER,
+        }
     ),
     Role.SUPERVISOR: frozenset(
         {
@@ -52,10 +63,11 @@ PERMISSIONS: dict[Role, frozenset[Action]] = {
             Action.RESOLVE,
             Action.SCREEN,
             Action.REQUEST,
+            Action.ANSWER,
         }
     ),
     Role.SHARING_OFFICER: frozenset(
-        {Action.READ, Action.STATS, Action.SCREEN, Action.REQUEST, Action.SHARE}
+        {Action.READ, Action.STATS, Action.SCREEN, Action.REQUEST, Action.ANSWER, Action.SHARE}
     ),
     Role.AUDITOR: frozenset({Action.STATS, Action.AUDIT}),
     Role.ADMIN: frozenset({Action.MANAGE_USERS, Action.INGEST, Action.STATS, Action.RESOLVE}),

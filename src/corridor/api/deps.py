@@ -54,6 +54,7 @@ Resolver = Annotated[Authz, Depends(allowed(Action.RESOLVE))]
 Screener = Annotated[Authz, Depends(allowed(Action.SCREEN))]
 Requester = Annotated[Authz, Depends(allowed(Action.REQUEST))]
 Sharer = Annotated[Authz, Depends(allowed(Action.SHARE))]
+Answerer = Annotated[Authz, Depends(allowed(Action.ANSWER))]
 Auditor = Annotated[Authz, Depends(allowed(Action.AUDIT))]
 
 

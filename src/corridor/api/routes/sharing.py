@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from corridor.api.deps import Ingester, Purpose, Requester, Sharer, StatsReader
+from corridor.api.deps import Answerer, Ingester, Purpose, Requester, Sharer, StatsReader
 from corridor.audit import Event, audit
 from corridor.errors import NotFound, ValidationError
 from corridor.share.agreement import parse_agreement
@@ -159,7 +159,7 @@ class AnswerBody(BaseModel):
 
 
 @router.post("/rfis/{rfi_id}/answer")
-def answer(rfi_id: str, body: AnswerBody, authz: Sharer, sharing: Sharing) -> dict[str, Any]:
+def answer(rfi_id: str, body: AnswerBody, authz: Answerer, sharing: Sharing) -> dict[str, Any]:
     """Answer a partner's request with a package (by default what the subject matches here)."""
     return sharing.answer(authz, rfi_id, body.entity_ids)
 
@@ -169,7 +169,7 @@ class DeclineBody(BaseModel):
 
 
 @router.post("/rfis/{rfi_id}/decline")
-def decline(rfi_id: str, body: DeclineBody, authz: Sharer, sharing: Sharing) -> dict[str, Any]:
+def decline(rfi_id: str, body: DeclineBody, authz: Answerer, sharing: Sharing) -> dict[str, Any]:
     return sharing.decline(authz, rfi_id, body.reason)
 
 
