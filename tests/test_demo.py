@@ -59,6 +59,8 @@ def test_demo_builds_ingests_and_exercises_everything(tmp_path: Path) -> None:
     assert correction["new"] in correction["partner_has"]
     assert correction["old"] not in correction["partner_has"]
     assert "Two nodes" in out.getvalue()
+    assert {a: v["ok"] for a, v in nodes["audit"].items()} == {"RS-MUP": True, "GB-NCA": True}
+    assert all(v["entries"] > 0 for v in nodes["audit"].values())
 
     again = run_demo(
         tmp_path, seed=3, scale=0.05, console=Console(file=io.StringIO()), node_ports=ports

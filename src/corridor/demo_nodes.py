@@ -99,7 +99,8 @@ def _prepare(node: DemoNode, bundle: Path, con: Console) -> None:
         keys_path = node.workdir / NODE_KEYS_FILE
         keys = json.loads(keys_path.read_text()) if keys_path.exists() else {}
         existing = {u.name for u in store.users()}
-        for user, role in (("analyst", "analyst"), ("sharing", "sharing_officer")):
+        for user, role in (("analyst", "analyst"), ("sharing", "sharing_officer"),
+                           ("auditor", "auditor")):  # fmt: skip
             if user not in existing:
                 _, keys[user] = create_user(store, user, role, node.agency, "SECRET")
         keys_path.write_text(json.dumps(keys, indent=2))
@@ -182,7 +183,8 @@ def run_nodes(
                 "partner": "RS-MUP", "subject_kind": "vehicle", "subject": plate,
                 "question": "Who owns and drives this vehicle?", "purpose": PURPOSE,
             })  # fmt: skip
-            answer = rs.call("POST", f"/rfis/{asked['id']}/answer", "sharing", json={})
+            # RS-MUP's analyst answers; the agreement's policy filters the answer.
+            answer = rs.call("POST", f"/rfis/{asked['id']}/answer", "analyst", json={})
             seen = next(r for r in uk.call("GET", "/rfis", "analyst") if r["id"] == asked["id"])
             summary["rfi"] = {
                 "id": asked["id"], "plate": plate, "status": seen["status"],
@@ -228,6 +230,14 @@ def run_nodes(
                 f"grading {first['provenance']['grading']}, "
                 f"{first['provenance']['classification']}, received in package "
                 f"{first['received']['package_id'] if first['received'] else '-'}"
+            )
+        for node in (rs, uk):
+            checked = node.call("GET", "/audit/verify", "auditor")
+            summary.setdefault("audit", {})[node.agency] = checked
+            con.print(
+                f"{node.agency} audit log: {checked['entries']:,} entries (reads, shares, "
+                f"receipts, requests, decisions), chain {'verified' if checked['ok'] else 'BROKEN'}"
+                " (`corridor audit verify`)"
             )
     finally:
         if not keep_serving:
