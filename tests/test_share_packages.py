@@ -251,3 +251,21 @@ def test_a_vehicle_goes_with_its_sensor_reads_and_nothing_else(tmp_path: Path) -
     assert mine and sorted(r["id"] for r in theirs) == sorted(r["id"] for r in mine)
     assert {r["plate"] for r in theirs} == {"BG007AB"}
     assert sent.manifest["observations"] == {"anpr": len(mine)}
+
+
+def test_the_same_package_delivered_twice_at_once_imports_once(tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    _, uk, blob = built(tmp_path)
+
+    def deliver(_: int) -> str:
+        try:
+            uk.receive(blob)
+            return "imported"
+        except PackageRefused as exc:
+            return exc.reason
+
+    with ThreadPoolExecutor(4) as pool:
+        outcomes = sorted(pool.map(deliver, range(4)))
+    assert outcomes == ["imported", "replayed", "replayed", "replayed"]
+    assert statements(uk) == 3 and len(uk.received()) == 1

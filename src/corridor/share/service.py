@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import threading
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -144,6 +145,7 @@ class SharingService:
         self.spool = spool
         self.transport = transport
         self.clock = clock
+        self._receiving = threading.Lock()
 
     @property
     def agency(self) -> str:
@@ -443,9 +445,17 @@ class SharingService:
     def receive(self, blob: bytes) -> dict[str, Any]:
         """Verify, spool, import; returns the signed receipt, or raises `PackageRefused`."""
         opened = open_package(blob, self.identity, self.partner_keys, self.clock())
-        self._refuse_replay(opened.header)
-        spooled = self._spool(opened.header, blob)
-        receipt = self._import(opened)
+        # One package at a time: the replay check and the import must not interleave.
+        with self._receiving:
+            self._refuse_replay(opened.header)
+            spooled = self._spool(opened.header, blob)
+            try:
+                receipt = self._import(opened)
+            except Conflict:  # recorded meanwhile by another process on the same store
+                if spooled is not None:
+                    spooled.unlink(missing_ok=True)
+                self._refuse_replay(opened.header)
+                raise
         if spooled is not None:
             spooled.unlink(missing_ok=True)
         return receipt

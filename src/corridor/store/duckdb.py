@@ -184,9 +184,12 @@ class DuckDBWriter(StoreWriter):
             raise ValueError(f"not a table a package writes: {table}")
         cols = list(row)
         marks = ", ".join("?" for _ in cols)
-        self.con.execute(
-            f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", list(row.values())
-        )
+        try:
+            self.con.execute(
+                f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})", list(row.values())
+            )
+        except duckdb.ConstraintException as exc:
+            raise Conflict(f"already recorded in {table}: {exc}") from None
 
     def _merge(self, query: str, params: list[object] | None = None) -> int:
         res = self.con.execute(query, params or []).fetchone()
