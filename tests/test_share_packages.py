@@ -10,6 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from corridor.access.authz import Authz
@@ -269,3 +271,44 @@ def test_the_same_package_delivered_twice_at_once_imports_once(tmp_path: Path) -
         outcomes = sorted(pool.map(deliver, range(4)))
     assert outcomes == ["imported", "replayed", "replayed", "replayed"]
     assert statements(uk) == 3 and len(uk.received()) == 1
+
+
+_BUILT: dict[str, tuple[SharingService, SharingService, bytes]] = {}
+
+
+def _one_pair() -> tuple[SharingService, SharingService, bytes]:
+    if "pair" not in _BUILT:
+        import tempfile
+
+        _BUILT["pair"] = built(Path(tempfile.mkdtemp()))
+    return _BUILT["pair"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.one_of(
+        st.tuples(st.just("flip"), st.integers(0, 10**6), st.integers(0, 7)),
+        st.tuples(st.just("cut"), st.integers(0, 10**6), st.just(0)),
+        st.tuples(st.just("noise"), st.integers(0, 2000), st.integers(0, 2**32)),
+    )
+)
+def test_any_damaged_or_foreign_input_is_refused_cleanly(change: tuple[str, int, int]) -> None:
+    """Whatever arrives at the inbox, the answer is a `PackageRefused` with a reason (an HTTP
+    4xx), never another error, and nothing is imported."""
+    import random
+
+    _, uk, blob = _one_pair()
+    how, where, what = change
+    if how == "flip":
+        data = bytearray(blob)
+        data[where % len(data)] ^= 1 << what
+        damaged = bytes(data)
+    elif how == "cut":
+        damaged = blob[: where % len(blob)]
+    else:
+        damaged = random.Random(what).randbytes(where)
+    with pytest.raises(PackageRefused) as info:
+        uk.receive(damaged)
+    assert info.value.reason in {"malformed", "wrong_recipient", "unknown_sender", "wrong_key",
+                                 "tampered", "expired", "undecryptable"}  # fmt: skip
+    assert statements(uk) == 0
