@@ -488,3 +488,54 @@ def test_cli_and_api_write_one_chain_and_verify_exits_by_result(
     assert due.exit_code == 0
     assert {json.loads(line)["id"] for line in due.output.splitlines()} == {
         "rs-p-1", "rs-p-2", "rs-p-3"}  # fmt: skip
+
+
+def test_an_export_seal_signed_by_the_node_catches_a_rewritten_log(tmp_path: Path) -> None:
+    """Someone who can write the store can recompute every hash; they cannot sign the seal
+    without the node's private key, so `verify --key` catches a rewritten export."""
+    from corridor.node.identity import NodeIdentity
+
+    identity = NodeIdentity.generate("RS-MUP")
+    identity.save(tmp_path)
+    store = DuckDBStore.open(tmp_path)
+    for i in range(3):
+        audit(store, Authz.system_user(), Event.WRITE, f"entities/x{i}", purpose="case 1")
+    store.close()
+    card = tmp_path / "rs.key.json"
+    card.write_text(json.dumps(identity.public.card()))
+    export = tmp_path / "audit.jsonl"
+    runner = CliRunner()
+    r = runner.invoke(
+        cli_app, ["audit", "export", "--out", str(export), "--workdir", str(tmp_path)]
+    )
+    assert r.exit_code == 0 and "signed by RS-MUP" in r.output, r.output
+    args = ["audit", "verify", "--file", str(export), "--key", str(card)]
+    assert runner.invoke(cli_app, args).exit_code == 0
+    # Rewrite the log wholesale: change a purpose, recompute every hash and the seal's head.
+    lines = export.read_text().splitlines()
+    entries = [json.loads(line) for line in lines[:-1]]
+    entries[1]["purpose"] = "case 2"
+    prev = entries[0]["hash"]
+    for entry in entries[1:]:
+        entry["prev_hash"] = prev
+        body = {k: v for k, v in entry.items() if k not in ("prev_hash", "hash")}
+        entry["hash"] = prev = chain_hash(prev, body)
+    seal = json.loads(lines[-1])
+    seal["seal"]["head"] = prev
+    rewritten = tmp_path / "rewritten.jsonl"
+    rewritten.write_text(
+        "\n".join([*(canonical_json(e) for e in entries), canonical_json(seal)]) + "\n"
+    )
+    plain = runner.invoke(cli_app, ["audit", "verify", "--file", str(rewritten)])
+    assert plain.exit_code == 0  # the chain alone cannot tell: it was recomputed
+    checked = runner.invoke(
+        cli_app, ["audit", "verify", "--file", str(rewritten), "--key", str(card)]
+    )
+    assert checked.exit_code == 1 and "signature does not verify" in checked.output
+    # An unsigned seal cannot be checked against a key either.
+    unsigned = tmp_path / "unsigned.jsonl"
+    unsigned.write_text(
+        "\n".join([*lines[:-1], canonical_json(seal_json(3, json.loads(lines[-2])["hash"]))]) + "\n"
+    )
+    r = runner.invoke(cli_app, ["audit", "verify", "--file", str(unsigned), "--key", str(card)])
+    assert r.exit_code == 1 and "not signed" in r.output

@@ -25,6 +25,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from corridor.errors import ValidationError
+from corridor.node.identity import NodeIdentity, PublicKeys, b64, unb64
 from corridor.store.audit import AUDIT_COLUMNS, AuditEntry
 
 if TYPE_CHECKING:
@@ -304,8 +306,19 @@ def flush(store: Store) -> None:
 
 @dataclass(frozen=True, slots=True)
 class Seal:
+    """The last line of an export: how many entries and the head hash, signed with the node's
+    Ed25519 key when the node has one (so that whoever can rewrite the store cannot also
+    rewrite an export already handed over, without the node's private key)."""
+
     entries: int
     head: str
+    agency: str | None = None
+    key: str | None = None  # the signing key's fingerprint
+    signature: str | None = None
+
+    def signed_bytes(self) -> bytes:
+        body = {"agency": self.agency, "entries": self.entries, "head": self.head}
+        return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,14 +368,19 @@ def parse_line(text: str) -> _Item:
         return _Unparsed("not a JSON object")
     if set(data) == {"seal"}:
         seal = data["seal"]
+        signed = {"agency", "key", "signature"}
         if (
             isinstance(seal, dict)
-            and set(seal) == {"entries", "head"}
+            and set(seal) in ({"entries", "head"}, {"entries", "head"} | signed)
             and isinstance(seal["entries"], int)
             and not isinstance(seal["entries"], bool)
             and isinstance(seal["head"], str)
+            and all(isinstance(seal.get(k, ""), str) for k in signed)
         ):
-            return Seal(seal["entries"], seal["head"])
+            return Seal(
+                seal["entries"], seal["head"], seal.get("agency"), seal.get("key"),
+                seal.get("signature"),
+            )  # fmt: skip
         return _Unparsed("a malformed seal")
     try:
         return entry_from_json(data)
@@ -371,19 +389,43 @@ def parse_line(text: str) -> _Item:
         return _Unparsed(str(exc), seq if isinstance(seq, int) else None)
 
 
-def seal_json(entries: int, head: str) -> dict[str, Any]:
-    return {"seal": {"entries": entries, "head": head}}
+def seal_json(entries: int, head: str, signer: NodeIdentity | None = None) -> dict[str, Any]:
+    if signer is None:
+        return {"seal": {"entries": entries, "head": head}}
+    seal = Seal(entries, head, signer.agency, signer.public.fingerprint)
+    signature = b64(signer.sign(seal.signed_bytes()))
+    return {"seal": {"entries": entries, "head": head, "agency": signer.agency,
+                     "key": seal.key, "signature": signature}}  # fmt: skip
 
 
-def verify_lines(lines: Iterable[str]) -> Verification:
-    """Verify an export: every entry's hash, the chain, the sequence, and the seal."""
+def verify_lines(lines: Iterable[str], key: PublicKeys | None = None) -> Verification:
+    """Verify an export: every entry's hash, the chain, the sequence, and the seal (and, given
+    the node's public key, the seal's signature)."""
     items = [(n, parse_line(text.rstrip("\r\n"))) for n, text in enumerate(lines, start=1)]
-    return _walk(items, sealed=True)
+    result = _walk(items, sealed=True)
+    if key is None or not result.ok:
+        return result
+    line, seal = next((n, i) for n, i in reversed(items) if isinstance(i, Seal))
+    why = None
+    if seal.signature is None:
+        why = f"seal (line {line}): not signed, so it cannot be checked against {key.agency}'s key"
+    elif seal.agency != key.agency or seal.key != key.fingerprint:
+        why = f"seal (line {line}): signed by {seal.agency} key {seal.key}, not {key.agency}'s key"
+    else:
+        try:
+            good = key.verify(unb64(seal.signature, "signature"), seal.signed_bytes())
+        except ValidationError:
+            good = False
+        if not good:
+            why = f"seal (line {line}): the signature does not verify — the export was rewritten"
+    if why is not None:
+        return Verification(result.entries, result.head, BadEntry(line, None, why))
+    return result
 
 
-def verify_file(path: Path) -> Verification:
+def verify_file(path: Path, key: PublicKeys | None = None) -> Verification:
     with path.open(encoding="utf-8") as f:
-        return verify_lines(f)
+        return verify_lines(f, key)
 
 
 def verify_entries(entries: Sequence[AuditEntry]) -> Verification:
@@ -556,9 +598,10 @@ def _check_seal(
 # --- exporting -------------------------------------------------------------------------------
 
 
-def export(store: Store, out: TextIO) -> Verification:
-    """Write the store's log as JSON lines and a seal line; returns the count and head written
-    (not a verification of them: run `verify_lines` for that)."""
+def export(store: Store, out: TextIO, signer: NodeIdentity | None = None) -> Verification:
+    """Write the store's log as JSON lines and a seal line (signed by `signer`, the node, when
+    given); returns the count and head written (not a verification of them: run
+    `verify_lines` for that)."""
     flush(store)
     n, head, after = 0, GENESIS, 0
     while True:
@@ -569,11 +612,11 @@ def export(store: Store, out: TextIO) -> Verification:
         if len(page) < PAGE:
             break
         after = page[-1].seq
-    out.write(canonical_json(seal_json(n, head)) + "\n")
+    out.write(canonical_json(seal_json(n, head, signer)) + "\n")
     return Verification(n, head)
 
 
-def export_file(store: Store, path: Path) -> Verification:
+def export_file(store: Store, path: Path, signer: NodeIdentity | None = None) -> Verification:
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("w", encoding="utf-8", newline="\n") as f:
-        return export(store, f)
+        return export(store, f, signer)

@@ -12,6 +12,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from corridor.commands.common import Workdir, open_store, workdir_path
+from corridor.errors import CorridorError
 from corridor.settings import Settings
 
 audit_app = typer.Typer(
@@ -25,20 +27,9 @@ def _console() -> Console:
     return Console()  # made per command, so it sizes itself to the terminal it runs in
 
 
-Workdir = Annotated[
-    Path | None,
-    typer.Option(
-        "--workdir", "-w", envvar="CORRIDOR_HOME", help="Where the store lives.", show_default=False
-    ),
-]
-
-
 def _store(workdir: Path | None) -> Any:
     """The store, read-only when it exists (these commands only read)."""
-    from corridor.store.duckdb import DuckDBStore
-
-    path = workdir if workdir is not None else Settings().home
-    return DuckDBStore.open(path, read_only=(path / "corridor.duckdb").exists())
+    return open_store(workdir, read_only=True)
 
 
 @audit_app.command("export")
@@ -48,13 +39,16 @@ def export(
 ) -> None:
     """Write the log as JSON lines, ending with a seal line (entry count and head hash)."""
     from corridor.audit import export_file
+    from corridor.node.identity import NodeIdentity
 
+    signer = NodeIdentity.load_optional(workdir_path(workdir))
     store = _store(workdir)
     try:
-        written = export_file(store, out_file)
+        written = export_file(store, out_file, signer)
     finally:
         store.close()
-    typer.echo(f"{written.entries} entries exported to {out_file}, head {written.head}")
+    signed = f"; seal signed by {signer.agency} ({signer.public.fingerprint})" if signer else ""
+    typer.echo(f"{written.entries} entries exported to {out_file}, head {written.head}{signed}")
 
 
 @audit_app.command("verify")
@@ -62,15 +56,27 @@ def verify(
     file: Annotated[
         Path | None, typer.Option("--file", help="An export to verify (default: the store's log).")
     ] = None,
+    key: Annotated[
+        Path | None,
+        typer.Option(help="The exporting node's key card: check the export's signed seal too."),
+    ] = None,
     workdir: Workdir = None,
 ) -> None:
-    """Check every hash and the chain; exit 1 naming the first bad entry."""
+    """Check every hash and the chain (and, with --key, the seal's signature); exit 1 naming
+    the first bad entry."""
     from corridor.audit import verify_file, verify_store
+    from corridor.node.identity import PublicKeys
 
     if file is not None:
         if not file.is_file():
             raise typer.BadParameter(f"no file {file}", param_hint="--file")
-        result = verify_file(file)
+        card = None
+        if key is not None:
+            try:
+                card = PublicKeys.from_card(json.loads(key.read_text(encoding="utf-8")))
+            except (OSError, ValueError, CorridorError) as exc:
+                raise typer.BadParameter(f"not a key card: {exc}", param_hint="--key") from None
+        result = verify_file(file, card)
     else:
         store = _store(workdir)
         try:
