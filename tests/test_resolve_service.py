@@ -261,3 +261,36 @@ entities:
         after is not None and after.id != before.id and after.records == before.records + len(rows)
     )
     assert "Person" in report.linked
+
+
+def test_explanations_never_show_a_value_above_the_readers_clearance(
+    resolved: tuple[DuckDBStore, dict[str, str]],
+) -> None:
+    """Features are computed from every statement; a reader who may see only part of a record
+    gets the explanation from that part, so a hidden birth date is not shown as a compared
+    value."""
+    from followthemoney import model
+
+    from corridor.model.provenance import build_provenance
+    from corridor.model.statements import entity_statements
+    from corridor.store.base import IngestInfo
+
+    store, truth = resolved
+    a, b = _two_true_members(store, truth)
+    top = max(int(s.row["classification"]) for r in (a, b)
+              for s in store.get_entity(r, SYSTEM_SCOPE).statements)  # type: ignore[union-attr]  # fmt: skip
+    reader = ReadScope(Classification(top))
+    proxy = model.make_entity(store.get_entity(a, SYSTEM_SCOPE).entity.schema)  # type: ignore[union-attr]
+    proxy.id = a
+    proxy.add("birthDate", "1901-02-03")
+    prov = build_provenance({"agency": "GB-NCA", "grading": "2AP", "classification": "TOP SECRET"})
+    with store.writer(IngestInfo("hidden", "t", "t", "0", datetime.now(UTC), "GB-NCA")) as w:
+        w.add_statements(list(entity_statements(proxy, prov)))
+    service.resolve_all(store, "Person")
+
+    def compared(scope: ReadScope) -> str:
+        found = service.matches(store, a, scope)
+        return repr([m["explanation"] for m in found["matches"]])
+
+    assert "1901" in compared(SYSTEM_SCOPE)  # the system sees it: the test can fail
+    assert "1901" not in compared(reader)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from corridor.access.scope import ReadScope
+from corridor.access.scope import SYSTEM_SCOPE, ReadScope
 from corridor.errors import NotFound, ValidationError
 from corridor.model.statements import EntityRecord
 from corridor.resolve.clusters import cluster
@@ -189,7 +189,6 @@ def _recluster(
 
 def link_entities(store: Store, entity_ids: Iterable[str]) -> dict[str, int]:
     """Link stored entities (e.g. just ingested) incrementally, by kind; returns pairs per kind."""
-    from corridor.access.scope import SYSTEM_SCOPE
 
     by_kind: dict[str, list[dict[str, Any]]] = {}
     runs = {kind: store.current_run(kind) for kind in RESOLVABLE}
@@ -245,18 +244,42 @@ def judge(
     return judgement
 
 
-def explain(store: Store, left_id: str, right_id: str) -> Score:
-    """Why two records score what they do, field by field, under the current model."""
+def explain(store: Store, left_id: str, right_id: str, scope: ReadScope = SYSTEM_SCOPE) -> Score:
+    """Why two records score what they do, field by field, under the current model.
+
+    The stored features were computed from every statement; a reader who may not see some of a
+    record's statements gets the explanation recomputed from those they may see, so that a
+    compared value (a birth date, a passport number) never shows what their clearance hides."""
     for kind in RESOLVABLE:
         run = store.current_run(kind)
         if run is None:
             continue
         features = store.resolved_features(kind, [left_id, right_id])
         if len(features) == 2:
+            if scope != SYSTEM_SCOPE:
+                roles = roles_from_json(run.model.get("corridor_name_roles"))
+                for record_id in (left_id, right_id):
+                    seen = _visible_features(store, record_id, scope, roles)
+                    if seen is not None:
+                        features[record_id] = seen
             return Scorer(run.model, _spec_from_run(run).comparisons).score(
                 features[left_id], features[right_id]
             )
     raise NotFound(f"no resolved pair {left_id!r} – {right_id!r}")
+
+
+def _visible_features(
+    store: Store, record_id: str, scope: ReadScope, roles: Any
+) -> dict[str, Any] | None:
+    """A record's features from the statements `scope` allows, or None when it allows all."""
+    everything = store.get_entity(record_id, SYSTEM_SCOPE)
+    visible = store.get_entity(record_id, scope)
+    if everything is None or visible is None:
+        return None
+    if len(visible.statements) == len(everything.statements):
+        return None
+    agencies = ",".join(sorted({str(st.row["agency"]) for st in everything.statements}))
+    return person_features(entity_input(visible.entity, agencies), roles)
 
 
 def reader_clusters(store: Store, ids: Sequence[str], scope: ReadScope) -> dict[str, str]:
@@ -284,7 +307,7 @@ def matches(store: Store, entity_id: str, scope: ReadScope, limit: int = 20) -> 
         other = pair.right_id if pair.left_id == entity_id else pair.left_id
         if store.get_entity(other, scope) is None:
             continue  # a record the caller may not see is not shown, nor counted
-        score = explain(store, entity_id, other)
+        score = explain(store, entity_id, other, scope)
         other_cluster = store.clusters_of([other]).get(other)
         results.append({
             "id": other,
