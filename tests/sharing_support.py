@@ -40,7 +40,7 @@ def write_entities(
 ) -> list[dict[str, Any]]:
     """Write entities, all with the same provenance, in one transaction."""
     fields = {"agency": "RS-MUP", "grading": "2AP", "classification": "OFFICIAL", **prov}
-    rows = []
+    rows: list[dict[str, Any]] = []
     for schema, entity_id, props in entities:
         proxy = model.make_entity(schema)
         proxy.id = entity_id

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -312,3 +313,52 @@ def test_any_damaged_or_foreign_input_is_refused_cleanly(change: tuple[str, int,
     assert info.value.reason in {"malformed", "wrong_recipient", "unknown_sender", "wrong_key",
                                  "tampered", "expired", "undecryptable"}  # fmt: skip
     assert statements(uk) == 0
+
+
+def test_requests_show_elapsed_time_and_are_flagged_overdue_on_both_sides(tmp_path: Path) -> None:
+    rs, uk, _ = node_pair(tmp_path)
+    start = datetime(2026, 11, 2, 9, 0, tzinfo=UTC)
+    for svc in (rs, uk):
+        svc.clock = lambda: start
+    asked = uk.ask(SYSTEM, "RS-MUP", "phone", "+381 64 123 4567", "whose?", PURPOSE, due_days=2)
+    assert asked["status"] == "open" and not asked["overdue"]
+    later = start + timedelta(days=3, hours=6)
+    for svc in (rs, uk):
+        svc.clock = lambda: later
+    mine, theirs = uk.rfi(asked["id"], "out"), rs.rfi(asked["id"], "in")
+    for row in (mine, theirs):
+        assert row["overdue"] is True and row["elapsed_hours"] == 78.0
+    # Declining closes it: no longer overdue, elapsed time stops at the answer.
+    rs.decline(SYSTEM, asked["id"], "not held")
+    much_later = later + timedelta(days=10)
+    for svc in (rs, uk):
+        svc.clock = lambda: much_later
+    for row in (uk.rfi(asked["id"], "out"), rs.rfi(asked["id"], "in")):
+        assert row["status"] == "declined" and not row["overdue"]
+        assert row["elapsed_hours"] == 78.0 and row["reason"] == "not held"
+
+
+def test_the_inbox_refuses_an_oversized_body_whatever_its_length_header(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fastapi.testclient import TestClient
+
+    from corridor.api.app import create_app
+    from corridor.api.routes import sharing as routes
+
+    _, uk, blob = built(tmp_path)
+    monkeypatch.setattr(routes, "MAX_PACKAGE_BYTES", len(blob) - 1)
+    with TestClient(create_app(uk.store, sharing_service=uk)) as client:
+        r = client.post("/inbox", content=blob)
+        assert r.status_code == 422 and "larger than" in r.json()["message"]
+
+        def chunks() -> Iterator[bytes]:  # no content-length: sent chunked
+            yield blob[:100]
+            yield blob[100:]
+
+        r = client.post("/inbox", content=chunks())
+        assert r.status_code == 422 and "larger than" in r.json()["message"]
+        monkeypatch.setattr(routes, "MAX_PACKAGE_BYTES", len(blob))
+        r = client.post("/inbox", content=blob)
+        assert r.status_code == 200 and r.json()["receipt"]["counts"]["statements"] == 3
+    assert statements(uk) == 3

@@ -38,11 +38,17 @@ Sharing = Annotated[SharingService, Depends(get_sharing)]
 @router.post("/inbox")
 async def inbox(request: Request, sharing: Sharing) -> dict[str, Any]:
     """Receive a package from a partner node; returns the receipt signed by this node."""
-    length = int(request.headers.get("content-length") or 0)
-    if length > MAX_PACKAGE_BYTES:
-        raise ValidationError(f"package larger than {MAX_PACKAGE_BYTES} bytes", "body")
-    blob = await request.body()
-    return await run_in_threadpool(sharing.receive, blob)
+    too_big = ValidationError(f"package larger than {MAX_PACKAGE_BYTES:,} bytes", "body")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_PACKAGE_BYTES:
+        raise too_big
+    chunks, size = [], 0
+    async for chunk in request.stream():  # a body sent without a length is capped too
+        size += len(chunk)
+        if size > MAX_PACKAGE_BYTES:
+            raise too_big
+        chunks.append(chunk)
+    return await run_in_threadpool(sharing.receive, b"".join(chunks))
 
 
 @router.get("/node")
