@@ -4,6 +4,7 @@ process with its own store and keys): packages, receipts, requests for informati
 from __future__ import annotations
 
 import subprocess
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -188,3 +189,25 @@ def test_a_correction_and_a_recall_reach_the_partner(nodes: tuple[Node, Node]) -
     assert r.status_code == 200, r.text
     assert rs.get("/entities/rs-p-1").status_code == 404
     assert uk.get("/entities/rs-p-1").status_code == 404
+
+
+def test_a_package_for_a_partner_that_is_down_is_delivered_when_it_is_back(
+    tmp_path: Path,
+) -> None:
+    rs, uk = setup_nodes(tmp_path)
+    rs.proc = start_server(rs.workdir, int(rs.base.rsplit(":", 1)[1]),
+                           env={"CORRIDOR_RETRY_SECONDS": "0.5"})  # fmt: skip
+    try:
+        r = rs.post("/shares", json={"partner": "GB-NCA", "entity_ids": ["rs-p-1"],
+                                     "purpose": PURPOSE})  # fmt: skip
+        assert r.status_code == 200, r.text
+        assert r.json()["status"] == "failed" and "/inbox" in r.json()["error"]
+        start(uk)  # the sender delivers it again on its own (every 0.5 s here, 300 s by default)
+        deadline = time.monotonic() + 30
+        while rs.get("/shares", user="sharing").json()[0]["status"] != "delivered":
+            assert time.monotonic() < deadline, "the package was not delivered again"
+            time.sleep(0.3)
+        assert uk.get("/entities/rs-p-1").status_code == 200
+    finally:
+        stop(rs)
+        stop(uk)

@@ -18,6 +18,9 @@ class Settings(BaseSettings):
     port: int = 8000
     #: This node's agency, the default owner of what its operator ingests.
     agency: str | None = None
+    #: How often a served node delivers again the packages a partner has not yet received
+    #: (seconds; 0 turns it off, leaving `corridor share retry` to the operator).
+    retry_seconds: float = 300
 
     @field_validator("port")
     @classmethod

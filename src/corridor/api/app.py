@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from corridor import __version__
 from corridor.api import errors
@@ -23,9 +26,24 @@ from corridor.api.routes import (
     stats,
 )
 from corridor.node.identity import NodeIdentity
+from corridor.settings import Settings
 from corridor.share.service import SPOOL_DIR, SharingService
 from corridor.store.base import Store
 from corridor.store.duckdb import DuckDBStore
+
+log = logging.getLogger(__name__)
+
+
+async def _retry_forever(sharing: SharingService, every: float) -> None:
+    """Deliver again, now and then, what a partner could not take (it was down, or the
+    network was): a served node does not wait for an operator to notice."""
+    while True:
+        await asyncio.sleep(every)
+        try:
+            for sent in await run_in_threadpool(sharing.retry):
+                log.info("package %s to %s: %s", sent.package_id, sent.partner, sent.status)
+        except Exception:  # keep retrying; the next round may succeed
+            log.exception("retrying deliveries failed")
 
 
 def create_app(
@@ -45,12 +63,19 @@ def create_app(
         if identity is not None:
             sharing_service = SharingService(store, identity, workdir / SPOOL_DIR)
 
+    retry_seconds = Settings().retry_seconds
+
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        retrying = None
         if app.state.sharing is not None:
             # Packages a crash left half-imported are imported before anything else is served.
             app.state.sharing.recover()
+            if owned and retry_seconds > 0:
+                retrying = asyncio.create_task(_retry_forever(app.state.sharing, retry_seconds))
         yield
+        if retrying is not None:
+            retrying.cancel()
         if owned:
             app.state.store.close()
 

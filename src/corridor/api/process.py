@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -21,7 +22,9 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def start_server(workdir: Path, port: int, timeout: float = 60) -> subprocess.Popen[bytes]:
+def start_server(
+    workdir: Path, port: int, timeout: float = 60, env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     """Serve the store in `workdir` on 127.0.0.1:`port`; return once `/health` answers. The
     server's output goes to `serve.log` in the work directory, quoted if it fails to start."""
     log_path = workdir / "serve.log"
@@ -30,7 +33,7 @@ def start_server(workdir: Path, port: int, timeout: float = 60) -> subprocess.Po
         proc = subprocess.Popen(
             [sys.executable, "-m", "corridor", "serve", "--workdir", str(workdir),
              "--port", str(port)],
-            stdout=log, stderr=subprocess.STDOUT,
+            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
         )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout
