@@ -243,6 +243,7 @@ def step_send(work: Path, receiver: Path, profile: bool) -> dict[str, Any]:
 
     import orjson
 
+    import corridor.share.core as core
     import corridor.share.service as service
     from corridor.access.authz import Authz
     from corridor.access.roles import Role
@@ -264,7 +265,7 @@ def step_send(work: Path, receiver: Path, profile: bool) -> dict[str, Any]:
 
         return wrapper
 
-    real_seal = service.seal  # type: ignore[attr-defined]
+    real_seal = core.seal
 
     def seal(*args: Any, **kw: Any) -> Any:
         captured["content"] = args[4]
@@ -274,7 +275,7 @@ def step_send(work: Path, receiver: Path, profile: bool) -> dict[str, Any]:
         select = timed("select", service.SharingService.select)  # type: ignore[assignment]
         release = timed("filter", service.SharingService.release)  # type: ignore[assignment]
 
-    service.seal = timed("seal", seal)  # type: ignore[attr-defined]
+    core.seal = timed("seal", seal)
     sender_dir = work / "sender"
     ids = json.loads((work / "ids.json").read_text())
     entity_ids = [*ids["passing"], *ids["withheld"]]

@@ -1,0 +1,128 @@
+"""Corrections and recall: when the originator corrects or deletes a record it shared, the
+change reaches every partner that received it (the ledger of what went where says which)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections import defaultdict
+from collections.abc import Sequence
+from typing import Any
+
+from followthemoney.statement import Statement
+
+from corridor.access.authz import Authz
+from corridor.audit import Event, audit
+from corridor.errors import Forbidden, NotFound, ValidationError
+from corridor.share.core import Selection, Sent, SharingCore
+from corridor.share.policy import Release
+from corridor.share.rows import portable
+from corridor.store.base import IngestInfo
+
+
+class Corrections(SharingCore):
+    def correct(
+        self, authz: Authz, statement_id: str, new_value: str | None, reason: str
+    ) -> dict[str, Any]:
+        """Correct (or, with no new value, delete) one of this node's own statements, here
+        and at every partner that received it."""
+        if not reason.strip():
+            raise ValidationError("say why the record is corrected", "reason")
+        rows = self.store.statements_by_id([statement_id], authz.scope)
+        if not rows:
+            raise NotFound(f"no statement {statement_id!r}")
+        old = rows[0]
+        if old["agency"] != self.agency:
+            raise Forbidden(f"only the originator ({old['agency']}) may correct this record")
+        authz.require_agency(self.agency)
+        new: dict[str, Any] | None = None
+        if new_value is not None:
+            if not new_value.strip():
+                raise ValidationError("the corrected value is empty", "value")
+            key = Statement.make_key(
+                old["dataset"], old["entity_id"], old["prop"], new_value, False
+            )
+            new_id = hashlib.sha1(f"{key}\x1fcorrects\x1f{statement_id}".encode()).hexdigest()
+            new = {**portable(old), "value": new_value, "original_value": None, "id": new_id}
+        info = IngestInfo(
+            id=f"correction-{uuid.uuid4()}", path=f"correction of {statement_id}: {reason}",
+            kind="correction", sha256=hashlib.sha256(reason.encode()).hexdigest(),
+            started_at=self.clock(), agency=self.agency, user_name=authz.user,
+        )  # fmt: skip
+        with self.store.writer(info) as writer:
+            writer.retract([statement_id])
+            if new is not None:
+                writer.add_statements([new])
+        audit(
+            self.store,
+            authz,
+            Event.WRITE,
+            f"statements/{statement_id}",
+            detail={"correction": reason, "deleted": new is None},
+        )
+        sent = []
+        for partner in self._recipients_of([statement_id]):
+            sent.append(
+                self._propagate(authz, partner, [statement_id], [new] if new else [], reason)
+            )
+        return {
+            "retracted": statement_id,
+            "statement": new,
+            "partners": [s.to_dict() for s in sent],
+        }
+
+    def recall(self, authz: Authz, entity_id: str, reason: str) -> dict[str, Any]:
+        """Delete this node's own statements about an entity, here and at every partner."""
+        if not reason.strip():
+            raise ValidationError("say why the record is recalled", "reason")
+        authz.require_agency(self.agency)
+        rows = [r for r in self.store.statement_rows([entity_id], authz.scope)
+                if r["agency"] == self.agency]  # fmt: skip
+        if not rows:
+            raise NotFound(f"this node holds no statements of its own about {entity_id!r}")
+        ids = [str(r["id"]) for r in rows]
+        info = IngestInfo(
+            id=f"recall-{uuid.uuid4()}", path=f"recall of {entity_id}: {reason}", kind="recall",
+            sha256=hashlib.sha256(reason.encode()).hexdigest(), started_at=self.clock(),
+            agency=self.agency, user_name=authz.user,
+        )  # fmt: skip
+        with self.store.writer(info) as writer:
+            deleted = writer.retract(ids)
+        audit(
+            self.store,
+            authz,
+            Event.WRITE,
+            f"entities/{entity_id}",
+            detail={"recall": reason, "deleted": deleted},
+        )
+        sent = [self._propagate(authz, p, ids, [], reason) for p in self._recipients_of(ids)]
+        return {"entity_id": entity_id, "deleted": deleted, "partners": [s.to_dict() for s in sent]}
+
+    def _recipients_of(self, item_ids: Sequence[str]) -> dict[str, list[str]]:
+        marks = ", ".join("?" for _ in item_ids)
+        rows = self.store.sharing_rows(
+            "sent_items", f"WHERE item_id IN ({marks}) ORDER BY partner", list(item_ids)
+        )
+        out: dict[str, list[str]] = defaultdict(list)
+        for row in rows:
+            out[row["partner"]].append(row["item_id"])
+        return out
+
+    def _propagate(
+        self, authz: Authz, partner: str, retract: Sequence[str], new: list[dict[str, Any]],
+        reason: str,
+    ) -> Sent:  # fmt: skip
+        record = self.partner(partner)
+        agreement = self.agreement(partner)
+        purposes = [r["purpose"] for r in self.sent(partner) if r["purpose"]]
+        purpose = purposes[-1] if purposes else sorted(agreement.purposes)[0]
+        released = Release()
+        if new:
+            selection = Selection(statements=new, context=new)
+            try:
+                released = self.release(partner, purpose, selection)
+            except Forbidden:
+                released = Release()  # the agreement no longer lets the new value go
+        return self._send_release(
+            authz, record, agreement, purpose, released, None, True, retract, reason
+        )

@@ -1,0 +1,153 @@
+"""Requests for information: a node asks a partner about a person, vehicle, phone or account;
+the partner answers with a package (through the agreement's policy) or declines with a reason.
+Status, elapsed time and overdue flags are derived from the packages each side holds."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import Any
+
+import orjson
+
+from corridor.access.authz import Authz
+from corridor.access.scope import ReadScope
+from corridor.audit import Event, audit
+from corridor.errors import Conflict, Forbidden, NotFound, ValidationError
+from corridor.share.core import RELATED_HOPS, SharingCore
+from corridor.share.rows import rfi_row
+
+SUBJECT_KINDS = frozenset({"person", "vehicle", "phone", "account"})
+
+
+class Requests(SharingCore):
+    def ask(
+        self, authz: Authz, partner: str, subject_kind: str, subject: str, question: str,
+        purpose: str, due_days: int = 7,
+    ) -> dict[str, Any]:  # fmt: skip
+        """Send a request for information about a person, vehicle, phone or account."""
+        if subject_kind not in SUBJECT_KINDS:
+            raise ValidationError(
+                f"subject kind must be one of {', '.join(sorted(SUBJECT_KINDS))}", "subject_kind"
+            )
+        if not subject.strip():
+            raise ValidationError("say who or what the request is about", "subject")
+        if not 1 <= due_days <= 90:
+            raise ValidationError("due_days must be between 1 and 90", "due_days")
+        record = self.partner(partner)
+        self.agreement(partner).allows_purpose(purpose) or _refuse_purpose(partner, purpose)
+        now = self.clock()
+        rfi = {
+            "id": f"rfi-{uuid.uuid4().hex[:12]}", "subject_kind": subject_kind,
+            "subject": subject.strip(), "question": question.strip(), "purpose": purpose,
+            "requested_by": authz.user, "created_at": now.isoformat(),
+            "due_at": (now + timedelta(days=due_days)).isoformat(),
+        }  # fmt: skip
+        self.store.insert_row("rfis", rfi_row(rfi, "out", partner))
+        audit(
+            self.store,
+            authz,
+            Event.REQUEST,
+            f"rfis/{rfi['id']}",
+            purpose=purpose,
+            detail={"partner": partner, "subject_kind": subject_kind, "subject": subject},
+        )
+        sent = self._send(
+            authz, record, "rfi", {"rfi": rfi}, {"rfi": rfi["id"]}, {}, [], purpose, rfi["id"], True
+        )
+        return {**self.rfi(rfi["id"]), "delivery": sent.to_dict()}
+
+    def rfis(self, direction: str | None = None) -> list[dict[str, Any]]:
+        where, params = ("WHERE direction = ?", [direction]) if direction else ("", [])
+        rows = self.store.sharing_rows("rfis", f"{where} ORDER BY created_at", params)
+        return [self._rfi_status(r) for r in rows]
+
+    def rfi(self, rfi_id: str, direction: str | None = None) -> dict[str, Any]:
+        for row in self.rfis(direction):
+            if row["id"] == rfi_id:
+                return row
+        raise NotFound(f"no request for information {rfi_id!r}")
+
+    def _rfi_status(self, row: dict[str, Any]) -> dict[str, Any]:
+        """Status comes from what was sent or received for the request, never stored apart
+        from it, so it cannot disagree with the packages."""
+        if row["direction"] == "out":
+            replies = self.store.sharing_rows(
+                "received", "WHERE rfi_id = ? AND kind <> 'rfi' ORDER BY received_at",
+                [row["id"]],
+            )  # fmt: skip
+            at_key = "received_at"
+        else:
+            replies = self.store.sharing_rows(
+                "sent", "WHERE rfi_id = ? AND kind <> 'rfi' ORDER BY created_at", [row["id"]]
+            )
+            at_key = "created_at"
+        now = self.clock()
+        out = dict(row)
+        out.update(status="open", closed_at=None, package_id=None, reason=None, closed_by=None)
+        if replies:
+            reply = replies[-1]
+            manifest = orjson.loads(reply["manifest"])
+            out["status"] = "declined" if reply["kind"] == "rfi-decline" else "answered"
+            out["closed_at"] = reply[at_key]
+            out["package_id"] = reply["package_id"]
+            out["reason"] = manifest.get("reason")
+            out["closed_by"] = reply.get("sent_by") or reply.get("sender")
+            if out["status"] == "answered":
+                out["answer"] = {
+                    k: manifest.get(k) for k in ("entities", "statements", "observations")
+                }
+        end = out["closed_at"] or now
+        out["elapsed_hours"] = round((end - row["created_at"]).total_seconds() / 3600, 1)
+        out["overdue"] = out["status"] == "open" and now > row["due_at"]
+        return out
+
+    def answer(
+        self, authz: Authz, rfi_id: str, entity_ids: Sequence[str] | None = None
+    ) -> dict[str, Any]:
+        """Answer a partner's request with a package (by default: the entities the subject
+        matches here, and what they are linked to)."""
+        rfi = self._open_incoming(rfi_id)
+        ids = list(entity_ids) if entity_ids else self.match_subject(rfi, authz.scope)
+        if not ids:
+            raise NotFound(f"nothing here matches {rfi['subject']!r}: decline with a reason")
+        self._decided(authz, rfi, decision="answer", entities=ids[:100])
+        sent = self.share(
+            authz, rfi["partner"], ids, rfi["purpose"], hops=RELATED_HOPS, rfi_id=rfi_id
+        )
+        return {**self.rfi(rfi_id, "in"), "delivery": sent.to_dict()}
+
+    def decline(self, authz: Authz, rfi_id: str, reason: str) -> dict[str, Any]:
+        if not reason.strip():
+            raise ValidationError("a declined request needs a reason", "reason")
+        rfi = self._open_incoming(rfi_id)
+        record = self.partner(rfi["partner"])
+        self._decided(authz, rfi, decision="decline", reason=reason.strip())
+        sent = self._send(
+            authz, record, "rfi-decline", {"reason": reason.strip()}, {"reason": reason.strip()},
+            {}, [], rfi["purpose"], rfi_id, True,
+        )  # fmt: skip
+        return {**self.rfi(rfi_id, "in"), "delivery": sent.to_dict()}
+
+    def _decided(self, authz: Authz, rfi: Mapping[str, Any], **detail: Any) -> None:
+        audit(self.store, authz, Event.DECIDE, f"rfis/{rfi['id']}", purpose=rfi["purpose"],
+              detail=detail)  # fmt: skip
+
+    def _open_incoming(self, rfi_id: str) -> dict[str, Any]:
+        rfi = self.rfi(rfi_id, "in")
+        if rfi["status"] != "open":
+            raise Conflict(f"request {rfi_id} is already {rfi['status']}")
+        return rfi
+
+    def match_subject(self, rfi: Mapping[str, Any], scope: ReadScope) -> list[str]:
+        """Entities here that the request's subject names: by name for a person, by plate,
+        phone number or account number otherwise."""
+        kind, subject = rfi["subject_kind"], str(rfi["subject"])
+        if kind == "person":
+            return [h.entity_id for h in self.store.search(subject, scope, ["Person"], 20)]
+        return self.store.entities_with_key(kind, subject, scope)
+
+
+def _refuse_purpose(partner: str, purpose: str) -> bool:
+    raise Forbidden(f"purpose {purpose!r} is not permitted by the agreement with {partner}")
