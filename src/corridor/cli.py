@@ -380,7 +380,8 @@ def lists_load(
     out.print(
         f"[bold]{report.dataset}[/bold] version {report.version}: {report.entities:,} listed "
         f"({report.added:,} added, {report.changed:,} changed, {report.delisted:,} delisted, "
-        f"{report.unchanged:,} unchanged); {len(raised):,} new alerts"
+        f"{report.unchanged:,} unchanged); {len(raised):,} new alert"
+        + ("" if len(raised) == 1 else "s")
     )
 
 

@@ -118,10 +118,8 @@ def _load_once(
 ) -> int:
     """Load a list unless its latest version came from these very bytes (a re-run of the demo
     adds no version); the dataset's version."""
-    from corridor.screen.service import _sha256 as list_digest
-
     versions = [v for v in store.list_versions() if v.name == dataset]
-    if versions and versions[-1].sha256 == list_digest(path):
+    if versions and versions[-1].sha256 == screening.list_digest(path):
         return versions[-1].version
     return screening.load_list(store, path, dataset, fmt, mapping).version
 
@@ -165,7 +163,8 @@ def _screening(store: Store, bundle: Path, con: Console) -> dict[str, object]:
                       f"{on_planted:,}" if dataset.startswith("gb_nca") else "")  # fmt: skip
     con.print(table)
     con.print(
-        f"{len(raised):,} new alerts ({len(alerts):,} in all); {len(planted):,} on planted "
+        f"{len(raised):,} new alert{'' if len(raised) == 1 else 's'} ({len(alerts):,} in all); "
+        f"{len(planted):,} on planted "
         f"watchlist entries, hitting {len(entries_hit & known)} of the {len(known)} entries "
         "that another record describes (truth/watchlist.csv). The scenario's people are "
         "invented, so alerts on the public lists are name coincidences for an analyst to "
