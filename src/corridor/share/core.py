@@ -107,6 +107,10 @@ class Sent:
 
 @dataclass
 class Selection:
+    """What was picked to send, before the policy: the statements, the statements they point
+    at (so that a victim referred to is recognised), and the sensor reads of their plates and
+    phones."""
+
     statements: list[dict[str, Any]] = field(default_factory=list)
     context: list[dict[str, Any]] = field(default_factory=list)
     observations: dict[ObservationKind, list[dict[str, Any]]] = field(default_factory=dict)
