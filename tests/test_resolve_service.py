@@ -294,3 +294,22 @@ def test_explanations_never_show_a_value_above_the_readers_clearance(
 
     assert "1901" in compared(SYSTEM_SCOPE)  # the system sees it: the test can fail
     assert "1901" not in compared(reader)
+
+
+def test_each_kind_keeps_its_own_features_clusters_and_model(
+    resolved: tuple[DuckDBStore, dict[str, str]],
+) -> None:
+    """A vehicle is resolved, judged and explained as a vehicle even when people were resolved
+    first: nothing of one kind is read or written as another."""
+    store, _ = resolved
+    service.resolve_all(store, "Vehicle")
+    vehicles = sorted(store.all_clusters("Vehicle"))
+    a, b = vehicles[0], vehicles[1]
+    assert store.resolved_features("Person", [a]) == {}
+    assert set(store.resolved_features("Vehicle", [a, b])) == {a, b}
+    service.judge(store, a, b, "positive", "ana")
+    assert store.clusters_of([a])[a] == store.clusters_of([b])[b]
+    assert {a, b} <= set(store.all_clusters("Vehicle"))
+    assert not {a, b} & set(store.all_clusters("Person"))
+    service.resolve_all(store, "Person")  # replaces the people's clusters only
+    assert {a, b} <= set(store.all_clusters("Vehicle"))

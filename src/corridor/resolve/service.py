@@ -250,30 +250,45 @@ def explain(store: Store, left_id: str, right_id: str, scope: ReadScope = SYSTEM
     The stored features were computed from every statement; a reader who may not see some of a
     record's statements gets the explanation recomputed from those they may see, so that a
     compared value (a birth date, a passport number) never shows what their clearance hides."""
+    found = _features_as_seen(store, [left_id, right_id], scope)
+    if found is None or len(found[1]) < 2:
+        raise NotFound(f"no resolved pair {left_id!r} – {right_id!r}")
+    scorer, features = found
+    return scorer.score(features[left_id], features[right_id])
+
+
+def _features_as_seen(
+    store: Store,
+    ids: Sequence[str],
+    scope: ReadScope,
+    visible: dict[str, EntityRecord] | None = None,
+) -> tuple[Scorer, dict[str, dict[str, Any]]] | None:
+    """The scorer of the kind `ids` were resolved as, and their features as `scope` sees them
+    (`visible`: their records under `scope`, where the caller has read them already)."""
     for kind in RESOLVABLE:
         run = store.current_run(kind)
         if run is None:
             continue
-        features = store.resolved_features(kind, [left_id, right_id])
-        if len(features) == 2:
-            if scope != SYSTEM_SCOPE:
-                roles = roles_from_json(run.model.get("corridor_name_roles"))
-                for record_id in (left_id, right_id):
-                    seen = _visible_features(store, record_id, scope, roles)
-                    if seen is not None:
-                        features[record_id] = seen
-            return Scorer(run.model, _spec_from_run(run).comparisons).score(
-                features[left_id], features[right_id]
-            )
-    raise NotFound(f"no resolved pair {left_id!r} – {right_id!r}")
+        features = store.resolved_features(kind, ids)
+        if not features:
+            continue
+        if scope != SYSTEM_SCOPE:
+            roles = roles_from_json(run.model.get("corridor_name_roles"))
+            for record_id in features:
+                seen = (visible or {}).get(record_id) or store.get_entity(record_id, scope)
+                recomputed = _visible_features(store, record_id, seen, roles)
+                if recomputed is not None:
+                    features[record_id] = recomputed
+        return Scorer(run.model, _spec_from_run(run).comparisons), features
+    return None
 
 
 def _visible_features(
-    store: Store, record_id: str, scope: ReadScope, roles: Any
+    store: Store, record_id: str, visible: EntityRecord | None, roles: Any
 ) -> dict[str, Any] | None:
-    """A record's features from the statements `scope` allows, or None when it allows all."""
+    """A record's features from the statements a reader sees (`visible`), or None when those
+    are all of them."""
     everything = store.get_entity(record_id, SYSTEM_SCOPE)
-    visible = store.get_entity(record_id, scope)
     if everything is None or visible is None:
         return None
     if len(visible.statements) == len(everything.statements):
@@ -298,26 +313,40 @@ def reader_clusters(store: Store, ids: Sequence[str], scope: ReadScope) -> dict[
 
 def matches(store: Store, entity_id: str, scope: ReadScope, limit: int = 20) -> dict[str, Any]:
     """Candidate matches for an entity, each with its explanation, within the caller's scope."""
-    if store.get_entity(entity_id, scope) is None:
+    record = store.get_entity(entity_id, scope)
+    if record is None:
         raise NotFound(f"no entity {entity_id!r}")
-    cluster_id = store.clusters_of([entity_id]).get(entity_id)
-    shown_id = reader_clusters(store, [entity_id], scope).get(entity_id)
-    results = []
+    visible = {entity_id: record}
+    shown: list[tuple[str, Pair]] = []
     for pair in store.pairs_of([entity_id]):
         other = pair.right_id if pair.left_id == entity_id else pair.left_id
-        if store.get_entity(other, scope) is None:
+        other_record = store.get_entity(other, scope)
+        if other_record is None:
             continue  # a record the caller may not see is not shown, nor counted
-        score = explain(store, entity_id, other, scope)
-        other_cluster = store.clusters_of([other]).get(other)
-        results.append({
-            "id": other,
-            "probability": pair.probability,
-            "match_weight": pair.match_weight,
-            "same_cluster": other_cluster is not None and other_cluster == cluster_id,
-            "explanation": score.to_dict(),
-        })  # fmt: skip
-        if len(results) >= limit:
+        visible[other] = other_record
+        shown.append((other, pair))
+        if len(shown) >= limit:
             break
+    results = []
+    if shown:
+        # One model and one read of each record's features for all of them (every pair of an
+        # entity is of its kind).
+        found = _features_as_seen(store, list(visible), scope, visible)
+        if found is None or any(other not in found[1] for other, _ in shown):
+            raise NotFound(f"no resolved pairs of {entity_id!r}")
+        scorer, features = found
+        clusters = store.clusters_of(list(visible))
+        cluster_id = clusters.get(entity_id)
+        for other, pair in shown:
+            score = scorer.score(features[entity_id], features[other])
+            results.append({
+                "id": other,
+                "probability": pair.probability,
+                "match_weight": pair.match_weight,
+                "same_cluster": cluster_id is not None and clusters.get(other) == cluster_id,
+                "explanation": score.to_dict(),
+            })  # fmt: skip
+    shown_id = reader_clusters(store, [entity_id], scope).get(entity_id)
     return {"id": entity_id, "cluster_id": shown_id, "matches": results}
 
 

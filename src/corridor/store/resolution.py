@@ -226,14 +226,15 @@ class DuckDBResolution(DuckDBBase, ResolutionStore):
         r = rows[0]
         return Run(r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], json.loads(r[8]))
 
-    def _each(self, sql: str, values: Iterable[object]) -> list[tuple[Any, ...]]:
-        """Run a one-value equality query per value on one cursor: DuckDB answers `col = ?`
-        from its ART index in well under a millisecond, while `col IN (…)` scans the table."""
+    def _each(self, sql: str, values: Iterable[object], *more: object) -> list[tuple[Any, ...]]:
+        """Run a one-value equality query per value (then `more`, the same for each) on one
+        cursor: DuckDB answers `col = ?` from its ART index in well under a millisecond, while
+        `col IN (…)` scans the table."""
         cur = self._cursor()
         try:
             out: list[tuple[Any, ...]] = []
             for value in values:
-                out.extend(cur.execute(sql, [value]).fetchall())
+                out.extend(cur.execute(sql, [value, *more]).fetchall())
             return out
         finally:
             cur.close()
@@ -247,8 +248,8 @@ class DuckDBResolution(DuckDBBase, ResolutionStore):
         return ranked[:limit] if limit is not None else ranked
 
     def resolved_features(self, kind: str, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-        sql = "SELECT record_id, features FROM resolve_records WHERE record_id = ?"
-        return {r[0]: json.loads(r[1]) for r in self._each(sql, sorted(set(ids)))}
+        sql = "SELECT record_id, features FROM resolve_records WHERE record_id = ? AND kind = ?"
+        return {r[0]: json.loads(r[1]) for r in self._each(sql, sorted(set(ids)), kind)}
 
     def pairs_of(self, ids: Sequence[str]) -> list[Pair]:
         wanted = sorted(set(ids))
