@@ -23,7 +23,7 @@ from followthemoney.statement import Statement, StatementEntity
 from followthemoney.statement.util import BASE_ID
 
 from corridor.model.classification import Classification
-from corridor.model.provenance import Provenance
+from corridor.model.provenance import FIELDS, Provenance
 
 #: The FtM dataset Corridor's assembled entities belong to.
 CORRIDOR_DATASET = Dataset.make({"name": "corridor", "title": "Corridor"})
@@ -103,19 +103,7 @@ class StoredStatement:
     def provenance(self) -> dict[str, Any]:
         """JSON-ready provenance of this statement."""
         out: dict[str, Any] = {}
-        for key in (
-            "agency",
-            "source_ref",
-            "collected_at",
-            "grading",
-            "grading_scheme",
-            "action_code",
-            "sanitisation_code",
-            "handling_instructions",
-            "classification",
-            "person_category",
-            "review_by",
-        ):
+        for key in FIELDS:
             value = self.row.get(key)
             if key == "classification" and value is not None:
                 value = Classification(int(value)).label

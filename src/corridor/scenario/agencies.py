@@ -78,6 +78,14 @@ _PLACE_SR_CYR = {
 }  # fmt: skip
 
 
+#: The person file's columns as GB-NCA names them (in file order), and as RS-MUP does.
+_PERSON_COLUMNS_SR = {
+    "name": "ime_prezime", "alias": "nadimak", "dob": "datum_rodjenja",
+    "birth_year": "godina_rodjenja", "gender": "pol", "nationality": "drzavljanstvo",
+    "phones": "telefon", "address": "prebivaliste", "notes": "napomena",
+}  # fmt: skip
+
+
 @dataclass
 class Table:
     """One agency file: its rows, its columns and the FtM mapping that reads it."""
@@ -266,60 +274,19 @@ class _Recorder:
         # A record listed first is the one other files point at; keep the lowest id first.
         for recs in view.person_records.values():
             recs.sort()
-        if self.gb:
-            columns = [
-                "record_id",
-                "name",
-                "alias",
-                "dob",
-                "birth_year",
-                "gender",
-                "nationality",
-                "phones",
-                "address",
-                "notes",
-                "person_category",
-                *HEADER,
-            ]
-            props = {
-                "name": {"column": "name"},
-                "alias": {"column": "alias"},
-                "birthDate": {"column": "dob", "format": self.date_format()},
-                "gender": {"column": "gender"},
-                "nationality": {"column": "nationality"},
-                "phone": {"column": "phones", "split": ";", "format": "GB"},
-                "address": {"column": "address"},
-                "notes": {"column": "notes"},
-            }
-            year_col = "birth_year"
-            mapping_extra: dict[str, Any] = {}
-        else:
-            columns = [
-                "record_id",
-                "ime_prezime",
-                "nadimak",
-                "datum_rodjenja",
-                "godina_rodjenja",
-                "pol",
-                "drzavljanstvo",
-                "telefon",
-                "prebivaliste",
-                "napomena",
-                "person_category",
-                *HEADER,
-            ]
-            props = {
-                "name": {"column": "ime_prezime"},
-                "alias": {"column": "nadimak"},
-                "birthDate": {"column": "datum_rodjenja", "format": self.date_format()},
-                "gender": {"column": "pol"},
-                "nationality": {"column": "drzavljanstvo"},
-                "phone": {"column": "telefon", "split": ";", "format": "RS"},
-                "address": {"column": "prebivaliste"},
-                "notes": {"column": "napomena"},
-            }
-            year_col = "godina_rodjenja"
-            mapping_extra = {"sheet": "Lica"}
+        col = {en: en if self.gb else sr for en, sr in _PERSON_COLUMNS_SR.items()}
+        columns = ["record_id", *col.values(), "person_category", *HEADER]
+        props = {
+            "name": {"column": col["name"]},
+            "alias": {"column": col["alias"]},
+            "birthDate": {"column": col["dob"], "format": self.date_format()},
+            "gender": {"column": col["gender"]},
+            "nationality": {"column": col["nationality"]},
+            "phone": {"column": col["phones"], "split": ";", "format": "GB" if self.gb else "RS"},
+            "address": {"column": col["address"]},
+            "notes": {"column": col["notes"]},
+        }
+        mapping_extra: dict[str, Any] = {} if self.gb else {"sheet": "Lica"}
         mapping = {
             **mapping_extra,
             "provenance": _prov_mapping(self.agency, category=True),
@@ -330,7 +297,7 @@ class _Recorder:
                 "person_birth_year": {
                     "schema": "Person",
                     "id_column": "record_id",
-                    "properties": {"birthDate": {"column": year_col}},
+                    "properties": {"birthDate": {"column": col["birth_year"]}},
                 },
             },
         }
@@ -391,19 +358,19 @@ class _Recorder:
                 gender = "M" if person.gender == "male" else "F"
         row = {
             "record_id": rid,
-            ("name" if self.gb else "ime_prezime"): name,
-            ("alias" if self.gb else "nadimak"): self.alias(person),
-            ("dob" if self.gb else "datum_rodjenja"): dob,
-            ("birth_year" if self.gb else "godina_rodjenja"): year,
-            ("gender" if self.gb else "pol"): gender,
-            ("nationality" if self.gb else "drzavljanstvo"): nationality,
-            ("phones" if self.gb else "telefon"): ";".join(self.phone_text(p) for p in phones),
-            ("address" if self.gb else "prebivaliste"): self.place_text(person.residence)
-            if rng.random() < 0.6
-            else "",
-            ("notes" if self.gb else "napomena"): notes,
+            "name": name,
+            "alias": self.alias(person),
+            "dob": dob,
+            "birth_year": year,
+            "gender": gender,
+            "nationality": nationality,
+            "phones": ";".join(self.phone_text(p) for p in phones),
+            "address": self.place_text(person.residence) if rng.random() < 0.6 else "",
+            "notes": notes,
             "person_category": category,
         }
+        if not self.gb:
+            row = {_PERSON_COLUMNS_SR.get(k, k): v for k, v in row.items()}
         sensitive = person.victim or person.kind != "member"
         row.update(self.handling(seen, sensitive=sensitive))
         return row

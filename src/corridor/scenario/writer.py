@@ -24,15 +24,7 @@ _FIXED_ISO = "2025-05-01T00:00:00Z"
 
 def write_csv(path: Path, columns: Sequence[str], rows: Iterable[Mapping[str, str]]) -> int:
     """A UTF-8 CSV with a header; returns the number of data rows."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    n = 0
-    with path.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f, lineterminator="\n")
-        writer.writerow(columns)
-        for row in rows:
-            writer.writerow([row.get(c, "") for c in columns])
-            n += 1
-    return n
+    return write_rows(path, columns, ([row.get(c, "") for c in columns] for row in rows))
 
 
 def write_rows(path: Path, columns: Sequence[str], rows: Iterable[Sequence[str]]) -> int:
