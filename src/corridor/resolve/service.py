@@ -192,17 +192,20 @@ def link_entities(store: Store, entity_ids: Iterable[str]) -> dict[str, int]:
 
     by_kind: dict[str, list[dict[str, Any]]] = {}
     runs = {kind: store.current_run(kind) for kind in RESOLVABLE}
+    roles = {
+        kind: roles_from_json(run.model.get("corridor_name_roles"))
+        for kind, run in runs.items()
+        if run is not None
+    }
     for entity_id in sorted(set(entity_ids)):
         record = store.get_entity(entity_id, SYSTEM_SCOPE)
         if record is None:
             continue
         kind = kind_of(record.entity.schema.name)
-        run = runs.get(kind) if kind else None
-        if kind is None or run is None:
+        if kind is None or kind not in roles:
             continue
-        roles = roles_from_json(run.model.get("corridor_name_roles"))
         agencies = ",".join(sorted({str(s.row["agency"]) for s in record.statements}))
-        features = person_features(entity_input(record.entity, agencies), roles)
+        features = person_features(entity_input(record.entity, agencies), roles[kind])
         by_kind.setdefault(kind, []).append(features)
     linked = {}
     for kind, rows in by_kind.items():
