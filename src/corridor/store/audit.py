@@ -20,46 +20,27 @@ import pyarrow as pa
 from corridor.access.scope import ReadScope
 from corridor.model.observations import SPECS
 from corridor.store.duckdb_base import DuckDBBase
+from corridor.store.schema import arrow_schema, column_names, create_table
 
-AUDIT_DDL = [
-    """CREATE TABLE IF NOT EXISTS audit_log (
-  seq BIGINT NOT NULL, "at" TIMESTAMPTZ NOT NULL, user_name VARCHAR NOT NULL,
-  role VARCHAR NOT NULL, agency VARCHAR, event VARCHAR NOT NULL, target VARCHAR NOT NULL,
-  purpose VARCHAR, detail VARCHAR NOT NULL, prev_hash VARCHAR NOT NULL, hash VARCHAR NOT NULL)""",
-]
-
-AUDIT_COLUMNS = (
-    "seq",
-    "at",
-    "user_name",
-    "role",
-    "agency",
-    "event",
-    "target",
-    "purpose",
-    "detail",
-    "prev_hash",
-    "hash",
+AUDIT_TABLE: tuple[tuple[str, str], ...] = (
+    ("seq", "BIGINT NOT NULL"),
+    ("at", "TIMESTAMPTZ NOT NULL"),
+    ("user_name", "VARCHAR NOT NULL"),
+    ("role", "VARCHAR NOT NULL"),
+    ("agency", "VARCHAR"),
+    ("event", "VARCHAR NOT NULL"),
+    ("target", "VARCHAR NOT NULL"),
+    ("purpose", "VARCHAR"),
+    ("detail", "VARCHAR NOT NULL"),
+    ("prev_hash", "VARCHAR NOT NULL"),
+    ("hash", "VARCHAR NOT NULL"),
 )
+AUDIT_DDL = [create_table("audit_log", AUDIT_TABLE)]
+AUDIT_COLUMNS = tuple(column_names(AUDIT_TABLE))
 
 #: The column list for SQL (`at` is a keyword in DuckDB, so every name is quoted).
 _COLS = ", ".join(f'"{c}"' for c in AUDIT_COLUMNS)
-
-_AUDIT_SCHEMA = pa.schema(
-    [
-        ("seq", pa.int64()),
-        ("at", pa.timestamp("us", tz="UTC")),
-        ("user_name", pa.string()),
-        ("role", pa.string()),
-        ("agency", pa.string()),
-        ("event", pa.string()),
-        ("target", pa.string()),
-        ("purpose", pa.string()),
-        ("detail", pa.string()),
-        ("prev_hash", pa.string()),
-        ("hash", pa.string()),
-    ]
-)
+_AUDIT_SCHEMA = arrow_schema(AUDIT_TABLE)
 
 
 @dataclass(frozen=True, slots=True)

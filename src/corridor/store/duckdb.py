@@ -39,6 +39,7 @@ from corridor.store.schema import (
     INGEST_TABLE,
     NAME_INDEX_TABLE,
     STATEMENT_TABLE,
+    arrow_schema,
     column_names,
     ddl,
     observation_table,
@@ -52,25 +53,9 @@ FLUSH_ROWS = 50_000
 _STATEMENT_COLS = column_names(STATEMENT_TABLE)
 _NAME_COLS = column_names(NAME_INDEX_TABLE)
 _OBS_COLS = {kind: column_names(observation_table(spec)) for kind, spec in SPECS.items()}
-_ARROW_TYPES: dict[str, pa.DataType] = {
-    "VARCHAR": pa.string(),
-    "DOUBLE": pa.float64(),
-    "INTEGER": pa.int32(),
-    "BIGINT": pa.int64(),
-    "SMALLINT": pa.int16(),
-    "TIMESTAMPTZ": pa.timestamp("us", tz="UTC"),
-    "DATE": pa.date32(),
-    "BOOLEAN": pa.bool_(),
-}
-
-
-def _arrow_schema(columns: Sequence[tuple[str, str]]) -> pa.Schema:
-    return pa.schema([(name, _ARROW_TYPES[typ.split()[0]]) for name, typ in columns])
-
-
-_STATEMENT_SCHEMA = _arrow_schema(STATEMENT_TABLE)
-_NAME_SCHEMA = _arrow_schema(NAME_INDEX_TABLE)
-_OBS_SCHEMA = {kind: _arrow_schema(observation_table(spec)) for kind, spec in SPECS.items()}
+_STATEMENT_SCHEMA = arrow_schema(STATEMENT_TABLE)
+_NAME_SCHEMA = arrow_schema(NAME_INDEX_TABLE)
+_OBS_SCHEMA = {kind: arrow_schema(observation_table(spec)) for kind, spec in SPECS.items()}
 #: Observation columns the store fills in itself, not the readers.
 _STORE_MADE = frozenset({"id", "ingest_id", "first_seen"})
 _OBS_INPUT_SCHEMA = {

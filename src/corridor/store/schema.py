@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from corridor.model.observations import COMMON_COLUMNS, SPECS, KindSpec
+from collections.abc import Sequence
+
+import pyarrow as pa
+
+from corridor.model.observations import ARROW_TYPES, COMMON_COLUMNS, SPECS, KindSpec
 
 PROVENANCE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("agency", "VARCHAR NOT NULL"),
@@ -78,7 +82,8 @@ def observation_table(spec: KindSpec) -> tuple[tuple[str, str], ...]:
 
 
 def create_table(name: str, columns: tuple[tuple[str, str], ...]) -> str:
-    cols = ",\n  ".join(f"{col} {typ}" for col, typ in columns)
+    # Names are quoted: some (the audit log's `at`) are keywords in DuckDB.
+    cols = ",\n  ".join(f'"{col}" {typ}' for col, typ in columns)
     return f"CREATE TABLE IF NOT EXISTS {name} (\n  {cols}\n)"
 
 
@@ -100,3 +105,8 @@ def ddl() -> list[str]:
 
 def column_names(columns: tuple[tuple[str, str], ...]) -> list[str]:
     return [name for name, _ in columns]
+
+
+def arrow_schema(columns: Sequence[tuple[str, str]]) -> pa.Schema:
+    """The Arrow schema of a table's columns (for batches appended to it)."""
+    return pa.schema([(name, ARROW_TYPES[typ.split()[0]]) for name, typ in columns])
