@@ -26,6 +26,22 @@ from sharing_support import PURPOSE, node_pair, write_entities, write_entity
 
 SYSTEM = Authz.system_user()
 
+#: `corridor` killed (as a power cut would) inside the import transaction, just after the
+#: package was recorded as received and before the commit.
+KILLED_IN_IMPORT = """
+import os, signal, sys
+from corridor.store.duckdb import DuckDBWriter
+add_row = DuckDBWriter.add_row
+def add_row_then_die(self, table, row):
+    add_row(self, table, row)
+    if table == "received":
+        os.kill(os.getpid(), signal.SIGKILL)
+DuckDBWriter.add_row = add_row_then_die
+sys.argv[0] = "corridor"
+from corridor.cli import main
+main()
+"""
+
 
 def statements(svc: SharingService) -> int:
     return sum(c.statements for c in svc.store.counts(SYSTEM.scope))
@@ -208,7 +224,7 @@ def test_a_node_killed_mid_import_reimports_cleanly_on_restart(tmp_path: Path) -
         "--workdir",
         str(uk_dir),
     ]
-    crashed = subprocess.run(cmd, env={**os.environ, "CORRIDOR_CRASH_IN_IMPORT": "1"},
+    crashed = subprocess.run([sys.executable, "-c", KILLED_IN_IMPORT, *cmd[3:]],
                              capture_output=True, text=True, timeout=120)  # fmt: skip
     assert crashed.returncode == -9, crashed.stderr  # killed inside the import transaction
     assert list((uk_dir / "spool" / "inbox").glob("*.pkg"))  # the package was kept
@@ -224,7 +240,7 @@ def test_a_node_killed_mid_import_reimports_cleanly_on_restart(tmp_path: Path) -
     store = DuckDBStore.open(uk_dir)
     try:
         assert sum(c.statements for c in store.counts(SYSTEM.scope)) == 2000  # nothing lost
-        rows = store.sharing_rows("received")
+        rows = store.received_rows()
         assert len(rows) == 1 and rows[0]["package_id"] == sent.package_id
     finally:
         store.close()
@@ -362,3 +378,20 @@ def test_the_inbox_refuses_an_oversized_body_whatever_its_length_header(
         r = client.post("/inbox", content=blob)
         assert r.status_code == 200 and r.json()["receipt"]["counts"]["statements"] == 3
     assert statements(uk) == 3
+
+
+def test_a_recall_retracts_at_the_partner_only_what_it_received(tmp_path: Path) -> None:
+    rs, uk, _ = node_pair(tmp_path)
+    write_entity(rs.store, "Person", "rs-p-1", {"name": "Marko Marković", "phone": "+381641234567"})
+    write_entity(rs.store, "Person", "rs-p-1", {"nationality": "rs"}, classification="SECRET")
+    sent = rs.share(SYSTEM, "GB-NCA", ["rs-p-1"], PURPOSE)
+    assert sent.manifest["statements"] == 2  # the SECRET statement stayed
+    assert statements(uk) == 2
+    recalled = rs.recall(SYSTEM, "rs-p-1", "wrong person")
+    assert recalled["deleted"] == 3
+    [package] = recalled["partners"]
+    # The partner is told of the two statements it holds, not of the one it never saw, and the
+    # retraction goes under the purpose they were shared for.
+    assert package["status"] == "delivered" and package["manifest"]["retract"] == 2
+    assert package["manifest"]["purpose"] == PURPOSE
+    assert statements(uk) == 0

@@ -209,11 +209,13 @@ class SharingCore:
         they point at (context for the policy), and the sensor observations of their plates
         and phones."""
         ids = list(dict.fromkeys(entity_ids))
-        for _ in range(hops):
-            more = [i for i in self.store.linked_entities(ids, scope) if i not in set(ids)]
-            if not more:
+        seen, frontier = set(ids), ids
+        for _ in range(hops):  # each hop follows only the entities the last one added
+            frontier = [i for i in self.store.linked_entities(frontier, scope) if i not in seen]
+            if not frontier:
                 break
-            ids.extend(more)
+            ids.extend(frontier)
+            seen.update(frontier)
         rows = self.store.statement_rows(ids, scope)
         if not rows:
             return Selection()
@@ -406,11 +408,7 @@ class SharingCore:
     def retry(self) -> list[Sent]:
         """Deliver again every package still waiting (built or failed, not expired)."""
         out = []
-        rows = self.store.sharing_rows(
-            "sent", "WHERE status <> 'delivered' AND expires_at > ? ORDER BY created_at",
-            [self.clock()],
-        )  # fmt: skip
-        for row in rows:
+        for row in self.store.sent_rows(pending_at=self.clock()):
             path = self.spool / "outbox" / f"{row['package_id']}.pkg" if self.spool else None
             if path is None or not path.exists():
                 continue
@@ -422,15 +420,14 @@ class SharingCore:
         return out
 
     def sent(self, partner: str | None = None) -> list[dict[str, Any]]:
-        where, params = ("WHERE partner = ?", [partner]) if partner else ("", [])
-        rows = self.store.sharing_rows("sent", f"{where} ORDER BY created_at, sequence", params)
+        rows = self.store.sent_rows(partner)
         for row in rows:
             for key in ("manifest", "withheld", "receipt"):
                 row[key] = orjson.loads(row[key]) if row[key] else None
         return rows
 
     def received(self) -> list[dict[str, Any]]:
-        rows = self.store.sharing_rows("received", "ORDER BY received_at, sequence")
+        rows = self.store.received_rows()
         for row in rows:
             row["manifest"] = orjson.loads(row["manifest"])
             row["receipt"] = orjson.loads(row["receipt"])
@@ -457,10 +454,7 @@ class SharingCore:
         return receipt
 
     def _refuse_replay(self, header: Header) -> None:
-        rows = self.store.sharing_rows(
-            "received", "WHERE package_id = ? OR (sender = ? AND sequence = ?)",
-            [header.package_id, header.sender, header.sequence],
-        )  # fmt: skip
+        rows = self.store.received_rows(header.package_id, (header.sender, header.sequence))
         if rows:
             first = rows[0]
             raise PackageRefused(
@@ -558,7 +552,6 @@ class SharingCore:
                     "receipt": orjson.dumps(receipt).decode(),
                 },
             )  # fmt: skip
-            _crash_point()
         sender = dataclasses.replace(
             Authz.system_user(), user=f"node:{header.sender}", agency=header.sender
         )
@@ -610,12 +603,3 @@ def _has_plates(schema: str) -> bool:
 @lru_cache(maxsize=65536)
 def _phone(value: str) -> str | None:
     return normalise_phone(value)
-
-
-def _crash_point() -> None:
-    """Fault injection for the crash-recovery test: with CORRIDOR_CRASH_IN_IMPORT set, the
-    process is killed inside the import transaction, as a power cut would."""
-    if os.environ.get("CORRIDOR_CRASH_IN_IMPORT"):
-        import signal
-
-        os.kill(os.getpid(), signal.SIGKILL)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from collections import defaultdict
 from collections.abc import Sequence
 from typing import Any
 
@@ -60,11 +59,10 @@ class Corrections(SharingCore):
             f"statements/{statement_id}",
             detail={"correction": reason, "deleted": new is None},
         )
-        sent = []
-        for partner in self._recipients_of([statement_id]):
-            sent.append(
-                self._propagate(authz, partner, [statement_id], [new] if new else [], reason)
-            )
+        sent = [
+            self._propagate(authz, partner, held, purpose, [new] if new else [], reason)
+            for partner, (held, purpose) in self.store.recipients([statement_id]).items()
+        ]
         return {
             "retracted": statement_id,
             "statement": new,
@@ -95,27 +93,21 @@ class Corrections(SharingCore):
             f"entities/{entity_id}",
             detail={"recall": reason, "deleted": deleted},
         )
-        sent = [self._propagate(authz, p, ids, [], reason) for p in self._recipients_of(ids)]
+        sent = [
+            self._propagate(authz, partner, held, purpose, [], reason)
+            for partner, (held, purpose) in self.store.recipients(ids).items()
+        ]
         return {"entity_id": entity_id, "deleted": deleted, "partners": [s.to_dict() for s in sent]}
 
-    def _recipients_of(self, item_ids: Sequence[str]) -> dict[str, list[str]]:
-        marks = ", ".join("?" for _ in item_ids)
-        rows = self.store.sharing_rows(
-            "sent_items", f"WHERE item_id IN ({marks}) ORDER BY partner", list(item_ids)
-        )
-        out: dict[str, list[str]] = defaultdict(list)
-        for row in rows:
-            out[row["partner"]].append(row["item_id"])
-        return out
-
     def _propagate(
-        self, authz: Authz, partner: str, retract: Sequence[str], new: list[dict[str, Any]],
-        reason: str,
+        self, authz: Authz, partner: str, retract: Sequence[str], purpose: str | None,
+        new: list[dict[str, Any]], reason: str,
     ) -> Sent:  # fmt: skip
+        """Send a partner the retraction of the items it received (`retract`) and any new
+        value, under the purpose the items were sent for (the agreement's first, if none)."""
         record = self.partner(partner)
         agreement = self.agreement(partner)
-        purposes = [r["purpose"] for r in self.sent(partner) if r["purpose"]]
-        purpose = purposes[-1] if purposes else sorted(agreement.purposes)[0]
+        purpose = purpose or sorted(agreement.purposes)[0]
         released = Release()
         if new:
             selection = Selection(statements=new, context=new)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
@@ -14,8 +14,9 @@ import orjson
 from corridor.access.authz import Authz
 from corridor.access.scope import ReadScope
 from corridor.audit import Event, audit
-from corridor.errors import Conflict, Forbidden, NotFound, ValidationError
+from corridor.errors import Conflict, NotFound, ValidationError
 from corridor.share.core import RELATED_HOPS, SharingCore
+from corridor.share.policy import check_terms
 from corridor.share.rows import rfi_row
 
 SUBJECT_KINDS = frozenset({"person", "vehicle", "phone", "account"})
@@ -36,8 +37,9 @@ class Requests(SharingCore):
         if not 1 <= due_days <= 90:
             raise ValidationError("due_days must be between 1 and 90", "due_days")
         record = self.partner(partner)
-        self.agreement(partner).allows_purpose(purpose) or _refuse_purpose(partner, purpose)
         now = self.clock()
+        # A request names a person, vehicle, phone or account: it goes under the same terms.
+        check_terms(self.agreement(partner), purpose, now.date())
         rfi = {
             "id": f"rfi-{uuid.uuid4().hex[:12]}", "subject_kind": subject_kind,
             "subject": subject.strip(), "question": question.strip(), "purpose": purpose,
@@ -58,50 +60,19 @@ class Requests(SharingCore):
         )
         return {**self.rfi(rfi["id"]), "delivery": sent.to_dict()}
 
-    def rfis(self, direction: str | None = None) -> list[dict[str, Any]]:
-        where, params = ("WHERE direction = ?", [direction]) if direction else ("", [])
-        rows = self.store.sharing_rows("rfis", f"{where} ORDER BY created_at", params)
-        return [self._rfi_status(r) for r in rows]
+    def rfis(self, direction: str | None = None, rfi_id: str | None = None) -> list[dict[str, Any]]:
+        """Requests (of one direction, or one id) with their status: a query per direction for
+        the replies, not one per request."""
+        rows = self.store.rfi_rows(direction, rfi_id)
+        replies = {d: self.store.rfi_replies(d, rfi_id) for d in {r["direction"] for r in rows}}
+        now = self.clock()
+        return [_rfi_status(r, replies[r["direction"]].get(r["id"]), now) for r in rows]
 
     def rfi(self, rfi_id: str, direction: str | None = None) -> dict[str, Any]:
-        for row in self.rfis(direction):
-            if row["id"] == rfi_id:
-                return row
-        raise NotFound(f"no request for information {rfi_id!r}")
-
-    def _rfi_status(self, row: dict[str, Any]) -> dict[str, Any]:
-        """Status comes from what was sent or received for the request, never stored apart
-        from it, so it cannot disagree with the packages."""
-        if row["direction"] == "out":
-            replies = self.store.sharing_rows(
-                "received", "WHERE rfi_id = ? AND kind <> 'rfi' ORDER BY received_at",
-                [row["id"]],
-            )  # fmt: skip
-            at_key = "received_at"
-        else:
-            replies = self.store.sharing_rows(
-                "sent", "WHERE rfi_id = ? AND kind <> 'rfi' ORDER BY created_at", [row["id"]]
-            )
-            at_key = "created_at"
-        now = self.clock()
-        out = dict(row)
-        out.update(status="open", closed_at=None, package_id=None, reason=None, closed_by=None)
-        if replies:
-            reply = replies[-1]
-            manifest = orjson.loads(reply["manifest"])
-            out["status"] = "declined" if reply["kind"] == "rfi-decline" else "answered"
-            out["closed_at"] = reply[at_key]
-            out["package_id"] = reply["package_id"]
-            out["reason"] = manifest.get("reason")
-            out["closed_by"] = reply.get("sent_by") or reply.get("sender")
-            if out["status"] == "answered":
-                out["answer"] = {
-                    k: manifest.get(k) for k in ("entities", "statements", "observations")
-                }
-        end = out["closed_at"] or now
-        out["elapsed_hours"] = round((end - row["created_at"]).total_seconds() / 3600, 1)
-        out["overdue"] = out["status"] == "open" and now > row["due_at"]
-        return out
+        found = self.rfis(direction, rfi_id)
+        if not found:
+            raise NotFound(f"no request for information {rfi_id!r}")
+        return found[0]
 
     def answer(
         self, authz: Authz, rfi_id: str, entity_ids: Sequence[str] | None = None
@@ -149,5 +120,23 @@ class Requests(SharingCore):
         return self.store.entities_with_key(kind, subject, scope)
 
 
-def _refuse_purpose(partner: str, purpose: str) -> bool:
-    raise Forbidden(f"purpose {purpose!r} is not permitted by the agreement with {partner}")
+def _rfi_status(
+    row: Mapping[str, Any], reply: Mapping[str, Any] | None, now: datetime
+) -> dict[str, Any]:
+    """Status comes from what was sent or received for the request (`reply`: the latest such
+    package), never stored apart from it, so it cannot disagree with the packages."""
+    out = dict(row)
+    out.update(status="open", closed_at=None, package_id=None, reason=None, closed_by=None)
+    if reply is not None:
+        manifest = orjson.loads(reply["manifest"])
+        out["status"] = "declined" if reply["kind"] == "rfi-decline" else "answered"
+        out["closed_at"] = reply["received_at" if row["direction"] == "out" else "created_at"]
+        out["package_id"] = reply["package_id"]
+        out["reason"] = manifest.get("reason")
+        out["closed_by"] = reply.get("sent_by") or reply.get("sender")
+        if out["status"] == "answered":
+            out["answer"] = {k: manifest.get(k) for k in ("entities", "statements", "observations")}
+    end = out["closed_at"] or now
+    out["elapsed_hours"] = round((end - row["created_at"]).total_seconds() / 3600, 1)
+    out["overdue"] = out["status"] == "open" and now > row["due_at"]
+    return out

@@ -101,10 +101,35 @@ class SharingStore(ABC):
     def partners(self) -> list[PartnerRecord]: ...
 
     @abstractmethod
-    def sharing_rows(
-        self, table: str, where: str = "", params: Sequence[object] = ()
+    def sent_rows(
+        self, partner: str | None = None, pending_at: datetime | None = None
     ) -> list[dict[str, Any]]:
-        """Rows of one sharing table (sent, sent_items, received, rfis) as dicts."""
+        """Packages sent (to `partner`), oldest first; with `pending_at`, only those not yet
+        delivered and not expired at that time."""
+
+    @abstractmethod
+    def received_rows(
+        self, package_id: str | None = None, sender_sequence: tuple[str, int] | None = None
+    ) -> list[dict[str, Any]]:
+        """Packages received, oldest first; with a package id or a (sender, sequence), only
+        those with that id or that sender's sequence number (a replay)."""
+
+    @abstractmethod
+    def rfi_rows(
+        self, direction: str | None = None, rfi_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Requests for information, oldest first, of one direction (`in`, `out`) or id."""
+
+    @abstractmethod
+    def rfi_replies(self, direction: str, rfi_id: str | None = None) -> dict[str, dict[str, Any]]:
+        """The latest reply to each request of one direction, by request id: the package
+        received for a request this node sent (`out`), the package it sent for one it received
+        (`in`)."""
+
+    @abstractmethod
+    def recipients(self, item_ids: Sequence[str]) -> dict[str, tuple[list[str], str | None]]:
+        """Which partners received these items (from the ledger): for each, the items it holds
+        and the purpose of the latest package that carried any of them."""
 
     @abstractmethod
     def next_sequence(self, partner: str) -> int:
@@ -193,12 +218,62 @@ class DuckDBSharing(DuckDBBase, SharingStore):
     def partners(self) -> list[PartnerRecord]:
         return [PartnerRecord(*r) for r in self._fetch("SELECT * FROM partners ORDER BY agency")]
 
-    def sharing_rows(
-        self, table: str, where: str = "", params: Sequence[object] = ()
+    def sent_rows(
+        self, partner: str | None = None, pending_at: datetime | None = None
     ) -> list[dict[str, Any]]:
-        if table not in _TABLES:
-            raise ValueError(f"not a sharing table: {table}")
-        return self._dicts(f"SELECT * FROM {table} {where}", params)
+        where, params = _where(partner=partner)
+        if pending_at is not None:
+            where += " AND status <> 'delivered' AND expires_at > ?"
+            params.append(pending_at)
+        return self._dicts(
+            f"SELECT * FROM sent WHERE {where} ORDER BY created_at, sequence", params
+        )
+
+    def received_rows(
+        self, package_id: str | None = None, sender_sequence: tuple[str, int] | None = None
+    ) -> list[dict[str, Any]]:
+        where, params = "true", []
+        if package_id is not None or sender_sequence is not None:
+            sender, sequence = sender_sequence or (None, None)
+            where = "(package_id = ? OR (sender = ? AND sequence = ?))"
+            params = [package_id, sender, sequence]
+        return self._dicts(
+            f"SELECT * FROM received WHERE {where} ORDER BY received_at, sequence", params
+        )
+
+    def rfi_rows(
+        self, direction: str | None = None, rfi_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        where, params = _where(direction=direction, id=rfi_id)
+        return self._dicts(f"SELECT * FROM rfis WHERE {where} ORDER BY created_at", params)
+
+    def rfi_replies(self, direction: str, rfi_id: str | None = None) -> dict[str, dict[str, Any]]:
+        table, at = {"out": ("received", "received_at"), "in": ("sent", "created_at")}[direction]
+        where, params = _where(rfi_id=rfi_id)
+        rows = self._dicts(
+            f"SELECT * FROM {table} WHERE rfi_id IS NOT NULL AND kind <> 'rfi' AND {where} "
+            f"ORDER BY {at}",
+            params,
+        )
+        return {row["rfi_id"]: row for row in rows}  # the latest wins
+
+    def recipients(self, item_ids: Sequence[str]) -> dict[str, tuple[list[str], str | None]]:
+        if not item_ids:
+            return {}
+        wanted = pa.table({"id": pa.array(list(dict.fromkeys(item_ids)), pa.string())})
+        rows = self._dicts(
+            "SELECT i.partner, i.item_id, s.purpose FROM sent_items i "
+            "JOIN _ids w ON i.item_id = w.id JOIN sent s ON s.package_id = i.package_id "
+            "ORDER BY i.partner, s.created_at",
+            (),
+            {"_ids": wanted},
+        )
+        items: dict[str, dict[str, None]] = {}
+        purposes: dict[str, str | None] = {}
+        for row in rows:
+            items.setdefault(row["partner"], {})[row["item_id"]] = None
+            purposes[row["partner"]] = row["purpose"] or purposes.get(row["partner"])
+        return {partner: (list(held), purposes[partner]) for partner, held in items.items()}
 
     def next_sequence(self, partner: str) -> int:
         rows = self._fetch(
@@ -299,3 +374,9 @@ class DuckDBSharing(DuckDBBase, SharingStore):
 
 
 _TABLES = frozenset({"sent", "sent_items", "received", "rfis", "partners", "consents"})
+
+
+def _where(**equal: object) -> tuple[str, list[object]]:
+    """`column = ?` for each given value (None: any), joined by AND; `true` when none is."""
+    given = {column: value for column, value in equal.items() if value is not None}
+    return " AND ".join([f"{column} = ?" for column in given] or ["true"]), list(given.values())
