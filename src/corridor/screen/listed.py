@@ -16,16 +16,24 @@ analyst still sees everything the list says.
 from __future__ import annotations
 
 import calendar
+import csv
 import re
-from collections.abc import Iterable
+import xml.etree.ElementTree as ET
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from followthemoney import model
 from followthemoney.proxy import EntityProxy
 from followthemoney.schema import Schema
 
+from corridor.errors import InputError, ValidationError
 from corridor.model.provenance import Provenance
+
+if TYPE_CHECKING:
+    from _csv import Reader
 
 #: Schemata a listed entity may have: anything the matcher can compare with a query.
 SCREENABLE = ("LegalEntity", "Vehicle", "UserAccount")
@@ -130,6 +138,68 @@ def make_sanction(
             continue
         sanction.add_all(prop, [values] if isinstance(values, str) else values)
     return sanction.build()
+
+
+# --- reading files --------------------------------------------------------------------------
+
+
+def placed(
+    exc: ValidationError, file: str, *, line: int | None = None, item: str | None = None
+) -> InputError:
+    """A record's error placed in its file: the line (or XML item) and the field it names."""
+    message = exc.detail if isinstance(exc, InputError) else exc.message
+    return InputError(message, file=file, line=line, item=item, field=exc.field)
+
+
+def csv_rows(reader: Reader, file: str, width: int, line: int) -> Iterator[tuple[int, list[str]]]:
+    """The rows after line `line` of a CSV list, each with the line it starts on: blank rows
+    are skipped, any other must be `width` cells wide; an unreadable file is refused at the
+    line where reading broke."""
+    try:
+        for row in reader:
+            start, line = line + 1, reader.line_num
+            if not row or not any(c.strip() for c in row):
+                continue
+            if len(row) != width:
+                raise InputError(
+                    f"expected {width} fields, found {len(row)}", file=file, line=start
+                )
+            yield start, row
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise InputError(f"unreadable CSV: {exc}", file=file, line=line + 1) from None
+
+
+def local_name(tag: str) -> str:
+    """An XML tag without its namespace."""
+    return tag.rsplit("}", 1)[-1]
+
+
+def xml_items(
+    path: Path, root: str, what: str, tags: Collection[str], depth: int
+) -> Iterator[ET.Element]:
+    """The complete elements named in `tags` at `depth` below the root of an XML list (names
+    compared without namespace), streamed: each is freed once the next is asked for, so a
+    list of any size reads in little memory. The root must be `root` (`what` names the list
+    when it is not); a malformed file is refused at its line."""
+    stack: list[ET.Element] = []
+    try:
+        with path.open("rb") as f:
+            for event, elem in ET.iterparse(f, events=("start", "end")):
+                if event == "start":
+                    if not stack and local_name(elem.tag) != root:
+                        raise InputError(
+                            f"not {what} (root element <{local_name(elem.tag)}>)", file=path.name
+                        )
+                    stack.append(elem)
+                    continue
+                stack.pop()
+                if len(stack) == depth and local_name(elem.tag) in tags:
+                    yield elem
+                    elem.clear()
+                    stack[-1].remove(elem)
+    except ET.ParseError as exc:
+        line = exc.position[0] if exc.position else None
+        raise InputError(f"invalid XML: {exc.msg}", file=path.name, line=line) from None
 
 
 # --- text -----------------------------------------------------------------------------------

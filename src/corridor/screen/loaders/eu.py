@@ -40,8 +40,10 @@ from corridor.screen.listed import (
     ListedEntity,
     birth_dates,
     clean_text,
+    csv_rows,
     is_screenable,
     make_sanction,
+    placed,
     split_values,
     text_dates,
 )
@@ -81,25 +83,14 @@ def read_eu(path: Path) -> Iterator[ListedEntity]:
                     line=1,
                     field=column,
                 )
-        line = 1
-        try:
-            for row in reader:
-                start, line = line + 1, reader.line_num
-                if not row or not any(c.strip() for c in row):
-                    continue
-                if len(row) != len(header):
-                    raise InputError(
-                        f"expected {len(header)} fields, found {len(row)}", file=name, line=start
-                    )
-                record = {h: clean_text(v) for h, v in zip(header, row, strict=True) if v.strip()}
-                try:
-                    listed = _record(record, start)
-                except ValidationError as exc:
-                    raise InputError(exc.message, file=name, line=start, field=exc.field) from None
-                if listed is not None:
-                    yield listed
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise InputError(f"unreadable CSV: {exc}", file=name, line=line + 1) from None
+        for line, row in csv_rows(reader, name, len(header), 1):
+            record = {h: clean_text(v) for h, v in zip(header, row, strict=True) if v.strip()}
+            try:
+                listed = _record(record, line)
+            except ValidationError as exc:
+                raise placed(exc, name, line=line) from None
+            if listed is not None:
+                yield listed
 
 
 def entity_id(record: dict[str, str]) -> str:

@@ -59,17 +59,25 @@ import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from corridor.errors import InputError, ValidationError
 from corridor.screen.listed import (
     EntityBuilder,
     ListedEntity,
     clean_text,
+    csv_rows,
     join_parts,
+    local_name,
     make_sanction,
+    placed,
     split_numbered,
     text_dates,
+    xml_items,
 )
+
+if TYPE_CHECKING:
+    from _csv import Reader
 
 AUTHORITY = "UK FCDO"
 SOURCE_URL = "https://www.gov.uk/government/publications/the-uk-sanctions-list"
@@ -190,53 +198,42 @@ def read_uk_csv(path: Path) -> Iterator[ListedEntity]:
     name = path.name
     with path.open(encoding="utf-8-sig", newline="") as f:
         reader = csv.reader(f)
-        line = 0
-        try:
-            header: list[str] = []
-            for row in reader:
-                line = reader.line_num
-                if any(_norm(c) == "unique id" for c in row):
-                    header = row
-                    break
-                if line >= 5:
-                    break
-            if not header:
-                raise InputError("no header row (with a 'Unique ID' column)", file=name, line=1)
-            columns = _csv_columns(name, line, header)
-            group: list[tuple[int, list[str]]] = []
-            done: set[str] = set()
-            uid_index = columns["unique_id"]
-            for row in reader:
-                start, line = line + 1, reader.line_num
-                if not row or not any(c.strip() for c in row):
-                    continue
-                if len(row) != len(header):
-                    raise InputError(
-                        f"expected {len(header)} fields, found {len(row)}",
-                        file=name,
-                        line=start,
-                        field=None,
-                    )
-                uid = clean_text(row[uid_index])
-                if not uid:
-                    raise InputError(
-                        "missing Unique ID", file=name, line=start, field=header[uid_index].strip()
-                    )
-                if group and clean_text(group[0][1][uid_index]) != uid:
-                    yield _from_rows(name, header, columns, group, done)
-                    group = []
-                if uid in done:
-                    raise InputError(
-                        f"the rows of {uid} are not together",
-                        file=name,
-                        line=start,
-                        field=header[uid_index].strip(),
-                    )
-                group.append((start, row))
-            if group:
+        header, line = _csv_header(reader, name)
+        columns = _csv_columns(name, line, header)
+        group: list[tuple[int, list[str]]] = []
+        done: set[str] = set()
+        uid_index = columns["unique_id"]
+        uid_label = header[uid_index].strip()
+        for start, row in csv_rows(reader, name, len(header), line):
+            uid = clean_text(row[uid_index])
+            if not uid:
+                raise InputError("missing Unique ID", file=name, line=start, field=uid_label)
+            if group and clean_text(group[0][1][uid_index]) != uid:
                 yield _from_rows(name, header, columns, group, done)
-        except (csv.Error, UnicodeDecodeError) as exc:
-            raise InputError(f"unreadable CSV: {exc}", file=name, line=line + 1) from None
+                group = []
+            if uid in done:
+                raise InputError(
+                    f"the rows of {uid} are not together", file=name, line=start, field=uid_label
+                )
+            group.append((start, row))
+        if group:
+            yield _from_rows(name, header, columns, group, done)
+
+
+def _csv_header(reader: Reader, file: str) -> tuple[list[str], int]:
+    """The header row (the one with a `Unique ID` column, within the first five lines) and
+    its line: a `Report Date: …` line may come first."""
+    line = 0
+    try:
+        for row in reader:
+            line = reader.line_num
+            if any(_norm(c) == "unique id" for c in row):
+                return row, line
+            if line >= 5:
+                break
+    except (csv.Error, UnicodeDecodeError) as exc:
+        raise InputError(f"unreadable CSV: {exc}", file=file, line=line + 1) from None
+    raise InputError("no header row (with a 'Unique ID' column)", file=file, line=1)
 
 
 def _csv_columns(file: str, line: int, header: list[str]) -> dict[str, int]:
@@ -279,12 +276,11 @@ def _from_rows(
         if any(birth) and birth not in d.births:
             d.births.append(birth)
     done.add(d.first("unique_id"))
-    line = rows[0][0]
     try:
         return _build(d)
     except ValidationError as exc:
-        field_line = _line_of(rows, columns, exc.field, labels) or line
-        raise InputError(exc.message, file=file, line=field_line, field=exc.field) from None
+        line = _line_of(rows, columns, exc.field, labels) or rows[0][0]
+        raise placed(exc, file, line=line) from None
 
 
 def _line_of(
@@ -308,66 +304,38 @@ def _line_of(
 _XML_KEYS = {tag: key for key, (_, tag) in _FIELDS.items()}
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
-
-
 def read_uk_xml(path: Path) -> Iterator[ListedEntity]:
-    name = path.name
-    stack: list[ET.Element] = []
-    count = 0
-    try:
-        with path.open("rb") as f:
-            for event, elem in ET.iterparse(f, events=("start", "end")):
-                if event == "start":
-                    if not stack and _local(elem.tag) != "Designations":
-                        raise InputError(
-                            f"not the UK Sanctions List (root element <{_local(elem.tag)}>)",
-                            file=name,
-                        )
-                    stack.append(elem)
-                    continue
-                stack.pop()
-                if _local(elem.tag) != "Designation" or len(stack) != 1:
-                    continue
-                count += 1
-                uid = next(
-                    (clean_text(e.text) for e in elem.iter() if _local(e.tag) == "UniqueID"), ""
-                )
-                label = f"Designation {count}" + (f" ({uid})" if uid else "")
-                try:
-                    listed = _build(_from_element(elem, label))
-                except ValidationError as exc:
-                    message = exc.detail if isinstance(exc, InputError) else exc.message
-                    raise InputError(message, file=name, item=label, field=exc.field) from None
-                yield listed
-                elem.clear()
-                stack[-1].remove(elem)
-    except ET.ParseError as exc:
-        line = exc.position[0] if exc.position else None
-        raise InputError(f"invalid XML: {exc.msg}", file=name, line=line) from None
+    items = xml_items(path, "Designations", "the UK Sanctions List", ("Designation",), 1)
+    for count, elem in enumerate(items, start=1):
+        uid = next((clean_text(e.text) for e in elem.iter() if local_name(e.tag) == "UniqueID"), "")
+        label = f"Designation {count}" + (f" ({uid})" if uid else "")
+        try:
+            listed = _build(_from_element(elem, label))
+        except ValidationError as exc:
+            raise placed(exc, path.name, item=label) from None
+        yield listed
 
 
 def _from_element(elem: ET.Element, label: str) -> _Designation:
     labels = {key: tag for key, (_, tag) in _FIELDS.items()}
     d = _Designation(label, labels)
     for child in elem.iter():
-        tag = _local(child.tag)
+        tag = local_name(child.tag)
         if tag == "Name" and len(child):
-            texts = {_local(c.tag): clean_text(c.text) for c in child}
+            texts = {local_name(c.tag): clean_text(c.text) for c in child}
             parts = [texts.get(t, "") for t in _NAME_PARTS]
             if any(parts):
                 d.names.append(
                     _Name(texts.get("NameType", ""), texts.get("AliasStrength", ""), parts)
                 )
         elif tag == "Address" and len(child):
-            texts = {_local(c.tag): clean_text(c.text) for c in child}
+            texts = {local_name(c.tag): clean_text(c.text) for c in child}
             country = texts.get("AddressCountry", "")
             address = join_parts(*(texts.get(t) for t in _ADDRESS_PARTS), country)
             if address:
                 d.addresses.append((address, country))
         elif tag == "Location" and len(child):
-            texts = {_local(c.tag): clean_text(c.text) for c in child}
+            texts = {local_name(c.tag): clean_text(c.text) for c in child}
             birth = (texts.get("TownOfBirth", ""), texts.get("CountryOfBirth", ""))
             if any(birth):
                 d.births.append(birth)

@@ -29,15 +29,18 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
-from corridor.errors import InputError, ValidationError
+from corridor.errors import ValidationError
 from corridor.screen.listed import (
     EntityBuilder,
     ListedEntity,
     birth_dates,
     clean_text,
     join_parts,
+    local_name,
     make_sanction,
+    placed,
     split_values,
+    xml_items,
     years_between,
 )
 
@@ -87,36 +90,17 @@ _XS_DATE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:Z|[+-]\d{2}:\d{2})?$")
 
 def read_un(path: Path) -> Iterator[ListedEntity]:
     """Stream the UN consolidated list: one element at a time, freed once read."""
-    name = path.name
     counts = dict.fromkeys(_ITEMS, 0)
-    stack: list[ET.Element] = []
-    try:
-        with path.open("rb") as f:
-            for event, elem in ET.iterparse(f, events=("start", "end")):
-                if event == "start":
-                    if not stack and elem.tag != "CONSOLIDATED_LIST":
-                        raise InputError(
-                            f"not a UN consolidated list (root element <{elem.tag}>)", file=name
-                        )
-                    stack.append(elem)
-                    continue
-                stack.pop()
-                if elem.tag not in _ITEMS or len(stack) != 2:
-                    continue
-                counts[elem.tag] += 1
-                ref = clean_text(elem.findtext("REFERENCE_NUMBER"))
-                label = f"{elem.tag} {counts[elem.tag]}" + (f" ({ref})" if ref else "")
-                try:
-                    listed = _record(elem, label)
-                except ValidationError as exc:
-                    message = exc.detail if isinstance(exc, InputError) else exc.message
-                    raise InputError(message, file=name, item=label, field=exc.field) from None
-                yield listed
-                elem.clear()
-                stack[-1].remove(elem)
-    except ET.ParseError as exc:
-        line = exc.position[0] if exc.position else None
-        raise InputError(f"invalid XML: {exc.msg}", file=name, line=line) from None
+    for elem in xml_items(path, "CONSOLIDATED_LIST", "a UN consolidated list", _ITEMS, 2):
+        tag = local_name(elem.tag)
+        counts[tag] += 1
+        ref = clean_text(elem.findtext("REFERENCE_NUMBER"))
+        label = f"{tag} {counts[tag]}" + (f" ({ref})" if ref else "")
+        try:
+            listed = _record(elem, tag, label)
+        except ValidationError as exc:
+            raise placed(exc, path.name, item=label) from None
+        yield listed
 
 
 def _texts(elem: ET.Element, path: str) -> list[str]:
@@ -127,8 +111,7 @@ def _text(elem: ET.Element, path: str) -> str:
     return clean_text(elem.findtext(path))
 
 
-def _record(elem: ET.Element, label: str) -> ListedEntity:
-    tag = elem.tag
+def _record(elem: ET.Element, tag: str, label: str) -> ListedEntity:
     ref = _text(elem, "REFERENCE_NUMBER")
     if not ref:
         raise ValidationError("missing reference number", "REFERENCE_NUMBER")
