@@ -39,7 +39,7 @@ from corridor.share.package import DEFAULT_TTL, Header, Opened, open_package, se
 from corridor.share.policy import Release, SetConsents, release
 from corridor.share.rows import (
     incoming_rfi,
-    portable,
+    made_portable,
     received_observations,
     received_statement,
 )
@@ -277,10 +277,9 @@ class SharingCore:
         reason: str | None = None,
     ) -> Sent:
         kind = "correction" if retract or reason else "intelligence"
-        statements = [portable(r) for r in released.statements]
-        observations = {
-            k.value: [portable(r) for r in rows] for k, rows in released.observations.items()
-        }
+        # The policy released copies of the node's rows: they are made portable where they are.
+        statements = made_portable(released.statements)
+        observations = {k.value: made_portable(rows) for k, rows in released.observations.items()}
         manifest = {
             "purpose": purpose,
             "agreement_version": agreement.version,

@@ -65,7 +65,8 @@ class SetConsents:
 
 @dataclass
 class Release:
-    """What may go, and how much was held back for each reason."""
+    """What may go (copies of the rows given: the package changes them), and how much was
+    held back for each reason."""
 
     statements: list[dict[str, Any]] = field(default_factory=list)
     observations: dict[ObservationKind, list[dict[str, Any]]] = field(default_factory=dict)

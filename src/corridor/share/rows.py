@@ -25,6 +25,14 @@ def portable(row: Mapping[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in row.items() if k not in LOCAL_COLUMNS}
 
 
+def made_portable(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`portable`, in place, for rows that are already copies (what the policy released)."""
+    for row in rows:
+        for column in LOCAL_COLUMNS:
+            row.pop(column, None)
+    return rows
+
+
 def rfi_row(rfi: Mapping[str, Any], direction: str, partner: str) -> dict[str, Any]:
     return {
         "id": str(rfi["id"]), "direction": direction, "partner": partner,
