@@ -29,6 +29,7 @@ from corridor.screen.matcher import FEATURE_DOCS
 from corridor.screen.service import (
     DEFAULT_THRESHOLD,
     LoadReport,
+    _evidence,
     alert_visible,
     decide,
     load_list,
@@ -228,6 +229,11 @@ def test_a_decision_holds_until_the_evidence_changes(bundle: Path, tmp_path: Pat
         assert first
         alert = min(first, key=lambda a: (a.entity_id, a.list_entity_id))
         pair = (alert.entity_id, alert.list_entity_id)
+        # The evidence is the record's matched values and the stored listing's content hash,
+        # as `alert_visible` recomputes it from the store for a reader of lower clearance.
+        row, record = store.list_entity(pair[1]), store.get_entity(pair[0], SYSTEM_SCOPE)
+        assert row is not None and record is not None
+        assert alert.evidence == _evidence(record.entity.properties, row.content_hash)
 
         decided = decide(store, alert.id, "false_positive", "analyst-1", "a different person")
         assert (decided.status, decided.decided_by, decided.note) == (

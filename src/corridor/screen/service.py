@@ -442,13 +442,10 @@ def _matched(entity_props: Mapping[str, Any]) -> dict[str, list[str]]:
             if k in EVIDENCE and values}  # fmt: skip
 
 
-def _evidence(
-    entity_props: Mapping[str, Any], listed: ListEntityRow | None, list_data: Mapping[str, Any]
-) -> str:
-    """What an alert was raised on: the entity's matched data and the listing's content. A
+def _evidence(entity_props: Mapping[str, Any], listing_hash: str) -> str:
+    """What an alert was raised on: the entity's matched data and the listing's content hash. A
     decision holds while this is the same; new evidence on either side raises the alert again."""
-    listing = listed.content_hash if listed is not None else _content_hash(list_data)
-    payload = json.dumps([_matched(entity_props), listing], sort_keys=True)
+    payload = json.dumps([_matched(entity_props), listing_hash], sort_keys=True)
     return hashlib.sha1(payload.encode()).hexdigest()
 
 
@@ -494,7 +491,9 @@ def screen_entities(
                 earlier = store.alerts(record.id)
                 existing = {(a.list_entity_id, a.evidence) for a in earlier}
                 pending = {a.list_entity_id for a in earlier if a.status == "open"}
-            evidence = _evidence(props, store.list_entity(list_id), listed.entity)
+            # The listing as indexed is the stored row's data: its hash is the row's content
+            # hash, with no read of the store per hit.
+            evidence = _evidence(props, _content_hash(listed.entity))
             if (list_id, evidence) in existing or list_id in pending:
                 continue  # raised (and perhaps decided) on this evidence, or awaiting a decision
             existing.add((list_id, evidence))
@@ -543,7 +542,8 @@ def alert_visible(store: Store, alert: Alert, scope: ReadScope) -> bool:
         return False
     if scope.agencies is None and scope.max_classification >= SYSTEM_SCOPE.max_classification:
         return True
-    if _evidence(seen.entity.properties, listed, {}) == alert.evidence:
+    listing_hash = listed.content_hash if listed is not None else _content_hash({})
+    if _evidence(seen.entity.properties, listing_hash) == alert.evidence:
         return True
     full = store.get_entity(alert.entity_id, SYSTEM_SCOPE)
     return full is None or _matched(seen.entity.properties) == _matched(full.entity.properties)
