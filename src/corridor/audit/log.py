@@ -18,7 +18,7 @@ import json
 import logging
 import threading
 import weakref
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -137,10 +137,14 @@ def entry_from_json(data: Mapping[str, Any]) -> AuditEntry:
 
 class AuditLog:
     """The chain of one store: one lock assigns sequence numbers and hashes, a second keeps
-    batches reaching the store in order."""
+    batches reaching the store in order.
+
+    The store is held weakly, so that the registry below does not keep alive a store that is
+    dropped unclosed; while reads wait to be written, the thread writing them holds it.
+    """
 
     def __init__(self, store: Store) -> None:
-        self.store = store
+        self._store = weakref.ref(store)
         self._lock = threading.Lock()  # seq, head, pending
         self._flush_lock = threading.Lock()  # one batch written at a time, in order
         self._pending: list[AuditEntry] = []
@@ -158,8 +162,9 @@ class AuditLog:
         purpose: str | None = None,
         detail: Mapping[str, Any] | None = None,
     ) -> AuditEntry:
-        detail_text = canonical_json(_plain(dict(detail) if detail else {}))
-        detail_value = json.loads(detail_text)
+        store = self._store()  # alive: the caller holds it
+        detail_value = _plain(dict(detail) if detail else {})  # JSON values: text parses back
+        detail_text = canonical_json(detail_value)
         purpose = purpose.strip() or None if purpose is not None else None
         with self._lock:
             at = datetime.now(UTC)
@@ -185,20 +190,22 @@ class AuditLog:
             if event is Event.READ:
                 if len(self._pending) >= FLUSH_ROWS:
                     self._wake.set()
-                self._start_flusher()
+                self._start_flusher(store)
         if event is not Event.READ:
             self.flush()
         return entry
 
-    def _start_flusher(self) -> None:
+    def _start_flusher(self, store: Store | None) -> None:
         """Under `_lock`: make sure a background thread will write what is pending."""
         if self._thread is None and not self._closed:
             self._thread = threading.Thread(
-                target=self._run, name="corridor-audit-flush", daemon=True
+                target=self._run, args=(store,), name="corridor-audit-flush", daemon=True
             )
             self._thread.start()
 
-    def _run(self) -> None:
+    def _run(self, store: Store) -> None:
+        """Write pending reads every `FLUSH_SECONDS` until none are left (`store` is held here
+        so that it outlives them)."""
         while True:
             self._wake.wait(FLUSH_SECONDS)
             self._wake.clear()
@@ -219,10 +226,11 @@ class AuditLog:
         with self._flush_lock:
             with self._lock:
                 batch, self._pending = self._pending, []
-            if not batch:
+            store = self._store()
+            if not batch or store is None:
                 return
             try:
-                self.store.append_audit(batch)
+                store.append_audit(batch)
             except BaseException:
                 with self._lock:
                     self._pending[:0] = batch
@@ -235,14 +243,10 @@ class AuditLog:
         try:
             self.flush()
         finally:
+            store = self._store()
             with _LOGS_LOCK:
-                if _LOGS.get(self.store) is self:
-                    del _LOGS[self.store]
-
-    @property
-    def head(self) -> tuple[int, str]:
-        with self._lock:
-            return self._seq, self._head
+                if store is not None and _LOGS.get(store) is self:
+                    del _LOGS[store]
 
 
 def _plain(value: Any) -> Any:
@@ -434,18 +438,18 @@ def verify_entries(entries: Sequence[AuditEntry]) -> Verification:
 
 
 def verify_store(store: Store) -> Verification:
+    return verify_entries(list(_stored_entries(store)))
+
+
+def _stored_entries(store: Store) -> Iterator[AuditEntry]:
+    """Every entry in the store (its buffered reads written first), a page at a time."""
     flush(store)
-    return verify_entries(_all_entries(store))
-
-
-def _all_entries(store: Store) -> list[AuditEntry]:
-    out: list[AuditEntry] = []
     after = 0
     while True:
         page = store.audit_entries(after=after, limit=PAGE)
-        out.extend(page)
+        yield from page
         if len(page) < PAGE:
-            return out
+            return
         after = page[-1].seq
 
 
@@ -602,16 +606,10 @@ def export(store: Store, out: TextIO, signer: NodeIdentity | None = None) -> Ver
     """Write the store's log as JSON lines and a seal line (signed by `signer`, the node, when
     given); returns the count and head written (not a verification of them: run
     `verify_lines` for that)."""
-    flush(store)
-    n, head, after = 0, GENESIS, 0
-    while True:
-        page = store.audit_entries(after=after, limit=PAGE)
-        for entry in page:
-            out.write(canonical_json(entry_json(entry)) + "\n")
-            n, head = n + 1, entry.hash
-        if len(page) < PAGE:
-            break
-        after = page[-1].seq
+    n, head = 0, GENESIS
+    for entry in _stored_entries(store):
+        out.write(canonical_json(entry_json(entry)) + "\n")
+        n, head = n + 1, entry.hash
     out.write(canonical_json(seal_json(n, head, signer)) + "\n")
     return Verification(n, head)
 
