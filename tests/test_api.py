@@ -43,6 +43,25 @@ def test_wrong_key_or_scheme_is_401(api: Api) -> None:
     assert api.client.get("/entities", headers={"Authorization": "Basic abc"}).status_code == 401
 
 
+def test_a_deactivated_key_stops_working_once_the_cache_lapses(
+    api: Api, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from types import SimpleNamespace
+
+    from corridor.access import users
+
+    clock = [1000.0]
+    monkeypatch.setattr(users, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    assert api.get("/entities").status_code == 200
+    with api.store._transaction() as cur:
+        cur.execute("UPDATE users SET active = FALSE WHERE name = 'analyst'")
+    clock[0] += users.KEY_CACHE_SECONDS / 2
+    assert api.get("/entities").status_code == 200  # trusted a moment longer, without a query
+    clock[0] += users.KEY_CACHE_SECONDS
+    r = api.get("/entities")
+    assert (r.status_code, r.json()["message"]) == (401, "invalid API key")
+
+
 # What each role may do: (method, url) → roles allowed; every other role gets 403.
 ACCESS = {
     ("GET", "/entities/rs-p-1"): {"analyst", "analyst_low", "supervisor", "sharing"},

@@ -7,6 +7,7 @@ import re
 import secrets
 import threading
 import time
+import weakref
 from datetime import UTC, datetime
 
 from corridor.access.authz import Authz
@@ -52,7 +53,13 @@ def create_user(
 #: How long a verified key is trusted without asking the store again. Screening clients send
 #: hundreds of requests a second; a key removed from the store stops working within this.
 KEY_CACHE_SECONDS = 2.0
-_verified: dict[tuple[int, str], tuple[Authz, float]] = {}
+#: Keys remembered per store at most (all are forgotten when more arrive).
+KEY_CACHE_SIZE = 10_000
+#: Per store (held weakly, so a store's keys never answer for another's): key hash -> the
+#: holder's `Authz` and when it was verified.
+_verified: weakref.WeakKeyDictionary[Store, dict[str, tuple[Authz, float]]] = (
+    weakref.WeakKeyDictionary()
+)
 _verified_lock = threading.Lock()
 
 
@@ -62,9 +69,9 @@ def authenticate(store: Store, key: str | None) -> Authz:
         raise Unauthenticated("an API key is required: send 'Authorization: ApiKey KEY'")
     digest = hash_key(key.strip())
     now = time.monotonic()
-    cache_key = (id(store), digest)
     with _verified_lock:
-        cached = _verified.get(cache_key)
+        known = _verified.setdefault(store, {})
+        cached = known.get(digest)
     if cached is not None and now - cached[1] < KEY_CACHE_SECONDS:
         return cached[0]
     user = store.user_by_key_hash(digest)
@@ -72,7 +79,7 @@ def authenticate(store: Store, key: str | None) -> Authz:
         raise Unauthenticated("invalid API key")
     authz = Authz(user.name, Role(user.role), user.agency, Classification(user.clearance))
     with _verified_lock:
-        if len(_verified) > 10_000:
-            _verified.clear()
-        _verified[cache_key] = (authz, now)
+        if len(known) >= KEY_CACHE_SIZE:
+            known.clear()
+        known[digest] = (authz, now)
     return authz
