@@ -242,6 +242,26 @@ def test_buffered_reads_are_written_when_the_store_closes(tmp_path: Path) -> Non
         s.close()
 
 
+def test_a_store_dropped_unclosed_is_freed_once_its_reads_are_written(tmp_path: Path) -> None:
+    import gc
+    import weakref
+
+    s = DuckDBStore.open(tmp_path)
+    audit(s, ANALYST, Event.READ, "entities/0")
+    dropped = weakref.ref(s)
+    del s
+    deadline = time.monotonic() + 5
+    while dropped() is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+        gc.collect()
+    assert dropped() is None  # the audit log does not keep it alive
+    s = DuckDBStore.open(tmp_path)
+    try:
+        assert [e.target for e in s.audit_entries()] == ["entities/0"]
+    finally:
+        s.close()
+
+
 def test_concurrent_appends_keep_one_valid_chain(store: DuckDBStore) -> None:
     threads, each = 8, 150
 
