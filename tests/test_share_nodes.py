@@ -41,8 +41,8 @@ class Node:
         return httpx.post(self.base + path, headers=self.headers(user), timeout=60, **kw)
 
 
-def start(node: Node) -> None:
-    node.proc = start_server(node.workdir, int(node.base.rsplit(":", 1)[1]))
+def start(node: Node, env: dict[str, str] | None = None) -> None:
+    node.proc = start_server(node.workdir, int(node.base.rsplit(":", 1)[1]), env=env)
 
 
 def stop(node: Node) -> None:
@@ -195,8 +195,7 @@ def test_a_package_for_a_partner_that_is_down_is_delivered_when_it_is_back(
     tmp_path: Path,
 ) -> None:
     rs, uk = setup_nodes(tmp_path)
-    rs.proc = start_server(rs.workdir, int(rs.base.rsplit(":", 1)[1]),
-                           env={"CORRIDOR_RETRY_SECONDS": "0.5"})  # fmt: skip
+    start(rs, env={"CORRIDOR_RETRY_SECONDS": "0.5"})
     try:
         r = rs.post("/shares", json={"partner": "GB-NCA", "entity_ids": ["rs-p-1"],
                                      "purpose": PURPOSE})  # fmt: skip

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 
 from corridor.settings import Settings
+
+if TYPE_CHECKING:
+    from corridor.store.duckdb import DuckDBStore
 
 out = Console()
 err = Console(stderr=True)
@@ -25,7 +28,7 @@ def workdir_path(workdir: Path | None) -> Path:
     return workdir if workdir is not None else Settings().home
 
 
-def open_store(workdir: Path | None, read_only: bool = False) -> Any:
+def open_store(workdir: Path | None, read_only: bool = False) -> DuckDBStore:
     from corridor.store.duckdb import DuckDBStore
 
     path = workdir_path(workdir)

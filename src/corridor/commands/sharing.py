@@ -17,7 +17,7 @@ from corridor.access.authz import Authz
 from corridor.commands.common import Workdir, err, open_store, out, workdir_path
 from corridor.errors import InputError
 from corridor.node.identity import IDENTITY_FILE, NodeIdentity
-from corridor.share.service import SPOOL_DIR, SharingService
+from corridor.share.service import RELATED_HOPS, SPOOL_DIR, SharingService
 
 node_app = typer.Typer(help="This node's agency identity and keys.", no_args_is_help=True)
 partner_app = typer.Typer(help="Partner nodes and their pinned keys.", no_args_is_help=True)
@@ -171,12 +171,12 @@ def share_send(
     with sharing(workdir) as svc:
         sent = svc.share(
             Authz.system_user(), partner, entity, purpose, observations=observations,
-            hops=2 if related else 0, deliver=out_file is None,
+            hops=RELATED_HOPS if related else 0, deliver=out_file is None,
         )  # fmt: skip
     if out_file is not None:
         out_file.write_bytes(sent.blob)
         err.print(f"Package written to {out_file} ({len(sent.blob):,} bytes)")
-    _print({k: v for k, v in sent.to_dict().items()})
+    _print(sent.to_dict())
     if sent.status == "failed":
         raise typer.Exit(1)
 

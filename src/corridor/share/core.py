@@ -168,12 +168,12 @@ class SharingCore:
         raise NotFound(f"{agency} is not a partner of this node (`corridor partner add`)")
 
     def partner_keys(self, agency: str) -> PublicKeys | None:
-        for p in self.store.partners():
-            if p.agency == agency:
-                return PublicKeys(
-                    p.agency, unb64(p.sign_key, "sign_key"), unb64(p.enc_key, "enc_key")
-                )
-        return None
+        """The partner's pinned keys (None: not a partner)."""
+        try:
+            p = self.partner(agency)
+        except NotFound:
+            return None
+        return PublicKeys(p.agency, unb64(p.sign_key, "sign_key"), unb64(p.enc_key, "enc_key"))
 
     def agreement(self, partner: str) -> Agreement:
         agreement = self.store.agreement(partner)
@@ -374,8 +374,7 @@ class SharingCore:
             elif status == 409 and body.get("reason") == "replayed":
                 sent.status, sent.error = "delivered", str(body.get("message"))
             else:
-                sent.status = "failed"
-                sent.error = str(body.get("message") or body) if status else str(body["message"])
+                sent.status, sent.error = "failed", str(body.get("message") or body)
         self.store.update_row(
             "sent",
             {"package_id": sent.package_id},

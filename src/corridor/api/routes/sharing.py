@@ -17,7 +17,7 @@ from corridor.api.deps import Answerer, Ingester, Purpose, Requester, Sharer, St
 from corridor.audit import Event, audit
 from corridor.errors import NotFound, ValidationError
 from corridor.share.agreement import parse_agreement
-from corridor.share.service import SUBJECT_KINDS, SharingService
+from corridor.share.service import RELATED_HOPS, SUBJECT_KINDS, SharingService
 
 router = APIRouter(tags=["sharing"])
 
@@ -105,7 +105,7 @@ def share(body: ShareBody, authz: Sharer, sharing: Sharing) -> dict[str, Any]:
     """Send entities (and their sensor observations) to a partner under the agreement."""
     sent = sharing.share(
         authz, body.partner, body.entity_ids, body.purpose, observations=body.observations,
-        hops=2 if body.related else 0,
+        hops=RELATED_HOPS if body.related else 0,
     )  # fmt: skip
     return sent.to_dict()
 
