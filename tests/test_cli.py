@@ -93,7 +93,7 @@ def test_ingest_then_export_entities_as_ftm(
     ]
     assert all(s["provenance"]["agency"] == "RS-MUP" for e in with_prov for s in e["statements"])
     counts = corridor("stats", "counts", workdir=work).stdout
-    assert "RS-MUP" in counts and "50" in counts
+    assert "RS-MUP" in counts and "anpr 50" in counts
 
 
 def test_bad_input_exits_non_zero_naming_file_line_and_field(
@@ -108,6 +108,18 @@ def test_bad_input_exits_non_zero_naming_file_line_and_field(
     )
     assert proc.returncode == 2
     assert "people.csv, line 2, field 'dob'" in " ".join(proc.stderr.split())
+
+
+def test_usage_errors_name_the_option_and_exit_2_without_a_traceback(tmp_path: Path) -> None:
+    for args, option in (
+        (["search", "x", "--limit", "0"], "--limit"),
+        (["demo", "--no-serve", "--scale", "0"], "--scale"),
+        (["users", "add", "bo"], "--role"),
+    ):
+        proc = corridor(*args, "--workdir", str(tmp_path), check=False)
+        assert proc.returncode == 2, proc.stderr
+        assert option in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert not (tmp_path / "corridor.duckdb").exists()
 
 
 def test_resolution_commands(tmp_path: Path) -> None:
@@ -128,7 +140,9 @@ entities:
     )
     corridor("ingest", str(people), "--mapping", str(mapping), workdir=work)
     out = corridor("resolve", "--kind", "Person", workdir=work).stdout
-    assert "Person" in out and "3" in out
+    [row] = [line for line in out.splitlines() if "Person" in line]
+    # records, pairs scored, clusters, clusters with several records (then seconds)
+    assert [cell.strip() for cell in row.split("│")[2:6]] == ["3", "1", "2", "1"]
     shown = corridor("matches", "a1", workdir=work).stdout
     assert "a2" in shown and "same date of birth" in shown and "name" in shown
     judged = corridor(

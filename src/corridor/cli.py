@@ -41,6 +41,19 @@ _workdir = workdir_path
 _store = open_store
 
 
+def _positive(value: float) -> float:
+    if value <= 0:
+        raise typer.BadParameter("must be positive")
+    return value
+
+
+Scale = Annotated[
+    float,
+    typer.Option(callback=_positive, help="0.05 for tests, 1 for the demo, 50+ for benchmarks."),
+]
+Limit = Annotated[int, typer.Option(min=1, help="How many at most.")]
+
+
 @app.command()
 def scenario(
     out_dir: Annotated[
@@ -48,15 +61,11 @@ def scenario(
     ] = None,
     workdir: Workdir = None,
     seed: Annotated[int, typer.Option(help="Random seed: the same seed gives the same world.")] = 7,
-    scale: Annotated[
-        float, typer.Option(help="0.05 for tests, 1 for the demo, 50+ for benchmarks.")
-    ] = 1.0,
+    scale: Scale = 1.0,
 ) -> None:
     """Generate the Western Balkans scenario: two agencies' records, sensors and ground truth."""
     from corridor.scenario import build_scenario
 
-    if scale <= 0:
-        raise typer.BadParameter("scale must be positive", param_hint="--scale")
     out_dir = out_dir if out_dir is not None else _workdir(workdir) / "scenario"
     counts = build_scenario(out_dir, seed=seed, scale=scale)
     table = Table(title=f"Scenario written to {out_dir}")
@@ -172,7 +181,7 @@ def search(
     query: Annotated[str, typer.Argument(help="A name in any script or spelling.")],
     workdir: Workdir = None,
     schema: Annotated[str | None, typer.Option(help="Only this schema.")] = None,
-    limit: int = 20,
+    limit: Limit = 20,
 ) -> None:
     """Search names across scripts and spellings."""
     from corridor.api.routes.entities import schemata_for
@@ -241,7 +250,7 @@ def resolve(
 def matches(
     entity_id: Annotated[str, typer.Argument(help="A record's id.")],
     workdir: Workdir = None,
-    limit: int = 10,
+    limit: Limit = 10,
 ) -> None:
     """Candidate matches for a record: which fields agreed or disagreed, and their weights."""
     from corridor.resolve import service
@@ -505,7 +514,7 @@ def alerts_decide(
 def stats_frontex(
     route: Annotated[str, typer.Option(help="Frontex route name.")] = "Western Balkan Route",
     year: Annotated[int | None, typer.Option(help="Calendar year.")] = None,
-    top: Annotated[int, typer.Option(help="Nationalities to list.")] = 15,
+    top: Annotated[int, typer.Option(min=1, help="Nationalities to list.")] = 15,
     workdir: Workdir = None,
 ) -> None:
     """Real Frontex detections on a route (detections, not people), by nationality.
@@ -612,7 +621,7 @@ def demo(
         bool, typer.Option("--serve/--no-serve", help="Serve the API when done.")
     ] = True,
     seed: int = 7,
-    scale: float = 1.0,
+    scale: Scale = 1.0,
     host: str = "127.0.0.1",
     port: int = 8000,
 ) -> None:
@@ -631,21 +640,10 @@ def demo(
 
 
 def main() -> None:
-    """Entry point: Corridor's own errors print as one clear line and exit non-zero."""
+    """Entry point: Corridor's own errors print as one clear line and exit 2. Typer handles the
+    rest in standalone mode: a usage error names the option and exits 2, Ctrl-C exits 130."""
     try:
-        app(standalone_mode=False)
+        app()
     except CorridorError as exc:
         err.print(f"[red]error:[/red] {exc.message}", highlight=False)
         sys.exit(2)
-    except typer.Abort:
-        err.print("aborted")
-        sys.exit(130)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except Exception as exc:
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
