@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from corridor.api.deps import Ingester, Purpose, StoreDep
 from corridor.audit import Event, audit
 from corridor.errors import ValidationError
-from corridor.ingest.service import ingest_file
+from corridor.ingest.service import IngestReport, ingest_file
 
 router = APIRouter(tags=["ingest"])
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -62,20 +62,16 @@ async def ingest(
         "person_category": person_category,
         "review_by": review_by,
     }
-    with tempfile.TemporaryDirectory(prefix="corridor-upload-") as tmp:
-        folder = Path(tmp)
-        path = _save(file, folder, "upload")
-        mapping_path = _save(mapping, folder, "mapping.yml") if mapping is not None else None
-        report = await run_in_threadpool(
-            ingest_file,
-            store,
-            path,
-            kind,
-            mapping_path,
-            {k: v for k, v in defaults.items() if v},
-            authz.user,
-            False,
-        )
+    provenance = {k: v for k, v in defaults.items() if v}
+
+    def save_and_ingest() -> IngestReport:  # file I/O and the ingest, off the event loop
+        with tempfile.TemporaryDirectory(prefix="corridor-upload-") as tmp:
+            folder = Path(tmp)
+            path = _save(file, folder, "upload")
+            mapping_path = _save(mapping, folder, "mapping.yml") if mapping is not None else None
+            return ingest_file(store, path, kind, mapping_path, provenance, authz.user, False)
+
+    report = await run_in_threadpool(save_and_ingest)
     result = report.to_dict()
     await run_in_threadpool(
         audit,

@@ -1,13 +1,25 @@
 from __future__ import annotations
 
+import threading
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
 from corridor.api.deps import StatsReader, StoreDep
-from corridor.stats.frontex import Frontex
+from corridor.stats.frontex import Frontex, FrontexSummary
 
 router = APIRouter(tags=["stats"])
+_frontex: Frontex | None = None
+_frontex_lock = threading.Lock()  # one DuckDB connection: one query at a time
+
+
+def _frontex_summary(route: str, year: int | None) -> FrontexSummary:
+    """The shipped file is read once per process, not once per request."""
+    global _frontex
+    with _frontex_lock:
+        if _frontex is None:
+            _frontex = Frontex()
+        return _frontex.summary(route, year)
 
 
 @router.get("/stats/counts")
@@ -33,7 +45,7 @@ def frontex(
     year: Annotated[int | None, Query(ge=2009, le=2100)] = None,
 ) -> dict[str, Any]:
     """Real Frontex detections (detections, not people) by nationality and month."""
-    summary = Frontex().summary(route, year)
+    summary = _frontex_summary(route, year)
     return {
         "route": summary.route,
         "year": summary.year,
