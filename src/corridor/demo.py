@@ -86,9 +86,16 @@ def ensure_users(store: Store, workdir: Path) -> dict[str, str]:
             continue
         _, key = create_user(store, name, role, agency, clearance)
         keys[name] = key
-    keys_path.write_text(json.dumps(keys, indent=2))
-    os.chmod(keys_path, 0o600)
+    write_private_json(keys_path, keys)
     return keys
+
+
+def write_private_json(path: Path, data: object) -> None:
+    """Write JSON readable by its owner only, from the moment the file exists (API keys)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a file left by an older version may have had wider permissions
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=2)
 
 
 def _cross_script_example(store: Store, truth: Path) -> tuple[str, list[str]] | None:
