@@ -8,9 +8,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+from fastapi.testclient import TestClient
 from followthemoney import model
 
 from conftest import SENSOR_DEFAULTS
+from corridor.api.app import create_app
 
 
 def corridor(
@@ -45,6 +47,9 @@ def test_users_add_prints_a_working_key(tmp_path: Path) -> None:
     assert key.startswith("cor_") and len(key) > 30
     listed = corridor("users", "list", "--workdir", str(tmp_path)).stdout
     assert "ana" in listed and key not in listed
+    with TestClient(create_app(workdir=tmp_path)) as client:
+        assert client.get("/stats/counts", headers={"Authorization": f"ApiKey {key}"}).is_success
+        assert client.get("/stats/counts", headers={"Authorization": "ApiKey cor_x"}).is_error
     again = corridor(
         "users",
         "add",
