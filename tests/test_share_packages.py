@@ -9,6 +9,7 @@ import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -395,3 +396,38 @@ def test_a_recall_retracts_at_the_partner_only_what_it_received(tmp_path: Path) 
     assert package["status"] == "delivered" and package["manifest"]["retract"] == 2
     assert package["manifest"]["purpose"] == PURPOSE
     assert statements(uk) == 0
+
+
+def test_content_that_would_inflate_past_the_bound_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import corridor.share.package as package
+
+    _, uk, blob = built(tmp_path)
+    monkeypatch.setattr(package, "MAX_CONTENT_BYTES", 100)
+    assert "larger than 100 bytes" in refused(uk, blob, "malformed")
+
+
+def test_an_unconfirmed_receipt_leaves_the_package_to_retry_and_the_rest_still_go(
+    tmp_path: Path,
+) -> None:
+    rs, uk, transport = node_pair(tmp_path)
+    ids = people(rs, 2)
+    real = transport.__call__
+
+    def forged(address: str, blob: bytes) -> tuple[int, dict[str, Any]]:
+        status, body = real(address, blob)
+        if status == 200:
+            body["receipt"]["counts"]["statements"] += 1  # no longer what GB-NCA signed
+        return status, body
+
+    rs.transport = forged
+    first = rs.share(SYSTEM, "GB-NCA", ids[:1], PURPOSE)
+    second = rs.share(SYSTEM, "GB-NCA", ids[1:], PURPOSE)
+    for sent in (first, second):
+        assert sent.status == "failed" and "does not verify" in (sent.error or "")
+    rs.transport = transport
+    # Retrying needs the outbox: these nodes keep none, so hand the packages back directly.
+    # GB-NCA already holds them, so it answers "replayed": delivered, and nothing doubled.
+    assert [rs.deliver(s).status for s in (first, second)] == ["delivered", "delivered"]
+    assert len(uk.received()) == 2 and statements(uk) == 2

@@ -369,8 +369,11 @@ class SharingCore:
         else:
             status, body = self.transport(record.address, sent.blob)
             if status == 200 and isinstance(body.get("receipt"), dict):
-                self.check_receipt(sent, body)
-                sent.status, sent.receipt = "delivered", body["receipt"]
+                try:
+                    self.check_receipt(sent, body)
+                    sent.status, sent.receipt = "delivered", body["receipt"]
+                except PackageRefused as exc:  # not confirmed: kept for another try
+                    sent.status, sent.error = "failed", exc.message
             elif status == 409 and body.get("reason") == "replayed":
                 sent.status, sent.error = "delivered", str(body.get("message"))
             else:

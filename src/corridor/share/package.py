@@ -43,6 +43,9 @@ FORMAT = "corridor-package/1"
 SIGNATURE_BYTES = 64
 #: How long a package may wait for its recipient before it is refused as expired.
 DEFAULT_TTL = timedelta(days=7)
+#: The most a package's content may inflate to: a bound on what a signed but faulty (or
+#: compromised) partner can make this node hold in memory.
+MAX_CONTENT_BYTES = 2 * 1024**3
 #: Kinds of message a package carries.
 KINDS = frozenset({"intelligence", "rfi", "rfi-decline", "correction"})
 
@@ -207,11 +210,20 @@ def open_package(
             header.recipient,
         )
         plain = ChaCha20Poly1305(key).decrypt(unb64(header.nonce, "nonce"), cipher, framed)
-        content = orjson.loads(zlib.decompress(plain))
+        inflate = zlib.decompressobj()
+        body = inflate.decompress(plain, MAX_CONTENT_BYTES)
     except (InvalidTag, ValueError, zlib.error):
         raise PackageRefused(
             "undecryptable", "the package cannot be decrypted with this node's key"
         ) from None
+    if inflate.unconsumed_tail:
+        raise PackageRefused(
+            "malformed", f"the package content is larger than {MAX_CONTENT_BYTES:,} bytes"
+        )
+    try:
+        content = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise PackageRefused("malformed", "the package content is not JSON") from None
     if not isinstance(content, dict):
         raise PackageRefused("malformed", "the package content is not an object")
     return Opened(header, content, hashlib.sha256(blob).hexdigest())
