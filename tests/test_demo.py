@@ -71,3 +71,5 @@ def test_demo_builds_ingests_and_exercises_everything(tmp_path: Path) -> None:
     assert rescreened["raised"] == 0 and rescreened["alerts"] == screening["alerts"]
     assert rescreened["versions"] == screening["versions"]  # the same files add no version
     assert (tmp_path / "demo-keys.json").stat().st_mode & 0o077 == 0
+    for node in ("rs", "uk"):
+        assert (tmp_path / "nodes" / node / "node-keys.json").stat().st_mode & 0o077 == 0

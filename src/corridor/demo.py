@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
 import time
 from collections import defaultdict
@@ -20,7 +19,7 @@ from rich.table import Table
 
 from corridor.access.authz import Authz
 from corridor.access.users import create_user
-from corridor.demo_nodes import run_nodes
+from corridor.demo_nodes import run_nodes, write_private_json
 from corridor.ingest.service import IngestReport, ingest_path
 from corridor.model.classification import Classification
 from corridor.model.subjects import subject_keys
@@ -88,14 +87,6 @@ def ensure_users(store: Store, workdir: Path) -> dict[str, str]:
         keys[name] = key
     write_private_json(keys_path, keys)
     return keys
-
-
-def write_private_json(path: Path, data: object) -> None:
-    """Write JSON readable by its owner only, from the moment the file exists (API keys)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.fchmod(fd, 0o600)  # a file left by an older version may have had wider permissions
-    with os.fdopen(fd, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=2)
 
 
 def _cross_script_example(store: Store, truth: Path) -> tuple[str, list[str]] | None:

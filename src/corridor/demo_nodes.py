@@ -71,6 +71,14 @@ class DemoNode:
         return r.json()
 
 
+def write_private_json(path: Path, data: object) -> None:
+    """Write JSON readable by its owner only, from the moment the file exists (API keys)."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # a file left by an older version may have had wider permissions
+    with os.fdopen(fd, "w", encoding="utf-8") as f:
+        json.dump(data, f, indent=2)
+
+
 _running: list[subprocess.Popen[bytes]] = []
 
 
@@ -103,8 +111,7 @@ def _prepare(node: DemoNode, bundle: Path, con: Console) -> None:
                            ("auditor", "auditor")):  # fmt: skip
             if user not in existing:
                 _, keys[user] = create_user(store, user, role, node.agency, "SECRET")
-        keys_path.write_text(json.dumps(keys, indent=2))
-        os.chmod(keys_path, 0o600)
+        write_private_json(keys_path, keys)
         node.keys = keys
     finally:
         store.close()
