@@ -43,7 +43,6 @@ import json
 import os
 import random
 import re
-import socket
 import subprocess
 import sys
 import tempfile
@@ -474,12 +473,6 @@ def run_peer(
     return scores, timing
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def cpu_seconds(pid: int) -> float | None:
     """User + system CPU time of a process (Linux /proc), or None elsewhere."""
     try:
@@ -492,6 +485,7 @@ def cpu_seconds(pid: int) -> float | None:
 def http_qps(workdir: Path, cases: list[Case], seconds: float, threads: int) -> dict[str, Any]:
     """Single-query /match requests against a real server process, as fast as it answers."""
     from corridor.access.users import create_user
+    from corridor.api.process import free_port, start_server, stop_server
 
     port = free_port()
     store = DuckDBStore(workdir / "corridor.duckdb")
@@ -499,24 +493,8 @@ def http_qps(workdir: Path, cases: list[Case], seconds: float, threads: int) -> 
         _, key = create_user(store, f"bench-{port}", "analyst", "GB-NCA", "SECRET")
     finally:
         store.close()
-    server = subprocess.Popen(
-        [str(Path(sys.executable).with_name("corridor")), "serve", "--workdir", str(workdir),
-         "--port", str(port)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )  # fmt: skip
+    server = start_server(workdir, port)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
-                conn.request("GET", "/health")
-                if conn.getresponse().status == 200:
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise SystemExit("server did not start")
-            time.sleep(0.2)
         bodies = [
             json.dumps({"queries": {"q": {"schema": c.schema, "properties": c.properties}}})
             for c in cases
@@ -553,8 +531,7 @@ def http_qps(workdir: Path, cases: list[Case], seconds: float, threads: int) -> 
         elapsed = time.monotonic() - started
         cpu_after = cpu_seconds(server.pid)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
     out: dict[str, Any] = {
         "requests": sum(done),
         "errors": sum(errors),
