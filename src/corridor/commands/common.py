@@ -1,7 +1,10 @@
-"""What every command module shares: the consoles, the work directory option, the store."""
+"""What every command module shares: the consoles, the work directory and store options, and
+the store opened for one command (closed when it ends, whatever happens)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,7 +14,7 @@ from rich.console import Console
 from corridor.settings import Settings
 
 if TYPE_CHECKING:
-    from corridor.store.duckdb import DuckDBStore
+    from corridor.store.base import Store
 
 out = Console()
 err = Console(stderr=True)
@@ -23,13 +26,36 @@ Workdir = Annotated[
     ),
 ]
 
+StoreUrl = Annotated[
+    str | None,
+    typer.Option(
+        "--store",
+        envvar="CORRIDOR_STORE",
+        help="The store: a PostgreSQL URL (postgresql://user@host/db) for a node many analysts "
+        "use, or by default the DuckDB file in the work directory.",
+        show_default=False,
+    ),
+]
+
 
 def workdir_path(workdir: Path | None) -> Path:
     return workdir if workdir is not None else Settings().home
 
 
-def open_store(workdir: Path | None, read_only: bool = False) -> DuckDBStore:
-    from corridor.store.duckdb import DuckDBStore
+def open_store(workdir: Path | None, store: str | None = None, read_only: bool = False) -> Store:
+    """The store named by `--store` (or `CORRIDOR_STORE`), else the work directory's DuckDB."""
+    from corridor.store.location import open_store as open_located
 
-    path = workdir_path(workdir)
-    return DuckDBStore.open(path, read_only=read_only and (path / "corridor.duckdb").exists())
+    return open_located(store, workdir_path(workdir), read_only=read_only)
+
+
+@contextmanager
+def store_session(
+    workdir: Path | None, store: str | None = None, read_only: bool = False
+) -> Iterator[Store]:
+    """The store for one command, closed when the command ends (its audit entries written)."""
+    opened = open_store(workdir, store, read_only)
+    try:
+        yield opened
+    finally:
+        opened.close()
