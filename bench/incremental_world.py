@@ -20,7 +20,7 @@ from corridor.resolve.keys import index_keys
 from corridor.resolve.model import spec_for, train
 from corridor.resolve.records import feature_table
 from corridor.store.duckdb import DuckDBStore
-from corridor.store.resolution import Run
+from corridor.store.records import ResolutionRun
 
 _SYLLABLES = ("ma", "ri", "jo", "va", "no", "ka", "li", "sa", "de", "mi", "ra", "ha", "su", "be",
               "ko", "ta", "ze", "lu", "vi", "na", "da", "go", "ne", "si", "bo", "dra", "mir", "sla",
@@ -98,7 +98,7 @@ def build_store(
     model["corridor_blocks"] = [list(b) for b in spec.blocks]
     store = DuckDBStore.open(folder)
     now = datetime.now(UTC)
-    run = Run(uuid.uuid4().hex, "Person", "duckdb", now, now, 0.8, n, 0, model)
+    run = ResolutionRun(uuid.uuid4().hex, "Person", "duckdb", now, now, 0.8, n, 0, model)
     keys = ((k, r["record_id"]) for r in rows for k in index_keys("Person", r, spec.blocks))
     store.replace_resolution(
         run,

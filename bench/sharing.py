@@ -111,10 +111,10 @@ def build(work: Path, people: int) -> dict[str, Any]:
     from corridor.model.provenance import build_provenance
     from corridor.model.statements import entity_statements
     from corridor.node.identity import NodeIdentity
-    from corridor.share.agreement import parse_agreement
+    from corridor.share.agreement import parse_agreement, save_agreement
     from corridor.share.service import SharingService
-    from corridor.store.base import IngestInfo
     from corridor.store.duckdb import DuckDBStore
+    from corridor.store.records import IngestInfo
 
     sender_dir, template = work / "sender", work / "receiver-template"
     NodeIdentity.generate(SENDER).save(sender_dir)
@@ -156,7 +156,7 @@ def build(work: Path, people: int) -> dict[str, Any]:
         svc = SharingService(store, NodeIdentity.load(me))
         svc.add_partner(NodeIdentity.load(other).public.card(), None, "bench")
         terms = {**AGREEMENT, "partner": NodeIdentity.load(other).agency}
-        store.save_agreement(parse_agreement(terms), "bench", datetime.now(UTC))
+        save_agreement(store, parse_agreement(terms), "bench", datetime.now(UTC))
         store.close()
     ids = {"passing": passing, "withheld": withheld}
     (work / "ids.json").write_text(json.dumps(ids))

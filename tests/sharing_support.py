@@ -13,10 +13,11 @@ from corridor.errors import CorridorError, PackageRefused
 from corridor.model.provenance import build_provenance
 from corridor.model.statements import entity_statements
 from corridor.node.identity import NodeIdentity
-from corridor.share.agreement import parse_agreement
+from corridor.share.agreement import parse_agreement, save_agreement
 from corridor.share.service import SharingService
-from corridor.store.base import IngestInfo, Store
+from corridor.store.base import Store
 from corridor.store.duckdb import DuckDBStore
+from corridor.store.records import IngestInfo
 
 PURPOSE = "prevention and detection of organised immigration crime"
 
@@ -91,5 +92,5 @@ def node_pair(
     for me, other, addr in ((rs, uk, "http://uk"), (uk, rs, "http://rs")):
         me.add_partner(other.identity.public.card(), addr, "test")
         terms = {**(agreement or AGREEMENT), "partner": other.agency}
-        me.store.save_agreement(parse_agreement(terms), "test", datetime.now(UTC))
+        save_agreement(me.store, parse_agreement(terms), "test", datetime.now(UTC))
     return rs, uk, transport

@@ -40,7 +40,7 @@ from corridor.model.classification import Classification
 from corridor.node.identity import NodeIdentity
 from corridor.resolve.service import resolve_all
 from corridor.screen.service import load_list, screen_entities
-from corridor.share.agreement import parse_agreement
+from corridor.share.agreement import parse_agreement, save_agreement
 from corridor.share.service import SharingService
 from corridor.store.duckdb import DuckDBStore
 
@@ -187,7 +187,7 @@ def sharing_pair(store: DuckDBStore, folder: Path) -> tuple[SharingService, Shar
     for me, other, address in ((here, there, "http://gb"), (there, here, "http://rs")):
         me.add_partner(other.identity.public.card(), address, "test")
         terms = parse_agreement({**AGREEMENT, "partner": other.agency})
-        me.store.save_agreement(terms, "test", datetime.now(UTC))
+        save_agreement(me.store, terms, "test", datetime.now(UTC))
     return here, there
 
 

@@ -53,8 +53,7 @@ def test_a_deactivated_key_stops_working_once_the_cache_lapses(
     clock = [1000.0]
     monkeypatch.setattr(users, "time", SimpleNamespace(monotonic=lambda: clock[0]))
     assert api.get("/entities").status_code == 200
-    with api.store._transaction() as cur:
-        cur.execute("UPDATE users SET active = FALSE WHERE name = 'analyst'")
+    assert api.store.set_user_active("analyst", False)
     clock[0] += users.KEY_CACHE_SECONDS / 2
     assert api.get("/entities").status_code == 200  # trusted a moment longer, without a query
     clock[0] += users.KEY_CACHE_SECONDS

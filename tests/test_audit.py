@@ -43,6 +43,7 @@ from corridor.ingest.service import ingest_path
 from corridor.model.classification import Classification
 from corridor.screen.service import load_list
 from corridor.store.duckdb import DuckDBStore
+from corridor.store.records import AuditHead
 
 ANALYST = Authz("ana", Role.ANALYST, "RS-MUP", Classification.SECRET)
 
@@ -64,8 +65,8 @@ class ListStore:
     def __init__(self) -> None:
         self.entries: list[AuditEntry] = []
 
-    def append_audit(self, entries: Sequence[AuditEntry]) -> None:
-        self.entries.extend(entries)
+    def append_audit(self, chain: Callable[[AuditHead], Sequence[AuditEntry]]) -> None:
+        self.entries.extend(chain(self.audit_head()))
 
     def audit_head(self) -> tuple[int, str] | None:
         return (self.entries[-1].seq, self.entries[-1].hash) if self.entries else None
@@ -288,7 +289,7 @@ def test_concurrent_appends_keep_one_valid_chain(store: DuckDBStore) -> None:
 
 
 def _info() -> Any:
-    from corridor.store.base import IngestInfo
+    from corridor.store.records import IngestInfo
 
     return IngestInfo("i1", "x.csv", "anpr", "0" * 64, datetime.now(UTC))
 
@@ -298,9 +299,8 @@ def test_an_edited_stored_entry_is_found(tmp_path: Path) -> None:
     try:
         for i in range(5):
             audit(s, ANALYST, Event.WRITE, f"ingest/{i}")
-        cur = s._cursor()
-        cur.execute("UPDATE audit_log SET purpose = 'hidden' WHERE seq = 3")
-        cur.close()
+        with s._session(write=True) as session:  # what someone with the database could do
+            session.execute("UPDATE audit_log SET purpose = 'hidden' WHERE seq = 3")
         result = verify_store(s)
         assert not result.ok and result.bad is not None and result.bad.seq == 3
         assert "edited" in str(result)

@@ -14,8 +14,8 @@ from conftest import ANPR_HEADER, SENSOR_DEFAULTS, SHARED_DATA, anpr_rows, write
 from corridor.access.scope import SYSTEM_SCOPE
 from corridor.errors import InputError
 from corridor.ingest.service import detect_kind, ingest_file, ingest_path
-from corridor.store.base import ObservationQuery
 from corridor.store.duckdb import DuckDBStore
+from corridor.store.records import ObservationQuery
 
 
 def snapshot(store: DuckDBStore) -> tuple[object, ...]:

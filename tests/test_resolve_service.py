@@ -24,7 +24,7 @@ from corridor.resolve.model import spec_for
 from corridor.resolve.records import feature_table, store_inputs
 from corridor.scenario import build_scenario
 from corridor.store.duckdb import DuckDBStore
-from corridor.store.resolution import Pair, Run
+from corridor.store.records import Pair, ResolutionRun
 
 
 @pytest.fixture(scope="module")
@@ -202,7 +202,7 @@ def test_candidates_are_ranked_by_shared_keys_before_any_limit() -> None:
     keys = [(1, f"z{i}") for i in range(5)] + [(2, "z4"), (3, "z4")]
     now = datetime.now(UTC)
     store.replace_resolution(
-        Run("r", "Person", "duckdb", now, now, 0.7, 5, 0, {}),
+        ResolutionRun("r", "Person", "duckdb", now, now, 0.7, 5, 0, {}),
         run_rows,
         keys,
         [Pair("z0", "z1", 0.9, 3.0)],
@@ -273,7 +273,7 @@ def test_explanations_never_show_a_value_above_the_readers_clearance(
 
     from corridor.model.provenance import build_provenance
     from corridor.model.statements import entity_statements
-    from corridor.store.base import IngestInfo
+    from corridor.store.records import IngestInfo
 
     store, truth = resolved
     a, b = _two_true_members(store, truth)

@@ -36,7 +36,7 @@ from corridor.screen.service import (
     screen_entities,
 )
 from corridor.store.duckdb import DuckDBStore
-from corridor.store.screening import Alert
+from corridor.store.records import Alert
 
 SEED, SCALE = 7, 0.2
 #: A watchlist is two files; each is its own dataset (a load replaces a dataset's contents).

@@ -17,7 +17,7 @@ import pytest
 from corridor.access.users import create_user
 from corridor.api.process import free_port, start_server, stop_server
 from corridor.node.identity import NodeIdentity
-from corridor.share.agreement import parse_agreement
+from corridor.share.agreement import parse_agreement, save_agreement
 from corridor.share.service import SharingService
 from corridor.store.duckdb import DuckDBStore
 from sharing_support import AGREEMENT, PURPOSE, write_entity
@@ -69,7 +69,7 @@ def setup_nodes(tmp_path: Path) -> tuple[Node, Node]:
         svc = SharingService(store, NodeIdentity.load(me.workdir))
         svc.add_partner(NodeIdentity.load(other.workdir).public.card(), other.base, "setup")
         terms = {**AGREEMENT, "partner": other.agency}
-        store.save_agreement(parse_agreement(terms), "setup", datetime.now(UTC))
+        save_agreement(store, parse_agreement(terms), "setup", datetime.now(UTC))
         store.close()
     store = DuckDBStore.open(rs.workdir)
     write_entity(store, "Person", "rs-p-1", {"name": "Мирослав Јовановић", "phone": "+381641234567"},

@@ -31,13 +31,12 @@ SYSTEM = Authz.system_user()
 #: package was recorded as received and before the commit.
 KILLED_IN_IMPORT = """
 import os, signal, sys
-from corridor.store.duckdb import DuckDBWriter
-add_row = DuckDBWriter.add_row
-def add_row_then_die(self, table, row):
-    add_row(self, table, row)
-    if table == "received":
-        os.kill(os.getpid(), signal.SIGKILL)
-DuckDBWriter.add_row = add_row_then_die
+from corridor.store.sql.store import SQLWriter
+record_received = SQLWriter.record_received
+def record_then_die(self, row):
+    record_received(self, row)
+    os.kill(os.getpid(), signal.SIGKILL)
+SQLWriter.record_received = record_then_die
 sys.argv[0] = "corridor"
 from corridor.cli import main
 main()
@@ -258,7 +257,7 @@ def test_a_node_killed_mid_import_reimports_cleanly_on_restart(tmp_path: Path) -
 def test_a_vehicle_goes_with_its_sensor_reads_and_nothing_else(tmp_path: Path) -> None:
     from conftest import ANPR_HEADER, SENSOR_DEFAULTS, anpr_rows, write_csv
     from corridor.ingest.service import ingest_file
-    from corridor.store.base import ObservationQuery
+    from corridor.store.records import ObservationQuery
 
     rs, uk, _ = node_pair(tmp_path)
     reads = write_csv(tmp_path / "anpr.csv", ANPR_HEADER, anpr_rows(60))

@@ -16,11 +16,10 @@ from hypothesis import strategies as st
 from corridor.access.authz import Authz
 from corridor.errors import Forbidden, NotFound
 from corridor.node.identity import NodeIdentity
-from corridor.share.agreement import parse_agreement
+from corridor.share.agreement import parse_agreement, save_agreement
 from corridor.share.service import SharingService
-from corridor.store.base import IngestInfo
 from corridor.store.duckdb import DuckDBStore
-from corridor.store.sharing import Consent
+from corridor.store.records import Consent, IngestInfo
 from sharing_support import Direct
 from test_share_policy import OWN, PARTNER, TODAY, World, oracle, worlds
 
@@ -38,9 +37,9 @@ def pair(world: World) -> tuple[SharingService, SharingService]:
     transport.nodes["http://me"] = me
     me.add_partner(partner.identity.public.card(), "http://partner", "test")
     partner.add_partner(me.identity.public.card(), "http://me", "test")
-    me.store.save_agreement(world.agreement, "test", NOW)
+    save_agreement(me.store, world.agreement, "test", NOW)
     back = parse_agreement({**world.spec, "partner": OWN})  # lets the partner ask
-    partner.store.save_agreement(back, "test", NOW)
+    save_agreement(partner.store, back, "test", NOW)
     for partner_agency, item in sorted(world.consents.given):
         me.store.add_consent(Consent(partner_agency, item, "test", NOW))
     info = IngestInfo("world", "world", "test", "0", NOW, OWN, "test")

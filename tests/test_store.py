@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -16,9 +16,10 @@ from corridor.model.classification import Classification
 from corridor.model.observations import ObservationKind
 from corridor.model.provenance import build_provenance
 from corridor.model.statements import entity_statements
-from corridor.store import sql
-from corridor.store.base import IngestInfo, ObservationQuery
 from corridor.store.duckdb import DuckDBStore
+from corridor.store.duckdb.sql import DIALECT
+from corridor.store.records import IngestInfo, ObservationQuery
+from corridor.store.sql import queries as sql
 
 
 def info() -> IngestInfo:
@@ -119,8 +120,9 @@ def test_observation_queries(store: DuckDBStore, anpr_file: Path) -> None:
 def test_sql_builders_apply_the_scope_everywhere() -> None:
     scope = ReadScope(Classification.OFFICIAL_SENSITIVE, frozenset({"RS-MUP"}))
     queries = [sql.entity_statements("x", scope), sql.entity_ids(scope, ["Person"]),
-               sql.statements_for(["x"], scope), sql.search([("a", "b")], scope, None, 5),
+               sql.statements_for(DIALECT, ["x"], scope), sql.search([("a", "b")], scope, None, 5),
                sql.observations(ObservationKind.SCAN, ObservationQuery(), scope),
+               sql.review_due("RS-MUP", date(2030, 1, 1), scope),
                *(q for _, q in sql.counts(scope))]  # fmt: skip
     for text, params in queries:
         assert "classification <= ?" in text and "agency IN (?)" in text

@@ -29,8 +29,9 @@ from corridor.resolve.service import matches, resolve_all
 from corridor.resources import data_path
 from corridor.screen import service as screening
 from corridor.stats.frontex import Frontex
-from corridor.store.base import AgencyCounts, ObservationQuery, Store
+from corridor.store.base import Store
 from corridor.store.duckdb import DuckDBStore
+from corridor.store.records import AgencyCounts, ObservationQuery
 
 DEMO_USERS = (
     ("uk-analyst", "analyst", "GB-NCA", Classification.SECRET),

@@ -26,7 +26,7 @@ from corridor.access.users import create_user
 from corridor.api.process import start_server, stop_server
 from corridor.ingest.service import ingest_bundle
 from corridor.node.identity import NodeIdentity
-from corridor.share.agreement import parse_agreement
+from corridor.share.agreement import agreement_in_force, parse_agreement, save_agreement
 from corridor.share.service import SharingService
 from corridor.store.duckdb import DuckDBStore
 
@@ -123,9 +123,9 @@ def _pin(me: DemoNode, other: DemoNode) -> None:
         svc = SharingService(store, NodeIdentity.load(me.workdir))
         svc.add_partner(NodeIdentity.load(other.workdir).public.card(), other.base, "demo")
         terms = parse_agreement({**TERMS, "partner": other.agency})
-        current = store.agreement(other.agency)
+        current = agreement_in_force(store, other.agency)
         if current is None or {**current.to_dict(), "version": 0} != terms.to_dict():
-            store.save_agreement(terms, "demo", datetime.now(UTC))
+            save_agreement(store, terms, "demo", datetime.now(UTC))
     finally:
         store.close()
 

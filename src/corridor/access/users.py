@@ -15,7 +15,8 @@ from corridor.access.roles import Role
 from corridor.errors import Unauthenticated, ValidationError
 from corridor.model.classification import Classification
 from corridor.model.provenance import parse_agency
-from corridor.store.base import Store, UserRecord
+from corridor.store.base import Store
+from corridor.store.records import UserRecord
 
 KEY_PREFIX = "cor_"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")

@@ -28,7 +28,7 @@ from corridor.audit.log import (
     verify_lines,
     verify_store,
 )
-from corridor.store.audit import AuditEntry, ReviewItem
+from corridor.store.records import AuditEntry, ReviewItem
 
 __all__ = [
     "GENESIS",

@@ -5,10 +5,11 @@ so editing, removing, inserting or reordering any entry breaks the chain from th
 export is the entries as JSON lines followed by a seal line holding the entry count and the head
 hash, so that cutting lines off the end is detected too.
 
-Reads are frequent (the screening API serves hundreds a second), so READ entries are chained at
-once (their place in the log is fixed when `audit` returns) but written to the store in batches,
-at least once a second by a background thread, before any other event is written, and when the
-store closes. Every other event is written before `audit` returns.
+Reads are frequent (the screening API serves hundreds a second), so READ entries are written to
+the store in batches, at least once a second by a background thread, before any other event is
+written, and when the store closes; every other event is written before `audit` returns. An
+entry's place in the chain is given when it is written, under a lock the store holds for every
+process appending to it (several API workers on one PostgreSQL store keep one chain).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from corridor.errors import ValidationError
 from corridor.node.identity import NodeIdentity, PublicKeys, b64, unb64
-from corridor.store.audit import AUDIT_COLUMNS, AuditEntry
+from corridor.store.records import AuditEntry
+from corridor.store.tables import AUDIT_COLUMNS
 
 if TYPE_CHECKING:
     from corridor.access.authz import Authz
@@ -135,9 +137,45 @@ def entry_from_json(data: Mapping[str, Any]) -> AuditEntry:
 # --- appending -------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class _Draft:
+    """An entry before its place in the chain is known (given when it is written)."""
+
+    at: datetime
+    user_name: str
+    role: str
+    agency: str | None
+    event: str
+    target: str
+    purpose: str | None
+    detail: Any  # JSON values
+    detail_text: str
+
+
+def _chain(head: tuple[int, str] | None, drafts: Sequence[_Draft]) -> list[AuditEntry]:
+    """The drafts as entries following `head` (the log's last entry, None when empty)."""
+    seq, prev = head if head is not None else (0, GENESIS)
+    out = []
+    for d in drafts:
+        seq += 1
+        body = {
+            "seq": seq, "at": _iso(d.at), "user_name": d.user_name, "role": d.role,
+            "agency": d.agency, "event": d.event, "target": d.target, "purpose": d.purpose,
+            "detail": d.detail,
+        }  # fmt: skip
+        digest = chain_hash(prev, body)
+        out.append(AuditEntry(seq, d.at, d.user_name, d.role, d.agency, d.event, d.target,
+                              d.purpose, d.detail_text, prev, digest))  # fmt: skip
+        prev = digest
+    return out
+
+
 class AuditLog:
-    """The chain of one store: one lock assigns sequence numbers and hashes, a second keeps
-    batches reaching the store in order.
+    """The pending entries of one store object, written in order, one batch at a time.
+
+    Sequence numbers and hashes are given as a batch is written, by the store, under a lock
+    that every process appending to the same store takes (`Store.append_audit`): several API
+    workers and the command line can log to one PostgreSQL store and keep one chain.
 
     The store is held weakly, so that the registry below does not keep alive a store that is
     dropped unclosed; while reads wait to be written, the thread writing them holds it.
@@ -145,11 +183,9 @@ class AuditLog:
 
     def __init__(self, store: Store) -> None:
         self._store = weakref.ref(store)
-        self._lock = threading.Lock()  # seq, head, pending
+        self._lock = threading.Lock()  # pending
         self._flush_lock = threading.Lock()  # one batch written at a time, in order
-        self._pending: list[AuditEntry] = []
-        head = store.audit_head()
-        self._seq, self._head = head if head is not None else (0, GENESIS)
+        self._pending: list[_Draft] = []
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         self._closed = False
@@ -161,39 +197,22 @@ class AuditLog:
         target: str,
         purpose: str | None = None,
         detail: Mapping[str, Any] | None = None,
-    ) -> AuditEntry:
+    ) -> None:
         store = self._store()  # alive: the caller holds it
         detail_value = _plain(dict(detail) if detail else {})  # JSON values: text parses back
-        detail_text = canonical_json(detail_value)
         purpose = purpose.strip() or None if purpose is not None else None
+        draft = _Draft(
+            datetime.now(UTC), authz.user, str(authz.role), authz.agency, str(event), target,
+            purpose, detail_value, canonical_json(detail_value),
+        )  # fmt: skip
         with self._lock:
-            at = datetime.now(UTC)
-            seq = self._seq + 1
-            body = {
-                "seq": seq,
-                "at": _iso(at),
-                "user_name": authz.user,
-                "role": str(authz.role),
-                "agency": authz.agency,
-                "event": str(event),
-                "target": target,
-                "purpose": purpose,
-                "detail": detail_value,
-            }
-            digest = chain_hash(self._head, body)
-            entry = AuditEntry(
-                seq, at, authz.user, str(authz.role), authz.agency, str(event), target,
-                purpose, detail_text, self._head, digest,
-            )  # fmt: skip
-            self._seq, self._head = seq, digest
-            self._pending.append(entry)
+            self._pending.append(draft)
             if event is Event.READ:
                 if len(self._pending) >= FLUSH_ROWS:
                     self._wake.set()
                 self._start_flusher(store)
         if event is not Event.READ:
             self.flush()
-        return entry
 
     def _start_flusher(self, store: Store | None) -> None:
         """Under `_lock`: make sure a background thread will write what is pending."""
@@ -230,7 +249,7 @@ class AuditLog:
             if not batch or store is None:
                 return
             try:
-                store.append_audit(batch)
+                store.append_audit(lambda head: _chain(head, batch))
             except BaseException:
                 with self._lock:
                     self._pending[:0] = batch

@@ -17,6 +17,7 @@ from corridor.access.authz import Authz
 from corridor.commands.common import Workdir, err, open_store, out, workdir_path
 from corridor.errors import InputError
 from corridor.node.identity import IDENTITY_FILE, NodeIdentity
+from corridor.share.agreement import agreement_in_force, agreements_in_force, save_agreement
 from corridor.share.service import RELATED_HOPS, SPOOL_DIR, SharingService
 
 node_app = typer.Typer(help="This node's agency identity and keys.", no_args_is_help=True)
@@ -91,7 +92,7 @@ def _partners_table(svc: SharingService) -> None:
         table.add_column(col)
     for p in svc.store.partners():
         keys = svc.partner_keys(p.agency)
-        agreement = svc.store.agreement(p.agency)
+        agreement = agreement_in_force(svc.store, p.agency)
         table.add_row(
             p.agency, p.address or "(files only)", keys.fingerprint if keys else "",
             f"version {agreement.version}" if agreement else "none: nothing may go",
@@ -137,7 +138,7 @@ def agreement_set(
     agreement = load_agreement(file)
     store = open_store(workdir)
     try:
-        saved = store.save_agreement(agreement, Authz.system_user().user, datetime.now(UTC))
+        saved = save_agreement(store, agreement, Authz.system_user().user, datetime.now(UTC))
     finally:
         store.close()
     out.print(f"Agreement with {saved.partner}: version {saved.version}")
@@ -149,7 +150,7 @@ def agreement_show(
 ) -> None:
     store = open_store(workdir, read_only=True)
     try:
-        _print([a.to_dict() for a in store.agreements() if partner in (None, a.partner)])
+        _print([a.to_dict() for a in agreements_in_force(store) if partner in (None, a.partner)])
     finally:
         store.close()
 

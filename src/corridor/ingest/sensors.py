@@ -24,7 +24,7 @@ from corridor.ingest.progress import open_binary
 from corridor.model.observations import SPECS, ColumnParser, ObservationKind, RowError
 from corridor.model.provenance import FIELDS as PROVENANCE_FIELDS
 from corridor.model.provenance import Provenance
-from corridor.store.schema import PROVENANCE_COLUMN_NAMES
+from corridor.store.tables import PROVENANCE_COLUMN_NAMES
 
 #: Rows per batch: large enough to amortise conversion, small enough to bound memory.
 OBSERVATION_BATCH = 50_000

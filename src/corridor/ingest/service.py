@@ -24,7 +24,8 @@ from corridor.ingest.reports import read_reports
 from corridor.ingest.sensors import read_anpr, read_detections, read_scans, read_sightings
 from corridor.ingest.tabular import read_tabular
 from corridor.model.provenance import FIELDS as PROVENANCE_FIELDS
-from corridor.store.base import IngestInfo, Store
+from corridor.store.base import Store
+from corridor.store.records import IngestInfo
 
 READERS: dict[str, Reader] = {
     "ftm": read_ftm,

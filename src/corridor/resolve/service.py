@@ -1,7 +1,7 @@
 """Entity resolution as a service: full runs, incremental linking, judgements, canonical views.
 
 Everything the API and the CLI do about resolution goes through here. Source records are never
-changed; resolution writes its own tables (`corridor.store.resolution`).
+changed; resolution writes its own tables (`corridor.store`).
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from corridor.resolve.names import learn_roles, roles_from_json, roles_to_json
 from corridor.resolve.records import RESOLVABLE, feature_table, store_inputs
 from corridor.resolve.scorer import Score, Scorer
 from corridor.store.base import Store
-from corridor.store.resolution import Judgement, Pair, Run, ordered
+from corridor.store.records import Judgement, Pair, ResolutionRun, ordered
 
 #: Pairs at or above this probability are clustered together by default.
 DEFAULT_THRESHOLD = 0.7
@@ -76,7 +76,7 @@ def _judged(
     return same, different
 
 
-def _spec_from_run(run: Run) -> ModelSpec:
+def _spec_from_run(run: ResolutionRun) -> ModelSpec:
     names = {c["output_column_name"] for c in run.model["comparisons"]}
     blocks = [tuple(b) for b in run.model.get("corridor_blocks", [])]
     return ModelSpec([c for n, c in COMPARISONS.items() if n in names], blocks)
@@ -122,7 +122,7 @@ def resolve_all(
         ids, ((p.left_id, p.right_id, p.probability) for p in pairs), threshold, same, different
     )
     keys = [(k, r["record_id"]) for r in rows for k in index_keys(kind, r, spec.blocks)]
-    run = Run(
+    run = ResolutionRun(
         run_id, kind, engine, started, datetime.now(UTC), threshold, len(rows), len(pairs), model
     )
     store.replace_resolution(run, [(r["record_id"], r) for r in rows], keys, pairs, clusters)

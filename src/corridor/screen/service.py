@@ -23,7 +23,7 @@ from corridor.model.classification import Classification
 from corridor.screen.index import ID_PROPS, QUERY_SCHEMATA, Profile, ScreeningIndex, profile
 from corridor.screen.matcher import ALGORITHM, FEATURE_DOCS, Config, Result, can_match, compare
 from corridor.store.base import Store
-from corridor.store.screening import Alert, ListEntityRow, ListVersion
+from corridor.store.records import Alert, ListEntityRow, ListVersion
 
 DEFAULT_THRESHOLD = 0.7
 DEFAULT_LIMIT = 5

@@ -34,7 +34,7 @@ from corridor.model.subjects import PLATE_PROPERTIES, PLATE_SCHEMATA
 from corridor.node.identity import NodeIdentity, PublicKeys, b64, unb64
 from corridor.normalise.phones import normalise_phone
 from corridor.normalise.plates import normalise_plate
-from corridor.share.agreement import Agreement
+from corridor.share.agreement import Agreement, agreement_in_force
 from corridor.share.package import DEFAULT_TTL, Header, Opened, open_package, seal
 from corridor.share.policy import Release, SetConsents, release
 from corridor.share.rows import (
@@ -43,8 +43,8 @@ from corridor.share.rows import (
     received_observations,
     received_statement,
 )
-from corridor.store.base import IngestInfo, ObservationQuery, Store
-from corridor.store.sharing import Consent, PartnerRecord
+from corridor.store.base import Store
+from corridor.store.records import Consent, Delivery, IngestInfo, ObservationQuery, PartnerRecord
 
 #: The folder in the work directory holding packages in flight (inbox: received, not yet
 #: imported; outbox: sent, kept for retries).
@@ -176,7 +176,7 @@ class SharingCore:
         return PublicKeys(p.agency, unb64(p.sign_key, "sign_key"), unb64(p.enc_key, "enc_key"))
 
     def agreement(self, partner: str) -> Agreement:
-        agreement = self.store.agreement(partner)
+        agreement = agreement_in_force(self.store, partner)
         if agreement is None:
             raise Forbidden(f"there is no sharing agreement with {partner}: nothing may go")
         return agreement
@@ -378,15 +378,14 @@ class SharingCore:
                 sent.status, sent.error = "delivered", str(body.get("message"))
             else:
                 sent.status, sent.error = "failed", str(body.get("message") or body)
-        self.store.update_row(
-            "sent",
-            {"package_id": sent.package_id},
-            {
-                "status": sent.status,
-                "error": sent.error,
-                "receipt": orjson.dumps(sent.receipt).decode() if sent.receipt else None,
-                "delivered_at": self.clock() if sent.status == "delivered" else None,
-            },
+        self.store.record_delivery(
+            sent.package_id,
+            Delivery(
+                status=sent.status,
+                error=sent.error,
+                receipt=orjson.dumps(sent.receipt).decode() if sent.receipt else None,
+                delivered_at=self.clock() if sent.status == "delivered" else None,
+            ),
         )
         return sent
 
@@ -542,9 +541,8 @@ class SharingCore:
             counts["observations"] = writer.result.observations_added
             rfi = content.get("rfi")
             if header.kind == "rfi" and isinstance(rfi, dict):
-                writer.add_row("rfis", incoming_rfi(rfi, header))
-            writer.add_row(
-                "received",
+                writer.add_incoming_request(incoming_rfi(rfi, header))
+            writer.record_received(
                 {
                     "package_id": header.package_id, "sender": header.sender,
                     "sequence": header.sequence, "kind": header.kind, "rfi_id": header.rfi_id,

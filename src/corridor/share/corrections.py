@@ -16,7 +16,7 @@ from corridor.errors import Forbidden, NotFound, ValidationError
 from corridor.share.core import Selection, Sent, SharingCore
 from corridor.share.policy import Release
 from corridor.share.rows import portable
-from corridor.store.base import IngestInfo
+from corridor.store.records import IngestInfo
 
 
 class Corrections(SharingCore):

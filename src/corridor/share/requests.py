@@ -46,7 +46,7 @@ class Requests(SharingCore):
             "requested_by": authz.user, "created_at": now.isoformat(),
             "due_at": (now + timedelta(days=due_days)).isoformat(),
         }  # fmt: skip
-        self.store.insert_row("rfis", rfi_row(rfi, "out", partner))
+        self.store.add_request(rfi_row(rfi, "out", partner))
         audit(
             self.store,
             authz,

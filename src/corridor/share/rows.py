@@ -8,10 +8,10 @@ from datetime import date, datetime
 from typing import Any
 
 from corridor.errors import PackageRefused, ValidationError
-from corridor.model.observations import SPECS, ObservationKind
+from corridor.model.observations import ObservationKind
 from corridor.share.package import Header
 from corridor.share.policy import parsed_grade
-from corridor.store.schema import observation_table
+from corridor.store.tables import OBSERVATIONS
 
 #: Columns the receiving store makes itself: they never travel.
 LOCAL_COLUMNS = ("ingest_id", "first_seen", "kind")
@@ -89,8 +89,8 @@ def received_observations(
             kind = ObservationKind(name)
         except ValueError:
             raise PackageRefused("malformed", f"unknown observation kind {name!r}") from None
-        columns = [(c, t.split()[0]) for c, t in observation_table(SPECS[kind])
-                   if c not in ("id", *LOCAL_COLUMNS)]  # fmt: skip
+        columns = [(c.name, c.type) for c in OBSERVATIONS[kind].columns
+                   if c.name not in ("id", *LOCAL_COLUMNS)]  # fmt: skip
         cols: dict[str, list[Any]] = {c: [] for c, _ in columns}
         for n, row in enumerate(rows, 1):
             if not isinstance(row, dict):

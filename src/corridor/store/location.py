@@ -10,8 +10,8 @@ from pathlib import Path
 
 from corridor.errors import ValidationError
 from corridor.store.base import Store
+from corridor.store.duckdb import STORE_FILE, DuckDBStore
 
-STORE_FILE = "corridor.duckdb"
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 
 
@@ -24,7 +24,5 @@ def open_store(location: str | None, workdir: Path, read_only: bool = False) -> 
     work directory's DuckDB file)."""
     if location and is_postgres(location):
         raise ValidationError("PostgreSQL stores are not available yet", "store")
-    from corridor.store.duckdb import DuckDBStore
-
     path = Path(location) if location else workdir / STORE_FILE
     return DuckDBStore(path, read_only=read_only and path.exists())

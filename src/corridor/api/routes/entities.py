@@ -12,7 +12,7 @@ from corridor.api.routes.observations import observation_dict
 from corridor.audit import Event, audit
 from corridor.errors import NotFound, ValidationError
 from corridor.model.subjects import subject_keys
-from corridor.store.base import ObservationQuery
+from corridor.store.records import ObservationQuery
 
 router = APIRouter(tags=["entities"])
 

@@ -12,7 +12,7 @@ from corridor.model.classification import Classification
 from corridor.model.observations import ObservationKind, parse_kind
 from corridor.normalise.phones import normalise_phone
 from corridor.normalise.plates import normalise_plate
-from corridor.store.base import ObservationQuery
+from corridor.store.records import ObservationQuery
 
 router = APIRouter(tags=["observations"])
 

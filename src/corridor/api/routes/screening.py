@@ -19,7 +19,7 @@ from corridor.api.deps import Judge, Purpose, Reader, Screener, StoreDep, purpos
 from corridor.audit import Event, audit
 from corridor.screen import service
 from corridor.store.base import Store
-from corridor.store.screening import Alert
+from corridor.store.records import Alert
 
 router = APIRouter(tags=["screening"])
 

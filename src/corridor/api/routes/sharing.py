@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from corridor.api.deps import Answerer, Ingester, Purpose, Requester, Sharer, StatsReader
 from corridor.audit import Event, audit
 from corridor.errors import NotFound, ValidationError
-from corridor.share.agreement import parse_agreement
+from corridor.share.agreement import agreements_in_force, parse_agreement, save_agreement
 from corridor.share.service import RELATED_HOPS, SUBJECT_KINDS, SharingService
 
 router = APIRouter(tags=["sharing"])
@@ -65,7 +65,7 @@ def node(authz: StatsReader, sharing: Sharing) -> dict[str, Any]:
 
 @router.get("/agreements")
 def agreements(authz: Sharer, sharing: Sharing) -> list[dict[str, Any]]:
-    return [a.to_dict() for a in sharing.store.agreements()]
+    return [a.to_dict() for a in agreements_in_force(sharing.store)]
 
 
 @router.put("/agreements/{partner}")
@@ -74,7 +74,7 @@ def set_agreement(
 ) -> dict[str, Any]:
     """Set (a new version of) the agreement with a partner."""
     data = {**body, "partner": partner}
-    agreement = sharing.store.save_agreement(parse_agreement(data), authz.user, sharing.clock())
+    agreement = save_agreement(sharing.store, parse_agreement(data), authz.user, sharing.clock())
     return agreement.to_dict()
 
 

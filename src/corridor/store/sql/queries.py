@@ -1,5 +1,9 @@
-"""SQL built by pure functions (no connection here), so it can be tested without a database and
-shared by every SQL store. Each returns `(sql, params)`."""
+"""SQL built by pure functions (no connection here), shared by every SQL store and testable
+without a database. Each returns `(sql, params)` with `?` placeholders.
+
+The statements are written in the SQL that DuckDB and PostgreSQL both speak; where they differ
+the `Dialect` says how (a list parameter, a column type).
+"""
 
 from __future__ import annotations
 
@@ -7,63 +11,27 @@ from collections.abc import Sequence
 
 from corridor.access.scope import ReadScope
 from corridor.model.observations import SPECS, ObservationKind
-from corridor.store.base import ObservationQuery
+from corridor.store.records import ObservationQuery
+from corridor.store.sql.dialect import Dialect
 
 Query = tuple[str, list[object]]
 
 
-def insert_new(table: str, columns: Sequence[str], source: str, key: str | None = "id") -> str:
-    """Insert rows of `source` whose key is not yet in `table` (each key once).
-
-    With `key=None` whole rows are compared instead (for tables without an id of their own).
-    """
-    cols = ", ".join(columns)
-    if key is None:
-        return (
-            f"INSERT INTO {table} ({cols}) "
-            f"SELECT DISTINCT {cols} FROM {source} EXCEPT SELECT {cols} FROM {table}"
-        )
-    return (
-        f"INSERT INTO {table} ({cols}) "
-        f"SELECT {cols} FROM (SELECT DISTINCT ON ({key}) * FROM {source}) s "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {table} t WHERE t.{key} = s.{key})"
-    )
+def quoted(columns: Sequence[str]) -> str:
+    return ", ".join(f'"{c}"' for c in columns)
 
 
-#: Columns an observation's content hash covers when the source gave no id of its own.
-_CONTENT = ("sensor_id", "place", "plate", "plate_raw", "phone")
+def insert(table: str, columns: Sequence[str]) -> str:
+    """`INSERT` of one row of these columns."""
+    marks = ", ".join("?" for _ in columns)
+    return f"INSERT INTO {table} ({quoted(columns)}) VALUES ({marks})"
 
 
-def observation_id(kind: ObservationKind) -> str:
-    """SQL for an observation's stable id: the source's own id when given, else its content.
-
-    Times hash as epoch microseconds, not text, so the id never depends on a session time zone.
-    Re-ingesting the same reading yields the same id, which is what makes ingest idempotent.
-    """
-    content = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '')" for c in _CONTENT)
-    return (
-        f"CASE WHEN source_id IS NOT NULL AND source_id <> '' "
-        f"THEN sha1('{kind.value}|' || agency || '|' || source_id) "
-        f"ELSE sha1(concat_ws('|', '{kind.value}', agency, "
-        f"coalesce(CAST(epoch_us(observed_at) AS VARCHAR), ''), "
-        f"coalesce(CAST(lat AS VARCHAR), ''), coalesce(CAST(lon AS VARCHAR), ''), {content})) END"
-    )
-
-
-def merge_staged(table: str, columns: Sequence[str], stage: str) -> str:
-    """Move a staged ingest's new rows into `table`, stamping `ingest_id` and `first_seen`
-    (the two parameters), each id once.
-
-    Deduplication groups ids only (by the stage's rowid), never whole rows, so a million-row
-    feed merges in bounded memory.
-    """
-    stamps = {"ingest_id": "?::VARCHAR", "first_seen": "?::TIMESTAMPTZ"}
-    select = ", ".join(stamps.get(c, f"s.{c}") for c in columns)
-    return (
-        f"INSERT INTO {table} ({', '.join(columns)}) SELECT {select} FROM {stage} s "
-        f"WHERE s.rowid IN (SELECT min(rowid) FROM {stage} GROUP BY id) "
-        f"AND NOT EXISTS (SELECT 1 FROM {table} t WHERE t.id = s.id)"
-    )
+def where(**equal: object) -> Query:
+    """`column = ?` for each given value (None: any), joined by AND; `TRUE` when none is."""
+    given = {column: value for column, value in equal.items() if value is not None}
+    sql = " AND ".join([f'"{column}" = ?' for column in given] or ["TRUE"])
+    return sql, list(given.values())
 
 
 def _in(column: str, values: Sequence[str]) -> Query:
@@ -95,12 +63,12 @@ def entity_ids(
     return sql, params
 
 
-def statements_for(entity_ids: Sequence[str], scope: ReadScope) -> Query:
+def statements_for(dialect: Dialect, entity_ids: Sequence[str], scope: ReadScope) -> Query:
     pred, params = scope.predicate()
-    clause, ids = _in("entity_id", entity_ids)
     return (
-        f"SELECT * FROM statements WHERE {clause} AND {pred} ORDER BY entity_id, prop, value, id",
-        [*ids, *params],
+        f"SELECT * FROM statements WHERE {dialect.in_list('entity_id')} AND {pred} "
+        "ORDER BY entity_id, prop, value, id",
+        [list(entity_ids), *params],
     )
 
 
@@ -112,17 +80,18 @@ def search(
 ) -> Query:
     """Entities with a visible name matching every query token, by token or skeleton.
 
-    An exact token scores 2, a skeleton match (another romanisation or script) scores 1.
+    An exact token scores 2, a skeleton match (another romanisation or script) scores 1. Both
+    lookups are served by the name index's token and skeleton indexes.
     """
     pred, scope_params = scope.predicate("s")
-    values = ", ".join("(?, ?, ?)" for _ in keys)
+    values = ", ".join("(CAST(? AS INTEGER), CAST(? AS VARCHAR), CAST(? AS VARCHAR))" for _ in keys)
     params: list[object] = []
     for pos, (token, skel) in enumerate(keys):
         params.extend([pos, token, skel])
     schema_sql = ""
     schema_params: list[object] = []
     if schemata:
-        schema_sql, extra = _in("n.schema", schemata)
+        schema_sql, extra = _in("m.schema", schemata)
         schema_sql = f" AND {schema_sql}"
         schema_params = list(extra)
     sql = f"""
@@ -135,19 +104,20 @@ matches AS (
   FROM name_index n JOIN q ON n.skeleton = q.skeleton
 ),
 visible AS (
-  SELECT m.*, s.value AS name FROM matches m
+  SELECT m.entity_id, m.schema, m.pos, m.score, s.value AS name FROM matches m
   JOIN statements s ON s.id = m.statement_id
-  WHERE {pred}{schema_sql.replace("n.schema", "m.schema")}
+  WHERE {pred}{schema_sql}
 ),
 per_token AS (
-  SELECT entity_id, any_value(schema) AS schema, pos, max(score) AS score,
-         list(DISTINCT name) AS names
-  FROM visible GROUP BY entity_id, pos
+  SELECT entity_id, pos, max(score) AS score FROM visible GROUP BY entity_id, pos
+),
+found AS (
+  SELECT entity_id, sum(score) AS score FROM per_token GROUP BY entity_id HAVING count(*) = ?
 )
-SELECT entity_id, any_value(schema) AS schema, sum(score) AS score,
-       list_distinct(flatten(list(names))) AS names
-FROM per_token GROUP BY entity_id HAVING count(*) = ?
-ORDER BY score DESC, entity_id LIMIT ?
+SELECT f.entity_id, min(v.schema) AS schema, f.score, array_agg(DISTINCT v.name) AS names
+FROM found f JOIN visible v ON v.entity_id = f.entity_id
+GROUP BY f.entity_id, f.score
+ORDER BY f.score DESC, f.entity_id LIMIT ?
 """
     return sql, [*params, *scope_params, *schema_params, len(keys), limit]
 
@@ -181,8 +151,8 @@ def observations(kind: ObservationKind, query: ObservationQuery, scope: ReadScop
         where.append("sensor_id = ?")
         params.append(query.sensor_id)
     sql = (
-        f"SELECT '{kind.value}' AS kind, * FROM {table} WHERE {' AND '.join(where)} "
-        "ORDER BY observed_at, id LIMIT ?"
+        f"SELECT CAST('{kind.value}' AS VARCHAR) AS kind, * FROM {table} "
+        f"WHERE {' AND '.join(where)} ORDER BY observed_at, id LIMIT ?"
     )
     params.append(query.offset + query.limit)
     return sql, params
@@ -213,3 +183,29 @@ def counts(scope: ReadScope) -> list[tuple[str, Query]]:
             )
         )
     return out
+
+
+def review_due(agency: str | None, before: object, scope: ReadScope) -> Query:
+    """Statements (grouped by entity) and observations whose review-by date is before
+    `before`, of one agency (every agency for None), within the scope; paged by the caller."""
+    pred, scope_params = scope.predicate()
+    own, own_params = ("agency = ?", [agency]) if agency is not None else ("TRUE", [])
+    cond = f"review_by IS NOT NULL AND review_by < ? AND {own} AND {pred}"
+    params: list[object] = [before, *own_params, *scope_params]
+    parts = [
+        "SELECT CAST('entity' AS VARCHAR) AS kind, entity_id AS id, min(schema) AS what, agency, "
+        "min(review_by) AS review_by, string_agg(DISTINCT grading, ',' ORDER BY grading) "
+        f"AS grading, count(*) AS n FROM statements WHERE {cond} GROUP BY entity_id, agency"
+    ]
+    all_params = list(params)
+    for kind, spec in SPECS.items():
+        parts.append(
+            f"SELECT CAST('observation' AS VARCHAR), id, CAST('{kind.value}' AS VARCHAR), "
+            f"agency, review_by, grading, CAST(1 AS BIGINT) FROM {spec.table} WHERE {cond}"
+        )
+        all_params.extend(params)
+    sql = (
+        " UNION ALL ".join(f"({p})" for p in parts)
+        + " ORDER BY review_by, kind, id LIMIT ? OFFSET ?"
+    )
+    return sql, all_params
