@@ -20,17 +20,9 @@ from typing import IO, Any
 
 from corridor.scenario.geography import Camera, Geography
 from corridor.scenario.handling import GB_NCA, RS_MUP
+from corridor.scenario.nationalities import UNKNOWN_NATIONALITY, frontex_mix_2024
 from corridor.scenario.plates import camera_vrm, misread, written_variant
-from corridor.scenario.world import (
-    END,
-    START,
-    UNKNOWN_NATIONALITY,
-    BackgroundVehicle,
-    Crossing,
-    Group,
-    World,
-    frontex_mix_2024,
-)
+from corridor.scenario.records import END, START, BackgroundVehicle, Crossing, Group, World
 
 #: ANPR reads per unit of scale, over both agencies and the whole scenario period.
 ANPR_READS_PER_SCALE = 20_000

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from corridor.normalise.plates import normalise_plate
 from corridor.scenario.agencies import AgencyView
+from corridor.scenario.records import World
 from corridor.scenario.reports import ReportSet
 from corridor.scenario.watchlist import Watchlist
-from corridor.scenario.world import World
 from corridor.scenario.writer import write_rows
 
 
