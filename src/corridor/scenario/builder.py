@@ -23,13 +23,13 @@ from corridor.scenario.records import (
     BackgroundVehicle,
     Call,
     Crossing,
+    Drive,
     Group,
     Network,
     Payment,
     Person,
     PhoneLine,
     Relation,
-    Run,
     Vehicle,
 )
 
@@ -101,7 +101,7 @@ class Builder:
         self.accounts: dict[str, Account] = {}
         self.groups: list[Group] = []
         self.crossings: list[Crossing] = []
-        self.runs: list[Run] = []
+        self.drives: list[Drive] = []
         self.payments: list[Payment] = []
         self.calls: list[Call] = []
         self.relations: list[Relation] = []

@@ -1,5 +1,5 @@
 """The calls: recruiters and organisers before a group sets out, migrants with their recruiter,
-the organiser with a driver before a laden run, spotters before a crossing, and everyday chatter
+the organiser with a driver before a laden drive, spotters before a crossing, and everyday chatter
 inside each network. Calls are made between the numbers each side held at the time.
 """
 
@@ -26,19 +26,19 @@ def build_calls(builder: Builder) -> None:
             if net.with_role("recruiter") and rng.random() < 0.6:
                 at = group.start - timedelta(hours=rng.randint(1, 200))
                 _call(builder, pid, net.with_role("recruiter")[0], at, rng)
-    for run in builder.runs:
-        if not run.laden or run.driver_id is None:
+    for drive in builder.drives:
+        if not drive.laden or drive.driver_id is None:
             continue
         net = next(
-            n for n in builder.networks if n.id == builder.vehicles[run.vehicle_id].network_id
+            n for n in builder.networks if n.id == builder.vehicles[drive.vehicle_id].network_id
         )
         organiser = net.with_role("organiser")[0]
         for _ in range(rng.randint(1, 3)):
             _call(
                 builder,
                 organiser,
-                run.driver_id,
-                run.start - timedelta(minutes=rng.randint(10, 360)),
+                drive.driver_id,
+                drive.start - timedelta(minutes=rng.randint(10, 360)),
                 rng,
             )
     for cr in builder.crossings:

@@ -1,5 +1,5 @@
 """Each group's journey along its network's corridor: border crossings at night (some after
-failed attempts), laden runs on watched roads (sometimes behind a scout car) and the way back,
+failed attempts), laden drives on watched roads (sometimes behind a scout car) and the way back,
 the exit from the Balkans, and for some the Channel by lorry or boat.
 """
 
@@ -9,7 +9,7 @@ import random
 from datetime import datetime, timedelta
 
 from corridor.scenario.builder import Builder
-from corridor.scenario.records import Crossing, Group, Network, Run, Vehicle
+from corridor.scenario.records import Crossing, Drive, Group, Network, Vehicle
 from corridor.scenario.routes import CORRIDORS, CROSSING_ON_ROAD, Step
 from corridor.scenario.vehicles import vehicle_for
 
@@ -33,7 +33,7 @@ def _evening(now: datetime, rng: random.Random) -> datetime:
 
 
 def journey(builder: Builder, group: Group, rng: random.Random) -> None:
-    """Walk the group along its network's corridor, recording crossings and vehicle runs."""
+    """Walk the group along its network's corridor, recording crossings and drives."""
     net = builder.network(group.network_id)
     now = group.start
     last_place = ""
@@ -56,8 +56,8 @@ def journey(builder: Builder, group: Group, rng: random.Random) -> None:
                 road_id, site = CROSSING_ON_ROAD[point]
                 road = builder.geo.roads[road_id]
                 km_a, km_b = road.km_of(last_place), road.km_of(site)
-                builder.runs.append(
-                    Run(
+                builder.drives.append(
+                    Drive(
                         builder.ids.next("run", 5),
                         van.id,
                         van.drivers[0],
@@ -118,7 +118,7 @@ def _crossing(
 def _drive(
     builder: Builder, group: Group, net: Network, step: Step, start: datetime, rng: random.Random
 ) -> datetime:
-    """A laden run on a watched road, sometimes with a scout car ahead, then the return."""
+    """A laden drive on a watched road, sometimes with a scout car ahead, then the drive back."""
     road = builder.geo.roads[step.road]
     a, b = road.km_of(step.place), road.km_of(step.to_place)
     van = vehicle_for(builder, net, rng, ("van", "car"))
@@ -130,8 +130,8 @@ def _drive(
             convoy = builder.ids.next("cv", 4)
             scout = builder.vehicles[rng.choice(scouts)]
             lead = timedelta(minutes=rng.uniform(2, 6))
-            builder.runs.append(
-                Run(
+            builder.drives.append(
+                Drive(
                     builder.ids.next("run", 5),
                     scout.id,
                     scout.drivers[0],
@@ -144,8 +144,8 @@ def _drive(
                     convoy,
                 )
             )
-    builder.runs.append(
-        Run(
+    builder.drives.append(
+        Drive(
             builder.ids.next("run", 5),
             van.id,
             van.drivers[0],
@@ -162,8 +162,8 @@ def _drive(
     hours = abs(b - a) / speed
     arrive = start + timedelta(hours=hours)
     back = arrive + timedelta(hours=rng.uniform(1, 5))
-    builder.runs.append(
-        Run(
+    builder.drives.append(
+        Drive(
             builder.ids.next("run", 5),
             van.id,
             van.drivers[0],
@@ -195,8 +195,8 @@ def _onward(
         length = builder.geo.roads[road].km[-1]
         speed = rng.uniform(75, 90)
         start = now + timedelta(minutes=rng.randint(20, 90))
-        builder.runs.append(
-            Run(
+        builder.drives.append(
+            Drive(
                 builder.ids.next("run", 5),
                 lorry.id,
                 lorry.drivers[0],
@@ -213,8 +213,8 @@ def _onward(
         if rng.random() < 0.5:
             m40 = builder.geo.roads["M40"].km[-1]
             later = start + timedelta(hours=length / speed + rng.uniform(0.5, 2))
-            builder.runs.append(
-                Run(
+            builder.drives.append(
+                Drive(
                     builder.ids.next("run", 5),
                     lorry.id,
                     lorry.drivers[0],

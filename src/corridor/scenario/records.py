@@ -1,5 +1,6 @@
 """What the ground-truth world holds: people and their phones and accounts, vehicles, networks,
-groups and their crossings, runs on watched roads, payments, calls, relations and ordinary traffic.
+groups and their crossings, drives on watched roads, payments, calls, relations and ordinary
+traffic.
 
 Every agency record and sensor observation is derived from these records (see `world.py` for how
 they are drawn and `truth.py` for how they are written out).
@@ -127,7 +128,7 @@ class Crossing:
 
 
 @dataclass
-class Run:
+class Drive:
     """A vehicle driven along a watched road between two km marks."""
 
     id: str
@@ -201,7 +202,7 @@ class World:
     accounts: dict[str, Account]
     groups: list[Group]
     crossings: list[Crossing]
-    runs: list[Run]
+    drives: list[Drive]
     payments: list[Payment]
     calls: list[Call]
     relations: list[Relation]

@@ -1,5 +1,5 @@
 """The networks' vehicles: vans and cars for their drivers, a lorry for a network with a UK cell,
-the organiser's own car, and the runs they make with nobody aboard.
+the organiser's own car, and the drives they make with nobody aboard.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from corridor.scenario.builder import Builder, place_country
 from corridor.scenario.plates import make_plate
-from corridor.scenario.records import END, START, Network, Run, Vehicle
+from corridor.scenario.records import END, START, Drive, Network, Vehicle
 
 _VANS = (
     "Ford Transit",
@@ -113,8 +113,8 @@ def vehicle_for(
     return rng.choice(options) if options else builder.vehicles[net.vehicles[0]]
 
 
-def shuttle_runs(builder: Builder) -> None:
-    """Runs with nobody aboard: deliveries, scouting, going home; most of a van's life."""
+def shuttle_drives(builder: Builder) -> None:
+    """Drives with nobody aboard: deliveries, scouting, going home; most of a van's life."""
     rng = builder.rng("shuttles")
     weeks = (END - START).days // 7
     for net in builder.networks:
@@ -131,7 +131,7 @@ def shuttle_runs(builder: Builder) -> None:
                     "coastal": ["A1"],
                 }[net.corridor]
             )
-            # Small worlds get fewer empty runs, so ANPR volume stays proportional to scale.
+            # Small worlds get fewer empty drives, so ANPR volume stays proportional to scale.
             rate = (0.5 if net.corridor != "coastal" else 0.1) * min(1.0, builder.scale)
             for week in range(weeks):
                 if rng.random() >= rate:
@@ -144,8 +144,8 @@ def shuttle_runs(builder: Builder) -> None:
                     a, b = b, a
                 day = START + timedelta(days=week * 7 + rng.randint(0, 6))
                 start = day + timedelta(minutes=rng.randint(6 * 60, 22 * 60))
-                builder.runs.append(
-                    Run(
+                builder.drives.append(
+                    Drive(
                         builder.ids.next("run", 5),
                         vid,
                         v.drivers[0],

@@ -22,7 +22,7 @@ from corridor.scenario.groups import build_groups
 from corridor.scenario.networks import associate, build_networks
 from corridor.scenario.payments import build_payments
 from corridor.scenario.records import World
-from corridor.scenario.vehicles import shuttle_runs
+from corridor.scenario.vehicles import shuttle_drives
 
 
 def build_world(geo: Geography, seed: int, scale: float) -> World:
@@ -33,11 +33,11 @@ def build_world(geo: Geography, seed: int, scale: float) -> World:
     build_networks(builder)
     associate(builder)
     build_groups(builder)
-    shuttle_runs(builder)
+    shuttle_drives(builder)
     build_payments(builder)
     build_calls(builder)
     build_background(builder)
-    builder.runs.sort(key=lambda r: (r.start, r.id))
+    builder.drives.sort(key=lambda d: (d.start, d.id))
     return World(
         builder.seed,
         builder.scale,
@@ -48,7 +48,7 @@ def build_world(geo: Geography, seed: int, scale: float) -> World:
         builder.accounts,
         builder.groups,
         builder.crossings,
-        builder.runs,
+        builder.drives,
         builder.payments,
         builder.calls,
         builder.relations,
