@@ -17,7 +17,7 @@ from typing import Any
 from corridor.resolve.engines import make_engine
 from corridor.resolve.features import PersonInput, person_features
 from corridor.resolve.keys import index_keys
-from corridor.resolve.model import spec_for, train
+from corridor.resolve.linkage import spec_for, train
 from corridor.resolve.records import feature_table
 from corridor.store.duckdb import DuckDBStore
 from corridor.store.records import ResolutionRun

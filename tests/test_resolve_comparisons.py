@@ -12,7 +12,7 @@ from splink import Linker, SettingsCreator
 
 from corridor.resolve.engines import SPLINK_LOG_LEVEL, DuckDBEngine
 from corridor.resolve.features import PersonInput, person_features
-from corridor.resolve.model import COMPARISONS, regularise, spec_for
+from corridor.resolve.linkage import COMPARISONS, regularise, spec_for
 from corridor.resolve.records import feature_table
 from corridor.resolve.scorer import Scorer
 

@@ -20,7 +20,7 @@ from corridor.model.classification import Classification
 from corridor.resolve import service
 from corridor.resolve.features import person_features
 from corridor.resolve.keys import index_keys, lookup_keys
-from corridor.resolve.model import spec_for
+from corridor.resolve.linkage import spec_for
 from corridor.resolve.records import feature_table, store_inputs
 from corridor.scenario import build_scenario
 from corridor.store.duckdb import DuckDBStore

@@ -20,7 +20,7 @@ from corridor.resolve.clusters import cluster
 from corridor.resolve.engines import make_engine
 from corridor.resolve.features import entity_input, person_features
 from corridor.resolve.keys import index_keys, lookup_keys
-from corridor.resolve.model import COMPARISONS, ModelSpec, spec_for, train
+from corridor.resolve.linkage import COMPARISONS, ModelSpec, spec_for, train
 from corridor.resolve.names import learn_roles, roles_from_json, roles_to_json
 from corridor.resolve.records import RESOLVABLE, feature_table, store_inputs
 from corridor.resolve.scorer import Score, Scorer

@@ -21,7 +21,7 @@ from corridor.errors import InputError, ValidationError
 from corridor.resolve.clusters import cluster
 from corridor.resolve.engines import make_engine
 from corridor.resolve.features import PersonInput, person_features
-from corridor.resolve.model import LinkType, spec_for, train
+from corridor.resolve.linkage import LinkType, spec_for, train
 from corridor.resolve.records import feature_table
 
 #: Roles and the column names that mean them (compared without case, spaces or punctuation).

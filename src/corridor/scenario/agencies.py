@@ -31,9 +31,10 @@ from corridor.scenario.names import (
     transliterate,
     typo,
 )
+from corridor.scenario.nationalities import iso3_to_iso2
 from corridor.scenario.phones import international, national, region_of
 from corridor.scenario.plates import with_cyrillic_lookalikes, written_variant
-from corridor.scenario.world import END, START, Person, World, iso3_to_iso2
+from corridor.scenario.records import END, START, Person, World
 
 AGENCY_FOLDER = {GB_NCA: "uk", RS_MUP: "rs"}
 AGENCY_PREFIX = {GB_NCA: "gb-nca", RS_MUP: "rs-mup"}

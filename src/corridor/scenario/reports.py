@@ -15,7 +15,7 @@ from typing import Any
 
 from corridor.scenario.agencies import AgencyView, written_name
 from corridor.scenario.handling import GB_NCA, draw_handling
-from corridor.scenario.world import END, START, Network, World
+from corridor.scenario.records import END, START, Network, World
 
 _ROLE_TEXT = {
     GB_NCA: {

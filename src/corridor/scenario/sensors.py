@@ -1,6 +1,6 @@
 """What the sensors see: ANPR reads, drone and camera sightings, scanner results, detections.
 
-Observations come from the true world: smuggling vehicles' runs pass ANPR cameras (with convoys
+Observations come from the true world: smuggling vehicles' drives pass ANPR cameras (with convoys
 and misreads), groups crossing a border are sighted and detected (several times when they try
 more than once), and smuggling vehicles are scanned at crossing points (and more often carry
 something). Ordinary traffic, false alarms and unrelated groups make up the rest. ANPR is the
@@ -20,17 +20,9 @@ from typing import IO, Any
 
 from corridor.scenario.geography import Camera, Geography
 from corridor.scenario.handling import GB_NCA, RS_MUP
+from corridor.scenario.nationalities import UNKNOWN_NATIONALITY, frontex_mix_2024
 from corridor.scenario.plates import camera_vrm, misread, written_variant
-from corridor.scenario.world import (
-    END,
-    START,
-    UNKNOWN_NATIONALITY,
-    BackgroundVehicle,
-    Crossing,
-    Group,
-    World,
-    frontex_mix_2024,
-)
+from corridor.scenario.records import END, START, BackgroundVehicle, Crossing, Group, World
 
 #: ANPR reads per unit of scale, over both agencies and the whole scenario period.
 ANPR_READS_PER_SCALE = 20_000
@@ -108,7 +100,7 @@ class _Read:
     country: str
     kind: str
     vehicle_id: str
-    run_id: str
+    run_id: str  # a drive's id, or an ordinary trip's (`bgr-`)
     convoy_id: str
 
 
@@ -139,19 +131,19 @@ class _Anpr:
     def _smuggling_reads(self, geo: Geography) -> dict[date, list[_Read]]:
         by_day: dict[date, list[_Read]] = {}
         rng = self.rng
-        for run in self.world.runs:
-            if geo.roads[run.road].country != self.home:
+        for drive in self.world.drives:
+            if geo.roads[drive.road].country != self.home:
                 continue
-            v = self.world.vehicles[run.vehicle_id]
-            ascending = run.to_km > run.from_km
-            lo, hi = sorted((run.from_km, run.to_km))
-            for cam in self.cams[(run.road, ascending)]:
+            v = self.world.vehicles[drive.vehicle_id]
+            ascending = drive.to_km > drive.from_km
+            lo, hi = sorted((drive.from_km, drive.to_km))
+            for cam in self.cams[(drive.road, ascending)]:
                 if not lo <= cam.km <= hi or rng.random() > 0.92:
                     continue
-                hours = abs(cam.km - run.from_km) / run.speed_kmh
-                at = run.start + timedelta(hours=hours, seconds=rng.uniform(-20, 20))
+                hours = abs(cam.km - drive.from_km) / drive.speed_kmh
+                at = drive.start + timedelta(hours=hours, seconds=rng.uniform(-20, 20))
                 read = _Read(at.replace(microsecond=0), cam, v.plate, v.country, v.kind, v.id,
-                             run.id, run.convoy_id or "")  # fmt: skip
+                             drive.id, drive.convoy_id or "")  # fmt: skip
                 by_day.setdefault(read.at.date(), []).append(read)
         return by_day
 

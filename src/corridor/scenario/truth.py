@@ -13,9 +13,9 @@ from pathlib import Path
 
 from corridor.normalise.plates import normalise_plate
 from corridor.scenario.agencies import AgencyView
+from corridor.scenario.records import World
 from corridor.scenario.reports import ReportSet
 from corridor.scenario.watchlist import Watchlist
-from corridor.scenario.world import World
 from corridor.scenario.writer import write_rows
 
 
@@ -146,19 +146,19 @@ def write_world_truth(
         ),
         (
             [
-                r.id,
-                r.vehicle_id,
-                _t(r.driver_id),
-                r.road,
-                f"{r.from_km:.1f}",
-                f"{r.to_km:.1f}",
-                r.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                f"{r.speed_kmh:.1f}",
-                _t(r.group_id),
-                _t(r.convoy_id),
-                _b(r.laden),
+                d.id,
+                d.vehicle_id,
+                _t(d.driver_id),
+                d.road,
+                f"{d.from_km:.1f}",
+                f"{d.to_km:.1f}",
+                d.start.strftime("%Y-%m-%dT%H:%M:%SZ"),
+                f"{d.speed_kmh:.1f}",
+                _t(d.group_id),
+                _t(d.convoy_id),
+                _b(d.laden),
             ]
-            for r in sorted(world.runs, key=lambda r: r.id)
+            for d in sorted(world.drives, key=lambda d: d.id)
         ),
     )
     put("watchlist.csv", ("entry_id", "kind", "true_id"), (list(e) for e in watchlist.entries))

@@ -15,7 +15,7 @@ from typing import Any
 from corridor.scenario.agencies import Table
 from corridor.scenario.handling import GB_NCA
 from corridor.scenario.names import english_part, gb_ascii
-from corridor.scenario.world import END, START, World
+from corridor.scenario.records import END, START, World
 
 _PERSON_ROLES = {"organiser": 1.0, "hawala_banker": 1.0, "money_handler": 0.8,
                  "recruiter": 0.5, "document_forger": 0.5, "driver": 0.15}  # fmt: skip
