@@ -1,17 +1,51 @@
-"""Shared fixtures: stores, small input files, an in-process API client with users per role."""
+"""Shared fixtures: stores, small input files, an in-process API client with users per role.
+
+With `CORRIDOR_TEST_STORE=postgres` the whole suite runs against PostgreSQL: a throwaway
+cluster is started before the first test (and removed after the last), every store a test makes
+is a schema of its own there, and every work directory (`corridor --workdir`, a served node) is
+given its own schema through `CORRIDOR_STORE`, which subprocesses inherit.
+"""
 
 from __future__ import annotations
 
 import csv
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
+import stores
 from corridor.access.users import create_user
 from corridor.api.app import create_app
-from corridor.store.duckdb import DuckDBStore
+from corridor.store.base import Store
+from corridor.store.location import WORKDIR_PLACEHOLDER
+from corridor.store.postgres.cluster import LocalCluster
+from stores import new_store
+
+_CLUSTER: LocalCluster | None = None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _CLUSTER
+    if stores.BACKEND != "postgres" or _CLUSTER is not None:
+        return
+    _CLUSTER = LocalCluster().start()
+    os.environ[stores.PG_URL_VAR] = _CLUSTER.url
+    os.environ["CORRIDOR_STORE"] = f"{_CLUSTER.url}?schema={WORKDIR_PLACEHOLDER}"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    global _CLUSTER
+    if _CLUSTER is not None:
+        _CLUSTER.stop()
+        _CLUSTER = None
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"store: {stores.BACKEND}"
+
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -74,8 +108,8 @@ def anpr_rows(n: int, start: int = 0) -> list[list[str]]:
 
 
 @pytest.fixture
-def store() -> Iterator[DuckDBStore]:
-    s = DuckDBStore(None)
+def store() -> Iterator[Store]:
+    s = new_store()
     yield s
     s.close()
 
@@ -109,7 +143,7 @@ ROLES = {
 class Api:
     """An in-process client plus one API key per test user."""
 
-    def __init__(self, client: TestClient, keys: dict[str, str], store: DuckDBStore) -> None:
+    def __init__(self, client: TestClient, keys: dict[str, str], store: Store) -> None:
         self.client = client
         self.keys = keys
         self.store = store
@@ -127,7 +161,7 @@ class Api:
 
 
 @pytest.fixture
-def api(store: DuckDBStore) -> Iterator[Api]:
+def api(store: Store) -> Iterator[Api]:
     keys = {}
     for name, (role, agency, clearance) in ROLES.items():
         _, keys[name] = create_user(store, name, role, agency, clearance)

@@ -16,8 +16,8 @@ from corridor.node.identity import NodeIdentity
 from corridor.share.agreement import parse_agreement, save_agreement
 from corridor.share.service import SharingService
 from corridor.store.base import Store
-from corridor.store.duckdb import DuckDBStore
 from corridor.store.records import IngestInfo
+from stores import new_store
 
 PURPOSE = "prevention and detection of organised immigration crime"
 
@@ -84,7 +84,7 @@ def node_pair(
     transport = Direct()
     services = []
     for agency, name in (("RS-MUP", "rs"), ("GB-NCA", "uk")):
-        store = DuckDBStore(None)
+        store = new_store()
         svc = SharingService(store, NodeIdentity.generate(agency), tmp_path / name, transport)
         transport.nodes[f"http://{name}"] = svc
         services.append(svc)

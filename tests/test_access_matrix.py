@@ -42,7 +42,8 @@ from corridor.resolve.service import resolve_all
 from corridor.screen.service import load_list, screen_entities
 from corridor.share.agreement import parse_agreement, save_agreement
 from corridor.share.service import SharingService
-from corridor.store.duckdb import DuckDBStore
+from corridor.store.base import Store
+from stores import new_store
 
 # --- a small graded world ------------------------------------------------------------------------
 
@@ -107,7 +108,7 @@ class World:
     vehicle at the same level, and a watchlist entry naming the person at `list_levels[i]`;
     users per role (SECRET) and analysts per clearance; a client."""
 
-    store: DuckDBStore
+    store: Store
     client: TestClient
     levels: tuple[Classification, ...]
     list_levels: tuple[Classification, ...]
@@ -176,12 +177,12 @@ class Direct:
             return exc.status_code, exc.to_dict()
 
 
-def sharing_pair(store: DuckDBStore, folder: Path) -> tuple[SharingService, SharingService]:
+def sharing_pair(store: Store, folder: Path) -> tuple[SharingService, SharingService]:
     """This node (RS-MUP) and a partner (GB-NCA) that pin each other under one agreement."""
     transport = Direct()
     here = SharingService(store, NodeIdentity.generate(AGENCY), folder / "rs-spool", transport)
     there = SharingService(
-        DuckDBStore(None), NodeIdentity.generate(PARTNER), folder / "gb-spool", transport
+        new_store(), NodeIdentity.generate(PARTNER), folder / "gb-spool", transport
     )
     transport.nodes = {"http://rs": here, "http://gb": there}
     for me, other, address in ((here, there, "http://gb"), (there, here, "http://rs")):
@@ -199,7 +200,7 @@ def build_world(
     names: tuple[str, ...] = (),
     sharing: bool = False,
 ) -> World:
-    store = DuckDBStore(None)
+    store = new_store()
     folder.mkdir(parents=True, exist_ok=True)
     names = names or NAMES[: len(levels)]
     for i, level in enumerate(levels):
@@ -499,7 +500,7 @@ def _walk(routes: list[Any], prefix: str = "") -> Iterator[tuple[str, str]]:
 
 def app_routes() -> set[tuple[str, str]]:
     """Every route the app serves, walked and, as a safety net, from its OpenAPI document."""
-    store = DuckDBStore(None)
+    store = new_store()
     try:
         app = create_app(store)
         found = {(m, p) for m, p in _walk(list(app.routes)) if p not in FRAMEWORK}

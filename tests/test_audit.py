@@ -42,13 +42,14 @@ from corridor.cli import app as cli_app
 from corridor.ingest.service import ingest_path
 from corridor.model.classification import Classification
 from corridor.screen.service import load_list
-from corridor.store.duckdb import DuckDBStore
+from corridor.store.base import Store
 from corridor.store.records import AuditHead
+from stores import workdir_store
 
 ANALYST = Authz("ana", Role.ANALYST, "RS-MUP", Classification.SECRET)
 
 
-def exported(store: DuckDBStore) -> list[str]:
+def exported(store: Store) -> list[str]:
     import io
 
     buf = io.StringIO()
@@ -207,7 +208,7 @@ def test_the_reasons_read_plainly() -> None:
 # --- the store -----------------------------------------------------------------------------
 
 
-def test_reads_are_buffered_and_written_within_a_second(store: DuckDBStore) -> None:
+def test_reads_are_buffered_and_written_within_a_second(store: Store) -> None:
     audit(store, ANALYST, Event.READ, "entities/x", purpose="case 7")
     assert store.audit_entries() == []  # not yet: buffered
     deadline = time.monotonic() + 5
@@ -219,7 +220,7 @@ def test_reads_are_buffered_and_written_within_a_second(store: DuckDBStore) -> N
 
 
 def test_other_events_are_written_at_once_after_the_reads_before_them(
-    store: DuckDBStore,
+    store: Store,
 ) -> None:
     audit(store, ANALYST, Event.READ, "entities/x")
     audit(store, ANALYST, Event.JUDGE, "judgements/a/b", detail={"verdict": "negative"})
@@ -229,11 +230,11 @@ def test_other_events_are_written_at_once_after_the_reads_before_them(
 
 
 def test_buffered_reads_are_written_when_the_store_closes(tmp_path: Path) -> None:
-    s = DuckDBStore.open(tmp_path)
+    s = workdir_store(tmp_path)
     for i in range(3):
         audit(s, ANALYST, Event.READ, f"entities/{i}")
     s.close()
-    s = DuckDBStore.open(tmp_path)
+    s = workdir_store(tmp_path)
     try:
         assert [e.target for e in s.audit_entries()] == ["entities/0", "entities/1", "entities/2"]
         audit(s, ANALYST, Event.WRITE, "ingest/x.csv")  # the chain goes on from the stored head
@@ -247,7 +248,7 @@ def test_a_store_dropped_unclosed_is_freed_once_its_reads_are_written(tmp_path: 
     import gc
     import weakref
 
-    s = DuckDBStore.open(tmp_path)
+    s = workdir_store(tmp_path)
     audit(s, ANALYST, Event.READ, "entities/0")
     dropped = weakref.ref(s)
     del s
@@ -256,14 +257,14 @@ def test_a_store_dropped_unclosed_is_freed_once_its_reads_are_written(tmp_path: 
         time.sleep(0.05)
         gc.collect()
     assert dropped() is None  # the audit log does not keep it alive
-    s = DuckDBStore.open(tmp_path)
+    s = workdir_store(tmp_path)
     try:
         assert [e.target for e in s.audit_entries()] == ["entities/0"]
     finally:
         s.close()
 
 
-def test_concurrent_appends_keep_one_valid_chain(store: DuckDBStore) -> None:
+def test_concurrent_appends_keep_one_valid_chain(store: Store) -> None:
     threads, each = 8, 150
 
     def work(n: int) -> None:
@@ -295,7 +296,7 @@ def _info() -> Any:
 
 
 def test_an_edited_stored_entry_is_found(tmp_path: Path) -> None:
-    s = DuckDBStore.open(tmp_path)
+    s = workdir_store(tmp_path)
     try:
         for i in range(5):
             audit(s, ANALYST, Event.WRITE, f"ingest/{i}")
@@ -465,7 +466,7 @@ def test_cli_and_api_write_one_chain_and_verify_exits_by_result(
     assert (
         cli("ingest", str(csv_path), "--mapping", str(mapping), "--no-progress", *w).exit_code == 0
     )
-    store = DuckDBStore.open(work)
+    store = workdir_store(work)
     _, key = create_user(store, "bob", "analyst", "RS-MUP", "SECRET")
     with TestClient(create_app(store)) as client:
         headers = {"Authorization": f"ApiKey {key}", "X-Corridor-Purpose": "case 12"}
@@ -517,7 +518,7 @@ def test_an_export_seal_signed_by_the_node_catches_a_rewritten_log(tmp_path: Pat
 
     identity = NodeIdentity.generate("RS-MUP")
     identity.save(tmp_path)
-    store = DuckDBStore.open(tmp_path)
+    store = workdir_store(tmp_path)
     for i in range(3):
         audit(store, Authz.system_user(), Event.WRITE, f"entities/x{i}", purpose="case 1")
     store.close()

@@ -14,11 +14,12 @@ from conftest import ANPR_HEADER, SENSOR_DEFAULTS, SHARED_DATA, anpr_rows, write
 from corridor.access.scope import SYSTEM_SCOPE
 from corridor.errors import InputError
 from corridor.ingest.service import detect_kind, ingest_file, ingest_path
-from corridor.store.duckdb import DuckDBStore
+from corridor.store.base import Store
 from corridor.store.records import ObservationQuery
+from stores import new_store
 
 
-def snapshot(store: DuckDBStore) -> tuple[object, ...]:
+def snapshot(store: Store) -> tuple[object, ...]:
     """Everything a failed ingest must leave unchanged."""
     counts = tuple((c.agency, c.entities, c.statements, tuple(sorted(c.observations.items())))
                    for c in store.counts(SYSTEM_SCOPE))  # fmt: skip
@@ -26,7 +27,7 @@ def snapshot(store: DuckDBStore) -> tuple[object, ...]:
 
 
 def test_tabular_ingest_keeps_provenance_per_row(
-    store: DuckDBStore, people_files: tuple[Path, Path]
+    store: Store, people_files: tuple[Path, Path]
 ) -> None:
     csv_path, mapping = people_files
     [report] = ingest_path(store, csv_path, mapping=mapping)
@@ -43,7 +44,7 @@ def test_tabular_ingest_keeps_provenance_per_row(
 
 
 def test_reingesting_the_same_file_adds_nothing(
-    store: DuckDBStore, people_files: tuple[Path, Path], anpr_file: Path
+    store: Store, people_files: tuple[Path, Path], anpr_file: Path
 ) -> None:
     csv_path, mapping = people_files
     first = ingest_path(store, csv_path, mapping=mapping) + ingest_path(
@@ -62,7 +63,7 @@ def test_reingesting_the_same_file_adds_nothing(
 
 
 def test_malformed_row_7777_of_10000_refuses_the_whole_csv(
-    store: DuckDBStore, tmp_path: Path, people_files: tuple[Path, Path]
+    store: Store, tmp_path: Path, people_files: tuple[Path, Path]
 ) -> None:
     _, mapping = people_files
     header = ["record_id", "full_name", "dob", "phone", "nationality", "category", "classification"]
@@ -81,7 +82,7 @@ def test_malformed_row_7777_of_10000_refuses_the_whole_csv(
     assert snapshot(store) == before
 
 
-def test_malformed_anpr_row_refuses_the_file(store: DuckDBStore, tmp_path: Path) -> None:
+def test_malformed_anpr_row_refuses_the_file(store: Store, tmp_path: Path) -> None:
     rows = anpr_rows(10_000)
     rows[7_775][6] = "95.5"  # latitude out of range
     path = write_csv(tmp_path / "anpr.csv", ANPR_HEADER, rows)
@@ -98,7 +99,7 @@ def test_malformed_anpr_row_refuses_the_file(store: DuckDBStore, tmp_path: Path)
      ("lane", "two", "lane"), ("country", "QQ", "country"), ("lon", "", "lon")],
 )  # fmt: skip
 def test_anpr_field_errors_name_the_field(
-    store: DuckDBStore, tmp_path: Path, column: str, value: str, field: str
+    store: Store, tmp_path: Path, column: str, value: str, field: str
 ) -> None:
     rows = anpr_rows(5)
     rows[3][ANPR_HEADER.index(column)] = value
@@ -108,7 +109,7 @@ def test_anpr_field_errors_name_the_field(
     assert (info.value.line, info.value.field) == (5, field)
 
 
-def test_missing_and_unknown_columns_are_named(store: DuckDBStore, tmp_path: Path) -> None:
+def test_missing_and_unknown_columns_are_named(store: Store, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "anpr.csv", [h for h in ANPR_HEADER if h != "camera_id"], [])
     with pytest.raises(InputError, match="camera_id") as info:
         ingest_path(store, path, defaults=SENSOR_DEFAULTS)
@@ -118,15 +119,13 @@ def test_missing_and_unknown_columns_are_named(store: DuckDBStore, tmp_path: Pat
         ingest_path(store, path, defaults=SENSOR_DEFAULTS)
 
 
-def test_sensor_files_need_provenance(store: DuckDBStore, anpr_file: Path) -> None:
+def test_sensor_files_need_provenance(store: Store, anpr_file: Path) -> None:
     with pytest.raises(InputError) as info:
         ingest_path(store, anpr_file, defaults={"agency": "RS-MUP"})
     assert info.value.field == "grading"
 
 
-def test_per_row_provenance_columns_override_the_defaults(
-    store: DuckDBStore, tmp_path: Path
-) -> None:
+def test_per_row_provenance_columns_override_the_defaults(store: Store, tmp_path: Path) -> None:
     header = [*ANPR_HEADER, "classification"]
     rows = [[*r, "SECRET" if i == 0 else ""] for i, r in enumerate(anpr_rows(3))]
     ingest_path(store, write_csv(tmp_path / "anpr.csv", header, rows), defaults=SENSOR_DEFAULTS)
@@ -137,7 +136,7 @@ def test_per_row_provenance_columns_override_the_defaults(
     assert got == {"r0": 30, "r1": 10, "r2": 10}
 
 
-def test_sightings_scans_and_detections(store: DuckDBStore, tmp_path: Path) -> None:
+def test_sightings_scans_and_detections(store: Store, tmp_path: Path) -> None:
     sightings = {
         "type": "FeatureCollection",
         "provenance": {"agency": "RS-MUP", "grading": "1AP", "classification": "OFFICIAL"},
@@ -173,7 +172,7 @@ def test_sightings_scans_and_detections(store: DuckDBStore, tmp_path: Path) -> N
     )
 
 
-def test_bad_scan_is_named_by_item(store: DuckDBStore, tmp_path: Path) -> None:
+def test_bad_scan_is_named_by_item(store: Store, tmp_path: Path) -> None:
     scans = [{"scan_id": "a", "plate": "NS 1", "crossing_point": "Horgoš", "scanned_at": "2024-06-01T05:00:00Z", "result": "clear"},
              {"scan_id": "b", "plate": "NS 2", "crossing_point": "Horgoš", "scanned_at": "2024-06-01T05:00:00Z", "result": "goats"}]  # fmt: skip
     (tmp_path / "scans.json").write_text(json.dumps(scans))
@@ -183,14 +182,14 @@ def test_bad_scan_is_named_by_item(store: DuckDBStore, tmp_path: Path) -> None:
     assert "scans.json, scan 2, field 'result'" in str(info.value)
 
 
-def test_invalid_json_names_the_line(store: DuckDBStore, tmp_path: Path) -> None:
+def test_invalid_json_names_the_line(store: Store, tmp_path: Path) -> None:
     (tmp_path / "scans.json").write_text('{"scans": [\n{"scan_id": "a",}\n]}')
     with pytest.raises(InputError) as info:
         ingest_path(store, tmp_path / "scans.json", defaults=SENSOR_DEFAULTS)
     assert info.value.line == 2
 
 
-def test_graded_report_items_keep_their_own_grades(store: DuckDBStore, tmp_path: Path) -> None:
+def test_graded_report_items_keep_their_own_grades(store: Store, tmp_path: Path) -> None:
     report = {
         "report_id": "RS-IR-7", "agency": "RS-MUP", "reported_at": "2024-05-03T10:00:00Z",
         "title": "Driver at Horgoš", "classification": "OFFICIAL-SENSITIVE",
@@ -224,7 +223,7 @@ def test_graded_report_items_keep_their_own_grades(store: DuckDBStore, tmp_path:
     assert note is not None and note.entity.get("description") == ["Paid through a hawala banker"]
 
 
-def test_report_with_an_ungraded_item_is_refused(store: DuckDBStore, tmp_path: Path) -> None:
+def test_report_with_an_ungraded_item_is_refused(store: Store, tmp_path: Path) -> None:
     report = {"report_id": "R1", "agency": "RS-MUP", "classification": "OFFICIAL",
               "items": [{"item_id": "1", "text": "ok", "grading": "1AP"}, {"item_id": "2", "text": "x"}]}  # fmt: skip
     path = tmp_path / "report.json"
@@ -235,7 +234,7 @@ def test_report_with_an_ungraded_item_is_refused(store: DuckDBStore, tmp_path: P
     assert store.counts(SYSTEM_SCOPE) == []
 
 
-def test_opensanctions_ftm_export_ingests(store: DuckDBStore) -> None:
+def test_opensanctions_ftm_export_ingests(store: Store) -> None:
     path = SHARED_DATA / "sanctions" / "opensanctions_sample.ftm.json"
     [report] = ingest_path(
         store,
@@ -253,7 +252,7 @@ def test_opensanctions_ftm_export_ingests(store: DuckDBStore) -> None:
     assert sorted(record.entity.get("name")) == sorted(model.get_proxy(sample).get("name"))
 
 
-def test_ftm_lines_with_bad_values_are_refused(store: DuckDBStore, tmp_path: Path) -> None:
+def test_ftm_lines_with_bad_values_are_refused(store: Store, tmp_path: Path) -> None:
     good = {"id": "a", "schema": "Person", "properties": {"name": ["A B"]}}
     bad = {"id": "b", "schema": "Person", "properties": {"birthDate": ["not a date"]}}
     path = tmp_path / "x.ftm.json"
@@ -268,9 +267,7 @@ def test_ftm_lines_with_bad_values_are_refused(store: DuckDBStore, tmp_path: Pat
     assert store.counts(SYSTEM_SCOPE) == []
 
 
-def test_xlsx_with_mapping(
-    store: DuckDBStore, tmp_path: Path, people_files: tuple[Path, Path]
-) -> None:
+def test_xlsx_with_mapping(store: Store, tmp_path: Path, people_files: tuple[Path, Path]) -> None:
     from openpyxl import Workbook
 
     _, mapping = people_files
@@ -296,7 +293,7 @@ def test_xlsx_with_mapping(
 
 
 def test_mapping_errors_are_clear(
-    store: DuckDBStore, tmp_path: Path, people_files: tuple[Path, Path]
+    store: Store, tmp_path: Path, people_files: tuple[Path, Path]
 ) -> None:
     csv_path, mapping = people_files
     bad = tmp_path / "bad.yml"
@@ -322,13 +319,13 @@ def test_kinds_are_detected_or_asked_for(tmp_path: Path) -> None:
         detect_kind(Path("people.csv"))
 
 
-def test_missing_file_is_an_input_error(store: DuckDBStore, tmp_path: Path) -> None:
+def test_missing_file_is_an_input_error(store: Store, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not found"):
         ingest_file(store, tmp_path / "nope.csv", kind="anpr")
 
 
 def test_blank_cells_are_missing_values_and_unknown_links_are_skipped(
-    store: DuckDBStore, tmp_path: Path
+    store: Store, tmp_path: Path
 ) -> None:
     mapping = tmp_path / "v.yml"
     mapping.write_text("""
@@ -382,7 +379,7 @@ def test_any_sensor_file_is_ingested_or_refused_cleanly(
     tmp_path_factory: pytest.TempPathFactory, rows: list[list[str]], raw: bytes
 ) -> None:
     folder = tmp_path_factory.mktemp("fuzz")
-    store = DuckDBStore(None)
+    store = new_store()
     header = ["vrm", "read_at", "camera_id", "lat", "lon", "lane"][
         : max(5, len(rows[0]) if rows else 5)
     ]

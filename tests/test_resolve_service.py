@@ -23,8 +23,9 @@ from corridor.resolve.keys import index_keys, lookup_keys
 from corridor.resolve.linkage import spec_for
 from corridor.resolve.records import feature_table, store_inputs
 from corridor.scenario import build_scenario
-from corridor.store.duckdb import DuckDBStore
+from corridor.store.base import Store
 from corridor.store.records import Pair, ResolutionRun
+from stores import new_store
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +38,10 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, str
 
 
 @pytest.fixture
-def resolved(world: tuple[Path, dict[str, str]]) -> tuple[DuckDBStore, dict[str, str]]:
+def resolved(world: tuple[Path, dict[str, str]]) -> tuple[Store, dict[str, str]]:
     """A fresh store per test: judgements are append-only, so tests must not share them."""
     bundle, truth = world
-    store = DuckDBStore(None)
+    store = new_store()
     ingest_path(store, bundle, show_progress=False)
     service.resolve_all(store, "Person")
     return store, truth
@@ -50,7 +51,7 @@ def pairs(groups: dict[str, list[str]]) -> set[tuple[str, str]]:
     return {p for members in groups.values() for p in itertools.combinations(sorted(members), 2)}
 
 
-def test_clusters_match_the_ground_truth(resolved: tuple[DuckDBStore, dict[str, str]]) -> None:
+def test_clusters_match_the_ground_truth(resolved: tuple[Store, dict[str, str]]) -> None:
     store, truth = resolved
     clusters = store.all_clusters("Person")
     found: dict[str, list[str]] = defaultdict(list)
@@ -65,7 +66,7 @@ def test_clusters_match_the_ground_truth(resolved: tuple[DuckDBStore, dict[str, 
     assert precision >= 0.97 and recall >= 0.85, (precision, recall)
 
 
-def _two_true_members(store: DuckDBStore, truth: dict[str, str]) -> tuple[str, str]:
+def _two_true_members(store: Store, truth: dict[str, str]) -> tuple[str, str]:
     clusters = store.all_clusters("Person")
     by_cluster: dict[str, list[str]] = defaultdict(list)
     for record, cluster_id in clusters.items():
@@ -77,7 +78,7 @@ def _two_true_members(store: DuckDBStore, truth: dict[str, str]) -> tuple[str, s
 
 
 def test_a_negative_judgement_splits_and_survives_a_full_rerun(
-    resolved: tuple[DuckDBStore, dict[str, str]],
+    resolved: tuple[Store, dict[str, str]],
 ) -> None:
     store, truth = resolved
     a, b = _two_true_members(store, truth)
@@ -90,7 +91,7 @@ def test_a_negative_judgement_splits_and_survives_a_full_rerun(
 
 
 def test_a_positive_judgement_merges_and_survives_a_full_rerun(
-    resolved: tuple[DuckDBStore, dict[str, str]],
+    resolved: tuple[Store, dict[str, str]],
 ) -> None:
     store, truth = resolved
     clusters = store.all_clusters("Person")
@@ -105,7 +106,7 @@ def test_a_positive_judgement_merges_and_survives_a_full_rerun(
 
 
 def test_unsure_changes_nothing_and_bad_judgements_are_refused(
-    resolved: tuple[DuckDBStore, dict[str, str]],
+    resolved: tuple[Store, dict[str, str]],
 ) -> None:
     store, truth = resolved
     a, b = _two_true_members(store, truth)
@@ -121,7 +122,7 @@ def test_unsure_changes_nothing_and_bad_judgements_are_refused(
 
 
 def test_explanations_show_each_field_and_add_up(
-    resolved: tuple[DuckDBStore, dict[str, str]],
+    resolved: tuple[Store, dict[str, str]],
 ) -> None:
     store, truth = resolved
     a, b = _two_true_members(store, truth)
@@ -137,7 +138,7 @@ def test_explanations_show_each_field_and_add_up(
 
 
 def test_canonical_view_keeps_every_statement_attributed(
-    resolved: tuple[DuckDBStore, dict[str, str]],
+    resolved: tuple[Store, dict[str, str]],
 ) -> None:
     store, truth = resolved
     a, b = _two_true_members(store, truth)
@@ -150,7 +151,7 @@ def test_canonical_view_keeps_every_statement_attributed(
 
 
 def test_matches_and_canonical_respect_clearance(
-    resolved: tuple[DuckDBStore, dict[str, str]],
+    resolved: tuple[Store, dict[str, str]],
 ) -> None:
     store, _ = resolved
     nobody = ReadScope(Classification.OFFICIAL, frozenset())
@@ -162,7 +163,7 @@ def test_matches_and_canonical_respect_clearance(
 
 
 def test_a_new_record_links_incrementally_into_its_cluster(
-    resolved: tuple[DuckDBStore, dict[str, str]], tmp_path: Path
+    resolved: tuple[Store, dict[str, str]], tmp_path: Path
 ) -> None:
     store, _ = resolved
     run = store.current_run("Person")
@@ -197,7 +198,7 @@ entities:
 
 
 def test_candidates_are_ranked_by_shared_keys_before_any_limit() -> None:
-    store = DuckDBStore(None)
+    store = new_store()
     run_rows = [(f"z{i}", {"record_id": f"z{i}"}) for i in range(5)]
     keys = [(1, f"z{i}") for i in range(5)] + [(2, "z4"), (3, "z4")]
     now = datetime.now(UTC)
@@ -219,7 +220,7 @@ def test_records_of_one_person_in_different_scripts_share_a_block(
     meets under at least one blocking key (so it is compared at all)."""
 
     bundle, truth = world
-    store = DuckDBStore(None)
+    store = new_store()
     ingest_path(store, bundle, show_progress=False)
     rows = {r["record_id"]: r for r in (person_features(i) for i in store_inputs(store, "Person"))}
     spec = spec_for(feature_table(rows.values()))
@@ -240,7 +241,7 @@ def test_records_of_one_person_in_different_scripts_share_a_block(
 
 
 def test_a_bulk_load_after_resolution_triggers_a_full_run(
-    resolved: tuple[DuckDBStore, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    resolved: tuple[Store, dict[str, str]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     store, _ = resolved
     before = store.current_run("Person")
@@ -264,7 +265,7 @@ entities:
 
 
 def test_explanations_never_show_a_value_above_the_readers_clearance(
-    resolved: tuple[DuckDBStore, dict[str, str]],
+    resolved: tuple[Store, dict[str, str]],
 ) -> None:
     """Features are computed from every statement; a reader who may see only part of a record
     gets the explanation from that part, so a hidden birth date is not shown as a compared
@@ -297,7 +298,7 @@ def test_explanations_never_show_a_value_above_the_readers_clearance(
 
 
 def test_each_kind_keeps_its_own_features_clusters_and_model(
-    resolved: tuple[DuckDBStore, dict[str, str]],
+    resolved: tuple[Store, dict[str, str]],
 ) -> None:
     """A vehicle is resolved, judged and explained as a vehicle even when people were resolved
     first: nothing of one kind is read or written as another."""

@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 from conftest import PEOPLE, SHARED_DATA
 from corridor import cli
 from corridor.errors import InputError
-from corridor.store.duckdb import DuckDBStore
+from corridor.store.base import Store
+from stores import workdir_store
 
 UN_XML = SHARED_DATA / "sanctions" / "un_consolidated_2026-02-27.xml"
 FTM_SAMPLE = SHARED_DATA / "sanctions" / "opensanctions_sample.ftm.json"
@@ -61,8 +62,8 @@ def sample() -> list[dict[str, Any]]:
         return [json.loads(line) for line in f if line.strip()]
 
 
-def stored(work: Path) -> DuckDBStore:
-    return DuckDBStore.open(work, read_only=True)
+def stored(work: Path) -> Store:
+    return workdir_store(work)
 
 
 def test_lists_screen_and_alerts(tmp_path: Path, people_files: tuple[Path, Path]) -> None:

@@ -35,8 +35,9 @@ from corridor.screen.service import (
     load_list,
     screen_entities,
 )
-from corridor.store.duckdb import DuckDBStore
+from corridor.store.base import Store
 from corridor.store.records import Alert
+from stores import new_store
 
 SEED, SCALE = 7, 0.2
 #: A watchlist is two files; each is its own dataset (a load replaces a dataset's contents).
@@ -62,9 +63,7 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
-def load_watchlist(
-    store: DuckDBStore, bundle: Path, kind: str, source: Path | None = None
-) -> LoadReport:
+def load_watchlist(store: Store, bundle: Path, kind: str, source: Path | None = None) -> LoadReport:
     """Load the scenario's watchlist file of a kind (or an edited copy of it) as its dataset."""
     uk = bundle / "uk"
     return load_list(
@@ -76,7 +75,7 @@ def load_watchlist(
     )
 
 
-def ingest_entry(store: DuckDBStore, bundle: Path, path: str) -> IngestReport:
+def ingest_entry(store: Store, bundle: Path, path: str) -> IngestReport:
     """Ingest one file of the bundle with the provenance its manifest gives it."""
     entry = next(e for e in load_manifest(bundle) if e["path"] == path)
     return ingest_file(
@@ -107,7 +106,7 @@ entities:
 
 
 def add_statements(
-    store: DuckDBStore,
+    store: Store,
     folder: Path,
     record_id: str,
     *,
@@ -137,9 +136,9 @@ def truth(bundle: Path) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
 
 
 @pytest.fixture(scope="module")
-def screened(bundle: Path) -> Iterator[tuple[DuckDBStore, list[Alert]]]:
+def screened(bundle: Path) -> Iterator[tuple[Store, list[Alert]]]:
     """The whole scenario ingested, then both watchlist files loaded and the store screened."""
-    store = DuckDBStore(None)
+    store = new_store()
     ingest_path(store, bundle, show_progress=False)
     for kind in ("persons", "vehicles"):
         assert load_watchlist(store, bundle, kind).added > 0
@@ -148,7 +147,7 @@ def screened(bundle: Path) -> Iterator[tuple[DuckDBStore, list[Alert]]]:
 
 
 def test_every_planted_watchlist_hit_is_raised(
-    screened: tuple[DuckDBStore, list[Alert]],
+    screened: tuple[Store, list[Alert]],
     truth: tuple[dict[str, str], dict[str, tuple[str, str]]],
 ) -> None:
     store, alerts = screened
@@ -196,7 +195,7 @@ def test_every_planted_watchlist_hit_is_raised(
 
 
 def test_alerts_explain_themselves_and_no_listing_alerts_on_itself(
-    screened: tuple[DuckDBStore, list[Alert]],
+    screened: tuple[Store, list[Alert]],
 ) -> None:
     store, alerts = screened
     assert alerts
@@ -221,7 +220,7 @@ def test_alerts_explain_themselves_and_no_listing_alerts_on_itself(
 
 
 def test_a_decision_holds_until_the_evidence_changes(bundle: Path, tmp_path: Path) -> None:
-    store = DuckDBStore(None)
+    store = new_store()
     try:
         assert ingest_entry(store, bundle, "uk/persons.csv").statements_added > 0
         load_watchlist(store, bundle, "persons")
@@ -280,7 +279,7 @@ def test_list_reloads_screen_what_is_stored_and_delisting_keeps_alerts(
     entry_id = target["entry_id"]
     others = [r for r in rows if r is not target]
 
-    store = DuckDBStore(None)
+    store = new_store()
     try:
         ingest_entry(store, bundle, "uk/persons.csv")
         v1 = load_watchlist(
@@ -325,7 +324,7 @@ def test_list_reloads_screen_what_is_stored_and_delisting_keeps_alerts(
         store.close()
 
 
-def official(store: DuckDBStore, entity_id: str) -> bool:
+def official(store: Store, entity_id: str) -> bool:
     """Whether an OFFICIAL reader sees the whole record (every value of it is OFFICIAL)."""
     seen, full = store.get_entity(entity_id, OFFICIAL), store.get_entity(entity_id, SYSTEM_SCOPE)
     return (

@@ -15,14 +15,15 @@ import pytest
 from corridor.access.scope import SYSTEM_SCOPE
 from corridor.ingest.service import ingest_path
 from corridor.scenario import build_scenario
-from corridor.store.duckdb import DuckDBStore
+from corridor.store.base import Store
+from stores import new_store
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[DuckDBStore, dict[str, list[str]]]:
+def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, dict[str, list[str]]]:
     out = tmp_path_factory.mktemp("world")
     build_scenario(out, seed=7, scale=0.3)
-    store = DuckDBStore(None)
+    store = new_store()
     ingest_path(store, out, show_progress=False)
     groups: dict[str, list[str]] = defaultdict(list)
     with (out / "truth" / "identities.csv").open(encoding="utf-8") as f:
@@ -33,7 +34,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[DuckDBStore, dict[s
 
 
 def test_search_finds_the_other_records_of_a_person(
-    world: tuple[DuckDBStore, dict[str, list[str]]],
+    world: tuple[Store, dict[str, list[str]]],
 ) -> None:
     store, groups = world
     found = expected = cross_script = cross_script_found = wrong = results = 0

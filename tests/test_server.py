@@ -11,12 +11,12 @@ import pytest
 
 from corridor.access.users import create_user
 from corridor.api.process import free_port, start_server, stop_server
-from corridor.store.duckdb import DuckDBStore
+from stores import workdir_store
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    store = DuckDBStore.open(tmp_path)
+    store = workdir_store(tmp_path)
     _, key = create_user(store, "ana", "analyst", "RS-MUP", "SECRET")
     store.close()
     port = free_port()

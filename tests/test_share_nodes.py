@@ -19,8 +19,8 @@ from corridor.api.process import free_port, start_server, stop_server
 from corridor.node.identity import NodeIdentity
 from corridor.share.agreement import parse_agreement, save_agreement
 from corridor.share.service import SharingService
-from corridor.store.duckdb import DuckDBStore
 from sharing_support import AGREEMENT, PURPOSE, write_entity
+from stores import workdir_store
 
 
 @dataclass
@@ -56,7 +56,7 @@ def setup_nodes(tmp_path: Path) -> tuple[Node, Node]:
     for agency, name in (("RS-MUP", "rs"), ("GB-NCA", "uk")):
         workdir = tmp_path / name
         NodeIdentity.generate(agency).save(workdir)
-        store = DuckDBStore.open(workdir)
+        store = workdir_store(workdir)
         keys = {}
         for user, role in (("analyst", "analyst"), ("sharing", "sharing_officer"),
                            ("auditor", "auditor")):  # fmt: skip
@@ -65,13 +65,13 @@ def setup_nodes(tmp_path: Path) -> tuple[Node, Node]:
         nodes.append(Node(agency, workdir, f"http://127.0.0.1:{free_port()}", keys))
     rs, uk = nodes
     for me, other in ((rs, uk), (uk, rs)):
-        store = DuckDBStore.open(me.workdir)
+        store = workdir_store(me.workdir)
         svc = SharingService(store, NodeIdentity.load(me.workdir))
         svc.add_partner(NodeIdentity.load(other.workdir).public.card(), other.base, "setup")
         terms = {**AGREEMENT, "partner": other.agency}
         save_agreement(store, parse_agreement(terms), "setup", datetime.now(UTC))
         store.close()
-    store = DuckDBStore.open(rs.workdir)
+    store = workdir_store(rs.workdir)
     write_entity(store, "Person", "rs-p-1", {"name": "Мирослав Јовановић", "phone": "+381641234567"},
                  grading="2AC", action_code="A2", handling_instructions="Do not approach")  # fmt: skip
     write_entity(store, "Person", "rs-p-2", {"name": "Ђорђе Петровић"}, person_category="victim")

@@ -22,8 +22,8 @@ from corridor.errors import PackageRefused
 from corridor.node.identity import NodeIdentity
 from corridor.share.package import open_package, read_header, seal
 from corridor.share.service import SharingService
-from corridor.store.duckdb import DuckDBStore
 from sharing_support import PURPOSE, node_pair, write_entities, write_entity
+from stores import workdir_store
 
 SYSTEM = Authz.system_user()
 
@@ -180,7 +180,7 @@ def test_air_gapped_transfer_by_file_through_the_cli(tmp_path: Path) -> None:
     )  # fmt: skip
     r = runner.invoke(app, ["agreement", "set", str(agreement), "--workdir", str(rs_dir)])
     assert r.exit_code == 0 and "version 1" in r.output, r.output
-    store = DuckDBStore.open(rs_dir)
+    store = workdir_store(rs_dir)
     write_entity(store, "Person", "rs-p-1", {"name": "Marko Marković", "phone": "+381641234567"})
     store.close()
     package = tmp_path / "to-uk.pkg"
@@ -194,7 +194,7 @@ def test_air_gapped_transfer_by_file_through_the_cli(tmp_path: Path) -> None:
     assert '"statements": 1' in receipt.read_text()  # the name; the phone is not in the terms
     again = runner.invoke(app, ["share", "import", str(package), "--workdir", str(uk_dir)])
     assert again.exit_code != 0  # replayed
-    store = DuckDBStore.open(uk_dir)
+    store = workdir_store(uk_dir)
     rows = store.statement_rows(["rs-p-1"], SYSTEM.scope)
     store.close()
     assert [(r["prop"], r["agency"]) for r in rows] == [("name", "RS-MUP")]
@@ -205,7 +205,7 @@ def test_a_node_killed_mid_import_reimports_cleanly_on_restart(tmp_path: Path) -
     uk_dir = tmp_path / "uk-node"
     uk_identity = NodeIdentity.generate("GB-NCA")
     uk_identity.save(uk_dir)
-    store = DuckDBStore.open(uk_dir)
+    store = workdir_store(uk_dir)
     uk = SharingService(store, uk_identity)
     uk.add_partner(rs.identity.public.card(), None, "test")
     store.close()
@@ -228,7 +228,7 @@ def test_a_node_killed_mid_import_reimports_cleanly_on_restart(tmp_path: Path) -
                              capture_output=True, text=True, timeout=120)  # fmt: skip
     assert crashed.returncode == -9, crashed.stderr  # killed inside the import transaction
     assert list((uk_dir / "spool" / "inbox").glob("*.pkg"))  # the package was kept
-    store = DuckDBStore.open(uk_dir)
+    store = workdir_store(uk_dir)
     assert sum(c.statements for c in store.counts(SYSTEM.scope)) == 0  # nothing half-written
     store.close()
     # On restart, any command first re-imports what the crash interrupted.
@@ -237,7 +237,7 @@ def test_a_node_killed_mid_import_reimports_cleanly_on_restart(tmp_path: Path) -
     assert listed.returncode == 0, listed.stderr
     assert "Recovered package" in listed.stderr
     assert not list((uk_dir / "spool" / "inbox").glob("*.pkg"))
-    store = DuckDBStore.open(uk_dir)
+    store = workdir_store(uk_dir)
     try:
         assert sum(c.statements for c in store.counts(SYSTEM.scope)) == 2000  # nothing lost
         rows = store.received_rows()
@@ -247,7 +247,7 @@ def test_a_node_killed_mid_import_reimports_cleanly_on_restart(tmp_path: Path) -
     # Delivering the same package again is a replay: refused, nothing duplicated.
     again = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
     assert again.returncode != 0 and "replayed" in again.stderr
-    store = DuckDBStore.open(uk_dir)
+    store = workdir_store(uk_dir)
     try:
         assert sum(c.statements for c in store.counts(SYSTEM.scope)) == 2000
     finally:

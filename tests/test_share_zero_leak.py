@@ -18,9 +18,9 @@ from corridor.errors import Forbidden, NotFound
 from corridor.node.identity import NodeIdentity
 from corridor.share.agreement import parse_agreement, save_agreement
 from corridor.share.service import SharingService
-from corridor.store.duckdb import DuckDBStore
 from corridor.store.records import Consent, IngestInfo
 from sharing_support import Direct
+from stores import new_store
 from test_share_policy import OWN, PARTNER, TODAY, World, oracle, worlds
 
 SYSTEM = Authz.system_user()
@@ -29,9 +29,9 @@ NOW = datetime.combine(TODAY, time(12), UTC)
 
 def pair(world: World) -> tuple[SharingService, SharingService]:
     transport = Direct()
-    me = SharingService(DuckDBStore(None), NodeIdentity.generate(OWN), None, transport, lambda: NOW)
+    me = SharingService(new_store(), NodeIdentity.generate(OWN), None, transport, lambda: NOW)
     partner = SharingService(
-        DuckDBStore(None), NodeIdentity.generate(PARTNER), None, transport, lambda: NOW
+        new_store(), NodeIdentity.generate(PARTNER), None, transport, lambda: NOW
     )
     transport.nodes["http://partner"] = partner
     transport.nodes["http://me"] = me
@@ -64,8 +64,18 @@ def whole(world: World) -> World:
 @given(worlds(), st.booleans())
 def test_nothing_forbidden_ever_reaches_the_partner(world: World, via_rfi: bool) -> None:
     world = whole(world)
-    expected = oracle(world)
     me, partner = pair(world)
+    try:
+        check_nothing_forbidden(world, via_rfi, me, partner)
+    finally:
+        me.store.close()
+        partner.store.close()
+
+
+def check_nothing_forbidden(
+    world: World, via_rfi: bool, me: SharingService, partner: SharingService
+) -> None:
+    expected = oracle(world)
     entity_ids = sorted({str(r["entity_id"]) for r in world.statements})
     try:
         if via_rfi and expected is not None:

@@ -328,12 +328,12 @@ def test_spark_gives_the_same_clusters_as_duckdb_on_the_scenario(tmp_path: Path)
     from corridor.ingest.service import ingest_path
     from corridor.resolve import service
     from corridor.scenario import build_scenario
-    from corridor.store.duckdb import DuckDBStore
+    from stores import new_store
 
     build_scenario(tmp_path / "world", seed=7, scale=0.2)
     clusters = {}
     for engine in ("duckdb", "spark"):
-        store = DuckDBStore(None)
+        store = new_store()
         ingest_path(store, tmp_path / "world", show_progress=False)
         summary = service.resolve_all(store, "Person", engine=engine)
         assert summary.engine == engine and summary.multi_record_clusters > 5

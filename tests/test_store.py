@@ -16,10 +16,11 @@ from corridor.model.classification import Classification
 from corridor.model.observations import ObservationKind
 from corridor.model.provenance import build_provenance
 from corridor.model.statements import entity_statements
-from corridor.store.duckdb import DuckDBStore
+from corridor.store.base import Store
 from corridor.store.duckdb.sql import DIALECT
 from corridor.store.records import IngestInfo, ObservationQuery
 from corridor.store.sql import queries as sql
+from stores import workdir_store
 
 
 def info() -> IngestInfo:
@@ -41,13 +42,13 @@ def test_provenance_survives_the_store_and_ftm_export(tmp_path: Path) -> None:
          "person_category": "witness", "review_by": "2026-12-31", "collected_at": "2024-01-02T03:04:05Z",
          "source_ref": "NCA-REF-9"}
     )  # fmt: skip
-    store = DuckDBStore.open(tmp_path)
+    store = workdir_store(tmp_path)
     with store.writer(info()) as w:
         w.add_statements(
             list(entity_statements(person("w1", "Ana Kovač", birthDate="1990-04-01"), prov))
         )
     store.close()
-    reopened = DuckDBStore.open(tmp_path)  # from disk, not from memory
+    reopened = workdir_store(tmp_path)  # from disk, not from memory
     record = reopened.get_entity("w1", SYSTEM_SCOPE)
     assert record is not None
     assert {s.prop: s.provenance() for s in record.statements}["name"] == prov.to_fields()
@@ -60,7 +61,7 @@ def test_provenance_survives_the_store_and_ftm_export(tmp_path: Path) -> None:
     reopened.close()
 
 
-def test_same_value_from_two_sources_is_two_statements(store: DuckDBStore) -> None:
+def test_same_value_from_two_sources_is_two_statements(store: Store) -> None:
     a = build_provenance({**SENSOR_DEFAULTS, "source_ref": "A"})
     b = build_provenance({**SENSOR_DEFAULTS, "agency": "GB-NCA", "source_ref": "B"})
     with store.writer(info()) as w:
@@ -73,7 +74,7 @@ def test_same_value_from_two_sources_is_two_statements(store: DuckDBStore) -> No
     assert sorted(s.row["agency"] for s in record.statements) == ["GB-NCA", "RS-MUP"]
 
 
-def test_a_failure_inside_a_write_rolls_everything_back(store: DuckDBStore) -> None:
+def test_a_failure_inside_a_write_rolls_everything_back(store: Store) -> None:
     prov = build_provenance(SENSOR_DEFAULTS)
     with pytest.raises(RuntimeError), store.writer(info()) as w:
         w.add_statements(
@@ -84,7 +85,7 @@ def test_a_failure_inside_a_write_rolls_everything_back(store: DuckDBStore) -> N
     assert store.counts(SYSTEM_SCOPE) == [] and store.ingests() == []
 
 
-def test_scope_hides_statements_above_clearance(store: DuckDBStore) -> None:
+def test_scope_hides_statements_above_clearance(store: Store) -> None:
     low = build_provenance({**SENSOR_DEFAULTS, "classification": "OFFICIAL"})
     high = build_provenance({**SENSOR_DEFAULTS, "classification": "SECRET"})
     with store.writer(info()) as w:
@@ -98,7 +99,7 @@ def test_scope_hides_statements_above_clearance(store: DuckDBStore) -> None:
     assert store.get_entity("p", ReadScope(Classification.OFFICIAL, frozenset())) is None
 
 
-def test_observation_queries(store: DuckDBStore, anpr_file: Path) -> None:
+def test_observation_queries(store: Store, anpr_file: Path) -> None:
     ingest_path(store, anpr_file, defaults=SENSOR_DEFAULTS)
     q = ObservationQuery(kinds=(ObservationKind.ANPR,), start=datetime(2024, 5, 3, tzinfo=UTC),
                          end=datetime(2024, 5, 4, tzinfo=UTC))  # fmt: skip
@@ -134,6 +135,7 @@ def test_a_store_held_by_another_process_is_a_clear_error(tmp_path: Path) -> Non
     import sys
 
     from corridor.errors import StoreBusy
+    from corridor.store.duckdb import DuckDBStore  # DuckDB's one-writer-process lock
 
     DuckDBStore.open(tmp_path).close()
     holder = subprocess.Popen(

@@ -28,9 +28,10 @@ from corridor.resolve.records import RESOLVABLE
 from corridor.resolve.service import matches, resolve_all
 from corridor.resources import data_path
 from corridor.screen import service as screening
+from corridor.settings import Settings
 from corridor.stats.frontex import Frontex
 from corridor.store.base import Store
-from corridor.store.duckdb import DuckDBStore
+from corridor.store.location import open_store
 from corridor.store.records import AgencyCounts, ObservationQuery
 
 DEMO_USERS = (
@@ -234,7 +235,7 @@ def run_demo(
     else:
         con.print(f"[bold]1. Scenario already built[/bold] in {bundle.name}")
 
-    store = DuckDBStore.open(workdir)
+    store = open_store(Settings().store, workdir)
     summary: dict[str, object] = {}
     try:
         con.print("[bold]2. Ingesting both agencies' records, reports and sensor feeds[/bold]")

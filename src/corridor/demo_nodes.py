@@ -26,9 +26,10 @@ from corridor.access.users import create_user
 from corridor.api.process import start_server, stop_server
 from corridor.ingest.service import ingest_bundle
 from corridor.node.identity import NodeIdentity
+from corridor.settings import Settings
 from corridor.share.agreement import agreement_in_force, parse_agreement, save_agreement
 from corridor.share.service import SharingService
-from corridor.store.duckdb import DuckDBStore
+from corridor.store.location import open_store
 
 PURPOSE = "prevention and detection of organised immigration crime"
 NODE_KEYS_FILE = "node-keys.json"
@@ -95,7 +96,7 @@ def _prepare(node: DemoNode, bundle: Path, con: Console) -> None:
     prefix = {"RS-MUP": "rs/", "GB-NCA": "uk/"}[node.agency]
     if not (node.workdir / "node.json").exists():
         NodeIdentity.generate(node.agency).save(node.workdir)
-    store = DuckDBStore.open(node.workdir)
+    store = open_store(Settings().store, node.workdir)
     try:
         if not store.ingests():
             reports = ingest_bundle(
@@ -118,7 +119,7 @@ def _prepare(node: DemoNode, bundle: Path, con: Console) -> None:
 
 
 def _pin(me: DemoNode, other: DemoNode) -> None:
-    store = DuckDBStore.open(me.workdir)
+    store = open_store(Settings().store, me.workdir)
     try:
         svc = SharingService(store, NodeIdentity.load(me.workdir))
         svc.add_partner(NodeIdentity.load(other.workdir).public.card(), other.base, "demo")

@@ -16,6 +16,8 @@ class Settings(BaseSettings):
     #: Loopback only by default: listening wider is an explicit operator decision.
     host: str = "127.0.0.1"
     port: int = 8000
+    #: The store: a PostgreSQL URL, or None for the DuckDB file in the work directory.
+    store: str | None = None
     #: This node's agency, the default owner of what its operator ingests.
     agency: str | None = None
     #: How often a served node delivers again the packages a partner has not yet received

@@ -29,7 +29,7 @@ from corridor.node.identity import NodeIdentity
 from corridor.settings import Settings
 from corridor.share.service import SPOOL_DIR, SharingService
 from corridor.store.base import Store
-from corridor.store.duckdb import DuckDBStore
+from corridor.store.location import open_store
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +56,7 @@ def create_app(
     if store is None:
         if workdir is None:
             raise ValueError("create_app needs a store or a workdir")
-        store = DuckDBStore.open(workdir)
+        store = open_store(Settings().store, workdir)
     owned = workdir is not None
     if sharing_service is None and workdir is not None:
         identity = NodeIdentity.load_optional(workdir)

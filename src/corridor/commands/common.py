@@ -46,7 +46,8 @@ def open_store(workdir: Path | None, store: str | None = None, read_only: bool =
     """The store named by `--store` (or `CORRIDOR_STORE`), else the work directory's DuckDB."""
     from corridor.store.location import open_store as open_located
 
-    return open_located(store, workdir_path(workdir), read_only=read_only)
+    location = store if store is not None else Settings().store
+    return open_located(location, workdir_path(workdir), read_only=read_only)
 
 
 @contextmanager

@@ -21,8 +21,9 @@ class Dialect:
     in_list_sql: str = "{column} = ANY(?)"
     #: Whether a bulk table's key is declared (see `Table.bulk`).
     bulk_keys: bool = True
-    #: Indexes this backend adds for its own access paths: (table, columns).
-    extra_indexes: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: Indexes this backend adds for its own access paths: (table, columns, method), the method
+    #: empty for the default.
+    extra_indexes: tuple[tuple[str, tuple[str, ...], str], ...] = ()
 
     def in_list(self, column: str) -> str:
         """`column` is one of the values of a list given as one `?` parameter."""
@@ -50,10 +51,12 @@ class Dialect:
     def ddl(self) -> list[str]:
         """Every statement creating an empty store (each idempotent)."""
         out = [self.create_table(t) for t in TABLES]
-        indexes = [(t.name, cols) for t in TABLES for cols in t.indexes]
-        for name, cols in [*indexes, *self.extra_indexes]:
+        indexes = [(t.name, cols, "") for t in TABLES for cols in t.indexes]
+        for name, cols, method in [*indexes, *self.extra_indexes]:
+            using = f" USING {method}" if method else ""
             out.append(
-                f"CREATE INDEX IF NOT EXISTS {name}_{'_'.join(cols)} ON {name} ({_names(cols)})"
+                f"CREATE INDEX IF NOT EXISTS {name}_{'_'.join(cols)} ON {name}{using} "
+                f"({_names(cols)})"
             )
         return out
 
