@@ -11,13 +11,17 @@ WORKDIR ?= .corridor-demo
 .PHONY: demo test bench lint typecheck check system-deps install clean
 
 # PyICU (needed by normality, FollowTheMoney's text normaliser) builds from source against ICU.
-# The Spark engine (PySpark 4) needs a Java 17 runtime.
+# The Spark engine (PySpark 4) needs a Java 17 runtime. The PostgreSQL store's tests and the
+# load benchmark start their own throwaway cluster from Debian's PostgreSQL server.
 system-deps:
 	@PKGS=""; \
 	if ! pkg-config --exists icu-uc 2>/dev/null || ! command -v g++ >/dev/null; then \
 		PKGS="libicu-dev pkg-config g++"; \
 	fi; \
 	if ! command -v java >/dev/null; then PKGS="$$PKGS openjdk-17-jre-headless"; fi; \
+	if ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		PKGS="$$PKGS postgresql"; \
+	fi; \
 	if [ -n "$$PKGS" ]; then \
 		echo Installing system packages: $$PKGS; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -35,10 +39,13 @@ install: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/corridor demo --workdir $(WORKDIR)
 
+# The whole suite runs twice: against DuckDB (the default store) and against PostgreSQL (a
+# cluster the tests start and remove themselves).
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest -q
+	CORRIDOR_TEST_STORE=postgres $(BIN)/pytest -q
 
 $(PEER_STAMP): bench/peer-requirements.txt
 	$(PYTHON) -m venv $(PEER)

@@ -43,6 +43,17 @@ def pytest_unconfigure(config: pytest.Config) -> None:
         _CLUSTER = None
 
 
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A PostgreSQL database for the tests that are about PostgreSQL itself (several processes
+    on one store, the two backends side by side), whichever backend the suite runs on."""
+    if _CLUSTER is not None:
+        yield _CLUSTER.url
+        return
+    with LocalCluster() as cluster:
+        yield cluster.url
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     return f"store: {stores.BACKEND}"
 

@@ -1,0 +1,218 @@
+"""The two stores side by side: the same input gives the same answers on DuckDB and on
+PostgreSQL, observation ids are the same whichever makes them, and several processes can
+share one PostgreSQL store (one audit chain, no lost or doubled rows)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corridor.access.authz import Authz
+from corridor.access.scope import SYSTEM_SCOPE
+from corridor.audit import Event, audit, verify_store
+from corridor.ingest.service import ingest_path
+from corridor.model.observations import ObservationKind
+from corridor.resolve import service as resolution
+from corridor.scenario import build_scenario
+from corridor.store.base import Store
+from corridor.store.duckdb import DuckDBStore
+from corridor.store.duckdb.sql import observation_id as sql_observation_id
+from corridor.store.observation_ids import observation_id
+from corridor.store.postgres import PostgresStore
+from corridor.store.records import ObservationQuery
+
+SYSTEM = Authz.system_user()
+
+
+def fresh_pg(pg_url: str) -> PostgresStore:
+    return PostgresStore(f"{pg_url}?schema=b_{uuid.uuid4().hex[:16]}")
+
+
+# --- observation ids -----------------------------------------------------------------------------
+
+readings = st.fixed_dictionaries({
+    "source_id": st.none() | st.sampled_from(["", "r1", "CAM-7/0001", "ĐŽ-1"]),
+    "agency": st.sampled_from(["RS-MUP", "GB-NCA"]),
+    "observed_at": st.none() | st.datetimes(
+        min_value=datetime(1960, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC)
+    ),
+    "lat": st.none() | st.floats(-90, 90, allow_nan=False),
+    "lon": st.none() | st.floats(-180, 180, allow_nan=False),
+    "sensor_id": st.none() | st.text(max_size=8),
+    "place": st.none() | st.text(max_size=8),
+    "plate": st.none() | st.text(max_size=8),
+    "plate_raw": st.none() | st.text(max_size=8),
+    "phone": st.none() | st.sampled_from(["+381641234567", "+447700900123"]),
+})  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(list(ObservationKind)), readings)
+def test_python_and_sql_make_the_same_observation_id(kind: ObservationKind, row: dict) -> None:  # type: ignore[type-arg]
+    con = duckdb.connect()
+    con.execute(
+        "CREATE TABLE r (source_id VARCHAR, agency VARCHAR, observed_at TIMESTAMPTZ, lat DOUBLE, "
+        "lon DOUBLE, sensor_id VARCHAR, place VARCHAR, plate VARCHAR, plate_raw VARCHAR, "
+        "phone VARCHAR)"
+    )
+    columns = ["source_id", "agency", "observed_at", "lat", "lon", "sensor_id", "place", "plate",
+               "plate_raw", "phone"]  # fmt: skip
+    con.execute("INSERT INTO r VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [row[c] for c in columns])
+    (made,) = con.execute(f"SELECT {sql_observation_id(kind)} FROM r").fetchone()  # type: ignore[misc]
+    con.close()
+    assert observation_id(kind, row) == made
+
+
+# --- the same answers from both -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def both(tmp_path_factory: pytest.TempPathFactory, pg_url: str) -> Iterator[dict[str, Store]]:
+    world = tmp_path_factory.mktemp("world")
+    build_scenario(world, seed=11, scale=0.05)
+    stores: dict[str, Store] = {"duckdb": DuckDBStore(None), "postgres": fresh_pg(pg_url)}
+    for store in stores.values():
+        ingest_path(store, world, show_progress=False)
+        resolution.resolve_all(store, "Person")
+    yield stores
+    for store in stores.values():
+        store.close()
+
+
+def test_counts_and_entities_are_the_same(both: dict[str, Store]) -> None:
+    duck, pg = both["duckdb"], both["postgres"]
+    assert duck.counts(SYSTEM_SCOPE) == pg.counts(SYSTEM_SCOPE)
+    assert sum(c.statements for c in pg.counts(SYSTEM_SCOPE)) > 1000
+    duck_entities = [as_stored(e.to_dict()) for e in duck.iter_entities(SYSTEM_SCOPE, limit=300)]
+    pg_entities = [as_stored(e.to_dict()) for e in pg.iter_entities(SYSTEM_SCOPE, limit=300)]
+    assert len(duck_entities) == 300 and duck_entities == pg_entities
+
+
+def as_stored(entity: dict) -> dict:  # type: ignore[type-arg]
+    """An entity without the times each store first saw its statements (ingested apart)."""
+    for statement in entity["statements"]:
+        statement.pop("first_seen")
+    return entity
+
+
+def test_observations_keep_the_same_ids(both: dict[str, Store]) -> None:
+    query = ObservationQuery(limit=5000)
+    duck = both["duckdb"].observations(query, SYSTEM_SCOPE)
+    pg = both["postgres"].observations(query, SYSTEM_SCOPE)
+    assert duck and [r["id"] for r in duck] == [r["id"] for r in pg]
+
+
+def test_search_finds_the_same_across_scripts(both: dict[str, Store]) -> None:
+    duck, pg = both["duckdb"], both["postgres"]
+    people = [e for e in duck.iter_entities(SYSTEM_SCOPE, ["Person"], limit=60)]
+    names = [str(e.entity.first("name")) for e in people if e.entity.first("name")]
+    assert len(names) > 20
+    # Names as stored (every script the scenario writes), and a few typed by hand.
+    queries = [*names[:30], "Jovanović", "Јовановић", "Petrovic", "Ахмед", "Mohammed"]
+    found = 0
+    for q in queries:
+        a = [(h.entity_id, h.score, h.names) for h in duck.search(q, SYSTEM_SCOPE, limit=50)]
+        b = [(h.entity_id, h.score, h.names) for h in pg.search(q, SYSTEM_SCOPE, limit=50)]
+        assert a == b, q
+        found += bool(a)
+    assert found >= 30
+
+
+def test_resolution_clusters_are_the_same(both: dict[str, Store]) -> None:
+    duck = both["duckdb"].all_clusters("Person")
+    pg = both["postgres"].all_clusters("Person")
+    assert duck and duck.keys() == pg.keys()
+    groups = lambda c: sorted(sorted(r for r in c if c[r] == k) for k in set(c.values()))  # noqa: E731
+    assert groups(duck) == groups(pg)
+
+
+# --- several processes on one PostgreSQL store -----------------------------------------------------
+
+AUDITOR = """
+import sys
+from corridor.access.authz import Authz
+from corridor.audit import Event, audit
+from corridor.store.postgres import PostgresStore
+store = PostgresStore(sys.argv[1])
+who = Authz.system_user()
+for i in range(int(sys.argv[2])):
+    audit(store, who, Event.READ if i % 3 else Event.WRITE, f"proc/{sys.argv[3]}/{i}")
+store.close()
+"""
+
+
+def test_processes_appending_at_once_keep_one_chain(pg_url: str) -> None:
+    url = f"{pg_url}?schema=a_{uuid.uuid4().hex[:16]}"
+    store = PostgresStore(url)
+    audit(store, SYSTEM, Event.ADMIN, "start")
+    procs = [
+        subprocess.Popen([sys.executable, "-c", AUDITOR, url, "150", str(n)]) for n in range(4)
+    ]
+    for _ in range(100):  # and this process too, meanwhile
+        audit(store, SYSTEM, Event.JUDGE, "here")
+    assert all(p.wait(timeout=120) == 0 for p in procs)
+    result = verify_store(store)
+    entries = store.audit_entries()
+    store.close()
+    assert result.ok, str(result)
+    assert result.entries == len(entries) == 1 + 4 * 150 + 100
+    assert [e.seq for e in entries] == list(range(1, len(entries) + 1))
+    assert {e.target for e in entries if e.target.startswith("proc/2/")} == {
+        f"proc/2/{i}" for i in range(150)
+    }
+
+
+INGESTER = """
+import sys
+from pathlib import Path
+from corridor.ingest.service import ingest_path
+from corridor.store.postgres import PostgresStore
+store = PostgresStore(sys.argv[1])
+ingest_path(store, Path(sys.argv[2]), defaults={"agency": "RS-MUP", "grading": "1AP",
+            "classification": "OFFICIAL"}, show_progress=False)
+store.close()
+"""
+
+
+def test_the_same_file_ingested_at_once_by_two_processes_is_stored_once(
+    pg_url: str, tmp_path: Path
+) -> None:
+    from conftest import ANPR_HEADER, anpr_rows, write_csv
+
+    feed = write_csv(tmp_path / "anpr.csv", ANPR_HEADER, anpr_rows(20_000))
+    url = f"{pg_url}?schema=i_{uuid.uuid4().hex[:16]}"
+    PostgresStore(url).close()
+    procs = [
+        subprocess.Popen([sys.executable, "-c", INGESTER, url, str(feed)], stderr=subprocess.PIPE)
+        for _ in range(2)
+    ]
+    assert all(p.wait(timeout=300) == 0 for p in procs)
+    store = PostgresStore(url)
+    try:
+        counts = store.counts(SYSTEM_SCOPE)
+        assert sum(c.observations_total for c in counts) == 20_000
+        ingests = store.ingests()
+        assert len(ingests) == 2  # both committed; between them every row once
+        assert sum(int(i["observations_added"]) for i in ingests) == 20_000
+    finally:
+        store.close()
+
+
+def test_an_unreachable_database_is_a_clear_error() -> None:
+    from corridor.store.postgres import StoreUnavailable
+    from corridor.store.postgres.cluster import _free_port
+
+    url = f"postgresql://corridor:secret@127.0.0.1:{_free_port()}/corridor"
+    with pytest.raises(StoreUnavailable) as caught:
+        PostgresStore(url)
+    assert "cannot reach the PostgreSQL store" in caught.value.message
+    assert "secret" not in caught.value.message and "***" in caught.value.message
