@@ -9,12 +9,16 @@ given its own schema through `CORRIDOR_STORE`, which subprocesses inherit.
 from __future__ import annotations
 
 import csv
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import fastapi.routing
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import TypeAdapter
 
 import stores
 from corridor.access.users import create_user
@@ -178,3 +182,43 @@ def api(store: Store) -> Iterator[Api]:
         _, keys[name] = create_user(store, name, role, agency, clearance)
     with TestClient(create_app(store)) as client:
         yield Api(client, keys, store)
+
+
+_PLAIN = TypeAdapter(Any)
+
+
+def _differences(got: Any, plain: Any, path: str = "$") -> list[str]:
+    """Where two parsed JSON documents differ, in keys (and their order), types or values."""
+    if type(got) is not type(plain):
+        return [f"{path}: {got!r} instead of {plain!r}"]
+    if isinstance(got, dict):
+        if list(got) != list(plain):
+            return [f"{path}: keys {list(got)} instead of {list(plain)}"]
+        return [d for k in got for d in _differences(got[k], plain[k], f"{path}.{k}")]
+    if isinstance(got, list):
+        if len(got) != len(plain):
+            return [f"{path}: {len(got)} items instead of {len(plain)}"]
+        return [d for i, (a, b) in enumerate(zip(got, plain, strict=True))
+                for d in _differences(a, b, f"{path}[{i}]")]  # fmt: skip
+    return [] if got == plain else [f"{path}: {got!r} instead of {plain!r}"]
+
+
+@pytest.fixture(autouse=True)
+def responses_are_what_routes_return(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """A route's response model documents its answer and changes nothing in it: every JSON
+    answer served in-process is the route's return value serialised as it is (no key dropped,
+    added or reordered, no value converted)."""
+    original = fastapi.routing.serialize_response
+    found: list[str] = []
+
+    async def checked(**kwargs: Any) -> Any:
+        out = await original(**kwargs)
+        if kwargs.get("field") is not None:
+            got = json.loads(out) if isinstance(out, bytes) else json.loads(json.dumps(out))
+            plain = json.loads(_PLAIN.dump_json(kwargs["response_content"]))
+            found.extend(_differences(got, plain)[:5])
+        return out
+
+    monkeypatch.setattr(fastapi.routing, "serialize_response", checked)
+    yield
+    assert not found, "responses differ from what the routes returned:\n" + "\n".join(found)

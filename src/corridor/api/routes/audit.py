@@ -8,13 +8,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from corridor.api.deps import Auditor, Purpose, Reader, StoreDep
+from corridor.api.schemas.audit import AuditPage, AuditVerification, ReviewDue
 from corridor.audit import Event, audit, entry_json, flush, verify_store
 from corridor.errors import ValidationError
 
 router = APIRouter(tags=["audit"])
 
 
-@router.get("/audit")
+@router.get("/audit", response_model=AuditPage)
 def entries(
     store: StoreDep,
     authz: Auditor,
@@ -36,7 +37,7 @@ def entries(
     }
 
 
-@router.get("/audit/verify")
+@router.get("/audit/verify", response_model=AuditVerification)
 def verify(store: StoreDep, authz: Auditor, purpose: Purpose) -> dict[str, Any]:
     """Check the whole chain: the first entry that was edited, removed, inserted or reordered,
     if any."""
@@ -53,7 +54,7 @@ def verify(store: StoreDep, authz: Auditor, purpose: Purpose) -> dict[str, Any]:
     }
 
 
-@router.get("/review/due")
+@router.get("/review/due", response_model=ReviewDue)
 def review_due(
     store: StoreDep,
     authz: Reader,

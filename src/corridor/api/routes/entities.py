@@ -9,6 +9,8 @@ from followthemoney import model
 
 from corridor.api.deps import Purpose, Reader, StoreDep
 from corridor.api.routes.observations import observation_dict
+from corridor.api.schemas.entities import EntityOrListed, EntityPage
+from corridor.api.schemas.observations import EntityObservations
 from corridor.audit import Event, audit
 from corridor.errors import NotFound, ValidationError
 from corridor.model.subjects import subject_keys
@@ -27,7 +29,10 @@ def schemata_for(name: str | None) -> list[str] | None:
     return sorted(s.name for s in model.schemata.values() if s.is_a(schema))
 
 
-@router.get("/entities/{entity_id}")
+# FtM leaves out what it has no value for (`origin`, `first_seen`, …): so does the answer.
+@router.get(
+    "/entities/{entity_id}", response_model=EntityOrListed, response_model_exclude_unset=True
+)
 def get_entity(entity_id: str, store: StoreDep, authz: Reader, purpose: Purpose) -> dict[str, Any]:
     """One entity assembled from the statements the caller may see, each with its provenance."""
     record = store.get_entity(entity_id, authz.scope)
@@ -48,7 +53,11 @@ def get_entity(entity_id: str, store: StoreDep, authz: Reader, purpose: Purpose)
     return record.to_dict()
 
 
-@router.get("/entities/{entity_id}/observations")
+@router.get(
+    "/entities/{entity_id}/observations",
+    response_model=EntityObservations,
+    response_model_exclude_unset=True,
+)
 def entity_observations(
     entity_id: str,
     store: StoreDep,
@@ -81,7 +90,7 @@ def entity_observations(
     }
 
 
-@router.get("/entities")
+@router.get("/entities", response_model=EntityPage, response_model_exclude_unset=True)
 def list_entities(
     store: StoreDep,
     authz: Reader,

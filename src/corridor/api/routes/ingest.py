@@ -12,6 +12,7 @@ from fastapi import APIRouter, File, Form, UploadFile
 from starlette.concurrency import run_in_threadpool
 
 from corridor.api.deps import Ingester, Purpose, StoreDep
+from corridor.api.schemas.ingest import IngestSummary
 from corridor.audit import Event, audit
 from corridor.errors import ValidationError
 from corridor.ingest.service import IngestReport, ingest_file
@@ -28,7 +29,7 @@ def _save(upload: UploadFile, folder: Path, fallback: str) -> Path:
     return path
 
 
-@router.post("/ingest")
+@router.post("/ingest", response_model=IngestSummary)
 async def ingest(
     store: StoreDep,
     authz: Ingester,

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from corridor.api.deps import Purpose, Reader, StoreDep
+from corridor.api.schemas.observations import Observations
 from corridor.audit import Event, audit
 from corridor.errors import ValidationError
 from corridor.model.classification import Classification
@@ -43,7 +44,8 @@ def observation_dict(row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-@router.get("/observations")
+# An observation leaves out its empty fields (`observation_dict`): so does the answer.
+@router.get("/observations", response_model=Observations, response_model_exclude_unset=True)
 def observations(
     store: StoreDep,
     authz: Reader,

@@ -10,6 +10,13 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from corridor.api.deps import Judge, Purpose, Reader, Resolver, StoreDep
+from corridor.api.schemas.resolve import (
+    CanonicalEntity,
+    JudgementMade,
+    Judgements,
+    Matches,
+    ResolutionRun,
+)
 from corridor.audit import Event, audit
 from corridor.errors import NotFound
 from corridor.resolve import service
@@ -17,7 +24,7 @@ from corridor.resolve import service
 router = APIRouter(tags=["resolution"])
 
 
-@router.get("/entities/{entity_id}/matches")
+@router.get("/entities/{entity_id}/matches", response_model=Matches)
 def matches(
     entity_id: str,
     store: StoreDep,
@@ -38,7 +45,12 @@ def matches(
     return found
 
 
-@router.get("/entities/{entity_id}/canonical")
+# FtM leaves out what it has no value for (`origin`, `first_seen`, …): so does the answer.
+@router.get(
+    "/entities/{entity_id}/canonical",
+    response_model=CanonicalEntity,
+    response_model_exclude_unset=True,
+)
 def canonical(entity_id: str, store: StoreDep, authz: Reader, purpose: Purpose) -> dict[str, Any]:
     """The merged entity of this record's cluster; every statement keeps its source record."""
     found = service.canonical(store, entity_id, authz.scope)
@@ -53,7 +65,7 @@ class JudgementIn(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
-@router.post("/judgements")
+@router.post("/judgements", response_model=JudgementMade)
 def judge(body: JudgementIn, store: StoreDep, authz: Judge, purpose: Purpose) -> dict[str, Any]:
     """Say whether two records are the same; it overrides the model, now and in every re-run."""
     for entity_id in (body.left_id, body.right_id):
@@ -72,7 +84,7 @@ def judge(body: JudgementIn, store: StoreDep, authz: Judge, purpose: Purpose) ->
     return {**asdict(j), "at": j.at.isoformat(), "clusters": clusters}
 
 
-@router.get("/judgements")
+@router.get("/judgements", response_model=Judgements)
 def judgements(entity_id: str, store: StoreDep, authz: Reader, purpose: Purpose) -> dict[str, Any]:
     """The judgements on an entity's pairs, oldest first, with who made them and when."""
     if store.get_entity(entity_id, authz.scope) is None:
@@ -93,7 +105,7 @@ class ResolveIn(BaseModel):
     threshold: float = Field(default=service.DEFAULT_THRESHOLD, gt=0, lt=1)
 
 
-@router.post("/resolve")
+@router.post("/resolve", response_model=ResolutionRun)
 async def resolve(
     body: ResolveIn, store: StoreDep, authz: Resolver, purpose: Purpose
 ) -> dict[str, Any]:

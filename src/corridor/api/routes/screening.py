@@ -12,24 +12,25 @@ from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from corridor.api.deps import Judge, Purpose, Reader, Screener, StoreDep, purpose_of
+from corridor.api.schemas.screening import (
+    Alerts,
+    AlgorithmResponse,
+    DataCatalogModel,
+    EntityExample,
+    EntityMatchResponse,
+    ScreeningAlert,
+    SearchResponse,
+)
 from corridor.audit import Event, audit
 from corridor.screen import service
 from corridor.store.base import Store
 from corridor.store.records import Alert
 
 router = APIRouter(tags=["screening"])
-
-
-class EntityExample(BaseModel):
-    model_config = ConfigDict(populate_by_name=True)
-
-    id: str | None = Field(default=None, max_length=200)
-    schema_: str = Field(alias="schema", min_length=1, max_length=64)
-    properties: dict[str, str | list[str | int | float]] = Field(default_factory=dict)
 
 
 class MatchBody(BaseModel):
@@ -48,7 +49,7 @@ class MatchParams(BaseModel):
     fuzzy: bool = False  # accepted for yente clients; matching is always fuzzy here
 
 
-@router.post("/match/{dataset}")
+@router.post("/match/{dataset}", response_model=EntityMatchResponse)
 async def match(
     dataset: str,
     body: MatchBody,
@@ -92,7 +93,7 @@ async def match(
     return found
 
 
-@router.get("/search/{dataset}")
+@router.get("/search/{dataset}", response_model=SearchResponse)
 def search(
     dataset: str,
     store: StoreDep,
@@ -105,19 +106,19 @@ def search(
     return service.search(store, dataset, q, authz.scope, limit, offset)
 
 
-@router.get("/algorithms")
+@router.get("/algorithms", response_model=AlgorithmResponse)
 def algorithms(authz: Screener) -> dict[str, Any]:
     """The matching algorithm and its features, with their weights."""
     return service.algorithms()
 
 
-@router.get("/catalog")
+@router.get("/catalog", response_model=DataCatalogModel)
 def catalog(store: StoreDep, authz: Screener) -> dict[str, Any]:
     """The loaded lists and their versions (counting only the entries the caller may see)."""
     return service.catalog(store, authz.scope)
 
 
-@router.get("/alerts")
+@router.get("/alerts", response_model=Alerts)
 def alerts(
     store: StoreDep,
     authz: Reader,
@@ -143,7 +144,7 @@ class DecisionIn(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
-@router.post("/alerts/{alert_id}/decision")
+@router.post("/alerts/{alert_id}/decision", response_model=ScreeningAlert)
 def decide(
     alert_id: str, body: DecisionIn, store: StoreDep, authz: Judge, purpose: Purpose
 ) -> dict[str, Any]:

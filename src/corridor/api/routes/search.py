@@ -6,12 +6,13 @@ from fastapi import APIRouter, Query
 
 from corridor.api.deps import Purpose, Reader, StoreDep
 from corridor.api.routes.entities import schemata_for
+from corridor.api.schemas.search import NameSearch
 from corridor.audit import Event, audit
 
 router = APIRouter(tags=["search"])
 
 
-@router.get("/search")
+@router.get("/search", response_model=NameSearch)
 def search(
     store: StoreDep,
     authz: Reader,

@@ -14,6 +14,19 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from corridor.api.deps import Answerer, Ingester, Purpose, Requester, Sharer, StatsReader
+from corridor.api.schemas.sharing import (
+    Agreement,
+    Consent,
+    Correction,
+    NodeCard,
+    Package,
+    Recall,
+    ReceivedPackage,
+    Rfi,
+    RfiSent,
+    SentPackage,
+    SignedReceipt,
+)
 from corridor.audit import Event, audit
 from corridor.errors import NotFound, ValidationError
 from corridor.share.agreement import agreements_in_force, parse_agreement, save_agreement
@@ -35,7 +48,9 @@ async def get_sharing(request: Request) -> SharingService:
 Sharing = Annotated[SharingService, Depends(get_sharing)]
 
 
-@router.post("/inbox")
+# A receipt is the receiving node's: its fields are all optional, and those it does not have
+# are left out here too (`response_model_exclude_unset`), wherever a receipt is part of an answer.
+@router.post("/inbox", response_model=SignedReceipt, response_model_exclude_unset=True)
 async def inbox(request: Request, sharing: Sharing) -> dict[str, Any]:
     """Receive a package from a partner node; returns the receipt signed by this node."""
     too_big = ValidationError(f"package larger than {MAX_PACKAGE_BYTES:,} bytes", "body")
@@ -51,7 +66,7 @@ async def inbox(request: Request, sharing: Sharing) -> dict[str, Any]:
     return await run_in_threadpool(sharing.receive, b"".join(chunks))
 
 
-@router.get("/node")
+@router.get("/node", response_model=NodeCard)
 def node(authz: StatsReader, sharing: Sharing) -> dict[str, Any]:
     """This node's public key card (what partners pin) and its partners."""
     return {
@@ -63,12 +78,12 @@ def node(authz: StatsReader, sharing: Sharing) -> dict[str, Any]:
     }
 
 
-@router.get("/agreements")
+@router.get("/agreements", response_model=list[Agreement])
 def agreements(authz: Sharer, sharing: Sharing) -> list[dict[str, Any]]:
     return [a.to_dict() for a in agreements_in_force(sharing.store)]
 
 
-@router.put("/agreements/{partner}")
+@router.put("/agreements/{partner}", response_model=Agreement)
 def set_agreement(
     partner: str, body: dict[str, Any], authz: Sharer, sharing: Sharing
 ) -> dict[str, Any]:
@@ -84,7 +99,7 @@ class ConsentBody(BaseModel):
     note: str | None = Field(default=None, max_length=2000)
 
 
-@router.post("/consents")
+@router.post("/consents", response_model=Consent)
 def consent(body: ConsentBody, authz: Sharer, sharing: Sharing) -> dict[str, Any]:
     """Record the originator's consent to share one item (or entity) with a partner."""
     c = sharing.consent(authz, body.partner, body.item_id, body.note)
@@ -100,7 +115,7 @@ class ShareBody(BaseModel):
     related: bool = False
 
 
-@router.post("/shares")
+@router.post("/shares", response_model=Package, response_model_exclude_unset=True)
 def share(body: ShareBody, authz: Sharer, sharing: Sharing) -> dict[str, Any]:
     """Send entities (and their sensor observations) to a partner under the agreement."""
     sent = sharing.share(
@@ -110,19 +125,21 @@ def share(body: ShareBody, authz: Sharer, sharing: Sharing) -> dict[str, Any]:
     return sent.to_dict()
 
 
-@router.get("/shares")
+@router.get("/shares", response_model=list[SentPackage], response_model_exclude_unset=True)
 def shares(authz: Sharer, sharing: Sharing, partner: str | None = None) -> list[dict[str, Any]]:
     """What this node sent, with what the agreement held back and each partner's receipt."""
     return sharing.sent(partner)
 
 
-@router.post("/shares/retry")
+@router.post("/shares/retry", response_model=list[Package], response_model_exclude_unset=True)
 def retry(authz: Sharer, sharing: Sharing) -> list[dict[str, Any]]:
     """Deliver again every package still waiting for its partner."""
     return [s.to_dict() for s in sharing.retry()]
 
 
-@router.get("/shares/received")
+@router.get(
+    "/shares/received", response_model=list[ReceivedPackage], response_model_exclude_unset=True
+)
 def received(authz: Sharer, sharing: Sharing) -> list[dict[str, Any]]:
     """Packages received from partners, with their manifests and the receipts sent back."""
     return sharing.received()
@@ -137,7 +154,7 @@ class AskBody(BaseModel):
     due_days: int = Field(default=7, ge=1, le=90)
 
 
-@router.post("/rfis")
+@router.post("/rfis", response_model=RfiSent, response_model_exclude_unset=True)
 def ask(body: AskBody, authz: Requester, sharing: Sharing) -> dict[str, Any]:
     """Ask a partner about a person, vehicle, phone or account."""
     return sharing.ask(
@@ -146,7 +163,8 @@ def ask(body: AskBody, authz: Requester, sharing: Sharing) -> dict[str, Any]:
     )  # fmt: skip
 
 
-@router.get("/rfis")
+# A request has `answer` once answered, and no such key before.
+@router.get("/rfis", response_model=list[Rfi], response_model_exclude_unset=True)
 def rfis(
     authz: Requester, sharing: Sharing, purpose: Purpose, direction: str | None = None
 ) -> list[dict[str, Any]]:
@@ -164,7 +182,7 @@ class AnswerBody(BaseModel):
     entity_ids: list[str] | None = Field(default=None, max_length=10_000)
 
 
-@router.post("/rfis/{rfi_id}/answer")
+@router.post("/rfis/{rfi_id}/answer", response_model=RfiSent, response_model_exclude_unset=True)
 def answer(rfi_id: str, body: AnswerBody, authz: Answerer, sharing: Sharing) -> dict[str, Any]:
     """Answer a partner's request with a package (by default what the subject matches here)."""
     return sharing.answer(authz, rfi_id, body.entity_ids)
@@ -174,7 +192,7 @@ class DeclineBody(BaseModel):
     reason: str = Field(min_length=1, max_length=5000)
 
 
-@router.post("/rfis/{rfi_id}/decline")
+@router.post("/rfis/{rfi_id}/decline", response_model=RfiSent, response_model_exclude_unset=True)
 def decline(rfi_id: str, body: DeclineBody, authz: Answerer, sharing: Sharing) -> dict[str, Any]:
     return sharing.decline(authz, rfi_id, body.reason)
 
@@ -185,7 +203,7 @@ class CorrectionBody(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-@router.post("/corrections")
+@router.post("/corrections", response_model=Correction, response_model_exclude_unset=True)
 def correct(body: CorrectionBody, authz: Ingester, sharing: Sharing) -> dict[str, Any]:
     """Correct or delete one of this node's statements, here and at every partner that has it."""
     return sharing.correct(authz, body.statement_id, body.value, body.reason)
@@ -196,7 +214,7 @@ class RecallBody(BaseModel):
     reason: str = Field(min_length=1, max_length=2000)
 
 
-@router.post("/recalls")
+@router.post("/recalls", response_model=Recall, response_model_exclude_unset=True)
 def recall(body: RecallBody, authz: Ingester, sharing: Sharing) -> dict[str, Any]:
     """Delete this node's statements about an entity, here and at every partner."""
     return sharing.recall(authz, body.entity_id, body.reason)

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from corridor.api.deps import StatsReader, StoreDep
+from corridor.api.schemas.stats import Counts, FrontexDetections
 from corridor.stats.frontex import Frontex, FrontexSummary
 
 router = APIRouter(tags=["stats"])
@@ -22,7 +23,7 @@ def _frontex_summary(route: str, year: int | None) -> FrontexSummary:
         return _frontex.summary(route, year)
 
 
-@router.get("/stats/counts")
+@router.get("/stats/counts", response_model=Counts)
 def counts(store: StoreDep, authz: StatsReader) -> dict[str, Any]:
     """Per agency: entities, statements and observations the caller is cleared to see."""
     return {
@@ -38,7 +39,7 @@ def counts(store: StoreDep, authz: StatsReader) -> dict[str, Any]:
     }
 
 
-@router.get("/stats/frontex")
+@router.get("/stats/frontex", response_model=FrontexDetections)
 def frontex(
     authz: StatsReader,
     route: str = "Western Balkan Route",

@@ -1,0 +1,16 @@
+"""What an ingest did (`/ingest`)."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class IngestSummary(BaseModel):
+    file: str
+    kind: str = Field(description="How the file was read (`tabular`, `ftm`, `anpr`, …).")
+    rows_read: int
+    statements_added: int = Field(description="New statements (a value already held is not).")
+    observations_added: int
+    seconds: float
+    linked: dict[str, int] = Field(description="Pairs found by incremental resolution, by kind.")
+    alerts: int = Field(description="Screening alerts raised on the ingested entities.")

@@ -1,0 +1,37 @@
+"""Counts the caller is cleared to see (`/stats/counts`) and Frontex detections."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, Field
+
+
+class AgencyCounts(BaseModel):
+    agency: str
+    entities: int
+    statements: int
+    observations: dict[str, int] = Field(description="By kind of observation.")
+
+
+class Counts(BaseModel):
+    agencies: list[AgencyCounts]
+
+
+class NationalityDetections(BaseModel):
+    iso3: str
+    name: str
+    detections: int
+
+
+class MonthDetections(BaseModel):
+    month: str
+    detections: int
+
+
+class FrontexDetections(BaseModel):
+    """Frontex detections of illegal border crossings: detections, not people."""
+
+    route: str
+    year: int | None
+    total: int
+    by_nationality: list[NationalityDetections]
+    by_month: list[MonthDetections]
