@@ -11,6 +11,7 @@ import uuid
 from pathlib import Path
 
 from corridor.store.base import Store
+from corridor.store.duckdb import DuckDBStore
 from corridor.store.location import open_store
 from corridor.store.postgres import PostgresStore
 
@@ -24,7 +25,7 @@ def new_store() -> Store:
     """An empty store of its own (in memory, or a new schema of the test database)."""
     if BACKEND == "postgres":
         return PostgresStore(f"{os.environ[PG_URL_VAR]}?schema=t_{uuid.uuid4().hex[:16]}")
-    return new_store()
+    return DuckDBStore(None)
 
 
 def workdir_store(workdir: Path) -> Store:

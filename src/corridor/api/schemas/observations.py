@@ -23,7 +23,7 @@ from corridor.api.schemas.provenance import (
     SOURCE_REF,
 )
 from corridor.model.observations import SPECS, KindSpec
-from corridor.store.schema import observation_table
+from corridor.store.tables import OBSERVATIONS
 
 _TYPES: dict[str, Any] = {
     "VARCHAR": str,
@@ -74,9 +74,10 @@ def _kind_model(spec: KindSpec) -> type[BaseModel]:
     """A kind's observation as the API writes it: `kind`, then its table's columns in order;
     a column that is null is left out of the answer."""
     fields: dict[str, Any] = {"kind": (Literal[spec.kind.value], ...)}
-    for name, sql_type in observation_table(spec):
+    for column in OBSERVATIONS[spec.kind].columns:
+        name = column.name
         # Classifications are stored as levels and written as their labels.
-        kind = str if name == "classification" else _TYPES[sql_type.split()[0]]
+        kind = str if name == "classification" else _TYPES[column.type]
         fields[name] = (kind | None, Field(default=None, description=DESCRIPTIONS.get(name)))
     title = spec.kind.value.title()
     return create_model(
