@@ -165,7 +165,7 @@ def entities(
     ] = False,
 ) -> None:
     """Write entities as FollowTheMoney JSON lines to stdout."""
-    from corridor.api.routes.entities import schemata_for
+    from corridor.model.schemata import schemata_for
 
     store = _store(workdir, read_only=True)
     try:
@@ -184,7 +184,7 @@ def search(
     limit: Limit = 20,
 ) -> None:
     """Search names across scripts and spellings."""
-    from corridor.api.routes.entities import schemata_for
+    from corridor.model.schemata import schemata_for
 
     store = _store(workdir, read_only=True)
     try:
