@@ -13,7 +13,7 @@ from rich.table import Table
 from corridor.access.authz import Authz
 from corridor.commands import sharing as sharing_commands
 from corridor.commands.audit import audit_app, review_app
-from corridor.commands.common import Workdir, err, open_store, out, workdir_path
+from corridor.commands.common import StoreUrl, Workdir, err, open_store, out, workdir_path
 from corridor.errors import CorridorError
 from corridor.settings import Settings
 
@@ -602,21 +602,23 @@ def users_list(workdir: Workdir = None) -> None:
 @app.command()
 def serve(
     workdir: Workdir = None,
+    store: StoreUrl = None,
     host: Annotated[
         str | None, typer.Option(help="Interface to listen on (default 127.0.0.1).")
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
 ) -> None:
     """Serve the API (OpenAPI docs at /docs)."""
-    from corridor.demo import serve_app
+    from corridor.server import serve_app
 
     settings = Settings()
-    serve_app(_workdir(workdir), host or settings.host, port or settings.port)
+    serve_app(_workdir(workdir), host or settings.host, port or settings.port, store=store)
 
 
 @app.command()
 def demo(
     workdir: Workdir = None,
+    store: StoreUrl = None,
     serve: Annotated[
         bool, typer.Option("--serve/--no-serve", help="Serve the API when done.")
     ] = True,
@@ -626,17 +628,26 @@ def demo(
     port: int = 8000,
 ) -> None:
     """Build the Western Balkans scenario, ingest it, show what Corridor does, and serve it."""
-    from corridor.demo import run_demo, serve_app
+    from corridor.demo import run_demo
+    from corridor.server import serve_app
 
     path = workdir if workdir is not None else Path(".corridor-demo")
     ports = (port + 1, port + 2)
-    run_demo(path, seed=seed, scale=scale, console=out, node_ports=ports, keep_nodes=serve)
+    run_demo(
+        path,
+        seed=seed,
+        scale=scale,
+        console=out,
+        node_ports=ports,
+        keep_nodes=serve,
+        store=store,
+    )
     if serve:
         out.print(
             f"The RS-MUP node serves on http://127.0.0.1:{port + 1} and the GB-NCA node on "
             f"http://127.0.0.1:{port + 2} (their keys in {path}/nodes/*/node-keys.json)"
         )
-        serve_app(path, host, port)
+        serve_app(path, host, port, store=store)
 
 
 def main() -> None:
