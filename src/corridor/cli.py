@@ -11,8 +11,8 @@ import typer
 from rich.table import Table
 
 from corridor.access.authz import Authz
+from corridor.commands import audit as audit_commands
 from corridor.commands import sharing as sharing_commands
-from corridor.commands.audit import audit_app, review_app
 from corridor.commands.common import StoreUrl, Workdir, err, open_store, out, workdir_path
 from corridor.errors import CorridorError
 from corridor.settings import Settings
@@ -33,8 +33,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(lists_app, name="lists")
 app.add_typer(alerts_app, name="alerts")
 app.add_typer(stats_app, name="stats")
-app.add_typer(audit_app, name="audit")
-app.add_typer(review_app, name="review")
+audit_commands.register(app)
 sharing_commands.register(app)
 
 _workdir = workdir_path
