@@ -18,6 +18,7 @@ from rich.table import Table
 
 from corridor.access.authz import Authz
 from corridor.access.users import create_user
+from corridor.commands.stats import counts_table
 from corridor.demo_nodes import run_nodes, write_private_json
 from corridor.ingest.service import IngestReport, ingest_path
 from corridor.model.classification import Classification
@@ -28,7 +29,7 @@ from corridor.resolve.service import matches, resolve_all
 from corridor.resources import data_path
 from corridor.screen import service as screening
 from corridor.stats.frontex import Frontex
-from corridor.store.base import AgencyCounts, ObservationQuery, Store
+from corridor.store.base import ObservationQuery, Store
 from corridor.store.location import open_store
 
 DEMO_USERS = (
@@ -53,18 +54,6 @@ WATCHLISTS = (
 #: A UN-listed migrant smuggler (Libya regime, un-LYi.022, Fitiwi Abdelrazak) as a Serbian
 #: officer would write the name in Cyrillic: the example /match crosses scripts.
 EXAMPLE_MATCH = "Фитиви Абделразак"
-
-
-def counts_table(counts: list[AgencyCounts]) -> Table:
-    table = Table(title="Per agency")
-    for col in ("agency", "entities", "statements", "observations", "of which"):
-        table.add_column(col, justify="left" if col in ("agency", "of which") else "right")
-    for c in counts:
-        detail = ", ".join(f"{k} {v:,}" for k, v in sorted(c.observations.items()) if v)
-        table.add_row(
-            c.agency, f"{c.entities:,}", f"{c.statements:,}", f"{c.observations_total:,}", detail
-        )
-    return table
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
