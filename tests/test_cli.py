@@ -1,31 +1,53 @@
-"""The command line, run as users run it (a subprocess), so exit codes and output are real."""
+"""The command line, run as users run it (a subprocess), so exit codes and output are real; and
+how it is put together (one module per capability, none importing the API or the demo)."""
 
 from __future__ import annotations
 
+import ast
+import importlib
 import json
 import os
+import pkgutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
+import typer
 from fastapi.testclient import TestClient
 from followthemoney import model
 
 from conftest import SENSOR_DEFAULTS
+from corridor import cli, commands
 from corridor.api.app import create_app
+
+#: Every top-level command and group of `corridor`.
+TOP_LEVEL = {
+    "scenario", "ingest", "entities", "search", "resolve", "matches", "judge", "canonical",
+    "link", "lists", "screen", "alerts", "stats", "users", "audit", "review", "node", "partner",
+    "agreement", "share", "rfi", "correct", "recall", "serve", "demo",
+}  # fmt: skip
+#: The commands that take `--workdir` but open no store (so take no `--store`).
+STORELESS = {("scenario",), ("stats", "frontex"), ("node", "init"), ("node", "export-key")}
+#: What a command module may import from the API or the demo: the demo command runs the demo.
+ALLOWED = {("serve", "corridor.demo.run_demo")}
+FORBIDDEN = ("corridor.api", "corridor.demo", "corridor.demo_nodes")
 
 
 def corridor(
-    *args: str, workdir: Path | None = None, check: bool = True
+    *args: str,
+    workdir: Path | None = None,
+    check: bool = True,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "COLUMNS": "200"}
+    environ = {**os.environ, "COLUMNS": "200", **(env or {})}
     if workdir is not None:
-        env["CORRIDOR_HOME"] = str(workdir)
+        environ["CORRIDOR_HOME"] = str(workdir)
     proc = subprocess.run(
         [sys.executable, "-m", "corridor", *args],
         capture_output=True,
         text=True,
-        env=env,
+        env=environ,
         timeout=300,
     )
     if check:
@@ -160,3 +182,80 @@ entities:
     merged = json.loads(corridor("canonical", "a2", workdir=work).stdout)
     assert sorted(merged["members"]) == ["a1", "a2"]
     assert {s["entity_id"] for s in merged["statements"]} == {"a1", "a2"}
+
+
+def command_modules() -> list[str]:
+    """The modules of `corridor.commands` that hold commands (all but `common`)."""
+    found = pkgutil.iter_modules(commands.__path__)
+    return sorted(m.name for m in found if m.name != "common")
+
+
+def command_names(app: typer.Typer) -> set[str]:
+    return set(typer.main.get_group(app).commands)
+
+
+def test_every_command_module_registers_its_commands_on_the_root() -> None:
+    registered: dict[str, set[str]] = {}
+    for name in command_modules():
+        module = importlib.import_module(f"corridor.commands.{name}")
+        assert callable(getattr(module, "register", None)), f"{name} has no register(app)"
+        alone = typer.Typer()
+        module.register(alone)
+        registered[name] = command_names(alone)
+        assert registered[name], f"{name}.register adds no command"
+    every = [command for names in registered.values() for command in names]
+    assert len(every) == len(set(every)), "a command registered by two modules"
+    assert set(every) == command_names(cli.app) == TOP_LEVEL
+    assert {m.__name__.rsplit(".", 1)[1] for m in cli.COMMAND_MODULES} == set(registered)
+
+
+def _imports(tree: ast.AST, package: str) -> set[str]:
+    """Every module (or module.name) a module imports, inside functions too, made absolute."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:  # relative: from the package, up `level - 1` packages
+                parts = package.split(".")
+                base = ".".join([*parts[: len(parts) - node.level + 1], *filter(None, [base])])
+            found |= {f"{base}.{alias.name}" for alias in node.names}
+    return found
+
+
+def test_command_modules_import_neither_the_api_nor_the_demo() -> None:
+    folder = Path(commands.__file__).parent
+    for path in sorted(folder.glob("*.py")):
+        imported = _imports(ast.parse(path.read_text(encoding="utf-8")), "corridor.commands")
+        for name in imported - {n for module, n in ALLOWED if module == path.stem}:
+            bad = [f for f in FORBIDDEN if name == f or name.startswith(f + ".")]
+            assert not bad, f"{path.name} imports {name}"
+
+
+def _leaf_commands(command: Any, path: tuple[str, ...] = ()) -> Any:
+    if hasattr(command, "commands"):
+        for name, sub in command.commands.items():
+            yield from _leaf_commands(sub, (*path, name))
+    else:
+        yield path, command
+
+
+def test_every_command_that_opens_a_store_takes_store() -> None:
+    for path, command in _leaf_commands(typer.main.get_group(cli.app)):
+        options = {opt for param in command.params for opt in param.opts}
+        if "--workdir" in options and path not in STORELESS:
+            assert "--store" in options, " ".join(path)
+
+
+def test_store_option_and_environment_name_the_store(tmp_path: Path) -> None:
+    """`--store FILE` (or `CORRIDOR_STORE`) is the store, not the work directory's."""
+    elsewhere, work = tmp_path / "elsewhere.duckdb", tmp_path / "work"
+    corridor(
+        "users", "add", "ana", "--role", "analyst", "--agency", "RS-MUP",
+        "--store", str(elsewhere), workdir=work,
+    )  # fmt: skip
+    assert elsewhere.exists() and not (work / "corridor.duckdb").exists()
+    listed = corridor("users", "list", workdir=work, env={"CORRIDOR_STORE": str(elsewhere)})
+    assert "ana" in listed.stdout
+    assert "ana" not in corridor("users", "list", workdir=work).stdout

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from conftest import PEOPLE, SHARED_DATA
 from corridor import cli
+from corridor.commands import screening
 from corridor.errors import InputError
 from corridor.store.base import Store
 from stores import workdir_store
@@ -36,8 +37,9 @@ runner = CliRunner()
 @pytest.fixture(autouse=True)
 def wide_console(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tables as wide as a terminal would print them (the runner's output is not a TTY)."""
-    monkeypatch.setattr(cli, "out", Console(width=240))
-    monkeypatch.setattr(cli, "err", Console(width=240, stderr=True))
+    monkeypatch.setattr(screening, "out", Console(width=240))
+    monkeypatch.setattr(screening, "err", Console(width=240, stderr=True))
+    monkeypatch.setattr(cli, "err", Console(width=240, stderr=True))  # main()'s error line
 
 
 def run(work: Path, *args: str) -> Result:

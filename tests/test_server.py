@@ -11,6 +11,7 @@ import pytest
 
 from corridor.access.users import create_user
 from corridor.api.process import free_port, start_server, stop_server
+from corridor.store.duckdb import DuckDBStore
 from stores import workdir_store
 
 
@@ -51,3 +52,25 @@ def test_server_listens_on_loopback_only(server: tuple[str, str]) -> None:
         rows = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
         listening = {r[1] for r in rows if r[1].endswith(f":{hex_port}") and r[3] == "0A"}
         assert listening == {f"0100007F:{hex_port}"}
+
+
+def test_server_serves_the_store_it_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`corridor serve` opens the store `--store` (or `CORRIDOR_STORE`) names, here a DuckDB
+    file outside the work directory; a store named in the starting process's environment is not
+    passed on, so a server started for a work directory serves that directory's store."""
+    elsewhere = tmp_path / "elsewhere.duckdb"
+    store = DuckDBStore(elsewhere)
+    _, key = create_user(store, "ana", "analyst", "RS-MUP", "SECRET")
+    store.close()
+    headers = {"Authorization": f"ApiKey {key}"}
+    monkeypatch.setenv("CORRIDOR_STORE", str(elsewhere))
+    for env, status in (({}, 401), ({"CORRIDOR_STORE": str(elsewhere)}, 200)):
+        port = free_port()
+        proc = start_server(tmp_path / "work", port, env=env)
+        try:
+            r = httpx.get(f"http://127.0.0.1:{port}/stats/counts", headers=headers)
+            assert r.status_code == status, (env, r.text)
+        finally:
+            stop_server(proc)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import json
-import sys
 import time
 from collections import defaultdict
 from pathlib import Path
@@ -19,6 +18,7 @@ from rich.table import Table
 
 from corridor.access.authz import Authz
 from corridor.access.users import create_user
+from corridor.commands.stats import counts_table
 from corridor.demo_nodes import run_nodes, write_private_json
 from corridor.ingest.service import IngestReport, ingest_path
 from corridor.model.classification import Classification
@@ -32,7 +32,7 @@ from corridor.settings import Settings
 from corridor.stats.frontex import Frontex
 from corridor.store.base import Store
 from corridor.store.location import open_store
-from corridor.store.records import AgencyCounts, ObservationQuery
+from corridor.store.records import ObservationQuery
 
 DEMO_USERS = (
     ("uk-analyst", "analyst", "GB-NCA", Classification.SECRET),
@@ -56,18 +56,6 @@ WATCHLISTS = (
 #: A UN-listed migrant smuggler (Libya regime, un-LYi.022, Fitiwi Abdelrazak) as a Serbian
 #: officer would write the name in Cyrillic: the example /match crosses scripts.
 EXAMPLE_MATCH = "Фитиви Абделразак"
-
-
-def counts_table(counts: list[AgencyCounts]) -> Table:
-    table = Table(title="Per agency")
-    for col in ("agency", "entities", "statements", "observations", "of which"):
-        table.add_column(col, justify="left" if col in ("agency", "of which") else "right")
-    for c in counts:
-        detail = ", ".join(f"{k} {v:,}" for k, v in sorted(c.observations.items()) if v)
-        table.add_row(
-            c.agency, f"{c.entities:,}", f"{c.statements:,}", f"{c.observations_total:,}", detail
-        )
-    return table
 
 
 def _read_csv(path: Path) -> list[dict[str, str]]:
@@ -218,9 +206,11 @@ def run_demo(
     console: Console | None = None,
     node_ports: tuple[int, int] = (8001, 8002),
     keep_nodes: bool = False,
+    store: str | None = None,
 ) -> dict[str, object]:
     """Build, ingest and exercise everything; return the figures it printed (for tests).
-    The two agency nodes serve on `node_ports` (left running when `keep_nodes`)."""
+    The demo's store is `store` (a location, see `corridor.store.location`), by default the one
+    in `workdir`. The two agency nodes serve on `node_ports` (left running when `keep_nodes`)."""
     from corridor.scenario import build_scenario
 
     con = console or Console()
@@ -235,7 +225,7 @@ def run_demo(
     else:
         con.print(f"[bold]1. Scenario already built[/bold] in {bundle.name}")
 
-    store = open_store(Settings().store, workdir)
+    db = open_store(store if store is not None else Settings().store, workdir)
     summary: dict[str, object] = {}
     try:
         con.print("[bold]2. Ingesting both agencies' records, reports and sensor feeds[/bold]")
@@ -252,21 +242,21 @@ def run_demo(
                 f"{r.observations_added:,}",
             )
 
-        ingest_path(store, bundle, user="demo", on_file=show)
+        ingest_path(db, bundle, user="demo", on_file=show)
         con.print(table)
 
         scope = Authz.system_user().scope
-        counts = store.counts(scope)
+        counts = db.counts(scope)
         summary["counts"] = {
             c.agency: (c.entities, c.statements, c.observations_total) for c in counts
         }
         con.print(counts_table(counts))
 
         con.print("[bold]3. Search across scripts and spellings[/bold]")
-        example = _cross_script_example(store, bundle / "truth")
+        example = _cross_script_example(db, bundle / "truth")
         if example is not None:
             query, ids = example
-            hits = store.search(query, scope, ["Person"], 10)
+            hits = db.search(query, scope, ["Person"], 10)
             found = sorted({h.entity_id for h in hits} & set(ids))
             summary["search"] = {"query": query, "expected": ids, "found": found}
             results = Table(
@@ -275,7 +265,7 @@ def run_demo(
             for col in ("record", "agency", "names"):
                 results.add_column(col)
             for hit in hits:
-                record = store.get_entity(hit.entity_id, scope)
+                record = db.get_entity(hit.entity_id, scope)
                 agencies = sorted({s.row["agency"] for s in record.statements}) if record else []
                 results.add_row(hit.entity_id, ", ".join(agencies), "; ".join(hit.names))
             con.print(results)
@@ -288,14 +278,14 @@ def run_demo(
         vehicle = next(
             (
                 r
-                for r in store.iter_entities(scope, ["Vehicle"])
+                for r in db.iter_entities(scope, ["Vehicle"])
                 if set(subject_keys(r.entity).plates) & plates
             ),
             None,
         )
         if vehicle is not None:
             keys = subject_keys(vehicle.entity)
-            rows = store.observations(ObservationQuery(plates=keys.plates, limit=100_000), scope)
+            rows = db.observations(ObservationQuery(plates=keys.plates, limit=100_000), scope)
             by_kind: dict[str, int] = defaultdict(int)
             for row in rows:
                 by_kind[row["kind"]] += 1
@@ -317,12 +307,12 @@ def run_demo(
         for col in ("kind", "records", "pairs scored", "entities", "with records from both"):
             resolved.add_column(col, justify="left" if col == "kind" else "right")
         for kind in RESOLVABLE:
-            run = resolve_all(store, kind)
-            clusters = store.all_clusters(kind)
+            run = resolve_all(db, kind)
+            clusters = db.all_clusters(kind)
             members: dict[str, set[str]] = defaultdict(set)
             for record_id in clusters:
                 members[clusters[record_id]].add(record_id)
-            features = store.resolved_features(kind, list(clusters))
+            features = db.resolved_features(kind, list(clusters))
             sources = {r: set(str(f["source"]).split(",")) for r, f in features.items()}
             both = sum(
                 1 for ms in members.values() if len(set().union(*(sources[m] for m in ms))) > 1
@@ -338,7 +328,7 @@ def run_demo(
         con.print(resolved)
         if example is not None:
             query, ids = example
-            explained = matches(store, ids[0], scope, limit=5)
+            explained = matches(db, ids[0], scope, limit=5)
             for m in explained["matches"][:2]:
                 fields = ", ".join(
                     f"{f['field']} {f['level']} ({f['weight']:+.1f})"
@@ -347,45 +337,25 @@ def run_demo(
                 con.print(f"{ids[0]} ~ {m['id']}: probability {m['probability']:.3f}: {fields}")
 
         con.print("[bold]7. Screening against sanctions lists and the GB-NCA watchlist[/bold]")
-        summary["screening"] = _screening(store, bundle, con)
+        summary["screening"] = _screening(db, bundle, con)
 
         con.print("[bold]8. FollowTheMoney export[/bold]")
         exported = 0
-        for record in store.iter_entities(scope):
+        for record in db.iter_entities(scope):
             model.get_proxy(record.to_ftm_dict())  # raises if FtM's model refuses it
             exported += 1
         summary["exported"] = exported
         con.print(f"{exported:,} entities export as valid FollowTheMoney (`corridor entities`)")
 
-        api_keys = ensure_users(store, workdir)
+        api_keys = ensure_users(db, workdir)
         summary["users"] = sorted(api_keys)
         con.print(
             f"[bold]9. Users[/bold]: {', '.join(sorted(api_keys))} "
             f"(API keys in {workdir / KEYS_FILE})"
         )
     finally:
-        store.close()
+        db.close()
     con.print("[bold]10. Two nodes: RS-MUP and GB-NCA share under their agreement[/bold]")
     summary["nodes"] = run_nodes(workdir, bundle, con, node_ports, keep_serving=keep_nodes)
     con.print(f"Demo built in {time.perf_counter() - started:.1f} s")
     return summary
-
-
-def serve_app(workdir: Path, host: str, port: int) -> None:
-    import uvicorn
-
-    from corridor.api.app import create_app
-
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        print(
-            f"warning: listening on {host}, beyond this machine's loopback interface; "
-            "put TLS and a firewall in front of it",
-            file=sys.stderr,
-        )
-    app = create_app(workdir=workdir)
-    print(
-        f"Corridor serving on http://{host}:{port} "
-        f"(API docs at http://{host}:{port}/docs); Ctrl-C to stop",
-        flush=True,
-    )
-    uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,4 +1,5 @@
-"""The FastAPI app factory. One store per app, opened by the caller or from a work directory."""
+"""The FastAPI app factory. One store per app, opened by the caller or from a work directory
+(or the location it is given)."""
 
 from __future__ import annotations
 
@@ -50,13 +51,15 @@ def create_app(
     store: Store | None = None,
     workdir: Path | None = None,
     sharing_service: SharingService | None = None,
+    location: str | None = None,
 ) -> FastAPI:
-    """Build the app around a store, or around the DuckDB store in `workdir` (with the node's
-    identity, partners and spool folder there, when it has been initialised)."""
+    """Build the app around a store, or around the store of `workdir` (with the node's
+    identity, partners and spool folder there, when it has been initialised): the one at
+    `location` (a PostgreSQL URL or a DuckDB file) when given, else the work directory's."""
     if store is None:
         if workdir is None:
             raise ValueError("create_app needs a store or a workdir")
-        store = open_store(Settings().store, workdir)
+        store = open_store(location if location is not None else Settings().store, workdir)
     owned = workdir is not None
     if sharing_service is None and workdir is not None:
         identity = NodeIdentity.load_optional(workdir)

@@ -13,6 +13,9 @@ from pathlib import Path
 import httpx
 
 from corridor.errors import CorridorError
+from corridor.store.location import WORKDIR_PLACEHOLDER
+
+STORE_ENV = "CORRIDOR_STORE"
 
 
 def free_port() -> int:
@@ -26,14 +29,18 @@ def start_server(
     workdir: Path, port: int, timeout: float = 60, env: dict[str, str] | None = None
 ) -> subprocess.Popen[bytes]:
     """Serve the store in `workdir` on 127.0.0.1:`port`; return once `/health` answers. The
-    server's output goes to `serve.log` in the work directory, quoted if it fails to start."""
+    server's output goes to `serve.log` in the work directory, quoted if it fails to start.
+    A store named in this process's environment (`CORRIDOR_STORE`) is passed on only when it
+    names one per work directory (`{workdir}` in it): each server serves its own work
+    directory's store unless `env` names one."""
     log_path = workdir / "serve.log"
     workdir.mkdir(parents=True, exist_ok=True)
+    inherited = {k: v for k, v in os.environ.items() if k != STORE_ENV or WORKDIR_PLACEHOLDER in v}
     with log_path.open("ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "corridor", "serve", "--workdir", str(workdir),
              "--port", str(port)],
-            stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+            stdout=log, stderr=subprocess.STDOUT, env={**inherited, **(env or {})},
         )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + timeout

@@ -6,14 +6,17 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-from corridor.commands.common import Workdir, open_store, workdir_path
+from corridor.access.scope import SYSTEM_SCOPE
+from corridor.audit import export_file, verify_file, verify_store
+from corridor.commands.common import StoreUrl, Workdir, store_session, workdir_path
 from corridor.errors import CorridorError
+from corridor.node.identity import NodeIdentity, PublicKeys
 from corridor.settings import Settings
 
 audit_app = typer.Typer(
@@ -27,26 +30,16 @@ def _console() -> Console:
     return Console()  # made per command, so it sizes itself to the terminal it runs in
 
 
-def _store(workdir: Path | None) -> Any:
-    """The store, read-only when it exists (these commands only read)."""
-    return open_store(workdir, read_only=True)
-
-
 @audit_app.command("export")
 def export(
     out_file: Annotated[Path, typer.Option("--out", help="The JSON lines file to write.")],
     workdir: Workdir = None,
+    store: StoreUrl = None,
 ) -> None:
     """Write the log as JSON lines, ending with a seal line (entry count and head hash)."""
-    from corridor.audit import export_file
-    from corridor.node.identity import NodeIdentity
-
     signer = NodeIdentity.load_optional(workdir_path(workdir))
-    store = _store(workdir)
-    try:
-        written = export_file(store, out_file, signer)
-    finally:
-        store.close()
+    with store_session(workdir, store, read_only=True) as db:
+        written = export_file(db, out_file, signer)
     signed = f"; seal signed by {signer.agency} ({signer.public.fingerprint})" if signer else ""
     typer.echo(f"{written.entries} entries exported to {out_file}, head {written.head}{signed}")
 
@@ -61,12 +54,10 @@ def verify(
         typer.Option(help="The exporting node's key card: check the export's signed seal too."),
     ] = None,
     workdir: Workdir = None,
+    store: StoreUrl = None,
 ) -> None:
     """Check every hash and the chain (and, with --key, the seal's signature); exit 1 naming
     the first bad entry."""
-    from corridor.audit import verify_file, verify_store
-    from corridor.node.identity import PublicKeys
-
     if file is not None:
         if not file.is_file():
             raise typer.BadParameter(f"no file {file}", param_hint="--file")
@@ -78,11 +69,8 @@ def verify(
                 raise typer.BadParameter(f"not a key card: {exc}", param_hint="--key") from None
         result = verify_file(file, card)
     else:
-        store = _store(workdir)
-        try:
-            result = verify_store(store)
-        finally:
-            store.close()
+        with store_session(workdir, store, read_only=True) as db:
+            result = verify_store(db)
     typer.echo(str(result), err=not result.ok)
     if not result.ok:
         raise typer.Exit(1)
@@ -92,13 +80,11 @@ def verify(
 def show(
     last: Annotated[int, typer.Option(help="How many of the latest entries.", min=1)] = 20,
     workdir: Workdir = None,
+    store: StoreUrl = None,
 ) -> None:
     """The latest entries as a table."""
-    store = _store(workdir)
-    try:
-        entries = store.audit_tail(last)
-    finally:
-        store.close()
+    with store_session(workdir, store, read_only=True) as db:
+        entries = db.audit_tail(last)
     table = Table(title=f"Audit log (last {len(entries)})")
     for col in ("seq", "at (UTC)", "user", "role", "agency", "event", "target", "purpose"):
         table.add_column(col, justify="right" if col == "seq" else "left")
@@ -129,20 +115,16 @@ def due(
     limit: Annotated[int, typer.Option(min=1)] = 1000,
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table.")] = False,
     workdir: Workdir = None,
+    store: StoreUrl = None,
 ) -> None:
     """Entities and observations whose review-by date has passed, for their owners to review."""
-    from corridor.access.scope import SYSTEM_SCOPE
-
     try:
         day = date.fromisoformat(before) if before else datetime.now(UTC).date()
     except ValueError:
         raise typer.BadParameter("not an ISO date (YYYY-MM-DD)", param_hint="--before") from None
     owner = (agency or Settings().agency or "").upper() or None
-    store = _store(workdir)
-    try:
-        items = store.review_due(owner, day, SYSTEM_SCOPE, limit)
-    finally:
-        store.close()
+    with store_session(workdir, store, read_only=True) as db:
+        items = db.review_due(owner, day, SYSTEM_SCOPE, limit)
     if as_json:
         for item in items:
             typer.echo(json.dumps(item.to_dict(), ensure_ascii=False))
@@ -155,3 +137,8 @@ def due(
             i.kind, i.id, i.what, i.agency, i.review_by.isoformat(), i.grading, str(i.count)
         )
     _console().print(table)
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(audit_app, name="audit")
+    app.add_typer(review_app, name="review")

@@ -1,20 +1,20 @@
-"""What every command module shares: the consoles, the work directory and store options, and
-the store opened for one command (closed when it ends, whatever happens)."""
+"""What every command module shares: the consoles, the work directory and store options (and
+the scale and limit options more than one command takes), and the store opened for one command
+(closed when it ends, whatever happens)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import Annotated
 
 import typer
 from rich.console import Console
 
 from corridor.settings import Settings
-
-if TYPE_CHECKING:
-    from corridor.store.base import Store
+from corridor.store import location
+from corridor.store.base import Store
 
 out = Console()
 err = Console(stderr=True)
@@ -38,16 +38,27 @@ StoreUrl = Annotated[
 ]
 
 
+def _positive(value: float) -> float:
+    if value <= 0:
+        raise typer.BadParameter("must be positive")
+    return value
+
+
+Scale = Annotated[
+    float,
+    typer.Option(callback=_positive, help="0.05 for tests, 1 for the demo, 50+ for benchmarks."),
+]
+Limit = Annotated[int, typer.Option(min=1, help="How many at most.")]
+
+
 def workdir_path(workdir: Path | None) -> Path:
     return workdir if workdir is not None else Settings().home
 
 
 def open_store(workdir: Path | None, store: str | None = None, read_only: bool = False) -> Store:
     """The store named by `--store` (or `CORRIDOR_STORE`), else the work directory's DuckDB."""
-    from corridor.store.location import open_store as open_located
-
-    location = store if store is not None else Settings().store
-    return open_located(location, workdir_path(workdir), read_only=read_only)
+    given = store if store is not None else Settings().store
+    return location.open_store(given, workdir_path(workdir), read_only=read_only)
 
 
 @contextmanager

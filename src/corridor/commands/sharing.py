@@ -14,10 +14,15 @@ import typer
 from rich.table import Table
 
 from corridor.access.authz import Authz
-from corridor.commands.common import Workdir, err, open_store, out, workdir_path
+from corridor.commands.common import StoreUrl, Workdir, err, out, store_session, workdir_path
 from corridor.errors import InputError
 from corridor.node.identity import IDENTITY_FILE, NodeIdentity
-from corridor.share.agreement import agreement_in_force, agreements_in_force, save_agreement
+from corridor.share.agreement import (
+    agreement_in_force,
+    agreements_in_force,
+    load_agreement,
+    save_agreement,
+)
 from corridor.share.service import RELATED_HOPS, SPOOL_DIR, SharingService
 
 node_app = typer.Typer(help="This node's agency identity and keys.", no_args_is_help=True)
@@ -30,18 +35,16 @@ Purpose = Annotated[str, typer.Option(help="Why: must be a purpose the agreement
 
 
 @contextmanager
-def sharing(workdir: Path | None) -> Iterator[SharingService]:
+def sharing(workdir: Path | None, store: str | None = None) -> Iterator[SharingService]:
+    """The node's sharing service over its store, for one command."""
     path = workdir_path(workdir)
     identity = NodeIdentity.load(path)
-    store = open_store(workdir)
-    try:
-        svc = SharingService(store, identity, path / SPOOL_DIR)
+    with store_session(workdir, store) as db:
+        svc = SharingService(db, identity, path / SPOOL_DIR)
         # Packages a crash left half-imported are imported before anything else happens.
         for receipt in svc.recover():
             err.print(f"Recovered package {receipt['receipt']['package_id']} after a crash")
         yield svc
-    finally:
-        store.close()
 
 
 def _print(data: Any) -> None:
@@ -79,9 +82,9 @@ def node_export_key(
 
 
 @node_app.command("show")
-def node_show(workdir: Workdir = None) -> None:
+def node_show(workdir: Workdir = None, store: StoreUrl = None) -> None:
     """This node's agency and fingerprint, and its partners."""
-    with sharing(workdir) as svc:
+    with sharing(workdir, store) as svc:
         out.print(f"{svc.agency}: {svc.identity.public.fingerprint} ({IDENTITY_FILE})")
         _partners_table(svc)
 
@@ -107,6 +110,7 @@ def partner_add(
         str | None, typer.Option(help="The partner node's URL; leave out for file transfer only.")
     ] = None,
     workdir: Workdir = None,
+    store: StoreUrl = None,
 ) -> None:
     """Pin a partner's public keys (check the fingerprint with them out of band)."""
     try:
@@ -115,15 +119,15 @@ def partner_add(
         raise InputError("file not found", file=card.name) from None
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg}", file=card.name, line=exc.lineno) from None
-    with sharing(workdir) as svc:
+    with sharing(workdir, store) as svc:
         record = svc.add_partner(data, address, Authz.system_user().user)
         keys = svc.partner_keys(record.agency)
     out.print(f"Pinned {record.agency} ({keys.fingerprint if keys else ''}) at {address}")
 
 
 @partner_app.command("list")
-def partner_list(workdir: Workdir = None) -> None:
-    with sharing(workdir) as svc:
+def partner_list(workdir: Workdir = None, store: StoreUrl = None) -> None:
+    with sharing(workdir, store) as svc:
         _partners_table(svc)
 
 
@@ -131,28 +135,23 @@ def partner_list(workdir: Workdir = None) -> None:
 def agreement_set(
     file: Annotated[Path, typer.Argument(help="The agreement, in YAML (see docs/sharing.md).")],
     workdir: Workdir = None,
+    store: StoreUrl = None,
 ) -> None:
     """Set (a new version of) the agreement with the partner it names."""
-    from corridor.share.agreement import load_agreement
-
     agreement = load_agreement(file)
-    store = open_store(workdir)
-    try:
-        saved = save_agreement(store, agreement, Authz.system_user().user, datetime.now(UTC))
-    finally:
-        store.close()
+    with store_session(workdir, store) as db:
+        saved = save_agreement(db, agreement, Authz.system_user().user, datetime.now(UTC))
     out.print(f"Agreement with {saved.partner}: version {saved.version}")
 
 
 @agreement_app.command("show")
 def agreement_show(
-    partner: Annotated[str | None, typer.Argument()] = None, workdir: Workdir = None
+    partner: Annotated[str | None, typer.Argument()] = None,
+    workdir: Workdir = None,
+    store: StoreUrl = None,
 ) -> None:
-    store = open_store(workdir, read_only=True)
-    try:
-        _print([a.to_dict() for a in agreements_in_force(store) if partner in (None, a.partner)])
-    finally:
-        store.close()
+    with store_session(workdir, store, read_only=True) as db:
+        _print([a.to_dict() for a in agreements_in_force(db) if partner in (None, a.partner)])
 
 
 @share_app.command("send")
@@ -167,9 +166,10 @@ def share_send(
     related: Annotated[bool, typer.Option(help="Add what the entities are linked to.")] = False,
     observations: Annotated[bool, typer.Option(help="Add their sensor observations.")] = True,
     workdir: Workdir = None,
+    store: StoreUrl = None,
 ) -> None:
     """Send entities to a partner, filtered by the agreement, signed and encrypted."""
-    with sharing(workdir) as svc:
+    with sharing(workdir, store) as svc:
         sent = svc.share(
             Authz.system_user(), partner, entity, purpose, observations=observations,
             hops=RELATED_HOPS if related else 0, deliver=out_file is None,
@@ -189,13 +189,14 @@ def share_import(
         Path | None, typer.Option(help="Write the signed receipt here, to carry back.")
     ] = None,
     workdir: Workdir = None,
+    store: StoreUrl = None,
 ) -> None:
     """Verify, decrypt and import a package carried over by hand."""
     try:
         blob = file.read_bytes()
     except FileNotFoundError:
         raise InputError("file not found", file=file.name) from None
-    with sharing(workdir) as svc:
+    with sharing(workdir, store) as svc:
         signed = svc.receive(blob)
     if receipt is not None:
         receipt.write_text(json.dumps(signed, indent=2), encoding="utf-8")
@@ -203,9 +204,9 @@ def share_import(
 
 
 @share_app.command("list")
-def share_list(workdir: Workdir = None) -> None:
+def share_list(workdir: Workdir = None, store: StoreUrl = None) -> None:
     """Packages sent and received."""
-    with sharing(workdir) as svc:
+    with sharing(workdir, store) as svc:
         table = Table(title=f"Packages of {svc.agency}")
         for col in ("direction", "partner", "seq", "kind", "when", "status", "items", "withheld"):
             table.add_column(col)
@@ -228,9 +229,9 @@ def share_list(workdir: Workdir = None) -> None:
 
 
 @share_app.command("retry")
-def share_retry(workdir: Workdir = None) -> None:
+def share_retry(workdir: Workdir = None, store: StoreUrl = None) -> None:
     """Push again every package a partner has not yet received."""
-    with sharing(workdir) as svc:
+    with sharing(workdir, store) as svc:
         _print([s.to_dict() for s in svc.retry()])
 
 
@@ -243,16 +244,17 @@ def rfi_ask(
     question: Annotated[str, typer.Option()] = "",
     due_days: Annotated[int, typer.Option(help="Days the partner has to answer.")] = 7,
     workdir: Workdir = None,
+    store: StoreUrl = None,
 ) -> None:
     """Ask a partner for information."""
-    with sharing(workdir) as svc:
+    with sharing(workdir, store) as svc:
         _print(svc.ask(Authz.system_user(), partner, kind, subject, question, purpose, due_days))
 
 
 @rfi_app.command("list")
-def rfi_list(workdir: Workdir = None) -> None:
+def rfi_list(workdir: Workdir = None, store: StoreUrl = None) -> None:
     """Requests sent and received, with status, elapsed time and overdue flags."""
-    with sharing(workdir) as svc:
+    with sharing(workdir, store) as svc:
         table = Table(title="Requests for information")
         for col in ("id", "dir", "partner", "about", "status", "elapsed h", "due", "note"):
             table.add_column(col)
@@ -273,9 +275,10 @@ def rfi_answer(
         list[str] | None, typer.Option("--entity", "-e", help="Answer with these entities.")
     ] = None,
     workdir: Workdir = None,
+    store: StoreUrl = None,
 ) -> None:
     """Answer a partner's request with a package (default: what its subject matches here)."""
-    with sharing(workdir) as svc:
+    with sharing(workdir, store) as svc:
         _print(svc.answer(Authz.system_user(), rfi_id, entity))
 
 
@@ -284,8 +287,9 @@ def rfi_decline(
     rfi_id: Annotated[str, typer.Argument()],
     reason: Annotated[str, typer.Option(help="Why (the partner sees it).")],
     workdir: Workdir = None,
+    store: StoreUrl = None,
 ) -> None:
-    with sharing(workdir) as svc:
+    with sharing(workdir, store) as svc:
         _print(svc.decline(Authz.system_user(), rfi_id, reason))
 
 
@@ -295,11 +299,12 @@ def correct(
     value: Annotated[str | None, typer.Option(help="The corrected value.")] = None,
     delete: Annotated[bool, typer.Option(help="Delete the statement instead.")] = False,
     workdir: Workdir = None,
+    store: StoreUrl = None,
 ) -> None:
     """Correct or delete one of this node's statements, here and at every partner that has it."""
     if (value is None) == (not delete):
         raise typer.BadParameter("give --value VALUE or --delete")
-    with sharing(workdir) as svc:
+    with sharing(workdir, store) as svc:
         _print(svc.correct(Authz.system_user(), statement_id, value, reason))
 
 
@@ -307,9 +312,10 @@ def recall(
     entity_id: Annotated[str, typer.Argument()],
     reason: Annotated[str, typer.Option(help="Why (partners see it).")],
     workdir: Workdir = None,
+    store: StoreUrl = None,
 ) -> None:
     """Delete this node's statements about an entity, here and at every partner that has them."""
-    with sharing(workdir) as svc:
+    with sharing(workdir, store) as svc:
         _print(svc.recall(Authz.system_user(), entity_id, reason))
 
 

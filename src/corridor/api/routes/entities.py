@@ -5,28 +5,18 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from followthemoney import model
 
 from corridor.api.deps import Purpose, Reader, StoreDep
 from corridor.api.routes.observations import observation_dict
 from corridor.api.schemas.entities import EntityOrListed, EntityPage
 from corridor.api.schemas.observations import EntityObservations
 from corridor.audit import Event, audit
-from corridor.errors import NotFound, ValidationError
+from corridor.errors import NotFound
+from corridor.model.schemata import schemata_for
 from corridor.model.subjects import subject_keys
 from corridor.store.records import ObservationQuery
 
 router = APIRouter(tags=["entities"])
-
-
-def schemata_for(name: str | None) -> list[str] | None:
-    """A schema and every schema that extends it (Person for `LegalEntity`, …)."""
-    if not name:
-        return None
-    schema = model.get(name)
-    if schema is None:
-        raise ValidationError(f"unknown schema {name!r}", "schema")
-    return sorted(s.name for s in model.schemata.values() if s.is_a(schema))
 
 
 # FtM leaves out what it has no value for (`origin`, `first_seen`, …): so does the answer.

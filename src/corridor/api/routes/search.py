@@ -5,9 +5,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from corridor.api.deps import Purpose, Reader, StoreDep
-from corridor.api.routes.entities import schemata_for
 from corridor.api.schemas.search import NameSearch
 from corridor.audit import Event, audit
+from corridor.model.schemata import schemata_for
 
 router = APIRouter(tags=["search"])
 
