@@ -39,7 +39,8 @@ from corridor.ingest.service import ingest_path
 from corridor.model.classification import Classification
 from corridor.node.identity import NodeIdentity
 from corridor.resolve.service import resolve_all
-from corridor.screen.service import load_list, screen_entities
+from corridor.screen.alerts import screen_entities
+from corridor.screen.lists import load_list
 from corridor.share.agreement import parse_agreement
 from corridor.share.service import SharingService
 from corridor.store.duckdb import DuckDBStore

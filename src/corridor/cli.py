@@ -378,7 +378,8 @@ def lists_load(
 ) -> None:
     """Load a list as a named screening dataset; a newer version updates it (additions,
     changes, delistings), and the node's entities are screened against it."""
-    from corridor.screen.service import load_list, screen_entities
+    from corridor.screen.alerts import screen_entities
+    from corridor.screen.lists import load_list
 
     store = _store(workdir)
     try:
@@ -441,7 +442,7 @@ def screen(
 
     from corridor.access.scope import SYSTEM_SCOPE
     from corridor.errors import InputError
-    from corridor.screen.service import screen_rows
+    from corridor.screen.matching import screen_rows
 
     if not input_file.is_file():
         raise InputError("file not found", file=input_file.name)
@@ -495,7 +496,7 @@ def alerts_decide(
     """Decide an alert; a false positive is not raised again while the evidence is the same."""
     from corridor.audit import Event, audit
     from corridor.errors import NotFound
-    from corridor.screen.service import decide
+    from corridor.screen.alerts import decide
 
     store = _store(workdir)
     try:

@@ -27,7 +27,9 @@ from corridor.normalise.plates import normalise_plate
 from corridor.resolve.records import RESOLVABLE
 from corridor.resolve.service import matches, resolve_all
 from corridor.resources import data_path
-from corridor.screen import service as screening
+from corridor.screen.alerts import screen_entities
+from corridor.screen.lists import list_digest, load_list
+from corridor.screen.matching import match
 from corridor.stats.frontex import Frontex
 from corridor.store.base import AgencyCounts, ObservationQuery, Store
 from corridor.store.duckdb import DuckDBStore
@@ -117,9 +119,9 @@ def _load_once(
     """Load a list unless its latest version came from these very bytes (a re-run of the demo
     adds no version); the dataset's version."""
     versions = [v for v in store.list_versions() if v.name == dataset]
-    if versions and versions[-1].sha256 == screening.list_digest(path):
+    if versions and versions[-1].sha256 == list_digest(path):
         return versions[-1].version
-    return screening.load_list(store, path, dataset, fmt, mapping).version
+    return load_list(store, path, dataset, fmt, mapping).version
 
 
 def _screening(store: Store, bundle: Path, con: Console) -> dict[str, object]:
@@ -132,7 +134,7 @@ def _screening(store: Store, bundle: Path, con: Console) -> dict[str, object]:
     for dataset, stem in WATCHLISTS:
         path, mapping = bundle / f"{stem}.csv", bundle / f"{stem}.mapping.yml"
         versions[dataset] = _load_once(store, dataset, path, "watchlist", mapping)
-    raised = screening.screen_entities(store)
+    raised = screen_entities(store)
     seconds = time.perf_counter() - started
 
     truth = bundle / "truth"
@@ -182,7 +184,7 @@ def _screening(store: Store, bundle: Path, con: Console) -> dict[str, object]:
             + (f" ({named['query']!r} ~ {named['candidate']!r})" if named.get("query") else "")
         )
     body = {"queries": {"q": {"schema": "Person", "properties": {"name": [EXAMPLE_MATCH]}}}}
-    response = screening.match(store, "un_sc", body, Authz.system_user().scope)
+    response = match(store, "un_sc", body, Authz.system_user().scope)
     results = response["responses"]["q"]["results"]
     example: dict[str, object] = {"query": EXAMPLE_MATCH}
     if results:

@@ -163,7 +163,7 @@ def _link_new(store: Store, entities: list[str]) -> dict[str, int]:
 
 def _screen_new(store: Store, entities: list[str]) -> int:
     """Screen what an ingest added or changed against the loaded lists; new alerts raised."""
-    from corridor.screen.service import screen_entities
+    from corridor.screen.alerts import screen_entities
 
     return len(screen_entities(store, entities))
 

@@ -12,6 +12,7 @@ from corridor.api.routes.observations import observation_dict
 from corridor.audit import Event, audit
 from corridor.errors import NotFound, ValidationError
 from corridor.model.subjects import subject_keys
+from corridor.screen.lists import list_entity
 from corridor.store.base import ObservationQuery
 
 router = APIRouter(tags=["entities"])
@@ -42,8 +43,6 @@ def get_entity(entity_id: str, store: StoreDep, authz: Reader, purpose: Purpose)
     if record is None:
         # Not one of the node's records: perhaps a listed entity (yente clients fetch results
         # by id from the same path).
-        from corridor.screen.service import list_entity
-
         return list_entity(store, entity_id, authz.scope)
     return record.to_dict()
 
