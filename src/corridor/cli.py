@@ -15,6 +15,7 @@ from corridor.commands import sharing as sharing_commands
 from corridor.commands.audit import audit_app, review_app
 from corridor.commands.common import Workdir, err, open_store, out, workdir_path
 from corridor.errors import CorridorError
+from corridor.plugins import LIST_FORMATS
 from corridor.settings import Settings
 
 app = typer.Typer(
@@ -371,7 +372,7 @@ def lists_load(
     dataset: Annotated[str, typer.Option(help="The dataset name to load it as, e.g. un_sc.")],
     fmt: Annotated[
         str | None,
-        typer.Option("--format", help="un-xml, ofac-csv, eu-csv, uk-csv, uk-xml, ftm, watchlist."),
+        typer.Option("--format", help=f"{', '.join(LIST_FORMATS.names)}."),
     ] = None,
     mapping: Annotated[Path | None, typer.Option(help="Mapping file for a watchlist CSV.")] = None,
     workdir: Workdir = None,
