@@ -2,10 +2,12 @@
 
 - `LIST_FORMATS` (list format → `ListLoader`): sniffs a list file and reads its listings;
   consulted by `screen.loaders.read_list` and `detect_format`, and named by `--format`.
+- `ALGORITHMS` (algorithm → `Algorithm`): scores a listing against a query, feature by
+  feature; chosen by `screen.matching.match` (`?algorithm=`), shown by `GET /algorithms`.
 
-Every entry is named; the names are what users type (`--format un-xml`) and what errors list
-when a name is unknown. Order matters: it is the order of help texts and errors, and it breaks
-ties when two sniffers are equally sure.
+Every entry is named; the names are what users type (`--format un-xml`,
+`?algorithm=corridor-v1`) and what errors list when a name is unknown. Order matters: it is the
+order of help texts and errors, and it breaks ties when two sniffers are equally sure.
 
 Built-ins are registered here by dotted reference (`"corridor.screen.loaders.un:LOADER"`) and
 imported on first use, so this module imports no capability at run time and any capability may
@@ -29,7 +31,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
+    from corridor.screen.index import Profile
     from corridor.screen.listed import ListedEntity
+    from corridor.screen.matcher import Config, Result
 
 T = TypeVar("T")
 
@@ -51,6 +55,20 @@ class ListLoader:
     read: Callable[[Path, Path | None], Iterator[ListedEntity]]
     #: Reads a mapping file (given, or beside the list): a mapping given with no format picks it.
     takes_mapping: bool = False
+
+
+@dataclass(frozen=True)
+class Algorithm:
+    """A screening algorithm, in the manner of nomenklatura's: its features (the keys of a
+    result's explanations) and its configuration (the weights a request may override) are
+    documented where they are defined, and `GET /algorithms` shows them."""
+
+    description: str
+    features: Mapping[str, str]
+    config: Config
+    #: What each weight of `config` does.
+    config_docs: Mapping[str, str]
+    compare: Callable[[Profile, Profile, Config], Result]
 
 
 # --- the registry ------------------------------------------------------------------------------
@@ -172,7 +190,15 @@ LIST_FORMATS: Registry[ListLoader] = Registry(
     },
 )
 
+ALGORITHMS: Registry[Algorithm] = Registry(
+    Algorithm,
+    "algorithm",
+    {"corridor-v1": "corridor.screen.matcher:CORRIDOR_V1"},
+    default="corridor-v1",
+)
+
 #: Every extension point, by the name of what it registers.
 EXTENSION_POINTS: Mapping[str, Registry[Any]] = {
     "list-format": LIST_FORMATS,
+    "algorithm": ALGORITHMS,
 }

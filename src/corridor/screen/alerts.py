@@ -17,8 +17,13 @@ from corridor.access.scope import SYSTEM_SCOPE, ReadScope
 from corridor.errors import NotFound, ValidationError
 from corridor.screen.index import ID_PROPS, profile
 from corridor.screen.lists import content_hash, listing_visible
-from corridor.screen.matcher import Config
-from corridor.screen.matching import DEFAULT_THRESHOLD, INDEXES, datasets, score_candidates
+from corridor.screen.matching import (
+    DEFAULT_THRESHOLD,
+    INDEXES,
+    datasets,
+    default_algorithm,
+    score_candidates,
+)
 from corridor.store.base import Store
 from corridor.store.screening import Alert
 
@@ -68,6 +73,7 @@ def screen_entities(
             r for r in (store.get_entity(i, SYSTEM_SCOPE) for i in sorted(set(entity_ids))) if r
         ]
     now = datetime.now(UTC)
+    algo = default_algorithm()
     new: list[Alert] = []
     for record in records:
         schema = record.entity.schema
@@ -77,7 +83,9 @@ def screen_entities(
         prof = profile(schema.name, props)
         existing: set[tuple[str, str]] | None = None  # read only when there is a hit
         pending: set[str] = set()
-        for i, result in score_candidates(index, prof, None, Config(), SYSTEM_SCOPE):
+        for i, result in score_candidates(
+            index, prof, None, algo.config, SYSTEM_SCOPE, algorithm=algo
+        ):
             if result.score < threshold:
                 break
             listed = index.entities[i]

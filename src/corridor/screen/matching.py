@@ -14,8 +14,9 @@ from followthemoney import model
 
 from corridor.access.scope import ReadScope
 from corridor.errors import NotFound, ValidationError
+from corridor.plugins import ALGORITHMS, Algorithm
 from corridor.screen.index import QUERY_SCHEMATA, Profile, ScreeningIndex, profile
-from corridor.screen.matcher import ALGORITHM, FEATURE_DOCS, Config, Result, can_match, compare
+from corridor.screen.matcher import Config, Result, can_match
 from corridor.store.base import Store
 from corridor.store.screening import ListVersion
 
@@ -137,6 +138,11 @@ def entity_response(data: Mapping[str, Any], include_sanctions: bool = True) -> 
     }
 
 
+def default_algorithm() -> Algorithm:
+    """The algorithm used when a request names none (and by continuous screening)."""
+    return ALGORITHMS.get(ALGORITHMS.default)
+
+
 def score_candidates(
     index: ScreeningIndex,
     query: Profile,
@@ -144,9 +150,12 @@ def score_candidates(
     config: Config,
     scope: ReadScope,
     candidate_limit: int = CANDIDATES,
+    algorithm: Algorithm | None = None,
 ) -> list[tuple[int, Result]]:
-    """Score the index's candidates for a query, best first (ties by id: deterministic).
-    Watchlist entries above the reader's clearance are never candidates."""
+    """Score the index's candidates for a query with an algorithm (the default one unless
+    given), best first (ties by id: deterministic). Watchlist entries above the reader's
+    clearance are never candidates."""
+    compare = (algorithm or default_algorithm()).compare
     scored = []
     for i in index.candidates(query, names, limit=candidate_limit):
         listed = index.entities[i]
@@ -166,14 +175,17 @@ def match(
     scope: ReadScope,
     threshold: float = DEFAULT_THRESHOLD,
     limit: int = DEFAULT_LIMIT,
-    algorithm: str = ALGORITHM,
+    algorithm: str = ALGORITHMS.default,
     cutoff: float = 0.0,
 ) -> dict[str, Any]:
     """Answer a yente `/match` request body."""
-    if algorithm not in (ALGORITHM, "best", "default"):
+    name = ALGORITHMS.default if algorithm in ("best", "default") else algorithm
+    if name not in ALGORITHMS:
         raise ValidationError(
-            f"unknown algorithm {algorithm!r} (available: {ALGORITHM})", "algorithm"
+            f"unknown algorithm {algorithm!r} (available: {', '.join(ALGORITHMS.names)})",
+            "algorithm",
         )
+    algo = ALGORITHMS.get(name)
     queries = body.get("queries")
     if not isinstance(queries, dict) or not queries:
         raise ValidationError("queries must be an object of named queries", "queries")
@@ -184,7 +196,7 @@ def match(
         isinstance(v, int | float) for v in weights.values()
     ):
         raise ValidationError("weights must map feature names to numbers", "weights")
-    config = Config().with_weights(weights)
+    config = algo.config.with_weights(weights)
     names = resolve_dataset(store, dataset)
     index = INDEXES.get(store)
     responses = {}
@@ -200,7 +212,7 @@ def match(
             raise ValidationError("properties must be an object", f"{where}.properties")
         prof = query_profile(schema, properties, where)
         results: list[dict[str, Any]] = []
-        for i, result in score_candidates(index, prof, names, config, scope):
+        for i, result in score_candidates(index, prof, names, config, scope, algorithm=algo):
             if result.score < cutoff or len(results) >= limit:
                 continue
             data = entity_response(index.entities[i].entity)
@@ -218,26 +230,39 @@ def match(
             "total": {"value": len(results), "relation": "eq"},
             "query": {"id": query.get("id"), "schema": schema, "properties": properties},
         }
-    return {"responses": responses, "matcher": matcher_docs(), "limit": limit}
+    return {"responses": responses, "matcher": matcher_docs(algo), "limit": limit}
 
 
-def matcher_docs() -> dict[str, Any]:
-    weights = Config().weights
+def matcher_docs(algorithm: Algorithm | None = None) -> dict[str, Any]:
+    """An algorithm's features as yente documents them, each with its weight (1 if none)."""
+    algo = algorithm or default_algorithm()
+    weights = algo.config.weights
     return {name: {"description": doc, "coefficient": weights.get(name, 1.0), "url": None}
-            for name, doc in FEATURE_DOCS.items()}  # fmt: skip
+            for name, doc in algo.features.items()}  # fmt: skip
+
+
+def algorithm_docs(name: str, algorithm: Algorithm) -> dict[str, Any]:
+    """What `GET /algorithms` says of one algorithm: its features and its configuration."""
+    config = {
+        key: {"type": "float", "default": value, "description": algorithm.config_docs.get(key)}
+        for key, value in algorithm.config.weights.items()
+    }
+    return {
+        "name": name,
+        "description": algorithm.description,
+        "features": matcher_docs(algorithm),
+        "config": config,
+    }
 
 
 def algorithms() -> dict[str, Any]:
+    """Every registered algorithm; the default is also the best."""
+    default = ALGORITHMS.default
     return {
-        "algorithms": [{
-            "name": ALGORITHM,
-            "description": "Names aligned part by part across scripts and romanisations, "
-                           "adjusted by dates of birth, identifiers, nationality and gender.",
-            "features": matcher_docs(),
-        }],
-        "default": ALGORITHM,
-        "best": ALGORITHM,
-    }  # fmt: skip
+        "algorithms": [algorithm_docs(name, algo) for name, algo in ALGORITHMS.items()],
+        "default": default,
+        "best": default,
+    }
 
 
 def search(
@@ -247,8 +272,9 @@ def search(
     names = resolve_dataset(store, dataset)
     index = INDEXES.get(store)
     prof = profile("LegalEntity", {"name": [q]})
+    algo = default_algorithm()
     hits = score_candidates(
-        index, prof, names, Config(), scope, candidate_limit=offset + limit + 50
+        index, prof, names, algo.config, scope, offset + limit + 50, algorithm=algo
     )
     page = hits[offset : offset + limit]
     return {
@@ -278,11 +304,13 @@ def screen_rows(
     ftm_schema = model.get(schema)
     if ftm_schema is None:
         raise ValidationError(f"unknown schema {schema!r}", "schema")
+    algo = default_algorithm()
     hits = []
     for n, row in enumerate(rows, start=1):
         props = {k: [v] for k, v in row.items() if v and ftm_schema.get(k) is not None}
         prof = query_profile(schema, props, f"row {n}")
-        for i, result in score_candidates(index, prof, names, Config(), scope)[:limit]:
+        scored = score_candidates(index, prof, names, algo.config, scope, algorithm=algo)
+        for i, result in scored[:limit]:
             if result.score < threshold:
                 break
             listed = index.entities[i]

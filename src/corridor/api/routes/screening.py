@@ -17,9 +17,9 @@ from starlette.concurrency import run_in_threadpool
 
 from corridor.api.deps import Judge, Purpose, Reader, Screener, StoreDep, purpose_of
 from corridor.audit import Event, audit
+from corridor.plugins import ALGORITHMS
 from corridor.screen import alerts as screen_alerts
 from corridor.screen import lists, matching
-from corridor.screen.matcher import ALGORITHM
 from corridor.store.base import Store
 from corridor.store.screening import Alert
 
@@ -46,7 +46,7 @@ class MatchParams(BaseModel):
     threshold: float = Field(default=matching.DEFAULT_THRESHOLD, ge=0, le=1)
     cutoff: float = Field(default=0.0, ge=0, le=1)
     limit: int = Field(default=matching.DEFAULT_LIMIT, ge=1, le=500)
-    algorithm: str = Field(default=ALGORITHM, max_length=64)
+    algorithm: str = Field(default=ALGORITHMS.default, max_length=64)
     fuzzy: bool = False  # accepted for yente clients; matching is always fuzzy here
 
 
