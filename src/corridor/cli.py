@@ -15,7 +15,7 @@ from corridor.commands import sharing as sharing_commands
 from corridor.commands.audit import audit_app, review_app
 from corridor.commands.common import Workdir, err, open_store, out, workdir_path
 from corridor.errors import CorridorError
-from corridor.plugins import LIST_FORMATS
+from corridor.plugins import INGEST_READERS, LIST_FORMATS
 from corridor.settings import Settings
 
 app = typer.Typer(
@@ -81,9 +81,7 @@ def scenario(
 def ingest(
     path: Annotated[Path, typer.Argument(help="A file, or a folder with a manifest.json.")],
     workdir: Workdir = None,
-    kind: Annotated[
-        str | None, typer.Option(help="tabular, ftm, report, anpr, sightings, scans, detections.")
-    ] = None,
+    kind: Annotated[str | None, typer.Option(help=f"{', '.join(INGEST_READERS.names)}.")] = None,
     mapping: Annotated[Path | None, typer.Option(help="Mapping file (YAML) for CSV/XLSX.")] = None,
     agency: Annotated[str | None, typer.Option(help="Owning agency, e.g. GB-NCA.")] = None,
     grading: Annotated[str | None, typer.Option(help="Default grade, e.g. 2BP.")] = None,

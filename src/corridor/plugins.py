@@ -4,8 +4,11 @@
   consulted by `screen.loaders.read_list` and `detect_format`, and named by `--format`.
 - `ALGORITHMS` (algorithm → `Algorithm`): scores a listing against a query, feature by
   feature; chosen by `screen.matching.match` (`?algorithm=`), shown by `GET /algorithms`.
+- `INGEST_READERS` (kind → `IngestReader`): recognises an input file by its name and reads it
+  into the store; consulted by `ingest.service.ingest_file`, `detect_kind` and bundle
+  manifests, and named by `--kind`.
 
-Every entry is named; the names are what users type (`--format un-xml`,
+Every entry is named; the names are what users type (`--format un-xml`, `--kind anpr`,
 `?algorithm=corridor-v1`) and what errors list when a name is unknown. Order matters: it is the
 order of help texts and errors, and it breaks ties when two sniffers are equally sure.
 
@@ -31,6 +34,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
+    from corridor.ingest.base import IngestContext
     from corridor.screen.index import Profile
     from corridor.screen.listed import ListedEntity
     from corridor.screen.matcher import Config, Result
@@ -71,6 +75,22 @@ class Algorithm:
     compare: Callable[[Profile, Profile, Config], Result]
 
 
+@dataclass(frozen=True)
+class IngestReader:
+    """A kind of input file.
+
+    `sniff(path)` says from the file's name alone how sure it is (0–1) that the file is of this
+    kind (the file need not exist yet); `read(ctx)` writes the file's records through
+    `ctx.writer`, inside the file's one transaction.
+    """
+
+    description: str
+    sniff: Callable[[Path], float]
+    read: Callable[[IngestContext], None]
+    #: Needs a mapping file (`ctx.mapping`): a mapping given with no kind picks it.
+    needs_mapping: bool = False
+
+
 # --- the registry ------------------------------------------------------------------------------
 
 
@@ -104,7 +124,7 @@ class Registry(Generic[T]):
         return self._default
 
     def __contains__(self, name: object) -> bool:
-        return name in self._refs
+        return isinstance(name, str) and name in self._refs
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names)
@@ -197,8 +217,23 @@ ALGORITHMS: Registry[Algorithm] = Registry(
     default="corridor-v1",
 )
 
+INGEST_READERS: Registry[IngestReader] = Registry(
+    IngestReader,
+    "kind",
+    {
+        "tabular": "corridor.ingest.tabular:READER",
+        "ftm": "corridor.ingest.ftm:READER",
+        "report": "corridor.ingest.reports:READER",
+        "anpr": "corridor.ingest.sensors:ANPR",
+        "detections": "corridor.ingest.sensors:DETECTIONS",
+        "sightings": "corridor.ingest.sensors:SIGHTINGS",
+        "scans": "corridor.ingest.sensors:SCANS",
+    },
+)
+
 #: Every extension point, by the name of what it registers.
 EXTENSION_POINTS: Mapping[str, Registry[Any]] = {
     "list-format": LIST_FORMATS,
     "algorithm": ALGORITHMS,
+    "ingest-reader": INGEST_READERS,
 }
