@@ -7,6 +7,9 @@
 - `INGEST_READERS` (kind → `IngestReader`): recognises an input file by its name and reads it
   into the store; consulted by `ingest.service.ingest_file`, `detect_kind` and bundle
   manifests, and named by `--kind`.
+- `AFTER_INGEST` (step → `AfterIngestStep`): runs on what a file added once its transaction
+  has committed (resolution links the new records, screening screens them); run by
+  `ingest.service.ingest_file`, which adds what each did to its report.
 
 Every entry is named; the names are what users type (`--format un-xml`, `--kind anpr`,
 `?algorithm=corridor-v1`) and what errors list when a name is unknown. Order matters: it is the
@@ -14,11 +17,14 @@ order of help texts and errors, and it breaks ties when two sniffers are equally
 
 Built-ins are registered here by dotted reference (`"corridor.screen.loaders.un:LOADER"`) and
 imported on first use, so this module imports no capability at run time and any capability may
-import it without an import cycle. The interfaces' own types (a `ListedEntity`, …) are named
-for the type checker only.
+import it without an import cycle. That is dependency inversion: ingest depends on the
+`AfterIngestStep` interface and runs whatever is registered, not on resolution or screening;
+resolution and screening provide steps, and ingest never learns their names. The interfaces'
+own types (a `Store`, a `ListedEntity`, …) are named for the type checker only.
 
 Adding a list format is one module that defines its `ListLoader` and one line in
-`LIST_FORMATS` below. Code outside Corridor registers at run time, before use:
+`LIST_FORMATS` below; the same holds for every point. Code outside Corridor registers at run
+time, before use:
 
     from corridor.plugins import LIST_FORMATS, ListLoader
     LIST_FORMATS.register("acme-csv", ListLoader("ACME's list", sniff=..., read=...))
@@ -29,7 +35,7 @@ from __future__ import annotations
 import importlib
 import threading
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
@@ -38,6 +44,7 @@ if TYPE_CHECKING:
     from corridor.screen.index import Profile
     from corridor.screen.listed import ListedEntity
     from corridor.screen.matcher import Config, Result
+    from corridor.store.base import Store
 
 T = TypeVar("T")
 
@@ -89,6 +96,25 @@ class IngestReader:
     read: Callable[[IngestContext], None]
     #: Needs a mapping file (`ctx.mapping`): a mapping given with no kind picks it.
     needs_mapping: bool = False
+
+
+@dataclass(frozen=True)
+class StepResult:
+    """What an after-ingest step did, added into the ingest report."""
+
+    linked: Mapping[str, int] = field(default_factory=dict)
+    alerts: int = 0
+
+
+@dataclass(frozen=True)
+class AfterIngestStep:
+    """Work on what an ingest added or changed (`entities`: their ids), run in order once the
+    file's transaction has committed, so it sees the new records."""
+
+    description: str
+    run: Callable[[Store, list[str]], StepResult]
+    #: A bulk load (`ingest_file(link=False)`) may leave this step for later.
+    deferrable: bool = False
 
 
 # --- the registry ------------------------------------------------------------------------------
@@ -231,9 +257,19 @@ INGEST_READERS: Registry[IngestReader] = Registry(
     },
 )
 
+AFTER_INGEST: Registry[AfterIngestStep] = Registry(
+    AfterIngestStep,
+    "after-ingest step",
+    {
+        "link": "corridor.resolve.service:LINK_NEW",
+        "screen": "corridor.screen.alerts:SCREEN_NEW",
+    },
+)
+
 #: Every extension point, by the name of what it registers.
 EXTENSION_POINTS: Mapping[str, Registry[Any]] = {
     "list-format": LIST_FORMATS,
     "algorithm": ALGORITHMS,
     "ingest-reader": INGEST_READERS,
+    "after-ingest": AFTER_INGEST,
 }

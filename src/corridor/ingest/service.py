@@ -20,7 +20,7 @@ from typing import Any
 from corridor.errors import InputError
 from corridor.ingest.base import IngestContext
 from corridor.model.provenance import FIELDS as PROVENANCE_FIELDS
-from corridor.plugins import INGEST_READERS
+from corridor.plugins import AFTER_INGEST, INGEST_READERS
 from corridor.store.base import IngestInfo, Store
 
 
@@ -80,9 +80,11 @@ def ingest_file(
 ) -> IngestReport:
     """Ingest one file in one transaction; a bad record refuses the whole file.
 
-    When the store has been resolved, new and changed records are then linked incrementally
-    (unless `link` is false); when lists are loaded, they are screened (always: a bulk load
-    may defer linking, never screening).
+    Once the file's transaction has committed, the after-ingest steps registered in
+    `corridor.plugins.AFTER_INGEST` run on what it added or changed: when the store has been
+    resolved, new and changed records are linked incrementally; when lists are loaded, they
+    are screened. A bulk load (`link` false) may defer the deferrable steps (linking), never
+    the others (screening).
     """
     name = display_name or path.name
     if not path.is_file():
@@ -117,9 +119,13 @@ def ingest_file(
     alerts = 0
     if result.statements_added:
         entities = store.ingested_entities(info.id)
-        if link:
-            linked = _link_new(store, entities)
-        alerts = _screen_new(store, entities)
+        for _, step in AFTER_INGEST.items():
+            if step.deferrable and not link:
+                continue
+            done = step.run(store, entities)
+            for kind, pairs in done.linked.items():
+                linked[kind] = linked.get(kind, 0) + pairs
+            alerts += done.alerts
     return IngestReport(
         file=name,
         kind=kind,
@@ -130,23 +136,6 @@ def ingest_file(
         linked=linked,
         alerts=alerts,
     )
-
-
-def _link_new(store: Store, entities: list[str]) -> dict[str, int]:
-    """Link what an ingest added against the resolved store (once a resolution run exists)."""
-    from corridor.resolve.records import RESOLVABLE
-    from corridor.resolve.service import link_entities
-
-    if not any(store.current_run(kind) for kind in RESOLVABLE):
-        return {}
-    return link_entities(store, entities)
-
-
-def _screen_new(store: Store, entities: list[str]) -> int:
-    """Screen what an ingest added or changed against the loaded lists; new alerts raised."""
-    from corridor.screen.alerts import screen_entities
-
-    return len(screen_entities(store, entities))
 
 
 def load_manifest(folder: Path) -> list[dict[str, Any]]:

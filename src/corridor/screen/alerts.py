@@ -15,6 +15,7 @@ from followthemoney import model
 
 from corridor.access.scope import SYSTEM_SCOPE, ReadScope
 from corridor.errors import NotFound, ValidationError
+from corridor.plugins import AfterIngestStep, StepResult
 from corridor.screen.index import ID_PROPS, profile
 from corridor.screen.lists import content_hash, listing_visible
 from corridor.screen.matching import (
@@ -112,6 +113,16 @@ def screen_entities(
             )  # fmt: skip
     store.add_alerts(new)
     return new
+
+
+def screen_new(store: Store, entity_ids: list[str]) -> StepResult:
+    """Screen what an ingest added or changed against the loaded lists."""
+    return StepResult(alerts=len(screen_entities(store, entity_ids)))
+
+
+SCREEN_NEW = AfterIngestStep(
+    "screen new and changed records against the loaded lists", run=screen_new
+)
 
 
 def decide(store: Store, alert_id: str, decision: str, user: str, note: str | None = None) -> Alert:
