@@ -56,7 +56,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import write_result
-from corridor.access.scope import SYSTEM_SCOPE
+from corridor.model.scope import SYSTEM_SCOPE
 from corridor.screen.index import ScreeningIndex
 from corridor.screen.lists import load_list
 from corridor.screen.matcher import Config, can_match

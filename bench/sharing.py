@@ -389,7 +389,7 @@ def step_export(work: Path, out: Path) -> dict[str, Any]:
     """The peer's export: the chosen people as FollowTheMoney JSON lines."""
     import orjson
 
-    from corridor.access.scope import SYSTEM_SCOPE
+    from corridor.model.scope import SYSTEM_SCOPE
     from corridor.model.statements import EntityRecord
     from corridor.store.duckdb import DuckDBStore
 

@@ -31,12 +31,12 @@ from starlette.routing import Mount
 from conftest import ANPR_HEADER, write_csv
 from corridor.access.authz import Authz
 from corridor.access.roles import PERMISSIONS, Action, Role
-from corridor.access.scope import SYSTEM_SCOPE
 from corridor.access.users import create_user
 from corridor.api.app import create_app
 from corridor.errors import CorridorError
 from corridor.ingest.service import ingest_path
 from corridor.model.classification import Classification
+from corridor.model.scope import SYSTEM_SCOPE
 from corridor.node.identity import NodeIdentity
 from corridor.resolve.service import resolve_all
 from corridor.screen.alerts import screen_entities

@@ -439,8 +439,8 @@ def screen(
     """Screen a table of names (columns: id, name, birthDate, nationality, …) against the lists."""
     import csv
 
-    from corridor.access.scope import SYSTEM_SCOPE
     from corridor.errors import InputError
+    from corridor.model.scope import SYSTEM_SCOPE
     from corridor.screen.matching import screen_rows
 
     if not input_file.is_file():

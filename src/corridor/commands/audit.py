@@ -131,7 +131,7 @@ def due(
     workdir: Workdir = None,
 ) -> None:
     """Entities and observations whose review-by date has passed, for their owners to review."""
-    from corridor.access.scope import SYSTEM_SCOPE
+    from corridor.model.scope import SYSTEM_SCOPE
 
     try:
         day = date.fromisoformat(before) if before else datetime.now(UTC).date()

@@ -13,8 +13,8 @@ from typing import Any
 
 from followthemoney import model
 
-from corridor.access.scope import SYSTEM_SCOPE, ReadScope
 from corridor.errors import NotFound, ValidationError
+from corridor.model.scope import SYSTEM_SCOPE, ReadScope
 from corridor.plugins import AfterIngestStep, StepResult
 from corridor.screen.index import ID_PROPS, profile
 from corridor.screen.lists import content_hash, listing_visible

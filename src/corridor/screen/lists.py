@@ -12,9 +12,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from corridor.access.scope import SYSTEM_SCOPE, ReadScope
 from corridor.errors import InputError, NotFound, ValidationError
 from corridor.model.classification import Classification
+from corridor.model.scope import SYSTEM_SCOPE, ReadScope
 from corridor.screen.loaders import read_list
 from corridor.screen.matching import ALL, INDEXES, entity_response
 from corridor.store.base import Store

@@ -12,8 +12,8 @@ from typing import Any
 
 from followthemoney import model
 
-from corridor.access.scope import ReadScope
 from corridor.errors import NotFound, ValidationError
+from corridor.model.scope import ReadScope
 from corridor.plugins import ALGORITHMS, Algorithm
 from corridor.screen.index import QUERY_SCHEMATA, Profile, ScreeningIndex, profile
 from corridor.screen.matcher import Config, Result, can_match

@@ -26,10 +26,10 @@ import orjson
 from followthemoney import model
 
 from corridor.access.authz import Authz
-from corridor.access.scope import ReadScope
 from corridor.audit import Event, audit
 from corridor.errors import Conflict, Forbidden, NotFound, PackageRefused, ValidationError
 from corridor.model.observations import SPECS, ObservationKind
+from corridor.model.scope import ReadScope
 from corridor.model.subjects import PLATE_PROPERTIES, PLATE_SCHEMATA
 from corridor.node.identity import NodeIdentity, PublicKeys, b64, unb64
 from corridor.normalise.phones import normalise_phone

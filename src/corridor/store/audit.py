@@ -17,8 +17,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from corridor.access.scope import ReadScope
 from corridor.model.observations import SPECS
+from corridor.model.scope import ReadScope
 from corridor.store.duckdb_base import DuckDBBase
 from corridor.store.schema import arrow_schema, column_names, create_table
 

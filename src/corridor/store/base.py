@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from corridor.access.scope import ReadScope
 from corridor.model.observations import ObservationKind
+from corridor.model.scope import ReadScope
 from corridor.model.statements import EntityRecord
 from corridor.store.audit import AuditStore
 from corridor.store.resolution import ResolutionStore

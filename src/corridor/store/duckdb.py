@@ -17,9 +17,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from corridor.access.scope import ReadScope
 from corridor.errors import Conflict, StoreBusy
 from corridor.model.observations import SPECS, ObservationKind
+from corridor.model.scope import ReadScope
 from corridor.model.statements import EntityRecord
 from corridor.normalise.names import name_keys
 from corridor.store import sql

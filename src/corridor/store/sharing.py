@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from corridor.access.scope import ReadScope
+from corridor.model.scope import ReadScope
 from corridor.share.agreement import Agreement, parse_agreement
 from corridor.store.duckdb_base import DuckDBBase
 
