@@ -108,10 +108,10 @@ def build(work: Path, people: int) -> dict[str, Any]:
     """The sending node's store, both identities, and a pristine receiving node to copy."""
     from followthemoney import model
 
+    from corridor.model.agreement import parse_agreement
     from corridor.model.provenance import build_provenance
     from corridor.model.statements import entity_statements
     from corridor.node.identity import NodeIdentity
-    from corridor.share.agreement import parse_agreement
     from corridor.share.service import SharingService
     from corridor.store.base import IngestInfo
     from corridor.store.duckdb import DuckDBStore

@@ -16,8 +16,8 @@ import pytest
 
 from corridor.access.users import create_user
 from corridor.api.process import free_port, start_server, stop_server
+from corridor.model.agreement import parse_agreement
 from corridor.node.identity import NodeIdentity
-from corridor.share.agreement import parse_agreement
 from corridor.share.service import SharingService
 from corridor.store.duckdb import DuckDBStore
 from sharing_support import AGREEMENT, PURPOSE, write_entity

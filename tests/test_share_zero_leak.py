@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from corridor.access.authz import Authz
 from corridor.errors import Forbidden, NotFound
+from corridor.model.agreement import parse_agreement
 from corridor.node.identity import NodeIdentity
-from corridor.share.agreement import parse_agreement
 from corridor.share.service import SharingService
 from corridor.store.base import IngestInfo
 from corridor.store.duckdb import DuckDBStore

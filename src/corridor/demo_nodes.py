@@ -25,8 +25,8 @@ from rich.table import Table
 from corridor.access.users import create_user
 from corridor.api.process import start_server, stop_server
 from corridor.ingest.service import ingest_bundle
+from corridor.model.agreement import parse_agreement
 from corridor.node.identity import NodeIdentity
-from corridor.share.agreement import parse_agreement
 from corridor.share.service import SharingService
 from corridor.store.duckdb import DuckDBStore
 

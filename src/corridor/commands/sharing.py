@@ -132,7 +132,7 @@ def agreement_set(
     workdir: Workdir = None,
 ) -> None:
     """Set (a new version of) the agreement with the partner it names."""
-    from corridor.share.agreement import load_agreement
+    from corridor.model.agreement import load_agreement
 
     agreement = load_agreement(file)
     store = open_store(workdir)

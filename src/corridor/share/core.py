@@ -28,13 +28,13 @@ from followthemoney import model
 from corridor.access.authz import Authz
 from corridor.audit import Event, audit
 from corridor.errors import Conflict, Forbidden, NotFound, PackageRefused, ValidationError
+from corridor.model.agreement import Agreement
 from corridor.model.observations import SPECS, ObservationKind
 from corridor.model.scope import ReadScope
 from corridor.model.subjects import PLATE_PROPERTIES, PLATE_SCHEMATA
 from corridor.node.identity import NodeIdentity, PublicKeys, b64, unb64
 from corridor.normalise.phones import normalise_phone
 from corridor.normalise.plates import normalise_plate
-from corridor.share.agreement import Agreement
 from corridor.share.package import DEFAULT_TTL, Header, Opened, open_package, seal
 from corridor.share.policy import Release, SetConsents, release
 from corridor.share.rows import (

@@ -13,8 +13,8 @@ from typing import Any
 
 import pyarrow as pa
 
+from corridor.model.agreement import Agreement, parse_agreement
 from corridor.model.scope import ReadScope
-from corridor.share.agreement import Agreement, parse_agreement
 from corridor.store.duckdb_base import DuckDBBase
 
 SHARING_DDL = [

@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from corridor.api.deps import Answerer, Ingester, Purpose, Requester, Sharer, StatsReader
 from corridor.audit import Event, audit
 from corridor.errors import NotFound, ValidationError
-from corridor.share.agreement import parse_agreement
+from corridor.model.agreement import parse_agreement
 from corridor.share.service import RELATED_HOPS, SUBJECT_KINDS, SharingService
 
 router = APIRouter(tags=["sharing"])
