@@ -13,12 +13,14 @@ import time
 from collections import defaultdict
 from pathlib import Path
 
+import uvicorn
 from followthemoney import model
 from rich.console import Console
 from rich.table import Table
 
 from corridor.access.authz import Authz
 from corridor.access.users import create_user
+from corridor.api.app import create_app
 from corridor.demo_nodes import run_nodes, write_private_json
 from corridor.ingest.service import IngestReport, ingest_path
 from corridor.model.classification import Classification
@@ -27,6 +29,7 @@ from corridor.normalise.plates import normalise_plate
 from corridor.resolve.records import RESOLVABLE
 from corridor.resolve.service import matches, resolve_all
 from corridor.resources import data_path
+from corridor.scenario import build_scenario
 from corridor.screen.alerts import screen_entities
 from corridor.screen.lists import list_digest, load_list
 from corridor.screen.matching import match
@@ -221,8 +224,6 @@ def run_demo(
 ) -> dict[str, object]:
     """Build, ingest and exercise everything; return the figures it printed (for tests).
     The two agency nodes serve on `node_ports` (left running when `keep_nodes`)."""
-    from corridor.scenario import build_scenario
-
     con = console or Console()
     workdir.mkdir(parents=True, exist_ok=True)
     bundle = workdir / f"scenario-seed{seed}-scale{scale:g}"
@@ -372,10 +373,6 @@ def run_demo(
 
 
 def serve_app(workdir: Path, host: str, port: int) -> None:
-    import uvicorn
-
-    from corridor.api.app import create_app
-
     if host not in ("127.0.0.1", "localhost", "::1"):
         print(
             f"warning: listening on {host}, beyond this machine's loopback interface; "

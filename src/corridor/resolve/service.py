@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from followthemoney import model as ftm
+
 from corridor.errors import NotFound, ValidationError
 from corridor.model.scope import SYSTEM_SCOPE, ReadScope
 from corridor.model.statements import EntityRecord
@@ -54,9 +56,7 @@ class RunSummary:
 
 
 def kind_of(schema: str) -> str | None:
-    from followthemoney import model
-
-    s = model.get(schema)
+    s = ftm.get(schema)
     if s is None:
         return None
     for kind, names in RESOLVABLE.items():

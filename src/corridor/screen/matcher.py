@@ -15,8 +15,10 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+from followthemoney import model
 from rapidfuzz.distance import JaroWinkler
 
+from corridor.errors import ValidationError
 from corridor.plugins import Algorithm
 from corridor.screen.index import NameForm, Profile
 
@@ -58,8 +60,6 @@ class Config:
     def with_weights(self, overrides: Mapping[str, float]) -> Config:
         unknown = sorted(set(overrides) - set(self.weights))
         if unknown:
-            from corridor.errors import ValidationError
-
             raise ValidationError(f"unknown weight {unknown[0]!r}", "weights")
         return replace(self, weights={**self.weights, **overrides})
 
@@ -288,8 +288,6 @@ def _dob(query: Profile, candidate: Profile, w: Mapping[str, float]) -> tuple[fl
 def can_match(query_schema: str, candidate_schema: str) -> bool:
     """Schemata that may describe the same thing (a Person is never a Company; a Vehicle only a
     Vehicle; a phone, any entity with phones)."""
-    from followthemoney import model
-
     if query_schema in ("UserAccount", "Thing") or candidate_schema == "UserAccount":
         return True
     if query_schema == "Vehicle" or candidate_schema == "Vehicle":

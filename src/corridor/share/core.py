@@ -22,6 +22,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 from followthemoney import model
 
@@ -59,8 +60,6 @@ Transport = Callable[[str, bytes], tuple[int, dict[str, Any]]]
 
 def http_transport(address: str, blob: bytes) -> tuple[int, dict[str, Any]]:
     """POST the package to the partner's inbox."""
-    import httpx
-
     url = address.rstrip("/") + "/inbox"
     try:
         response = httpx.post(

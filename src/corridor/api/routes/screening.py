@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from corridor.api.deps import Judge, Purpose, Reader, Screener, StoreDep, purpose_of
 from corridor.audit import Event, audit
+from corridor.errors import NotFound
 from corridor.plugins import ALGORITHMS
 from corridor.screen import alerts as screen_alerts
 from corridor.screen import lists, matching
@@ -152,8 +153,6 @@ def decide(
     """Decide an alert; a false positive is not raised again for the same evidence."""
     alert = store.alert(alert_id)
     if alert is None or not screen_alerts.alert_visible(store, alert, authz.scope):
-        from corridor.errors import NotFound
-
         raise NotFound(f"no alert {alert_id!r}")
     decided = screen_alerts.decide(store, alert_id, body.decision, authz.user, body.note)
     audit(
