@@ -123,8 +123,8 @@ def ingest_file(
             if step.deferrable and not link:
                 continue
             done = step.run(store, entities)
-            for kind, pairs in done.linked.items():
-                linked[kind] = linked.get(kind, 0) + pairs
+            for resolved, pairs in done.linked.items():
+                linked[resolved] = linked.get(resolved, 0) + pairs
             alerts += done.alerts
     return IngestReport(
         file=name,
