@@ -35,8 +35,8 @@ from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import write_result
-from corridor.access.scope import SYSTEM_SCOPE
 from corridor.ingest.service import ingest_path
+from corridor.model.scope import SYSTEM_SCOPE
 from corridor.resolve import service
 from corridor.resolve.clusters import cluster
 from corridor.resolve.tabular import link_tables

@@ -56,10 +56,11 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import write_result
-from corridor.access.scope import SYSTEM_SCOPE
+from corridor.model.scope import SYSTEM_SCOPE
 from corridor.screen.index import ScreeningIndex
+from corridor.screen.lists import load_list
 from corridor.screen.matcher import Config, can_match
-from corridor.screen.service import INDEXES, load_list, query_profile, score_candidates
+from corridor.screen.matching import INDEXES, query_profile, score_candidates
 from corridor.store.duckdb import DuckDBStore
 
 ROOT = Path(__file__).resolve().parents[1]

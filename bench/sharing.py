@@ -108,10 +108,11 @@ def build(work: Path, people: int) -> dict[str, Any]:
     """The sending node's store, both identities, and a pristine receiving node to copy."""
     from followthemoney import model
 
+    from corridor.model.agreement import parse_agreement
     from corridor.model.provenance import build_provenance
     from corridor.model.statements import entity_statements
     from corridor.node.identity import NodeIdentity
-    from corridor.share.agreement import parse_agreement, save_agreement
+    from corridor.share.agreements import save_agreement
     from corridor.share.service import SharingService
     from corridor.store.duckdb import DuckDBStore
     from corridor.store.records import IngestInfo
@@ -389,7 +390,7 @@ def step_export(work: Path, out: Path) -> dict[str, Any]:
     """The peer's export: the chosen people as FollowTheMoney JSON lines."""
     import orjson
 
-    from corridor.access.scope import SYSTEM_SCOPE
+    from corridor.model.scope import SYSTEM_SCOPE
     from corridor.model.statements import EntityRecord
     from corridor.store.duckdb import DuckDBStore
 

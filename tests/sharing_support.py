@@ -10,10 +10,11 @@ from typing import Any
 from followthemoney import model
 
 from corridor.errors import CorridorError, PackageRefused
+from corridor.model.agreement import parse_agreement
 from corridor.model.provenance import build_provenance
 from corridor.model.statements import entity_statements
 from corridor.node.identity import NodeIdentity
-from corridor.share.agreement import parse_agreement, save_agreement
+from corridor.share.agreements import save_agreement
 from corridor.share.service import SharingService
 from corridor.store.base import Store
 from corridor.store.records import IngestInfo

@@ -31,16 +31,18 @@ from starlette.routing import Mount
 from conftest import ANPR_HEADER, write_csv
 from corridor.access.authz import Authz
 from corridor.access.roles import PERMISSIONS, Action, Role
-from corridor.access.scope import SYSTEM_SCOPE
 from corridor.access.users import create_user
 from corridor.api.app import create_app
 from corridor.errors import CorridorError
 from corridor.ingest.service import ingest_path
+from corridor.model.agreement import parse_agreement
 from corridor.model.classification import Classification
+from corridor.model.scope import SYSTEM_SCOPE
 from corridor.node.identity import NodeIdentity
 from corridor.resolve.service import resolve_all
-from corridor.screen.service import load_list, screen_entities
-from corridor.share.agreement import parse_agreement, save_agreement
+from corridor.screen.alerts import screen_entities
+from corridor.screen.lists import load_list
+from corridor.share.agreements import save_agreement
 from corridor.share.service import SharingService
 from corridor.store.base import Store
 from stores import new_store

@@ -19,9 +19,9 @@ def doc() -> dict[str, Any]:
     from fastapi.testclient import TestClient
 
     from corridor.api.app import create_app
-    from corridor.store.duckdb import DuckDBStore
+    from stores import new_store
 
-    store = DuckDBStore(None)
+    store = new_store()
     try:
         with TestClient(create_app(store)) as client:
             r = client.get("/openapi.json")

@@ -41,7 +41,7 @@ from corridor.audit.log import canonical_json, seal_json
 from corridor.cli import app as cli_app
 from corridor.ingest.service import ingest_path
 from corridor.model.classification import Classification
-from corridor.screen.service import load_list
+from corridor.screen.lists import load_list
 from corridor.store.base import Store
 from corridor.store.records import AuditHead
 from stores import workdir_store

@@ -17,10 +17,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corridor.access.authz import Authz
-from corridor.access.scope import SYSTEM_SCOPE
 from corridor.audit import Event, audit, verify_store
 from corridor.ingest.service import ingest_path
 from corridor.model.observations import ObservationKind
+from corridor.model.scope import SYSTEM_SCOPE
 from corridor.resolve import service as resolution
 from corridor.scenario import build_scenario
 from corridor.store.base import Store

@@ -11,9 +11,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ANPR_HEADER, SENSOR_DEFAULTS, SHARED_DATA, anpr_rows, write_csv
-from corridor.access.scope import SYSTEM_SCOPE
 from corridor.errors import InputError
 from corridor.ingest.service import detect_kind, ingest_file, ingest_path
+from corridor.model.scope import SYSTEM_SCOPE
 from corridor.store.base import Store
 from corridor.store.records import ObservationQuery
 from stores import new_store

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from conftest import write_csv
-from corridor.access.scope import SYSTEM_SCOPE, ReadScope
 from corridor.errors import NotFound, ValidationError
 from corridor.ingest.service import ingest_path
 from corridor.model.classification import Classification
+from corridor.model.scope import SYSTEM_SCOPE, ReadScope
 from corridor.resolve import service
 from corridor.resolve.features import person_features
 from corridor.resolve.keys import index_keys, lookup_keys

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import Api
-from corridor.screen.service import load_list
+from corridor.screen.lists import load_list
 
 LISTED = [
     {"id": "gb-gimtp-001", "schema": "Person", "properties": {

@@ -21,20 +21,14 @@ from pathlib import Path
 import pytest
 
 from conftest import Api, write_csv
-from corridor.access.scope import SYSTEM_SCOPE, ReadScope
 from corridor.ingest.service import IngestReport, ingest_file, ingest_path, load_manifest
 from corridor.model.classification import Classification
+from corridor.model.scope import SYSTEM_SCOPE, ReadScope
 from corridor.scenario import build_scenario
+from corridor.screen.alerts import _evidence, alert_visible, decide, screen_entities
+from corridor.screen.lists import LoadReport, load_list
 from corridor.screen.matcher import FEATURE_DOCS
-from corridor.screen.service import (
-    DEFAULT_THRESHOLD,
-    LoadReport,
-    _evidence,
-    alert_visible,
-    decide,
-    load_list,
-    screen_entities,
-)
+from corridor.screen.matching import DEFAULT_THRESHOLD
 from corridor.store.base import Store
 from corridor.store.records import Alert
 from stores import new_store

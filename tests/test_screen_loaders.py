@@ -17,9 +17,10 @@ from hypothesis import strategies as st
 
 from conftest import SHARED_DATA
 from corridor.errors import InputError
+from corridor.plugins import LIST_FORMATS
 from corridor.scenario import build_scenario
 from corridor.screen.listed import ListedEntity, birth_dates, text_dates
-from corridor.screen.loaders import FORMATS, detect_format, read_list
+from corridor.screen.loaders import detect_format, read_list
 from corridor.screen.loaders.ofac import parse_remarks
 
 SANCTIONS = SHARED_DATA / "sanctions"
@@ -87,7 +88,7 @@ def load(path: Path, fmt: str | None = None, mapping: Path | None = None) -> lis
     ],
 )
 def test_detect_format(path: Path, fmt: str) -> None:
-    assert fmt in FORMATS
+    assert fmt in LIST_FORMATS
     assert detect_format(path) == fmt
 
 

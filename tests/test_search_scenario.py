@@ -12,8 +12,8 @@ from collections import defaultdict
 
 import pytest
 
-from corridor.access.scope import SYSTEM_SCOPE
 from corridor.ingest.service import ingest_path
+from corridor.model.scope import SYSTEM_SCOPE
 from corridor.scenario import build_scenario
 from corridor.store.base import Store
 from stores import new_store

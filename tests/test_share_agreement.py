@@ -14,15 +14,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from corridor.errors import InputError, ValidationError
-from corridor.model.classification import Classification
-from corridor.model.observations import ObservationKind
-from corridor.model.provenance import PersonCategory
-from corridor.share.agreement import (
+from corridor.model.agreement import (
     DEFAULT_CATEGORIES,
     Agreement,
     load_agreement,
     parse_agreement,
 )
+from corridor.model.classification import Classification
+from corridor.model.observations import ObservationKind
+from corridor.model.provenance import PersonCategory
 
 EXAMPLE = """\
 partner: RS-MUP

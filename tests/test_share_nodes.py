@@ -16,8 +16,9 @@ import pytest
 
 from corridor.access.users import create_user
 from corridor.api.process import free_port, start_server, stop_server
+from corridor.model.agreement import parse_agreement
 from corridor.node.identity import NodeIdentity
-from corridor.share.agreement import parse_agreement, save_agreement
+from corridor.share.agreements import save_agreement
 from corridor.share.service import SharingService
 from sharing_support import AGREEMENT, PURPOSE, write_entity
 from stores import workdir_store

@@ -15,9 +15,9 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from corridor.errors import Forbidden
+from corridor.model.agreement import Agreement, parse_agreement
 from corridor.model.observations import ObservationKind
 from corridor.model.provenance import PersonCategory, build_provenance
-from corridor.share.agreement import Agreement, parse_agreement
 from corridor.share.policy import NoConsents, Release, SetConsents, release
 
 OWN = "GB-NCA"

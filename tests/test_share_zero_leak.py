@@ -15,8 +15,9 @@ from hypothesis import strategies as st
 
 from corridor.access.authz import Authz
 from corridor.errors import Forbidden, NotFound
+from corridor.model.agreement import parse_agreement
 from corridor.node.identity import NodeIdentity
-from corridor.share.agreement import parse_agreement, save_agreement
+from corridor.share.agreements import save_agreement
 from corridor.share.service import SharingService
 from corridor.store.records import Consent, IngestInfo
 from sharing_support import Direct

@@ -10,11 +10,11 @@ import pytest
 from followthemoney import model
 
 from conftest import SENSOR_DEFAULTS
-from corridor.access.scope import SYSTEM_SCOPE, ReadScope
 from corridor.ingest.service import ingest_path
 from corridor.model.classification import Classification
 from corridor.model.observations import ObservationKind
 from corridor.model.provenance import build_provenance
+from corridor.model.scope import SYSTEM_SCOPE, ReadScope
 from corridor.model.statements import entity_statements
 from corridor.store.base import Store
 from corridor.store.duckdb.sql import DIALECT

@@ -27,7 +27,10 @@ from corridor.normalise.plates import normalise_plate
 from corridor.resolve.records import RESOLVABLE
 from corridor.resolve.service import matches, resolve_all
 from corridor.resources import data_path
-from corridor.screen import service as screening
+from corridor.scenario import build_scenario
+from corridor.screen.alerts import screen_entities
+from corridor.screen.lists import list_digest, load_list
+from corridor.screen.matching import match
 from corridor.settings import Settings
 from corridor.stats.frontex import Frontex
 from corridor.store.base import Store
@@ -107,9 +110,9 @@ def _load_once(
     """Load a list unless its latest version came from these very bytes (a re-run of the demo
     adds no version); the dataset's version."""
     versions = [v for v in store.list_versions() if v.name == dataset]
-    if versions and versions[-1].sha256 == screening.list_digest(path):
+    if versions and versions[-1].sha256 == list_digest(path):
         return versions[-1].version
-    return screening.load_list(store, path, dataset, fmt, mapping).version
+    return load_list(store, path, dataset, fmt, mapping).version
 
 
 def _screening(store: Store, bundle: Path, con: Console) -> dict[str, object]:
@@ -122,7 +125,7 @@ def _screening(store: Store, bundle: Path, con: Console) -> dict[str, object]:
     for dataset, stem in WATCHLISTS:
         path, mapping = bundle / f"{stem}.csv", bundle / f"{stem}.mapping.yml"
         versions[dataset] = _load_once(store, dataset, path, "watchlist", mapping)
-    raised = screening.screen_entities(store)
+    raised = screen_entities(store)
     seconds = time.perf_counter() - started
 
     truth = bundle / "truth"
@@ -172,7 +175,7 @@ def _screening(store: Store, bundle: Path, con: Console) -> dict[str, object]:
             + (f" ({named['query']!r} ~ {named['candidate']!r})" if named.get("query") else "")
         )
     body = {"queries": {"q": {"schema": "Person", "properties": {"name": [EXAMPLE_MATCH]}}}}
-    response = screening.match(store, "un_sc", body, Authz.system_user().scope)
+    response = match(store, "un_sc", body, Authz.system_user().scope)
     results = response["responses"]["q"]["results"]
     example: dict[str, object] = {"query": EXAMPLE_MATCH}
     if results:
@@ -211,8 +214,6 @@ def run_demo(
     """Build, ingest and exercise everything; return the figures it printed (for tests).
     The demo's store is `store` (a location, see `corridor.store.location`), by default the one
     in `workdir`. The two agency nodes serve on `node_ports` (left running when `keep_nodes`)."""
-    from corridor.scenario import build_scenario
-
     con = console or Console()
     workdir.mkdir(parents=True, exist_ok=True)
     bundle = workdir / f"scenario-seed{seed}-scale{scale:g}"

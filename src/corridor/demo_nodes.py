@@ -25,9 +25,10 @@ from rich.table import Table
 from corridor.access.users import create_user
 from corridor.api.process import start_server, stop_server
 from corridor.ingest.service import ingest_bundle
+from corridor.model.agreement import parse_agreement
 from corridor.node.identity import NodeIdentity
 from corridor.settings import Settings
-from corridor.share.agreement import agreement_in_force, parse_agreement, save_agreement
+from corridor.share.agreements import agreement_in_force, save_agreement
 from corridor.share.service import SharingService
 from corridor.store.location import open_store
 

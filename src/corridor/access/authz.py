@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from corridor.access.roles import PERMISSIONS, Action, Role
-from corridor.access.scope import ReadScope
 from corridor.errors import Forbidden
 from corridor.model.classification import Classification
+from corridor.model.scope import ReadScope
 
 
 @dataclass(frozen=True, slots=True)

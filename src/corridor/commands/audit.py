@@ -12,10 +12,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from corridor.access.scope import SYSTEM_SCOPE
 from corridor.audit import export_file, verify_file, verify_store
 from corridor.commands.common import StoreUrl, Workdir, store_session, workdir_path
 from corridor.errors import CorridorError
+from corridor.model.scope import SYSTEM_SCOPE
 from corridor.node.identity import NodeIdentity, PublicKeys
 from corridor.settings import Settings
 
@@ -118,6 +118,7 @@ def due(
     store: StoreUrl = None,
 ) -> None:
     """Entities and observations whose review-by date has passed, for their owners to review."""
+
     try:
         day = date.fromisoformat(before) if before else datetime.now(UTC).date()
     except ValueError:

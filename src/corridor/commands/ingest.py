@@ -12,6 +12,7 @@ from corridor.access.authz import Authz
 from corridor.audit import Event, audit
 from corridor.commands.common import StoreUrl, Workdir, out, store_session
 from corridor.ingest.service import IngestReport, ingest_path
+from corridor.plugins import INGEST_READERS
 from corridor.settings import Settings
 
 
@@ -19,9 +20,7 @@ def ingest(
     path: Annotated[Path, typer.Argument(help="A file, or a folder with a manifest.json.")],
     workdir: Workdir = None,
     store: StoreUrl = None,
-    kind: Annotated[
-        str | None, typer.Option(help="tabular, ftm, report, anpr, sightings, scans, detections.")
-    ] = None,
+    kind: Annotated[str | None, typer.Option(help=f"{', '.join(INGEST_READERS.names)}.")] = None,
     mapping: Annotated[Path | None, typer.Option(help="Mapping file (YAML) for CSV/XLSX.")] = None,
     agency: Annotated[str | None, typer.Option(help="Owning agency, e.g. GB-NCA.")] = None,
     grading: Annotated[str | None, typer.Option(help="Default grade, e.g. 2BP.")] = None,

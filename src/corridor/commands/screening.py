@@ -11,11 +11,14 @@ import typer
 from rich.table import Table
 
 from corridor.access.authz import Authz
-from corridor.access.scope import SYSTEM_SCOPE
 from corridor.audit import Event, audit
 from corridor.commands.common import StoreUrl, Workdir, err, out, store_session
 from corridor.errors import InputError, NotFound
-from corridor.screen.service import decide, load_list, screen_entities, screen_rows
+from corridor.model.scope import SYSTEM_SCOPE
+from corridor.plugins import LIST_FORMATS
+from corridor.screen.alerts import decide, screen_entities
+from corridor.screen.lists import load_list
+from corridor.screen.matching import screen_rows
 
 lists_app = typer.Typer(
     help="Sanctions lists and watchlists to screen against.", no_args_is_help=True
@@ -29,7 +32,7 @@ def lists_load(
     dataset: Annotated[str, typer.Option(help="The dataset name to load it as, e.g. un_sc.")],
     fmt: Annotated[
         str | None,
-        typer.Option("--format", help="un-xml, ofac-csv, eu-csv, uk-csv, uk-xml, ftm, watchlist."),
+        typer.Option("--format", help=f"{', '.join(LIST_FORMATS.names)}."),
     ] = None,
     mapping: Annotated[Path | None, typer.Option(help="Mapping file for a watchlist CSV.")] = None,
     workdir: Workdir = None,

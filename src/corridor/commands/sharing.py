@@ -16,13 +16,9 @@ from rich.table import Table
 from corridor.access.authz import Authz
 from corridor.commands.common import StoreUrl, Workdir, err, out, store_session, workdir_path
 from corridor.errors import InputError
+from corridor.model.agreement import load_agreement
 from corridor.node.identity import IDENTITY_FILE, NodeIdentity
-from corridor.share.agreement import (
-    agreement_in_force,
-    agreements_in_force,
-    load_agreement,
-    save_agreement,
-)
+from corridor.share.agreements import agreement_in_force, agreements_in_force, save_agreement
 from corridor.share.service import RELATED_HOPS, SPOOL_DIR, SharingService
 
 node_app = typer.Typer(help="This node's agency identity and keys.", no_args_is_help=True)
@@ -138,6 +134,7 @@ def agreement_set(
     store: StoreUrl = None,
 ) -> None:
     """Set (a new version of) the agreement with the partner it names."""
+
     agreement = load_agreement(file)
     with store_session(workdir, store) as db:
         saved = save_agreement(db, agreement, Authz.system_user().user, datetime.now(UTC))

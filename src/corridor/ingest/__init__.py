@@ -1,5 +1,8 @@
-"""Readers for every input Corridor takes, and the service that runs them transactionally."""
+"""Readers for every input Corridor takes, and the service that runs them transactionally.
 
-from corridor.ingest.service import KINDS, IngestReport, detect_kind, ingest_file, ingest_path
+The kinds of input are registered in `corridor.plugins.INGEST_READERS`.
+"""
 
-__all__ = ["KINDS", "IngestReport", "detect_kind", "ingest_file", "ingest_path"]
+from corridor.ingest.service import IngestReport, detect_kind, ingest_file, ingest_path
+
+__all__ = ["IngestReport", "detect_kind", "ingest_file", "ingest_path"]

@@ -23,13 +23,16 @@ Location = int | str | None
 
 @dataclass
 class IngestContext:
-    """One file being ingested: where it is, who it belongs to, and where rows go."""
+    """One file being ingested: where it is (and its mapping), who it belongs to, and where
+    rows go."""
 
     path: Path
     writer: StoreWriter
     defaults: Mapping[str, Any] = field(default_factory=dict)
     display_name: str | None = None
     show_progress: bool = True
+    #: The mapping file, for the kinds that need one.
+    mapping: Path | None = None
 
     @property
     def name(self) -> str:
@@ -61,4 +64,12 @@ def provenance_fields(record: Mapping[str, Any]) -> dict[str, Any]:
     return {k: record[k] for k in FIELDS if k in record and record[k] not in (None, "")}
 
 
-Reader = Callable[[IngestContext], None]
+def named(*suffixes: str, containing: str = "", confidence: float = 1.0) -> Callable[[Path], float]:
+    """A sniffer by file name: `confidence` when the name (in lower case) ends with one of
+    `suffixes` and contains `containing`, else 0."""
+
+    def sniff(path: Path) -> float:
+        name = path.name.lower()
+        return confidence if name.endswith(suffixes) and containing in name else 0.0
+
+    return sniff

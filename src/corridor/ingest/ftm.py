@@ -10,9 +10,10 @@ from followthemoney.exc import InvalidData
 from followthemoney.proxy import EntityProxy
 
 from corridor.errors import ValidationError
-from corridor.ingest.base import BATCH, IngestContext
+from corridor.ingest.base import BATCH, IngestContext, named
 from corridor.ingest.progress import open_text
 from corridor.model.statements import entity_statements
+from corridor.plugins import IngestReader
 
 
 def strict_proxy(data: dict[str, Any]) -> EntityProxy:
@@ -74,3 +75,10 @@ def read_ftm(ctx: IngestContext) -> None:
                 ctx.writer.add_statements(batch)
                 batch = []
     ctx.writer.add_statements(batch)
+
+
+READER = IngestReader(
+    "FollowTheMoney entities, one JSON object a line",
+    sniff=named(".ftm.json", ".jsonl", ".ijson", ".ftm.jsonl"),
+    read=read_ftm,
+)

@@ -14,11 +14,12 @@ from followthemoney import model
 from followthemoney.proxy import EntityProxy
 
 from corridor.errors import ValidationError
-from corridor.ingest.base import IngestContext, provenance_fields
+from corridor.ingest.base import IngestContext, named, provenance_fields
 from corridor.ingest.ftm import strict_proxy
 from corridor.ingest.sensors import load_json
 from corridor.model.provenance import Provenance
 from corridor.model.statements import entity_statements
+from corridor.plugins import IngestReader
 
 
 def _reports(ctx: IngestContext, data: Any) -> list[Any]:
@@ -147,3 +148,11 @@ def read_reports(ctx: IngestContext) -> None:
         rows = _read_report(ctx, report, f"report {n}")
         ctx.writer.count_read()
         ctx.writer.add_statements(rows)
+
+
+READER = IngestReader(
+    "graded intelligence reports (JSON)",
+    # Less sure than `scans`: a scanner's file may be called a scan report.
+    sniff=named(".json", containing="report", confidence=0.9),
+    read=read_reports,
+)

@@ -19,11 +19,12 @@ import pyarrow.compute as pc
 from pyarrow import csv as pacsv
 
 from corridor.errors import ValidationError
-from corridor.ingest.base import IngestContext, Location
+from corridor.ingest.base import IngestContext, Location, named
 from corridor.ingest.progress import open_binary
 from corridor.model.observations import SPECS, ColumnParser, ObservationKind, RowError
 from corridor.model.provenance import FIELDS as PROVENANCE_FIELDS
 from corridor.model.provenance import Provenance
+from corridor.plugins import IngestReader
 from corridor.store.tables import PROVENANCE_COLUMN_NAMES
 
 #: Rows per batch: large enough to amortise conversion, small enough to bound memory.
@@ -306,3 +307,15 @@ def read_scans(ctx: IngestContext) -> None:
 
 
 __all__ = ["load_json", "read_anpr", "read_detections", "read_scans", "read_sightings"]
+
+
+ANPR = IngestReader("ANPR reads (CSV)", sniff=named(".csv", containing="anpr"), read=read_anpr)
+DETECTIONS = IngestReader(
+    "border detections (CSV)", sniff=named(".csv", containing="detection"), read=read_detections
+)
+SIGHTINGS = IngestReader(
+    "drone and camera sightings (GeoJSON)", sniff=named(".geojson"), read=read_sightings
+)
+SCANS = IngestReader(
+    "vehicle scanner results (JSON)", sniff=named(".json", containing="scan"), read=read_scans
+)

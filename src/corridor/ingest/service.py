@@ -18,24 +18,11 @@ from pathlib import Path
 from typing import Any
 
 from corridor.errors import InputError
-from corridor.ingest.base import IngestContext, Reader
-from corridor.ingest.ftm import read_ftm
-from corridor.ingest.reports import read_reports
-from corridor.ingest.sensors import read_anpr, read_detections, read_scans, read_sightings
-from corridor.ingest.tabular import read_tabular
+from corridor.ingest.base import IngestContext
 from corridor.model.provenance import FIELDS as PROVENANCE_FIELDS
+from corridor.plugins import AFTER_INGEST, INGEST_READERS
 from corridor.store.base import Store
 from corridor.store.records import IngestInfo
-
-READERS: dict[str, Reader] = {
-    "ftm": read_ftm,
-    "report": read_reports,
-    "anpr": read_anpr,
-    "detections": read_detections,
-    "sightings": read_sightings,
-    "scans": read_scans,
-}
-KINDS = ("tabular", *READERS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,27 +41,23 @@ class IngestReport:
 
 
 def detect_kind(path: Path, mapping: Path | None = None) -> str:
-    """Guess a file's kind from its name; refuse to guess when the name says nothing."""
-    name = path.name.lower()
-    if mapping is not None or name.endswith((".xlsx", ".xlsm")):
-        return "tabular"
-    if name.endswith((".ftm.json", ".jsonl", ".ijson", ".ftm.jsonl")):
-        return "ftm"
-    if name.endswith(".geojson"):
-        return "sightings"
-    if name.endswith(".csv"):
-        if "anpr" in name:
-            return "anpr"
-        if "detection" in name:
-            return "detections"
-    if name.endswith(".json"):
-        if "scan" in name:
-            return "scans"
-        if "report" in name:
-            return "report"
-    raise InputError(
-        f"cannot tell what kind of file this is: give --kind ({', '.join(KINDS)})", file=path.name
-    )
+    """Guess a file's kind from its name (a mapping given means the kind that needs one);
+    refuse to guess when the name says nothing."""
+    if mapping is not None:
+        for name, reader in INGEST_READERS.items():
+            if reader.needs_mapping:
+                return name
+    best, best_name = 0.0, None
+    for name, reader in INGEST_READERS.items():
+        confidence = reader.sniff(path)
+        if confidence > best:
+            best, best_name = confidence, name
+    if best_name is None:
+        raise InputError(
+            f"cannot tell what kind of file this is: give --kind ({', '.join(INGEST_READERS)})",
+            file=path.name,
+        )
+    return best_name
 
 
 def _sha256(path: Path) -> str:
@@ -98,21 +81,26 @@ def ingest_file(
 ) -> IngestReport:
     """Ingest one file in one transaction; a bad record refuses the whole file.
 
-    When the store has been resolved, new and changed records are then linked incrementally
-    (unless `link` is false); when lists are loaded, they are screened (always: a bulk load
-    may defer linking, never screening).
+    Once the file's transaction has committed, the after-ingest steps registered in
+    `corridor.plugins.AFTER_INGEST` run on what it added or changed: when the store has been
+    resolved, new and changed records are linked incrementally; when lists are loaded, they
+    are screened. A bulk load (`link` false) may defer the deferrable steps (linking), never
+    the others (screening).
     """
     name = display_name or path.name
     if not path.is_file():
         raise InputError("file not found", file=name)
     kind = kind or detect_kind(path, mapping)
-    if kind not in KINDS:
+    if kind not in INGEST_READERS:
         raise InputError(
-            f"unknown kind {kind!r} (expected {', '.join(KINDS)})", file=name, field="kind"
+            f"unknown kind {kind!r} (expected {', '.join(INGEST_READERS)})",
+            file=name,
+            field="kind",
         )
-    if kind == "tabular" and mapping is None:
+    reader = INGEST_READERS.get(kind)
+    if reader.needs_mapping and mapping is None:
         raise InputError(
-            "tabular files need a mapping (--mapping FILE)", file=name, field="mapping"
+            f"{kind} files need a mapping (--mapping FILE)", file=name, field="mapping"
         )
     defaults = dict(defaults or {})
     started = time.perf_counter()
@@ -126,20 +114,19 @@ def ingest_file(
         user_name=user,
     )
     with store.writer(info) as writer:
-        ctx = IngestContext(path, writer, defaults, name, show_progress)
-        if kind == "tabular":
-            assert mapping is not None
-            read_tabular(ctx, mapping)
-        else:
-            READERS[kind](ctx)
+        reader.read(IngestContext(path, writer, defaults, name, show_progress, mapping))
         result = writer.result
     linked: dict[str, int] = {}
     alerts = 0
     if result.statements_added:
         entities = store.ingested_entities(info.id)
-        if link:
-            linked = _link_new(store, entities)
-        alerts = _screen_new(store, entities)
+        for _, step in AFTER_INGEST.items():
+            if step.deferrable and not link:
+                continue
+            done = step.run(store, entities)
+            for resolved, pairs in done.linked.items():
+                linked[resolved] = linked.get(resolved, 0) + pairs
+            alerts += done.alerts
     return IngestReport(
         file=name,
         kind=kind,
@@ -150,23 +137,6 @@ def ingest_file(
         linked=linked,
         alerts=alerts,
     )
-
-
-def _link_new(store: Store, entities: list[str]) -> dict[str, int]:
-    """Link what an ingest added against the resolved store (once a resolution run exists)."""
-    from corridor.resolve.records import RESOLVABLE
-    from corridor.resolve.service import link_entities
-
-    if not any(store.current_run(kind) for kind in RESOLVABLE):
-        return {}
-    return link_entities(store, entities)
-
-
-def _screen_new(store: Store, entities: list[str]) -> int:
-    """Screen what an ingest added or changed against the loaded lists; new alerts raised."""
-    from corridor.screen.service import screen_entities
-
-    return len(screen_entities(store, entities))
 
 
 def load_manifest(folder: Path) -> list[dict[str, Any]]:
@@ -193,7 +163,7 @@ def load_manifest(folder: Path) -> list[dict[str, Any]]:
                 "each file needs a path", file="manifest.json", item=where, field="path"
             )
         kind = entry.get("kind")
-        if kind not in KINDS:
+        if not isinstance(kind, str) or kind not in INGEST_READERS:
             raise InputError(
                 f"unknown kind {kind!r}", file="manifest.json", item=where, field="kind"
             )
@@ -201,9 +171,9 @@ def load_manifest(folder: Path) -> list[dict[str, Any]]:
             raise InputError(
                 f"{entry['path']} does not exist", file="manifest.json", item=where, field="path"
             )
-        if kind == "tabular" and not isinstance(entry.get("mapping"), str):
+        if INGEST_READERS.get(kind).needs_mapping and not isinstance(entry.get("mapping"), str):
             raise InputError(
-                "tabular files need a mapping", file="manifest.json", item=where, field="mapping"
+                f"{kind} files need a mapping", file="manifest.json", item=where, field="mapping"
             )
         prov = entry.get("provenance") or {}
         if not isinstance(prov, dict) or set(prov) - set(PROVENANCE_FIELDS):

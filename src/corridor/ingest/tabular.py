@@ -23,11 +23,12 @@ from followthemoney.proxy import EntityProxy
 from followthemoney.types import registry
 
 from corridor.errors import InputError, ValidationError
-from corridor.ingest.base import BATCH, IngestContext, Location
+from corridor.ingest.base import BATCH, IngestContext, Location, named
 from corridor.ingest.progress import open_text
 from corridor.model.provenance import FIELDS as PROVENANCE_FIELDS
 from corridor.model.provenance import Provenance
 from corridor.model.statements import entity_statements
+from corridor.plugins import IngestReader
 
 _MAPPING_KEYS = {"entities", "provenance", "csv", "sheet", "format"}
 
@@ -170,7 +171,7 @@ def _cell(value: Any) -> str:
 
 
 def _rows_xlsx(ctx: IngestContext, mapping: Mapping_) -> Iterator[tuple[Location, dict[str, str]]]:
-    from openpyxl import load_workbook  # imported here: only XLSX ingest pays for it
+    from openpyxl import load_workbook  # here: ~100 ms to import, and only XLSX ingest needs it
 
     try:
         book = load_workbook(ctx.path, read_only=True, data_only=True)
@@ -206,8 +207,10 @@ def _check_header(ctx: IngestContext, mapping: Mapping_, header: list[str]) -> N
         )
 
 
-def read_tabular(ctx: IngestContext, mapping_path: Path) -> None:
-    mapping = Mapping_.load(mapping_path)
+def read_tabular(ctx: IngestContext) -> None:
+    if ctx.mapping is None:
+        raise ctx.fail("tabular files need a mapping", field="mapping")
+    mapping = Mapping_.load(ctx.mapping)
     suffix = ctx.path.suffix.lower()
     rows = _rows_xlsx(ctx, mapping) if suffix in (".xlsx", ".xlsm") else _rows_csv(ctx, mapping)
     batch: list[dict[str, Any]] = []
@@ -228,3 +231,11 @@ def read_tabular(ctx: IngestContext, mapping_path: Path) -> None:
             ctx.writer.add_statements(batch)
             batch = []
     ctx.writer.add_statements(batch)
+
+
+READER = IngestReader(
+    "CSV or XLSX with a mapping file (FtM mapping entities and provenance)",
+    sniff=named(".xlsx", ".xlsm"),
+    read=read_tabular,
+    needs_mapping=True,
+)

@@ -8,17 +8,11 @@ from corridor.normalise.dates import (
     same_year,
     years_apart,
 )
-from corridor.normalise.names import (
-    NameRoles,
-    ParsedName,
-    name_key,
-    name_keys,
-    name_tokens,
-    parse_name,
-)
+from corridor.normalise.names import NameRoles, ParsedName, name_keys, parse_name
 from corridor.normalise.nicknames import given_name_variants
 from corridor.normalise.phones import normalise_phone
 from corridor.normalise.plates import normalise_plate
+from corridor.normalise.spelling import name_key, name_tokens
 
 __all__ = [
     "NameRoles",

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from corridor.normalise.names import name_key, name_tokens
+from corridor.normalise.spelling import name_key, name_tokens
 
 # canonical: (other spellings of the full name, short forms). Latinised, lower-case ASCII, as
 # `name_tokens` writes them (Saša → sasa, Đorđe → djordje, Љубиша → ljubisa).

@@ -12,6 +12,7 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+from splink import DuckDBAPI
 
 from corridor.errors import CorridorError
 
@@ -54,8 +55,6 @@ class DuckDBEngine(Engine):
     name = "duckdb"
 
     def __init__(self, memory_limit: str = "2GB") -> None:
-        from splink import DuckDBAPI
-
         self.con = duckdb.connect()
         self.con.execute(f"SET memory_limit = '{memory_limit}'")
         self._db_api = DuckDBAPI(connection=self.con)
@@ -81,6 +80,7 @@ def make_engine(name: str = "duckdb") -> Engine:
         return DuckDBEngine()
     if name == "spark":
         try:
+            # Here, not at the top: PySpark is an optional extra, and Java may be missing.
             from corridor.resolve.spark import SparkEngine
         except ImportError as exc:
             raise EngineUnavailable(

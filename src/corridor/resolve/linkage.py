@@ -16,6 +16,7 @@ from typing import Any, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
+from rapidfuzz.distance import Levenshtein
 from splink import Linker, SettingsCreator, block_on
 
 from corridor.resolve.comparisons import (
@@ -221,8 +222,6 @@ COMPARISONS: dict[str, Comparison] = {
 
 
 def _levenshtein(a: str | None, b: str | None) -> int:
-    from rapidfuzz.distance import Levenshtein
-
     if a is None or b is None:
         raise TypeError("null")
     return int(Levenshtein.distance(a, b))

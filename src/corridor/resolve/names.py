@@ -6,7 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 
-from corridor.normalise.names import NameRoles, name_key, name_tokens, parse_name
+from corridor.normalise.names import NameRoles, parse_name
+from corridor.normalise.spelling import name_key, name_tokens
 
 
 @dataclass(frozen=True, slots=True)

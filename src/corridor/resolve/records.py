@@ -8,7 +8,7 @@ from typing import Any
 import pyarrow as pa
 from followthemoney import model
 
-from corridor.access.scope import SYSTEM_SCOPE
+from corridor.model.scope import SYSTEM_SCOPE
 from corridor.resolve.features import PERSON_COLUMNS, PersonInput, entity_input, person_features
 from corridor.store.base import Store
 

@@ -13,9 +13,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from corridor.access.scope import SYSTEM_SCOPE, ReadScope
+from followthemoney import model as ftm
+
 from corridor.errors import NotFound, ValidationError
+from corridor.model.scope import SYSTEM_SCOPE, ReadScope
 from corridor.model.statements import EntityRecord
+from corridor.plugins import AfterIngestStep, StepResult
 from corridor.resolve.clusters import cluster
 from corridor.resolve.engines import make_engine
 from corridor.resolve.features import entity_input, person_features
@@ -53,9 +56,7 @@ class RunSummary:
 
 
 def kind_of(schema: str) -> str | None:
-    from followthemoney import model
-
-    s = model.get(schema)
+    s = ftm.get(schema)
     if s is None:
         return None
     for kind, names in RESOLVABLE.items():
@@ -217,6 +218,20 @@ def link_entities(store: Store, entity_ids: Iterable[str]) -> dict[str, int]:
         else:
             linked[kind] = len(link_records(store, kind, rows))
     return linked
+
+
+def link_new(store: Store, entity_ids: list[str]) -> StepResult:
+    """Link what an ingest added against the resolved store (once a resolution run exists)."""
+    if not any(store.current_run(kind) for kind in RESOLVABLE):
+        return StepResult()
+    return StepResult(linked=link_entities(store, entity_ids))
+
+
+LINK_NEW = AfterIngestStep(
+    "link new and changed records to the resolved entities (once a resolution run exists)",
+    run=link_new,
+    deferrable=True,
+)
 
 
 def judge(

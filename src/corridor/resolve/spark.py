@@ -29,6 +29,8 @@ from urllib.parse import urlparse
 import pyarrow as pa
 from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
+from splink import SparkAPI
+from splink.backends.spark import similarity_jar_location
 
 from corridor.resolve.engines import Engine, EngineUnavailable
 
@@ -95,8 +97,6 @@ def find_java() -> str:
 
 
 def _similarity_jar() -> str:
-    from splink.backends.spark import similarity_jar_location
-
     jar: str = similarity_jar_location()
     if not Path(jar).is_file():
         raise EngineUnavailable(f"Splink's Spark similarity jar is missing ({jar})")
@@ -193,8 +193,6 @@ class SparkEngine(Engine):
     name = "spark"
 
     def __init__(self) -> None:
-        from splink import SparkAPI
-
         self.spark = shared_spark_session().newSession()
         self._db_api = SparkAPI(spark_session=self.spark)  # type: ignore[no-untyped-call]
         self._closed = False

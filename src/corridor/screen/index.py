@@ -21,9 +21,10 @@ from followthemoney.types import registry
 
 from corridor.model.classification import Classification
 from corridor.normalise.dates import PartialDate, parse_partial_date
-from corridor.normalise.names import ParsedName, name_key, parse_name
+from corridor.normalise.names import ParsedName, parse_name
 from corridor.normalise.phones import normalise_phone
 from corridor.normalise.plates import normalise_plate
+from corridor.normalise.spelling import name_key
 
 _ID_CLEAN = re.compile(r"[^A-Z0-9]")
 ID_PROPS = ("passportNumber", "idNumber", "taxNumber", "registrationNumber", "innCode",

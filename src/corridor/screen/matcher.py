@@ -15,11 +15,38 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
+from followthemoney import model
 from rapidfuzz.distance import JaroWinkler
 
+from corridor.errors import ValidationError
+from corridor.plugins import Algorithm
 from corridor.screen.index import NameForm, Profile
 
-ALGORITHM = "corridor-v1"
+#: corridor-v1's weights, each with what it does: `GET /algorithms` shows them, and a request's
+#: `weights` override them by name. The defaults are tuned on bench/screening.py's evaluation set.
+WEIGHTS: dict[str, tuple[float, str]] = {
+    "weak_alias": (0.8, "A weak alias counts this much of a strong name."),
+    "middle_name_cost": (0.35, "An unaligned part of the listed name (often a middle name a "
+                               "query leaves out) costs this much of an aligned one."),
+    "spelling_floor": (0.82, "Name parts spelt less alike than this (Jaro-Winkler) do not align."),
+    "spelling_floor_short": (0.88, "The same, for parts under seven letters."),
+    "spelling_only": (0.0, "1: also compare names with no part in common by key (spelling "
+                           "alone); 0: do not."),
+    "one_word": (0.85, "Two one-word names (nicknames) that agree count this much."),
+    "full_name_conflict": (0.6, "One word in common while the full names differ: the score is "
+                                "multiplied by this."),
+    "family_name_mismatch": (0.45, "Family names differ while given names agree: the score is "
+                                   "multiplied by this."),
+    "dob_exact": (0.05, "The same date of birth adds this much."),
+    "dob_year_mismatch": (0.4, "Birth years more than a year apart take this much off."),
+    "dob_year_near": (0.05, "Birth years a year apart take this much off."),
+    "nationality_mismatch": (0.15, "Different nationalities or countries (both known) take "
+                                   "this much off."),
+    "gender_mismatch": (0.35, "Different genders (both known) take this much off."),
+    "identifier_match": (0.3, "A document number in common adds this much (to a score of at "
+                              "least 0.85)."),
+    "identifier_mismatch": (0.1, "Different document numbers (both known) take this much off."),
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -27,30 +54,12 @@ class Config:
     """Weights of the features (the yente `weights` of a request override them by name)."""
 
     weights: Mapping[str, float] = field(
-        default_factory=lambda: {
-            "weak_alias": 0.8,  # a weak alias counts this much of a strong name
-            "middle_name_cost": 0.35,  # an unaligned middle name costs this much of a part
-            "spelling_floor": 0.82,  # parts spelt less alike than this do not align
-            "spelling_floor_short": 0.88,  # the same, for parts under seven letters
-            "spelling_only": 0.0,  # 1: also align names with no part in common by key
-            "one_word": 0.85,  # two one-word names (nicknames) that agree count this much
-            "full_name_conflict": 0.6,  # agreeing on one word while full names differ
-            "family_name_mismatch": 0.45,  # different family names: the score is multiplied
-            "dob_exact": 0.05,
-            "dob_year_mismatch": 0.4,  # birth years more than a year apart
-            "dob_year_near": 0.05,  # a year apart
-            "nationality_mismatch": 0.15,
-            "gender_mismatch": 0.35,
-            "identifier_match": 0.3,
-            "identifier_mismatch": 0.1,
-        }
+        default_factory=lambda: {name: default for name, (default, _) in WEIGHTS.items()}
     )
 
     def with_weights(self, overrides: Mapping[str, float]) -> Config:
         unknown = sorted(set(overrides) - set(self.weights))
         if unknown:
-            from corridor.errors import ValidationError
-
             raise ValidationError(f"unknown weight {unknown[0]!r}", "weights")
         return replace(self, weights={**self.weights, **overrides})
 
@@ -279,8 +288,6 @@ def _dob(query: Profile, candidate: Profile, w: Mapping[str, float]) -> tuple[fl
 def can_match(query_schema: str, candidate_schema: str) -> bool:
     """Schemata that may describe the same thing (a Person is never a Company; a Vehicle only a
     Vehicle; a phone, any entity with phones)."""
-    from followthemoney import model
-
     if query_schema in ("UserAccount", "Thing") or candidate_schema == "UserAccount":
         return True
     if query_schema == "Vehicle" or candidate_schema == "Vehicle":
@@ -289,3 +296,13 @@ def can_match(query_schema: str, candidate_schema: str) -> bool:
     if q is None or c is None:
         return False
     return q.is_a(c) or c.is_a(q) or bool(q.can_match(c))
+
+
+CORRIDOR_V1 = Algorithm(
+    description="Names aligned part by part across scripts and romanisations, adjusted by dates "
+    "of birth, identifiers, nationality and gender.",
+    features=FEATURE_DOCS,
+    config=Config(),
+    config_docs={name: doc for name, (_, doc) in WEIGHTS.items()},
+    compare=compare,
+)

@@ -22,19 +22,21 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import httpx
 import orjson
 from followthemoney import model
 
 from corridor.access.authz import Authz
-from corridor.access.scope import ReadScope
 from corridor.audit import Event, audit
 from corridor.errors import Conflict, Forbidden, NotFound, PackageRefused, ValidationError
+from corridor.model.agreement import Agreement
 from corridor.model.observations import SPECS, ObservationKind
+from corridor.model.scope import ReadScope
 from corridor.model.subjects import PLATE_PROPERTIES, PLATE_SCHEMATA
 from corridor.node.identity import NodeIdentity, PublicKeys, b64, unb64
 from corridor.normalise.phones import normalise_phone
 from corridor.normalise.plates import normalise_plate
-from corridor.share.agreement import Agreement, agreement_in_force
+from corridor.share.agreements import agreement_in_force
 from corridor.share.package import DEFAULT_TTL, Header, Opened, open_package, seal
 from corridor.share.policy import Release, SetConsents, release
 from corridor.share.rows import (
@@ -59,8 +61,6 @@ Transport = Callable[[str, bytes], tuple[int, dict[str, Any]]]
 
 def http_transport(address: str, blob: bytes) -> tuple[int, dict[str, Any]]:
     """POST the package to the partner's inbox."""
-    import httpx
-
     url = address.rstrip("/") + "/inbox"
     try:
         response = httpx.post(

@@ -33,11 +33,11 @@ from itertools import chain
 from typing import Any, Protocol
 
 from corridor.errors import Forbidden
+from corridor.model.agreement import Agreement
 from corridor.model.classification import Classification
 from corridor.model.grading import Grade, GradingScheme
 from corridor.model.observations import ObservationKind
 from corridor.model.provenance import PersonCategory
-from corridor.share.agreement import Agreement
 
 
 class Consents(Protocol):

@@ -12,9 +12,9 @@ from typing import Any
 import orjson
 
 from corridor.access.authz import Authz
-from corridor.access.scope import ReadScope
 from corridor.audit import Event, audit
 from corridor.errors import Conflict, NotFound, ValidationError
+from corridor.model.scope import ReadScope
 from corridor.share.core import RELATED_HOPS, SharingCore
 from corridor.share.policy import check_terms
 from corridor.share.rows import rfi_row

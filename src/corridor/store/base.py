@@ -17,8 +17,8 @@ from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import Any
 
-from corridor.access.scope import ReadScope
 from corridor.model.observations import ObservationKind
+from corridor.model.scope import ReadScope
 from corridor.model.statements import EntityRecord
 from corridor.store.records import (
     AgencyCounts,

@@ -14,6 +14,7 @@ from corridor.audit import Event, audit
 from corridor.errors import NotFound
 from corridor.model.schemata import schemata_for
 from corridor.model.subjects import subject_keys
+from corridor.screen.lists import list_entity
 from corridor.store.records import ObservationQuery
 
 router = APIRouter(tags=["entities"])
@@ -37,8 +38,6 @@ def get_entity(entity_id: str, store: StoreDep, authz: Reader, purpose: Purpose)
     if record is None:
         # Not one of the node's records: perhaps a listed entity (yente clients fetch results
         # by id from the same path).
-        from corridor.screen.service import list_entity
-
         return list_entity(store, entity_id, authz.scope)
     return record.to_dict()
 

@@ -26,7 +26,10 @@ from corridor.api.schemas.screening import (
     SearchResponse,
 )
 from corridor.audit import Event, audit
-from corridor.screen import service
+from corridor.errors import NotFound
+from corridor.plugins import ALGORITHMS
+from corridor.screen import alerts as screen_alerts
+from corridor.screen import lists, matching
 from corridor.store.base import Store
 from corridor.store.records import Alert
 
@@ -36,16 +39,16 @@ router = APIRouter(tags=["screening"])
 class MatchBody(BaseModel):
     weights: dict[str, float] = Field(default_factory=dict)
     config: dict[str, Any] = Field(default_factory=dict)
-    queries: dict[str, EntityExample] = Field(min_length=1, max_length=service.MAX_QUERIES)
+    queries: dict[str, EntityExample] = Field(min_length=1, max_length=matching.MAX_QUERIES)
 
 
 class MatchParams(BaseModel):
     """The query string of `/match` (one model: FastAPI validates it in one step)."""
 
-    threshold: float = Field(default=service.DEFAULT_THRESHOLD, ge=0, le=1)
+    threshold: float = Field(default=matching.DEFAULT_THRESHOLD, ge=0, le=1)
     cutoff: float = Field(default=0.0, ge=0, le=1)
-    limit: int = Field(default=service.DEFAULT_LIMIT, ge=1, le=500)
-    algorithm: str = Field(default=service.ALGORITHM, max_length=64)
+    limit: int = Field(default=matching.DEFAULT_LIMIT, ge=1, le=500)
+    algorithm: str = Field(default=ALGORITHMS.default, max_length=64)
     fuzzy: bool = False  # accepted for yente clients; matching is always fuzzy here
 
 
@@ -67,14 +70,14 @@ async def match(
             for label, q in body.queries.items()
         },
     }
-    if not service.INDEXES.fresh(store):
+    if not matching.INDEXES.fresh(store):
         # Checking the store for a newer list (and rebuilding after a load) blocks: off the loop.
-        await run_in_threadpool(service.INDEXES.get, store)
+        await run_in_threadpool(matching.INDEXES.get, store)
     # Matching runs on the event loop: it is pure CPU for about a millisecond against an index
     # held in memory, and a hop to a worker thread would only add the hand-over and a GIL
     # hand-off to every request (measured: ~40% fewer requests a second).
     p = params
-    found = service.match(
+    found = matching.match(
         store, dataset, payload, authz.scope, p.threshold, p.limit, p.algorithm, p.cutoff
     )
     # Chained now, written to the store in a batch within a second (cheap on the event loop).
@@ -103,19 +106,19 @@ def search(
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> dict[str, Any]:
     """Search the lists by name, in any script or spelling."""
-    return service.search(store, dataset, q, authz.scope, limit, offset)
+    return matching.search(store, dataset, q, authz.scope, limit, offset)
 
 
 @router.get("/algorithms", response_model=AlgorithmResponse)
 def algorithms(authz: Screener) -> dict[str, Any]:
     """The matching algorithm and its features, with their weights."""
-    return service.algorithms()
+    return matching.algorithms()
 
 
 @router.get("/catalog", response_model=DataCatalogModel)
 def catalog(store: StoreDep, authz: Screener) -> dict[str, Any]:
     """The loaded lists and their versions (counting only the entries the caller may see)."""
-    return service.catalog(store, authz.scope)
+    return lists.catalog(store, authz.scope)
 
 
 @router.get("/alerts", response_model=Alerts)
@@ -127,7 +130,7 @@ def alerts(
 ) -> dict[str, Any]:
     """Screening hits on the node's own entities, with their explanations (what the caller may
     see only)."""
-    found = service.visible_alerts(store, authz.scope, status)
+    found = screen_alerts.visible_alerts(store, authz.scope, status)
     audit(
         store,
         authz,
@@ -150,11 +153,9 @@ def decide(
 ) -> dict[str, Any]:
     """Decide an alert; a false positive is not raised again for the same evidence."""
     alert = store.alert(alert_id)
-    if alert is None or not service.alert_visible(store, alert, authz.scope):
-        from corridor.errors import NotFound
-
+    if alert is None or not screen_alerts.alert_visible(store, alert, authz.scope):
         raise NotFound(f"no alert {alert_id!r}")
-    decided = service.decide(store, alert_id, body.decision, authz.user, body.note)
+    decided = screen_alerts.decide(store, alert_id, body.decision, authz.user, body.note)
     audit(
         store,
         authz,

@@ -29,7 +29,8 @@ from corridor.api.schemas.sharing import (
 )
 from corridor.audit import Event, audit
 from corridor.errors import NotFound, ValidationError
-from corridor.share.agreement import agreements_in_force, parse_agreement, save_agreement
+from corridor.model.agreement import parse_agreement
+from corridor.share.agreements import agreements_in_force, save_agreement
 from corridor.share.service import RELATED_HOPS, SUBJECT_KINDS, SharingService
 
 router = APIRouter(tags=["sharing"])

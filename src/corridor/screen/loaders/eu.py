@@ -35,6 +35,7 @@ from followthemoney.schema import Schema
 from normality import slugify
 
 from corridor.errors import InputError, ValidationError
+from corridor.plugins import ListLoader
 from corridor.screen.listed import (
     EntityBuilder,
     ListedEntity,
@@ -47,6 +48,7 @@ from corridor.screen.listed import (
     split_values,
     text_dates,
 )
+from corridor.screen.loaders.sniff import MARKED, header_cells, table_like
 
 AUTHORITY = "Council of the European Union"
 EURLEX_URL = "https://eur-lex.europa.eu/legal-content/EN/TXT/?uri=CELEX:{}"
@@ -200,3 +202,17 @@ def _name_variants(text: str) -> tuple[str, list[str]]:
         else:
             variants.append(inner)
     return outer, variants
+
+
+def sniff(path: Path, head: str) -> float:
+    """A CSV with OpenSanctions' EU columns `celex`, `recordId` and `programKey`."""
+    if table_like(path, head) and {"celex", "recordId", "programKey"} <= header_cells(head):
+        return MARKED
+    return 0.0
+
+
+LOADER = ListLoader(
+    "EU regime annex in OpenSanctions' extraction layout (FtM property columns)",
+    sniff=sniff,
+    read=lambda path, mapping: read_eu(path),
+)

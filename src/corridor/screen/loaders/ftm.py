@@ -25,7 +25,9 @@ from followthemoney.proxy import EntityProxy
 
 from corridor.errors import InputError, ValidationError
 from corridor.ingest.ftm import strict_proxy
+from corridor.plugins import ListLoader
 from corridor.screen.listed import ListedEntity, is_screenable
+from corridor.screen.loaders.sniff import MARKED, json_like
 
 
 def _lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
@@ -91,3 +93,15 @@ def read_ftm_list(path: Path) -> Iterator[ListedEntity]:
             yield ListedEntity(entity, None, line)
         for sanction in listings:
             yield ListedEntity(entity, sanction, line)
+
+
+def sniff(path: Path, head: str) -> float:
+    """JSON lines, by the first character or the extension."""
+    return MARKED if json_like(path, head) else 0.0
+
+
+LOADER = ListLoader(
+    "FollowTheMoney JSON lines (OpenSanctions exports)",
+    sniff=sniff,
+    read=lambda path, mapping: read_ftm_list(path),
+)

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from corridor.errors import InputError
+from corridor.plugins import ListLoader
 from corridor.screen.listed import (
     EntityBuilder,
     ListedEntity,
@@ -43,6 +44,7 @@ from corridor.screen.listed import (
     make_sanction,
     text_dates,
 )
+from corridor.screen.loaders.sniff import HINTED, NAMED, first_rows, table_like
 
 AUTHORITY = "US OFAC"
 DETAILS_URL = "https://sanctionssearch.ofac.treas.gov/Details.aspx?id={}"
@@ -320,3 +322,21 @@ def _entry(
         sourceUrl=DETAILS_URL.format(ent_num),
     )
     return ListedEntity(entity, sanction, line)
+
+
+def sniff(path: Path, head: str) -> float:
+    """The folder holding sdn.csv, or sdn.csv itself; else a header-less CSV whose first cell
+    is a number and whose empty values are `-0-` (OFAC's own mark, under another name)."""
+    if (path.is_dir() and (path / "sdn.csv").is_file()) or path.name.lower() == "sdn.csv":
+        return NAMED
+    if not table_like(path, head):
+        return 0.0
+    rows = first_rows(head)
+    return HINTED if rows and rows[0] and rows[0][0].strip().isdigit() and "-0-" in head else 0.0
+
+
+LOADER = ListLoader(
+    "OFAC SDN legacy CSV: a folder with sdn.csv, add.csv, alt.csv (or sdn.csv)",
+    sniff=sniff,
+    read=lambda path, mapping: read_ofac(path),
+)

@@ -62,6 +62,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from corridor.errors import InputError, ValidationError
+from corridor.plugins import ListLoader
 from corridor.screen.listed import (
     EntityBuilder,
     ListedEntity,
@@ -75,6 +76,7 @@ from corridor.screen.listed import (
     text_dates,
     xml_items,
 )
+from corridor.screen.loaders.sniff import MARKED, header_cells, table_like, xml_like
 
 if TYPE_CHECKING:
     from _csv import Reader
@@ -447,3 +449,26 @@ def _build(d: _Designation) -> ListedEntity:
 def _imo(value: str) -> str:
     digits = re.sub(r"\D", "", value)
     return f"IMO{digits}" if len(digits) == 7 else value
+
+
+def sniff_csv(path: Path, head: str) -> float:
+    """A CSV with the FCDO's `Unique ID` column."""
+    return MARKED if table_like(path, head) and "Unique ID" in header_cells(head) else 0.0
+
+
+def sniff_xml(path: Path, head: str) -> float:
+    """XML of `Designations`."""
+    marked = "<Designations" in head or "<Designation>" in head
+    return MARKED if xml_like(path, head) and marked else 0.0
+
+
+CSV_LOADER = ListLoader(
+    "FCDO UK Sanctions List, CSV",
+    sniff=sniff_csv,
+    read=lambda path, mapping: read_uk_csv(path),
+)
+XML_LOADER = ListLoader(
+    "FCDO UK Sanctions List, XML",
+    sniff=sniff_xml,
+    read=lambda path, mapping: read_uk_xml(path),
+)

@@ -30,6 +30,7 @@ from datetime import date
 from pathlib import Path
 
 from corridor.errors import ValidationError
+from corridor.plugins import ListLoader
 from corridor.screen.listed import (
     EntityBuilder,
     ListedEntity,
@@ -43,6 +44,7 @@ from corridor.screen.listed import (
     xml_items,
     years_between,
 )
+from corridor.screen.loaders.sniff import MARKED, xml_like
 
 AUTHORITY = "UN Security Council"
 SOURCE_URL = "https://main.un.org/securitycouncil/en/content/un-sc-consolidated-list"
@@ -221,3 +223,15 @@ def _birth_dates(dob: ET.Element) -> list[str]:
     if not values:
         values.extend(birth_dates(_text(dob, "NOTE")))
     return values
+
+
+def sniff(path: Path, head: str) -> float:
+    """XML with the UN's `CONSOLIDATED_LIST` root."""
+    return MARKED if xml_like(path, head) and "<CONSOLIDATED_LIST" in head else 0.0
+
+
+LOADER = ListLoader(
+    "UN Security Council Consolidated List (XML)",
+    sniff=sniff,
+    read=lambda path, mapping: read_un(path),
+)

@@ -30,7 +30,9 @@ from followthemoney.proxy import EntityProxy
 from corridor.errors import InputError, ValidationError
 from corridor.ingest.tabular import Mapping_, map_entity
 from corridor.model.provenance import Provenance, build_provenance, merge_fields
+from corridor.plugins import ListLoader
 from corridor.screen.listed import EntityBuilder, ListedEntity, is_screenable, make_sanction
+from corridor.screen.loaders.sniff import BESIDE, mapping_for, table_like
 
 
 def read_watchlist(path: Path, mapping_path: Path) -> Iterator[ListedEntity]:
@@ -128,3 +130,27 @@ def _sanction(entity: EntityProxy, prov: Provenance, file: str) -> EntityProxy:
         recordId=prov.source_ref,
         summary=f"{prov.agency} watchlist entry, graded {prov.grade}, {prov.classification.label}",
     )
+
+
+def sniff(path: Path, head: str) -> float:
+    """A CSV with a mapping file beside it."""
+    return BESIDE if table_like(path, head) and mapping_for(path) is not None else 0.0
+
+
+def read(path: Path, mapping: Path | None) -> Iterator[ListedEntity]:
+    """The watchlist's listings, mapped by the given mapping or the one beside the CSV (its
+    absence is refused at once)."""
+    mapping = mapping or mapping_for(path)
+    if mapping is None:
+        raise InputError(
+            "a watchlist needs a mapping file (--mapping)", file=path.name, field="mapping"
+        )
+    return read_watchlist(path, mapping)
+
+
+LOADER = ListLoader(
+    "a national watchlist CSV with a corridor mapping file",
+    sniff=sniff,
+    read=read,
+    takes_mapping=True,
+)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from corridor.access.scope import ReadScope
 from corridor.model.observations import SPECS, ObservationKind
+from corridor.model.scope import ReadScope
 from corridor.store.records import ObservationQuery
 from corridor.store.sql.dialect import Dialect
 

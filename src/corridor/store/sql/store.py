@@ -18,9 +18,9 @@ from typing import Any
 
 import pyarrow as pa
 
-from corridor.access.scope import ReadScope
 from corridor.errors import Conflict
 from corridor.model.observations import ObservationKind
+from corridor.model.scope import ReadScope
 from corridor.model.statements import EntityRecord
 from corridor.normalise.names import name_keys
 from corridor.normalise.phones import normalise_phone

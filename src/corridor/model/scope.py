@@ -1,7 +1,8 @@
 """The read scope: the one filter every store read applies, built by `Authz`.
 
 A user never sees a record above their clearance, in results, entity pages, exports or counts,
-because every store query takes a scope and turns it into the same SQL predicate.
+because every store query takes a scope and turns it into the same SQL predicate. It sits in
+the model, below both the store that applies it and the access layer that builds it.
 """
 
 from __future__ import annotations

@@ -34,7 +34,6 @@ from corridor.errors import InputError, ValidationError
 from corridor.model.classification import Classification
 from corridor.model.observations import ObservationKind
 from corridor.model.provenance import PersonCategory, parse_agency
-from corridor.store.base import Store
 
 #: Categories shared unless an agreement says otherwise: never victims or witnesses by default.
 DEFAULT_CATEGORIES = frozenset(
@@ -248,23 +247,3 @@ def _field_line(text: str, field: str | None) -> int | None:
         line = found[0].start_mark.line + 1
         node = found[1]
     return line
-
-
-# --- kept in the store -----------------------------------------------------------------------
-
-
-def save_agreement(store: Store, agreement: Agreement, set_by: str, at: datetime) -> Agreement:
-    """Record a new version of the agreement with its partner; returns it numbered."""
-    record = store.save_agreement(agreement.partner, agreement.to_dict(), set_by, at)
-    return parse_agreement(record.data, record.version)
-
-
-def agreement_in_force(store: Store, partner: str) -> Agreement | None:
-    """The agreement in force with a partner (its latest version), if any."""
-    record = store.agreement(partner)
-    return parse_agreement(record.data, record.version) if record is not None else None
-
-
-def agreements_in_force(store: Store) -> list[Agreement]:
-    """The agreement in force with each partner."""
-    return [parse_agreement(r.data, r.version) for r in store.agreements()]

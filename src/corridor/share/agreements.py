@@ -1,0 +1,25 @@
+"""The agreements kept in a node's store: each version recorded, the latest in force."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from corridor.model.agreement import Agreement, parse_agreement
+from corridor.store.base import Store
+
+
+def save_agreement(store: Store, agreement: Agreement, set_by: str, at: datetime) -> Agreement:
+    """Record a new version of the agreement with its partner; returns it numbered."""
+    record = store.save_agreement(agreement.partner, agreement.to_dict(), set_by, at)
+    return parse_agreement(record.data, record.version)
+
+
+def agreement_in_force(store: Store, partner: str) -> Agreement | None:
+    """The agreement in force with a partner (its latest version), if any."""
+    record = store.agreement(partner)
+    return parse_agreement(record.data, record.version) if record is not None else None
+
+
+def agreements_in_force(store: Store) -> list[Agreement]:
+    """The agreement in force with each partner."""
+    return [parse_agreement(r.data, r.version) for r in store.agreements()]
