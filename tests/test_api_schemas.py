@@ -115,7 +115,8 @@ def test_the_yente_routes_have_yentes_fields(doc: dict[str, Any]) -> None:
     }  # fmt: skip
     algorithms = answer(doc, "GET", "/algorithms")
     assert set(fields(doc, algorithms)) == {"algorithms", "default", "best"}
-    assert set(fields(doc, algorithms, "algorithms", "[]")) == {"name", "description", "features"}
+    assert set(fields(doc, algorithms, "algorithms", "[]")) == {"name", "description", "features",
+                                                                 "config"}  # fmt: skip
     # An id is one of the node's entities, or else a listed one in yente's shape.
     one = answer(doc, "GET", "/entities/{entity_id}")
     record, listed = (resolve(doc, s)["properties"] for s in one["oneOf"])

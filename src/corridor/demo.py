@@ -18,7 +18,6 @@ from rich.table import Table
 
 from corridor.access.authz import Authz
 from corridor.access.users import create_user
-from corridor.commands.stats import counts_table
 from corridor.demo_nodes import run_nodes, write_private_json
 from corridor.ingest.service import IngestReport, ingest_path
 from corridor.model.classification import Classification
@@ -32,6 +31,7 @@ from corridor.screen.alerts import screen_entities
 from corridor.screen.lists import list_digest, load_list
 from corridor.screen.matching import match
 from corridor.settings import Settings
+from corridor.stats.counts import counts_table
 from corridor.stats.frontex import Frontex
 from corridor.store.base import Store
 from corridor.store.location import open_store

@@ -9,26 +9,12 @@ from rich.table import Table
 
 from corridor.access.authz import Authz
 from corridor.commands.common import StoreUrl, Workdir, out, store_session
+from corridor.stats.counts import counts_table
 from corridor.stats.frontex import Frontex
-from corridor.store.records import AgencyCounts
 
 stats_app = typer.Typer(
     help="Statistics: real Frontex data and the store's counts.", no_args_is_help=True
 )
-
-
-def counts_table(counts: list[AgencyCounts]) -> Table:
-    """Entities, statements and observations (by kind) per agency, as `stats counts` and the
-    demo print them."""
-    table = Table(title="Per agency")
-    for col in ("agency", "entities", "statements", "observations", "of which"):
-        table.add_column(col, justify="left" if col in ("agency", "of which") else "right")
-    for c in counts:
-        detail = ", ".join(f"{k} {v:,}" for k, v in sorted(c.observations.items()) if v)
-        table.add_row(
-            c.agency, f"{c.entities:,}", f"{c.statements:,}", f"{c.observations_total:,}", detail
-        )
-    return table
 
 
 @stats_app.command("frontex")

@@ -150,10 +150,21 @@ class DataCatalogModel(BaseModel):
     index_stale: bool
 
 
+class ConfigField(BaseModel):
+    """One setting of an algorithm, as yente documents them."""
+
+    type: str
+    default: float
+    description: str | None = None
+
+
 class Algorithm(BaseModel):
     name: str
     description: str | None
     features: dict[str, FeatureDoc]
+    config: dict[str, ConfigField] = Field(
+        default_factory=dict, description="The algorithm's weights a request may override."
+    )
 
 
 class AlgorithmResponse(BaseModel):
