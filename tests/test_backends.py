@@ -216,3 +216,68 @@ def test_an_unreachable_database_is_a_clear_error() -> None:
         PostgresStore(url)
     assert "cannot reach the PostgreSQL store" in caught.value.message
     assert "secret" not in caught.value.message and "***" in caught.value.message
+
+
+# --- several API workers on one PostgreSQL store ----------------------------------------------------
+
+
+def test_several_workers_serve_one_store_and_keep_one_chain(pg_url: str, tmp_path: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from corridor.access.users import create_user
+    from corridor.api.process import free_port, start_server, stop_server
+    from sharing_support import write_entities
+
+    url = f"{pg_url}?schema=s_{uuid.uuid4().hex[:16]}"
+    store = PostgresStore(url)
+    _, key = create_user(store, "ana", "analyst", "RS-MUP", "SECRET")
+    write_entities(store, [("Person", f"p{i}", {"name": f"Marko Marković {i}"}) for i in range(20)])
+    resolution.resolve_all(store, "Person")
+    store.close()
+    port = free_port()
+    proc = start_server(
+        tmp_path / "node", port, env={"CORRIDOR_STORE": url}, args=["--workers", "3"]
+    )
+    headers = {"Authorization": f"ApiKey {key}", "X-Corridor-Purpose": "load test"}
+    base = f"http://127.0.0.1:{port}"
+
+    def calls(n: int) -> list[int]:
+        with httpx.Client(base_url=base, headers=headers, timeout=30) as client:
+            out = []
+            for i in range(30):
+                r = (client.get("/search", params={"q": "Marković"}) if i % 3 == 0 else
+                     client.get(f"/entities/p{(n + i) % 20}") if i % 3 == 1 else
+                     client.post("/judgements", json={"left_id": f"p{n}", "right_id": f"p{8 + i % 12}",
+                                                      "verdict": "unsure"}))  # fmt: skip
+                out.append(r.status_code)
+            return out
+
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            statuses = [s for found in pool.map(calls, range(8)) for s in found]
+    finally:
+        stop_server(proc)
+    assert statuses.count(200) == len(statuses) == 240
+    store = PostgresStore(url)
+    try:
+        result = verify_store(store)
+        assert result.ok, str(result)
+        assert result.entries >= 240  # every request logged, by whichever worker served it
+        assert len(store.judgements()) == 80
+    finally:
+        store.close()
+
+
+def test_several_workers_on_duckdb_are_refused(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from corridor.cli import app
+
+    r = CliRunner().invoke(
+        app, ["serve", "--workdir", str(tmp_path), "--store", str(tmp_path / "x.duckdb"),
+              "--workers", "2"],
+    )  # fmt: skip
+    assert r.exit_code != 0
+    assert "several workers need a PostgreSQL store" in str(r.exception or r.output)

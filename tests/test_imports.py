@@ -33,6 +33,7 @@ ALLOWED_LOCAL = {
     ("corridor.commands.serve", "corridor.demo"),
 }
 
+
 @dataclass(frozen=True)
 class Import:
     module: str  # the importing module

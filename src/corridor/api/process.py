@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -26,10 +27,15 @@ def free_port() -> int:
 
 
 def start_server(
-    workdir: Path, port: int, timeout: float = 60, env: dict[str, str] | None = None
+    workdir: Path,
+    port: int,
+    timeout: float = 60,
+    env: dict[str, str] | None = None,
+    args: Sequence[str] = (),
 ) -> subprocess.Popen[bytes]:
     """Serve the store in `workdir` on 127.0.0.1:`port`; return once `/health` answers. The
-    server's output goes to `serve.log` in the work directory, quoted if it fails to start.
+    server's output goes to `serve.log` in the work directory, quoted if it fails to start;
+    `args` are more options for `corridor serve` (`--workers 4`).
     A store named in this process's environment (`CORRIDOR_STORE`) is passed on only when it
     names one per work directory (`{workdir}` in it): each server serves its own work
     directory's store unless `env` names one."""
@@ -39,7 +45,7 @@ def start_server(
     with log_path.open("ab") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "corridor", "serve", "--workdir", str(workdir),
-             "--port", str(port)],
+             "--port", str(port), *args],
             stdout=log, stderr=subprocess.STDOUT, env={**inherited, **(env or {})},
         )  # fmt: skip
     base = f"http://127.0.0.1:{port}"

@@ -19,13 +19,23 @@ def serve(
         str | None, typer.Option(help="Interface to listen on (default 127.0.0.1).")
     ] = None,
     port: Annotated[int | None, typer.Option(help="Port (default 8000).")] = None,
+    workers: Annotated[
+        int,
+        typer.Option(min=1, help="Worker processes (more than one needs a PostgreSQL store)."),
+    ] = 1,
 ) -> None:
     """Serve the API (OpenAPI docs at /docs)."""
     # Local: importing the API (FastAPI, every route) would slow each command's start ~0.25 s.
     from corridor.server import serve_app
 
     settings = Settings()
-    serve_app(workdir_path(workdir), host or settings.host, port or settings.port, store=store)
+    serve_app(
+        workdir_path(workdir),
+        host or settings.host,
+        port or settings.port,
+        store=store,
+        workers=workers,
+    )
 
 
 def demo(

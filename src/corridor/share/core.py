@@ -12,6 +12,7 @@ deduplicates on them, nothing is duplicated and nothing is lost.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import threading
@@ -484,17 +485,23 @@ class SharingCore:
             return []
         out = []
         for path in sorted((self.spool / "inbox").glob("*.pkg")):
-            blob = path.read_bytes()
+            try:
+                blob = path.read_bytes()
+            except FileNotFoundError:  # recovered meanwhile by another worker of this node
+                continue
             opened = open_package(
                 blob, self.identity, self.partner_keys, self.clock(), check_expiry=False
             )
             try:
                 self._refuse_replay(opened.header)
             except PackageRefused:
-                path.unlink()  # imported before the crash; only the clean-up was lost
+                path.unlink(
+                    missing_ok=True
+                )  # imported before the crash; only the clean-up was lost
                 continue
-            out.append(self._import(opened))
-            path.unlink()
+            with contextlib.suppress(Conflict):  # imported just now by another worker
+                out.append(self._import(opened))
+            path.unlink(missing_ok=True)
         return out
 
     def _import(self, opened: Opened) -> dict[str, Any]:
