@@ -58,6 +58,7 @@ bench: $(STAMP) $(PEER_STAMP)
 	$(BIN)/python bench/er.py
 	$(BIN)/python bench/screening.py
 	$(BIN)/python bench/sharing.py
+	$(BIN)/python bench/load.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
