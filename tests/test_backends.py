@@ -281,3 +281,32 @@ def test_several_workers_on_duckdb_are_refused(tmp_path: Path) -> None:
     )  # fmt: skip
     assert r.exit_code != 0
     assert "several workers need a PostgreSQL store" in str(r.exception or r.output)
+
+
+# --- the demo on either store ------------------------------------------------------------------------
+
+
+def test_the_demo_on_postgresql_prints_the_same_counts_as_on_duckdb(
+    pg_url: str, tmp_path: Path
+) -> None:
+    from typer.testing import CliRunner
+
+    from corridor.api.process import free_port
+    from corridor.cli import app
+
+    tables = {}
+    for name, store in (("duckdb", str(tmp_path / "duckdb" / "corridor.duckdb")),
+                        ("postgres", f"{pg_url}?schema=demo_{uuid.uuid4().hex[:8]}")):  # fmt: skip
+        port = free_port()
+        r = CliRunner().invoke(app, [
+            "demo", "--no-serve", "--workdir", str(tmp_path / name), "--store", store,
+            "--seed", "3", "--scale", "0.05", "--port", str(port),
+        ])  # fmt: skip
+        assert r.exit_code == 0, r.output
+        lines = r.output.splitlines()
+        start = next(i for i, line in enumerate(lines) if "Per agency" in line)
+        end = next(i for i in range(start, len(lines)) if lines[i].lstrip().startswith("└"))
+        table = "\n".join(lines[start : end + 1])
+        assert "RS-MUP" in table and "GB-NCA" in table
+        tables[name] = table
+    assert tables["postgres"] == tables["duckdb"]

@@ -226,7 +226,8 @@ def run_demo(
     else:
         con.print(f"[bold]1. Scenario already built[/bold] in {bundle.name}")
 
-    db = open_store(store if store is not None else Settings().store, workdir)
+    store = store if store is not None else Settings().store
+    db = open_store(store, workdir)
     summary: dict[str, object] = {}
     try:
         con.print("[bold]2. Ingesting both agencies' records, reports and sensor feeds[/bold]")
@@ -357,6 +358,8 @@ def run_demo(
     finally:
         db.close()
     con.print("[bold]10. Two nodes: RS-MUP and GB-NCA share under their agreement[/bold]")
-    summary["nodes"] = run_nodes(workdir, bundle, con, node_ports, keep_serving=keep_nodes)
+    summary["nodes"] = run_nodes(
+        workdir, bundle, con, node_ports, keep_serving=keep_nodes, store=store
+    )
     con.print(f"Demo built in {time.perf_counter() - started:.1f} s")
     return summary

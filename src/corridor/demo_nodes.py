@@ -27,10 +27,9 @@ from corridor.api.process import start_server, stop_server
 from corridor.ingest.service import ingest_bundle
 from corridor.model.agreement import parse_agreement
 from corridor.node.identity import NodeIdentity
-from corridor.settings import Settings
 from corridor.share.agreements import agreement_in_force, save_agreement
 from corridor.share.service import SharingService
-from corridor.store.location import open_store
+from corridor.store.location import beside, open_store
 
 PURPOSE = "prevention and detection of organised immigration crime"
 NODE_KEYS_FILE = "node-keys.json"
@@ -56,6 +55,8 @@ class DemoNode:
     port: int
     workdir: Path
     keys: dict[str, str]
+    #: The node's store (see `corridor.store.location`): None for its work directory's.
+    store: str | None = None
 
     @property
     def base(self) -> str:
@@ -97,7 +98,7 @@ def _prepare(node: DemoNode, bundle: Path, con: Console) -> None:
     prefix = {"RS-MUP": "rs/", "GB-NCA": "uk/"}[node.agency]
     if not (node.workdir / "node.json").exists():
         NodeIdentity.generate(node.agency).save(node.workdir)
-    store = open_store(Settings().store, node.workdir)
+    store = open_store(node.store, node.workdir)
     try:
         if not store.ingests():
             reports = ingest_bundle(
@@ -120,7 +121,7 @@ def _prepare(node: DemoNode, bundle: Path, con: Console) -> None:
 
 
 def _pin(me: DemoNode, other: DemoNode) -> None:
-    store = open_store(Settings().store, me.workdir)
+    store = open_store(me.store, me.workdir)
     try:
         svc = SharingService(store, NodeIdentity.load(me.workdir))
         svc.add_partner(NodeIdentity.load(other.workdir).public.card(), other.base, "demo")
@@ -133,7 +134,8 @@ def _pin(me: DemoNode, other: DemoNode) -> None:
 
 
 def _serve(node: DemoNode) -> None:
-    _running.append(start_server(node.workdir, node.port))
+    # Empty: the work directory's own store, whatever the environment names.
+    _running.append(start_server(node.workdir, node.port, env={"CORRIDOR_STORE": node.store or ""}))
 
 
 def _truth(bundle: Path, name: str) -> list[dict[str, str]]:
@@ -146,11 +148,14 @@ def _truth(bundle: Path, name: str) -> list[dict[str, str]]:
 
 def run_nodes(
     workdir: Path, bundle: Path, con: Console, ports: tuple[int, int] = (8001, 8002),
-    keep_serving: bool = False,
+    keep_serving: bool = False, store: str | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """Set up, start and exercise the two nodes; leave them serving when `keep_serving`."""
-    rs = DemoNode("RS-MUP", "rs", ports[0], workdir / "nodes" / "rs", {})
-    uk = DemoNode("GB-NCA", "uk", ports[1], workdir / "nodes" / "uk", {})
+    """Set up, start and exercise the two nodes; leave them serving when `keep_serving`. Each
+    node has a store of its own beside the demo's (`store`): in the same PostgreSQL database,
+    or in its own work directory."""
+    nodes = workdir / "nodes"
+    rs = DemoNode("RS-MUP", "rs", ports[0], nodes / "rs", {}, beside(store, nodes / "rs", "rs"))
+    uk = DemoNode("GB-NCA", "uk", ports[1], nodes / "uk", {}, beside(store, nodes / "uk", "uk"))
     for node in (rs, uk):
         _prepare(node, bundle, con)
     _pin(rs, uk)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from corridor.store.base import Store
 from corridor.store.duckdb import STORE_FILE, DuckDBStore
-from corridor.store.postgres import PostgresStore
+from corridor.store.postgres import PostgresStore, split_url, with_schema
 from corridor.store.postgres.store import redacted
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
@@ -44,6 +44,20 @@ def describe(location: str | None, workdir: Path) -> str:
     if found and is_postgres(found):
         return redacted(found)
     return str(Path(found) if found else workdir / STORE_FILE)
+
+
+def beside(location: str | None, workdir: Path, name: str) -> str | None:
+    """The location of another store beside the one at `location` (another node of the same
+    host, say): in the same PostgreSQL database, the schema `<its schema>_<name>`; for DuckDB
+    (and a URL naming a schema per work directory), None: the other work directory's own."""
+    if not location:
+        return None
+    if WORKDIR_PLACEHOLDER in location:
+        return location
+    if not is_postgres(location):
+        return None
+    _, schema = split_url(location)
+    return with_schema(location, f"{schema}_{name}")
 
 
 def open_store(location: str | None, workdir: Path, read_only: bool = False) -> Store:
