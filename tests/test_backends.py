@@ -26,7 +26,7 @@ from corridor.scenario import build_scenario
 from corridor.store.base import Store
 from corridor.store.duckdb import DuckDBStore
 from corridor.store.duckdb.sql import observation_id as sql_observation_id
-from corridor.store.observation_ids import observation_id
+from corridor.store.observation_ids import observation_id, observation_ids
 from corridor.store.postgres import PostgresStore
 from corridor.store.records import ObservationQuery
 
@@ -68,8 +68,10 @@ def test_python_and_sql_make_the_same_observation_id(kind: ObservationKind, row:
                "plate_raw", "phone"]  # fmt: skip
     con.execute("INSERT INTO r VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [row[c] for c in columns])
     (made,) = con.execute(f"SELECT {sql_observation_id(kind)} FROM r").fetchone()  # type: ignore[misc]
+    batch = con.sql("SELECT * FROM r").to_arrow_table()
     con.close()
     assert observation_id(kind, row) == made
+    assert observation_ids(kind, batch).to_pylist() == [made]
 
 
 # --- the same answers from both -------------------------------------------------------------------

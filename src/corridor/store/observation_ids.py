@@ -7,9 +7,12 @@ so a reading keeps its id whichever backend holds it.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from corridor.model.observations import ObservationKind
 
@@ -37,14 +40,31 @@ def _epoch_us(at: datetime | None) -> str:
     return str((at - _EPOCH) // _MICROSECOND)
 
 
+def _id(kind: str, agency: Any, source_id: Any, epoch_us: str, content: Sequence[Any]) -> str:
+    if source_id:
+        text = f"{kind}|{agency}|{source_id}"
+    else:
+        text = "|".join([kind, str(agency), epoch_us, *(_text(v) for v in content)])
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+
+
 def observation_id(kind: ObservationKind, row: Mapping[str, Any]) -> str:
     """The id of one reading: the source's own id when given, else a hash of its content."""
-    source_id = row.get("source_id")
-    if source_id:
-        text = f"{kind.value}|{row['agency']}|{source_id}"
-    else:
-        parts = [kind.value, str(row["agency"]), _epoch_us(row.get("observed_at")),
-                 _text(row.get("lat")), _text(row.get("lon")),
-                 *(_text(row.get(c)) for c in CONTENT_COLUMNS)]  # fmt: skip
-        text = "|".join(parts)
-    return hashlib.sha1(text.encode("utf-8")).hexdigest()
+    content = [row.get("lat"), row.get("lon"), *(row.get(c) for c in CONTENT_COLUMNS)]
+    epoch = _epoch_us(row.get("observed_at"))
+    return _id(kind.value, row["agency"], row.get("source_id"), epoch, content)
+
+
+def observation_ids(kind: ObservationKind, batch: pa.Table) -> pa.Array:
+    """The ids of a batch of readings (`observation_id` of each row), read column by column:
+    times as the exact microseconds Arrow stores them."""
+    micros = pc.cast(batch.column("observed_at"), pa.int64()).to_pylist()
+    epochs = ["" if m is None else str(m) for m in micros]
+    columns = [batch.column(c).to_pylist() for c in ("lat", "lon", *CONTENT_COLUMNS)]
+    agencies = batch.column("agency").to_pylist()
+    sources = batch.column("source_id").to_pylist()
+    ids = [
+        _id(kind.value, agency, source, epoch, content)
+        for agency, source, epoch, *content in zip(agencies, sources, epochs, *columns, strict=True)
+    ]
+    return pa.array(ids, pa.string())

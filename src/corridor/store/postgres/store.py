@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import io
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,13 +23,14 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 import pyarrow as pa
+import pyarrow.csv as pacsv
 from psycopg_pool import ConnectionPool
 
 from corridor.errors import CorridorError, ValidationError
 from corridor.model.observations import ObservationKind
 from corridor.store import tables as T
 from corridor.store.base import StoreWriter
-from corridor.store.observation_ids import observation_id
+from corridor.store.observation_ids import observation_ids
 from corridor.store.postgres.sql import DIALECT
 from corridor.store.records import IngestInfo
 from corridor.store.sql.queries import quoted
@@ -37,6 +39,7 @@ from corridor.store.sql.store import Session, SQLStore, SQLWriter, observation_b
 #: The schema a URL without `?schema=` uses.
 DEFAULT_SCHEMA = "public"
 _SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
+_CSV = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
 #: Connections one store (one process) holds at most: the API's worker threads share them.
 POOL_SIZE = 16
 
@@ -115,12 +118,14 @@ class PostgresSession(Session):
         self.copy(table, data)
 
     def copy(self, table: str, data: pa.Table) -> None:
-        """`COPY` the rows in (the fastest way into PostgreSQL)."""
+        """`COPY` the rows in, as CSV written by Arrow (in C: quoted values, unquoted empty
+        for null, which is exactly what PostgreSQL's CSV reads)."""
         cols = quoted(data.column_names)
-        columns = [c.to_pylist() for c in data.columns]
-        with self.conn.cursor() as cur, cur.copy(f"COPY {table} ({cols}) FROM STDIN") as copy:
-            for row in zip(*columns, strict=True):
-                copy.write_row(row)
+        text = io.BytesIO()
+        pacsv.write_csv(data, text, _CSV)
+        sql = f"COPY {table} ({cols}) FROM STDIN (FORMAT csv)"
+        with self.conn.cursor() as cur, cur.copy(sql) as copy:
+            copy.write(text.getbuffer())
 
 
 class PostgresWriter(SQLWriter):
@@ -148,8 +153,7 @@ class PostgresWriter(SQLWriter):
 
     def add_observations(self, kind: ObservationKind, columns: dict[str, Any]) -> None:
         batch = observation_batch(kind, columns)
-        ids = [observation_id(kind, row) for row in batch.to_pylist()]
-        self._stage(T.OBSERVATIONS[kind], batch.add_column(0, "id", pa.array(ids, pa.string())))
+        self._stage(T.OBSERVATIONS[kind], batch.add_column(0, "id", observation_ids(kind, batch)))
 
     def _merge(self) -> None:
         stamps = [self.info.id, self.info.started_at]
@@ -163,9 +167,10 @@ class PostgresWriter(SQLWriter):
                 continue
             made = {"ingest_id": "CAST(? AS TEXT)", "first_seen": "CAST(? AS TIMESTAMPTZ)"}
             select = ", ".join(made.get(c, f's."{c}"') for c in table.column_names)
+            # A key twice in the stage is a conflict with the row just inserted: the first
+            # staged (the scan reads the stage in the order it was written) is kept.
             added = self.pg.count(
-                f"INSERT INTO {table.name} ({cols}) SELECT {select} FROM "
-                f"(SELECT DISTINCT ON (id) * FROM {stage} ORDER BY id) s "
+                f"INSERT INTO {table.name} ({cols}) SELECT {select} FROM {stage} s "
                 "ON CONFLICT (id) DO NOTHING",
                 stamps,
             )
