@@ -67,7 +67,7 @@ def test_python_and_sql_make_the_same_observation_id(kind: ObservationKind, row:
     columns = ["source_id", "agency", "observed_at", "lat", "lon", "sensor_id", "place", "plate",
                "plate_raw", "phone"]  # fmt: skip
     con.execute("INSERT INTO r VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [row[c] for c in columns])
-    (made,) = con.execute(f"SELECT {sql_observation_id(kind)} FROM r").fetchone()  # type: ignore[misc]
+    ((made,),) = con.sql(f"SELECT {sql_observation_id(kind)} FROM r").fetchall()
     batch = con.sql("SELECT * FROM r").to_arrow_table()
     con.close()
     assert observation_id(kind, row) == made
