@@ -94,30 +94,24 @@ def search(
         schema_sql, extra = _in("m.schema", schemata)
         schema_sql = f" AND {schema_sql}"
         schema_params = list(extra)
+    # A query token scores 2 where some visible name has it exactly, else 1 (by skeleton): the
+    # sum over tokens is the tokens matched plus those matched exactly, in one pass.
     sql = f"""
 WITH q(pos, token, skeleton) AS (VALUES {values}),
 matches AS (
-  SELECT n.entity_id, n.schema, n.statement_id, q.pos, 2.0 AS score
+  SELECT n.entity_id, n.schema, n.statement_id, q.pos, TRUE AS exact
   FROM name_index n JOIN q ON n.token = q.token
   UNION ALL
-  SELECT n.entity_id, n.schema, n.statement_id, q.pos, 1.0 AS score
+  SELECT n.entity_id, n.schema, n.statement_id, q.pos, FALSE AS exact
   FROM name_index n JOIN q ON n.skeleton = q.skeleton
-),
-visible AS (
-  SELECT m.entity_id, m.schema, m.pos, m.score, s.value AS name FROM matches m
-  JOIN statements s ON s.id = m.statement_id
-  WHERE {pred}{schema_sql}
-),
-per_token AS (
-  SELECT entity_id, pos, max(score) AS score FROM visible GROUP BY entity_id, pos
-),
-found AS (
-  SELECT entity_id, sum(score) AS score FROM per_token GROUP BY entity_id HAVING count(*) = ?
 )
-SELECT f.entity_id, min(v.schema) AS schema, f.score, array_agg(DISTINCT v.name) AS names
-FROM found f JOIN visible v ON v.entity_id = f.entity_id
-GROUP BY f.entity_id, f.score
-ORDER BY f.score DESC, f.entity_id LIMIT ?
+SELECT m.entity_id, min(m.schema) AS schema,
+       count(DISTINCT m.pos) + count(DISTINCT CASE WHEN m.exact THEN m.pos END) AS score,
+       array_agg(DISTINCT s.value) AS names
+FROM matches m JOIN statements s ON s.id = m.statement_id
+WHERE {pred}{schema_sql}
+GROUP BY m.entity_id HAVING count(DISTINCT m.pos) = ?
+ORDER BY score DESC, m.entity_id LIMIT ?
 """
     return sql, [*params, *scope_params, *schema_params, len(keys), limit]
 
