@@ -90,6 +90,7 @@ class LocalCluster:
             [str(server_bin("initdb")), "-D", str(data), "-U", USER, "-A", "trust", "-E", "UTF8",
              "--locale=C", "--no-sync"],
             check=True, capture_output=True, user=uid, group=gid, extra_groups=extra,
+            cwd=self._folder,  # a folder the server's user may enter, whatever ours is
         )  # fmt: skip
         with log.open("ab") as out:
             self._proc = subprocess.Popen(
@@ -98,7 +99,7 @@ class LocalCluster:
                  "-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
                  "-c", f"max_connections={self.max_connections}", "-c", "shared_buffers=128MB"],
                 stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                user=uid, group=gid, extra_groups=extra,
+                user=uid, group=gid, extra_groups=extra, cwd=self._folder,
             )  # fmt: skip
         self._wait(log)
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
