@@ -28,7 +28,7 @@ from corridor.model.provenance import FIELDS, Provenance
 #: The FtM dataset Corridor's assembled entities belong to.
 CORRIDOR_DATASET = Dataset.make({"name": "corridor", "title": "Corridor"})
 
-#: Columns of the statements table, in order (see corridor.store.schema).
+#: Columns of the statements table, in order (see corridor.store.tables).
 STATEMENT_COLUMNS: tuple[str, ...] = (
     "id",
     "entity_id",
