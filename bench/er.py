@@ -35,6 +35,7 @@ from splink import DuckDBAPI, Linker, SettingsCreator, block_on
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import write_result
+from corridor.access.caller import Caller
 from corridor.ingest.service import ingest_path
 from corridor.model.scope import SYSTEM_SCOPE
 from corridor.resolve import service
@@ -145,13 +146,13 @@ def scenario(scale: float, seed: int) -> dict[str, Any]:
         bundle = Path(tmp) / "world"
         build_scenario(bundle, seed=seed, scale=scale)
         store = DuckDBStore(None)
-        ingest_path(store, bundle, show_progress=False)
+        ingest_path(store, Caller.operator(), bundle, show_progress=False)
         with (bundle / "truth" / "identities.csv").open(encoding="utf-8") as f:
             truth = {
                 r["record_id"]: r["true_id"] for r in csv.DictReader(f) if r["schema"] == "Person"
             }
     started = time.perf_counter()
-    summary = service.resolve_all(store, "Person")
+    summary = service.resolve_all(store, Caller.operator(), "Person")
     corridor_seconds = time.perf_counter() - started
     found = store.all_clusters("Person")
     plain, plain_seconds = plain_splink_scenario(store, service.DEFAULT_THRESHOLD)

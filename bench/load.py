@@ -37,7 +37,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import write_result
-from corridor.access.users import create_user
+from corridor.access.caller import Caller
 from corridor.api.process import free_port, start_server, stop_server
 from corridor.audit import verify_store
 from corridor.ingest.service import ingest_path
@@ -49,6 +49,7 @@ from corridor.screen.lists import load_list
 from corridor.store.base import Store
 from corridor.store.location import open_store
 from corridor.store.postgres.cluster import LocalCluster
+from corridor.users.service import create_user
 
 PURPOSE = "load benchmark: analysts at work on the Western Balkans scenario"
 MIX = (("search", 30), ("entity", 30), ("match", 30), ("judge", 10))
@@ -93,10 +94,12 @@ def counts(store: Store) -> Counts:
 def prepare(workdir: Path, location: str | None, scenario: Path) -> tuple[Node, Counts]:
     store = open_store(location, workdir)
     try:
-        ingest_path(store, scenario, show_progress=False)
-        resolve_all(store, "Person")
-        load_list(store, data_path("sanctions/un_consolidated_2026-02-27.xml"), "un_sc")
-        _, key = create_user(store, "analyst", "analyst", "RS-MUP", "SECRET")
+        ingest_path(store, Caller.operator(), scenario, show_progress=False)
+        resolve_all(store, Caller.operator(), "Person")
+        load_list(
+            store, Caller.operator(), data_path("sanctions/un_consolidated_2026-02-27.xml"), "un_sc"
+        )
+        _, key = create_user(store, Caller.operator(), "analyst", "analyst", "RS-MUP", "SECRET")
         people = list(store.iter_entities(SYSTEM_SCOPE, ["Person"], limit=2000))
         names = sorted({str(n) for p in people for n in p.entity.get("name")})
         ids = [p.entity.id for p in people if p.entity.id]

@@ -56,6 +56,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import write_result
+from corridor.access.caller import Caller
 from corridor.model.scope import SYSTEM_SCOPE
 from corridor.screen.index import ScreeningIndex
 from corridor.screen.lists import load_list
@@ -485,13 +486,15 @@ def cpu_seconds(pid: int) -> float | None:
 
 def http_qps(workdir: Path, cases: list[Case], seconds: float, threads: int) -> dict[str, Any]:
     """Single-query /match requests against a real server process, as fast as it answers."""
-    from corridor.access.users import create_user
     from corridor.api.process import free_port, start_server, stop_server
+    from corridor.users.service import create_user
 
     port = free_port()
     store = DuckDBStore(workdir / "corridor.duckdb")
     try:
-        _, key = create_user(store, f"bench-{port}", "analyst", "GB-NCA", "SECRET")
+        _, key = create_user(
+            store, Caller.operator(), f"bench-{port}", "analyst", "GB-NCA", "SECRET"
+        )
     finally:
         store.close()
     server = start_server(workdir, port)
@@ -568,7 +571,7 @@ def main() -> None:
         started = time.perf_counter()
         for name, file in LISTS:
             t = time.perf_counter()
-            report = load_list(store, SANCTIONS / file, name)
+            report = load_list(store, Caller.operator(), SANCTIONS / file, name)
             loads[name] = {
                 "entities": report.entities,
                 "seconds": round(time.perf_counter() - t, 2),

@@ -247,6 +247,7 @@ def step_send(work: Path, receiver: Path, profile: bool) -> dict[str, Any]:
     import corridor.share.core as core
     import corridor.share.service as service
     from corridor.access.authz import Authz
+    from corridor.access.caller import Caller
     from corridor.access.roles import Role
     from corridor.model.classification import Classification
     from corridor.node.identity import NodeIdentity
@@ -285,7 +286,7 @@ def step_send(work: Path, receiver: Path, profile: bool) -> dict[str, Any]:
     identity = NodeIdentity.load(sender_dir)
     transport = timed("http", service.http_transport)
     svc = Timed(store, identity, sender_dir / service.SPOOL_DIR, transport)
-    authz = Authz("bench", Role.SHARING_OFFICER, SENDER, Classification.SECRET)
+    caller = Caller(Authz("bench", Role.SHARING_OFFICER, SENDER, Classification.SECRET))
     profiler = None
     if profile:
         import cProfile
@@ -293,7 +294,7 @@ def step_send(work: Path, receiver: Path, profile: bool) -> dict[str, Any]:
         profiler = cProfile.Profile()
         profiler.enable()
     started = time.perf_counter()
-    sent = svc.share(authz, RECIPIENT, entity_ids, PURPOSE)
+    sent = svc.share(caller, RECIPIENT, entity_ids, PURPOSE)
     total = time.perf_counter() - started
     if profiler is not None:
         profiler.disable()
@@ -301,7 +302,7 @@ def step_send(work: Path, receiver: Path, profile: bool) -> dict[str, Any]:
     # The same selection without the sensor-observation look-up (plates and phones of every
     # entity), which is most of `select` when the agreement lists a sensor kind.
     t = time.perf_counter()
-    service.SharingService.select(svc, entity_ids, authz.scope, [], 0)
+    service.SharingService.select(svc, entity_ids, caller.scope, [], 0)
     select_plain = time.perf_counter() - t
     store.close()
     if sent.status != "delivered":
@@ -414,12 +415,15 @@ def step_export(work: Path, out: Path) -> dict[str, Any]:
 
 def step_ingest(workdir: Path, path: Path) -> dict[str, Any]:
     """The peer's import: the decrypted FtM file into the receiving store, one provenance."""
+    from corridor.access.caller import Caller
     from corridor.ingest.service import ingest_file
     from corridor.store.duckdb import DuckDBStore
 
     store = DuckDBStore.open(workdir)
     started = time.perf_counter()
-    report = ingest_file(store, path, kind="ftm", defaults=PEER_DEFAULTS, show_progress=False)
+    report = ingest_file(
+        store, Caller.operator(), path, kind="ftm", defaults=PEER_DEFAULTS, show_progress=False
+    )
     seconds = time.perf_counter() - started
     store.close()
     return {"seconds": round(seconds, 3), "statements": report.statements_added,

@@ -21,11 +21,12 @@ from fastapi.testclient import TestClient
 from pydantic import TypeAdapter
 
 import stores
-from corridor.access.users import create_user
+from corridor.access.caller import Caller
 from corridor.api.app import create_app
 from corridor.store.base import Store
 from corridor.store.location import WORKDIR_PLACEHOLDER
 from corridor.store.postgres.cluster import LocalCluster
+from corridor.users.service import create_user
 from stores import new_store
 
 _CLUSTER: LocalCluster | None = None
@@ -179,7 +180,7 @@ class Api:
 def api(store: Store) -> Iterator[Api]:
     keys = {}
     for name, (role, agency, clearance) in ROLES.items():
-        _, keys[name] = create_user(store, name, role, agency, clearance)
+        _, keys[name] = create_user(store, Caller.operator(), name, role, agency, clearance)
     with TestClient(create_app(store)) as client:
         yield Api(client, keys, store)
 

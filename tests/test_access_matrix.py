@@ -30,8 +30,8 @@ from starlette.routing import Mount
 
 from conftest import ANPR_HEADER, write_csv
 from corridor.access.authz import Authz
+from corridor.access.caller import Caller
 from corridor.access.roles import PERMISSIONS, Action, Role
-from corridor.access.users import create_user
 from corridor.api.app import create_app
 from corridor.errors import CorridorError
 from corridor.ingest.service import ingest_path
@@ -45,6 +45,7 @@ from corridor.screen.lists import load_list
 from corridor.share.agreements import save_agreement
 from corridor.share.service import SharingService
 from corridor.store.base import Store
+from corridor.users.service import create_user
 from stores import new_store
 
 # --- a small graded world ------------------------------------------------------------------------
@@ -220,10 +221,10 @@ def build_world(
         path.write_text(f"{json.dumps(person)}\n{json.dumps(vehicle)}\n", encoding="utf-8")
         defaults = {"agency": AGENCY, "grading": "2BP", "classification": level.label,
                     "review_by": REVIEW_BY}  # fmt: skip
-        ingest_path(store, path, defaults=defaults, show_progress=False)
+        ingest_path(store, Caller.operator(), path, defaults=defaults, show_progress=False)
         defaults = {"agency": AGENCY, "grading": "1AP", "classification": level.label,
                     "review_by": REVIEW_BY}  # fmt: skip
-        ingest_path(store, anpr_csv(folder / f"anpr_{i}.csv", i), defaults=defaults,
+        ingest_path(store, Caller.operator(), anpr_csv(folder / f"anpr_{i}.csv", i), defaults=defaults,
                     show_progress=False)  # fmt: skip
     if list_levels:
         mapping = folder / "watchlist.mapping.yml"
@@ -231,10 +232,12 @@ def build_world(
         header = ["entry_id", "full_name", "classification"]
         rows = [[listing_id(i), NAMES[i], lv.label] for i, lv in enumerate(list_levels)]
         watchlist = write_csv(folder / "watchlist.csv", header, rows)
-        load_list(store, watchlist, "gb_watchlist", fmt="watchlist", mapping=mapping)
+        load_list(
+            store, Caller.operator(), watchlist, "gb_watchlist", fmt="watchlist", mapping=mapping
+        )
         screen_entities(store)
     if resolve:
-        resolve_all(store, "Person")
+        resolve_all(store, Caller.operator(), "Person")
     here = partner = None
     if sharing:
         for spare in SPARE_IDS:
@@ -242,12 +245,12 @@ def build_world(
             spare_entity = {"id": spare, "schema": "Person", "properties": {"name": [spare]}}
             path.write_text(json.dumps(spare_entity) + "\n", encoding="utf-8")
             defaults = {"agency": AGENCY, "grading": "2BP", "classification": "OFFICIAL"}
-            ingest_path(store, path, defaults=defaults, show_progress=False)
+            ingest_path(store, Caller.operator(), path, defaults=defaults, show_progress=False)
         here, partner = sharing_pair(store, folder)
     app = create_app(store, sharing_service=here)
     world = World(store, TestClient(app), levels, list_levels, names, partner=partner)
     if here is not None and partner is not None:
-        asker = Authz("gb-analyst", Role.ANALYST, PARTNER, Classification.SECRET)
+        asker = Caller(Authz("gb-analyst", Role.ANALYST, PARTNER, Classification.SECRET))
         for _ in range(2):
             partner.ask(asker, AGENCY, "person", NAMES[0], "who is this?", PURPOSE)
         world.incoming_rfis = [r["id"] for r in here.rfis("in")]
@@ -258,11 +261,11 @@ def build_world(
         )
     for role in Role:
         _, world.keys[role_user(role)] = create_user(
-            store, role_user(role), role, AGENCY, Classification.SECRET
+            store, Caller.operator(), role_user(role), role, AGENCY, Classification.SECRET
         )
     for level in LEVELS:
         _, world.keys[clearance_user(level)] = create_user(
-            store, clearance_user(level), Role.ANALYST, AGENCY, level
+            store, Caller.operator(), clearance_user(level), Role.ANALYST, AGENCY, level
         )
     alerts = sorted(store.alerts(), key=lambda a: (a.entity_id, a.id))
     world.alert_id = alerts[0].id if alerts else "no-alert"

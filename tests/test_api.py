@@ -11,14 +11,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ROLES, SENSOR_DEFAULTS, Api, write_csv
+from corridor.access.caller import Caller
 from corridor.ingest.service import ingest_path
 
 
 @pytest.fixture
 def loaded(api: Api, people_files: tuple[Path, Path], anpr_file: Path) -> Api:
     csv_path, mapping = people_files
-    ingest_path(api.store, csv_path, mapping=mapping)
-    ingest_path(api.store, anpr_file, defaults=SENSOR_DEFAULTS)
+    ingest_path(api.store, Caller.operator(), csv_path, mapping=mapping)
+    ingest_path(api.store, Caller.operator(), anpr_file, defaults=SENSOR_DEFAULTS)
     return api
 
 
@@ -48,7 +49,7 @@ def test_a_deactivated_key_stops_working_once_the_cache_lapses(
 ) -> None:
     from types import SimpleNamespace
 
-    from corridor.access import users
+    from corridor.users import service as users
 
     clock = [1000.0]
     monkeypatch.setattr(users, "time", SimpleNamespace(monotonic=lambda: clock[0]))
@@ -254,7 +255,7 @@ def test_an_entity_links_to_its_observations_by_plate_and_phone(
                "entities": [{"id": "veh-1", "schema": "Vehicle", "properties": {"registrationNumber": ["BG 007-AB"]}}]}  # fmt: skip
     path = tmp_path / "report.json"
     path.write_text(json.dumps(vehicle))
-    ingest_path(loaded.store, path)
+    ingest_path(loaded.store, Caller.operator(), path)
     r = loaded.get("/entities/veh-1/observations").json()
     assert r["subject"] == {"plates": ["BG007AB"], "phones": []}
     assert r["total"] > 0 and {o["plate"] for o in r["results"]} == {"BG007AB"}
@@ -291,6 +292,7 @@ entities:
     ]
     ingest_path(
         api.store,
+        Caller.operator(),
         write_csv(tmp_path / "p.csv", ["id", "name", "dob", "phone", "classification"], rows),
         mapping=mapping,
     )

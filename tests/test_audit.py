@@ -21,8 +21,8 @@ from typer.testing import CliRunner
 
 from conftest import SENSOR_DEFAULTS, Api, write_csv
 from corridor.access.authz import Authz
+from corridor.access.caller import Caller
 from corridor.access.roles import Role
-from corridor.access.users import create_user
 from corridor.api.app import create_app
 from corridor.audit import (
     GENESIS,
@@ -44,9 +44,16 @@ from corridor.model.classification import Classification
 from corridor.screen.lists import load_list
 from corridor.store.base import Store
 from corridor.store.records import AuditHead
+from corridor.users.service import create_user
 from stores import workdir_store
 
-ANALYST = Authz("ana", Role.ANALYST, "RS-MUP", Classification.SECRET)
+ANALYST = Caller(Authz("ana", Role.ANALYST, "RS-MUP", Classification.SECRET))
+
+
+def through_the_api(store: Store) -> list[AuditEntry]:
+    """The entries of what API users did (not the test's own set-up at the console)."""
+    flush(store)
+    return [e for e in store.audit_entries() if json.loads(e.detail).get("via") == "api"]
 
 
 def exported(store: Store) -> list[str]:
@@ -90,7 +97,7 @@ def build_export(specs: list[tuple[str, Event, str, str | None, dict[str, Any]]]
     fake = ListStore()
     log = AuditLog(fake)  # type: ignore[arg-type]
     for user, event, target, purpose, detail in specs:
-        log.record(replace(ANALYST, user=user), event, target, purpose, detail)
+        log.record(replace(ANALYST.authz, user=user), event, target, purpose, detail)
     log.flush()
     lines = [canonical_json(entry_json(e)) for e in fake.entries]
     head = fake.entries[-1].hash if fake.entries else GENESIS
@@ -209,7 +216,7 @@ def test_the_reasons_read_plainly() -> None:
 
 
 def test_reads_are_buffered_and_written_within_a_second(store: Store) -> None:
-    audit(store, ANALYST, Event.READ, "entities/x", purpose="case 7")
+    audit(store, ANALYST.stating("case 7"), Event.READ, "entities/x")
     assert store.audit_entries() == []  # not yet: buffered
     deadline = time.monotonic() + 5
     while not store.audit_entries() and time.monotonic() < deadline:
@@ -268,7 +275,7 @@ def test_concurrent_appends_keep_one_valid_chain(store: Store) -> None:
     threads, each = 8, 150
 
     def work(n: int) -> None:
-        who = replace(ANALYST, user=f"user{n}")
+        who = Caller(replace(ANALYST.authz, user=f"user{n}"))
         for i in range(each):
             event = Event.WRITE if i % 10 == 0 else Event.READ
             audit(store, who, event, f"entities/{n}-{i}", detail={"i": i})
@@ -315,8 +322,13 @@ def test_an_edited_stored_entry_is_found(tmp_path: Path) -> None:
 @pytest.fixture
 def loaded(api: Api, people_files: tuple[Path, Path], anpr_file: Path) -> Api:
     csv_path, mapping = people_files
-    ingest_path(api.store, csv_path, mapping=mapping)
-    ingest_path(api.store, anpr_file, defaults={**SENSOR_DEFAULTS, "review_by": "2026-01-01"})
+    ingest_path(api.store, Caller.operator(), csv_path, mapping=mapping)
+    ingest_path(
+        api.store,
+        Caller.operator(),
+        anpr_file,
+        defaults={**SENSOR_DEFAULTS, "review_by": "2026-01-01"},
+    )
     return api
 
 
@@ -354,12 +366,11 @@ def test_reads_writes_judgements_and_decisions_through_the_api_form_one_chain(
     listed = tmp_path / "list.json"
     listed.write_text(json.dumps({"id": "l1", "schema": "Person", "properties": {
         "name": ["Miroslav Jovanović"], "birthDate": ["1980-05-03"]}}) + "\n")  # fmt: skip
-    load_list(api.store, listed, "wl", fmt="ftm")
+    load_list(api.store, Caller.operator(), listed, "wl", fmt="ftm")
     body = {"queries": {"q": {"schema": "Person", "properties": {"name": ["Miroslav Jovanovic"]}}}}
     r = api.client.post("/match/default", json=body, headers={**api.headers("analyst"), **purpose})
     assert r.status_code == 200
-    flush(api.store)
-    got = [(e.event, e.target) for e in api.store.audit_entries()]
+    got = [(e.event, e.target) for e in through_the_api(api.store)]
     assert got == [
         ("read", "observations"),
         ("read", "entities"),
@@ -370,12 +381,13 @@ def test_reads_writes_judgements_and_decisions_through_the_api_form_one_chain(
     ]
     match = api.store.audit_entries(event="read")[-1]
     assert match.purpose == "screening check"
-    assert json.loads(match.detail) == {"queries": 1, "matches": {"q": ["l1"]}}
+    assert json.loads(match.detail) == {"queries": 1, "matches": {"q": ["l1"]}, "via": "api"}
     # Only auditors read the log.
     assert api.get("/audit").status_code == 403
     page = api.get("/audit", user="auditor", params={"limit": 4}).json()
     assert [e["seq"] for e in page["entries"]] == [1, 2, 3, 4] and page["next"] == 4
-    rest = api.get("/audit", user="auditor", params={"after": 4, "event": "write"}).json()
+    asked = {"after": 4, "event": "write", "user": "analyst"}
+    rest = api.get("/audit", user="auditor", params=asked).json()
     assert [e["target"] for e in rest["entries"]] == ["ingest/people.csv"]
     verified = api.get("/audit/verify", user="auditor").json()
     assert verified["ok"] and verified["entries"] >= 8 and verified["bad"] is None
@@ -388,7 +400,7 @@ def test_judgements_decisions_and_resolution_are_logged(api: Api, tmp_path: Path
     listed = tmp_path / "list.json"
     listed.write_text(json.dumps({"id": "l1", "schema": "Person", "properties": {
         "name": ["Miroslav Jovanović"], "birthDate": ["1980-05-03"]}}) + "\n")  # fmt: skip
-    load_list(api.store, listed, "wl", fmt="ftm")
+    load_list(api.store, Caller.operator(), listed, "wl", fmt="ftm")
     mapping = tmp_path / "m.yml"
     mapping.write_text("""
 provenance: {agency: RS-MUP, grading: 2BP, classification: OFFICIAL}
@@ -401,7 +413,10 @@ entities:
     rows = [["a1", "Мирослав Јовановић", "1980-05-03"], ["a2", "Miroslav Jovanovic", "1980-05-03"],
             ["a3", "Ana Kovač", "1990-01-01"]]  # fmt: skip
     ingest_path(
-        api.store, write_csv(tmp_path / "p.csv", ["id", "name", "dob"], rows), mapping=mapping
+        api.store,
+        Caller.operator(),
+        write_csv(tmp_path / "p.csv", ["id", "name", "dob"], rows),
+        mapping=mapping,
     )
     assert api.post("/resolve", user="supervisor", json={"kind": "Person"}).status_code == 200
     body = {"left_id": "a1", "right_id": "a3", "verdict": "negative", "note": "different"}
@@ -409,8 +424,7 @@ entities:
     alert = api.get("/alerts").json()["alerts"][0]
     decision = {"decision": "false_positive", "note": "born elsewhere"}
     assert api.post(f"/alerts/{alert['id']}/decision", json=decision).status_code == 200
-    flush(api.store)
-    got = [(e.user_name, e.event, e.target) for e in api.store.audit_entries()]
+    got = [(e.user_name, e.event, e.target) for e in through_the_api(api.store)]
     assert got == [
         ("supervisor", "write", "resolve/Person"),
         ("analyst", "judge", "judgements/a1/a3"),
@@ -467,7 +481,7 @@ def test_cli_and_api_write_one_chain_and_verify_exits_by_result(
         cli("ingest", str(csv_path), "--mapping", str(mapping), "--no-progress", *w).exit_code == 0
     )
     store = workdir_store(work)
-    _, key = create_user(store, "bob", "analyst", "RS-MUP", "SECRET")
+    _, key = create_user(store, Caller.operator(), "bob", "analyst", "RS-MUP", "SECRET")
     with TestClient(create_app(store)) as client:
         headers = {"Authorization": f"ApiKey {key}", "X-Corridor-Purpose": "case 12"}
         assert client.get("/entities/rs-p-2", headers=headers).status_code == 200
@@ -475,19 +489,22 @@ def test_cli_and_api_write_one_chain_and_verify_exits_by_result(
 
     out = tmp_path / "audit.jsonl"
     r = cli("audit", "export", "--out", str(out), *w)
-    assert r.exit_code == 0 and "3 entries exported" in r.output
+    assert r.exit_code == 0 and "5 entries exported" in r.output
     lines = out.read_text().splitlines()
     entries = [json.loads(line) for line in lines[:-1]]
     assert [(e["user_name"], e["event"], e["target"], e["purpose"]) for e in entries] == [
         ("system", "admin", "users/ana", None),
         ("system", "write", "ingest/people.csv", None),
+        ("system", "admin", "users/bob", None),
         ("bob", "read", "entities/rs-p-2", "case 12"),
+        ("system", "admin", "audit/export", None),  # the export holds its own entry
     ]
-    assert json.loads(lines[-1])["seal"] == {"entries": 3, "head": entries[-1]["hash"]}
+    assert [e["detail"]["via"] for e in entries] == ["cli", "cli", "cli", "api", "cli"]
+    assert json.loads(lines[-1])["seal"] == {"entries": 5, "head": entries[-1]["hash"]}
 
     good = cli("audit", "verify", "--file", str(out))
     assert good.exit_code == 0
-    assert good.output.strip() == f"3 entries verified, head {entries[-1]['hash']}"
+    assert good.output.strip() == f"5 entries verified, head {entries[-1]['hash']}"
     assert cli("audit", "verify", *w).exit_code == 0
 
     lines[1] = lines[1].replace("people.csv", "other.csv")
@@ -501,9 +518,10 @@ def test_cli_and_api_write_one_chain_and_verify_exits_by_result(
     truncated = cli("audit", "verify", "--file", str(out))
     assert truncated.exit_code == 1 and "truncated" in truncated.output
 
-    shown = cli("audit", "show", "--last", "2", *w)
+    # Entries 2 to 7: the ingest … the export, the verification and this showing.
+    shown = cli("audit", "show", "--last", "6", *w)
     assert shown.exit_code == 0 and "ingest/people.csv" in shown.output
-    assert "users/ana" not in shown.output
+    assert "audit/verify" in shown.output and "users/ana" not in shown.output
 
     due = cli("review", "due", "--agency", "rs-mup", "--before", "2028-01-01", "--json", *w)
     assert due.exit_code == 0
@@ -520,7 +538,7 @@ def test_an_export_seal_signed_by_the_node_catches_a_rewritten_log(tmp_path: Pat
     identity.save(tmp_path)
     store = workdir_store(tmp_path)
     for i in range(3):
-        audit(store, Authz.system_user(), Event.WRITE, f"entities/x{i}", purpose="case 1")
+        audit(store, Caller.operator("case 1"), Event.WRITE, f"entities/x{i}")
     store.close()
     card = tmp_path / "rs.key.json"
     card.write_text(json.dumps(identity.public.card()))
@@ -556,7 +574,7 @@ def test_an_export_seal_signed_by_the_node_catches_a_rewritten_log(tmp_path: Pat
     # An unsigned seal cannot be checked against a key either.
     unsigned = tmp_path / "unsigned.jsonl"
     unsigned.write_text(
-        "\n".join([*lines[:-1], canonical_json(seal_json(3, json.loads(lines[-2])["hash"]))]) + "\n"
+        "\n".join([*lines[:-1], canonical_json(seal_json(len(lines) - 1, json.loads(lines[-2])["hash"]))]) + "\n"
     )
     r = runner.invoke(cli_app, ["audit", "verify", "--file", str(unsigned), "--key", str(card)])
     assert r.exit_code == 1 and "not signed" in r.output

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corridor.access.authz import Authz
+from corridor.access.caller import Caller
 from corridor.audit import Event, audit, verify_store
 from corridor.ingest.service import ingest_path
 from corridor.model.observations import ObservationKind
@@ -30,7 +30,7 @@ from corridor.store.observation_ids import observation_id, observation_ids
 from corridor.store.postgres import PostgresStore
 from corridor.store.records import ObservationQuery
 
-SYSTEM = Authz.system_user()
+SYSTEM = Caller.operator()
 
 
 def fresh_pg(pg_url: str) -> PostgresStore:
@@ -83,8 +83,8 @@ def both(tmp_path_factory: pytest.TempPathFactory, pg_url: str) -> Iterator[dict
     build_scenario(world, seed=11, scale=0.05)
     stores: dict[str, Store] = {"duckdb": DuckDBStore(None), "postgres": fresh_pg(pg_url)}
     for store in stores.values():
-        ingest_path(store, world, show_progress=False)
-        resolution.resolve_all(store, "Person")
+        ingest_path(store, Caller.operator(), world, show_progress=False)
+        resolution.resolve_all(store, Caller.operator(), "Person")
     yield stores
     for store in stores.values():
         store.close()
@@ -141,11 +141,11 @@ def test_resolution_clusters_are_the_same(both: dict[str, Store]) -> None:
 
 AUDITOR = """
 import sys
-from corridor.access.authz import Authz
+from corridor.access.caller import Caller
 from corridor.audit import Event, audit
 from corridor.store.postgres import PostgresStore
 store = PostgresStore(sys.argv[1])
-who = Authz.system_user()
+who = Caller.operator()
 for i in range(int(sys.argv[2])):
     audit(store, who, Event.READ if i % 3 else Event.WRITE, f"proc/{sys.argv[3]}/{i}")
 store.close()
@@ -179,7 +179,7 @@ from pathlib import Path
 from corridor.ingest.service import ingest_path
 from corridor.store.postgres import PostgresStore
 store = PostgresStore(sys.argv[1])
-ingest_path(store, Path(sys.argv[2]), defaults={"agency": "RS-MUP", "grading": "1AP",
+ingest_path(store, Caller.operator(), Path(sys.argv[2]), defaults={"agency": "RS-MUP", "grading": "1AP",
             "classification": "OFFICIAL"}, show_progress=False)
 store.close()
 """
@@ -228,15 +228,15 @@ def test_several_workers_serve_one_store_and_keep_one_chain(pg_url: str, tmp_pat
 
     import httpx
 
-    from corridor.access.users import create_user
     from corridor.api.process import free_port, start_server, stop_server
+    from corridor.users.service import create_user
     from sharing_support import write_entities
 
     url = f"{pg_url}?schema=s_{uuid.uuid4().hex[:16]}"
     store = PostgresStore(url)
-    _, key = create_user(store, "ana", "analyst", "RS-MUP", "SECRET")
+    _, key = create_user(store, Caller.operator(), "ana", "analyst", "RS-MUP", "SECRET")
     write_entities(store, [("Person", f"p{i}", {"name": f"Marko Marković {i}"}) for i in range(20)])
-    resolution.resolve_all(store, "Person")
+    resolution.resolve_all(store, Caller.operator(), "Person")
     store.close()
     port = free_port()
     proc = start_server(

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import ANPR_HEADER, SENSOR_DEFAULTS, SHARED_DATA, anpr_rows, write_csv
+from corridor.access.caller import Caller
 from corridor.errors import InputError
 from corridor.ingest.service import detect_kind, ingest_file, ingest_path
 from corridor.model.scope import SYSTEM_SCOPE
@@ -30,7 +31,7 @@ def test_tabular_ingest_keeps_provenance_per_row(
     store: Store, people_files: tuple[Path, Path]
 ) -> None:
     csv_path, mapping = people_files
-    [report] = ingest_path(store, csv_path, mapping=mapping)
+    [report] = ingest_path(store, Caller.operator(), csv_path, mapping=mapping)
     assert report.kind == "tabular" and report.rows_read == 3
     record = store.get_entity("rs-p-2", SYSTEM_SCOPE)
     assert record is not None
@@ -47,12 +48,12 @@ def test_reingesting_the_same_file_adds_nothing(
     store: Store, people_files: tuple[Path, Path], anpr_file: Path
 ) -> None:
     csv_path, mapping = people_files
-    first = ingest_path(store, csv_path, mapping=mapping) + ingest_path(
-        store, anpr_file, defaults=SENSOR_DEFAULTS
+    first = ingest_path(store, Caller.operator(), csv_path, mapping=mapping) + ingest_path(
+        store, Caller.operator(), anpr_file, defaults=SENSOR_DEFAULTS
     )
     before = snapshot(store)[0]
-    again = ingest_path(store, csv_path, mapping=mapping) + ingest_path(
-        store, anpr_file, defaults=SENSOR_DEFAULTS
+    again = ingest_path(store, Caller.operator(), csv_path, mapping=mapping) + ingest_path(
+        store, Caller.operator(), anpr_file, defaults=SENSOR_DEFAULTS
     )
     assert (
         sum(r.statements_added for r in first) > 0
@@ -75,7 +76,7 @@ def test_malformed_row_7777_of_10000_refuses_the_whole_csv(
     path = write_csv(tmp_path / "big.csv", header, rows)
     before = snapshot(store)
     with pytest.raises(InputError) as info:
-        ingest_path(store, path, mapping=mapping)
+        ingest_path(store, Caller.operator(), path, mapping=mapping)
     err = info.value
     assert (err.file, err.line, err.field) == ("big.csv", 7_777, "dob")
     assert "line 7777" in str(err) and "big.csv" in str(err)
@@ -88,7 +89,7 @@ def test_malformed_anpr_row_refuses_the_file(store: Store, tmp_path: Path) -> No
     path = write_csv(tmp_path / "anpr.csv", ANPR_HEADER, rows)
     before = snapshot(store)
     with pytest.raises(InputError) as info:
-        ingest_path(store, path, defaults=SENSOR_DEFAULTS)
+        ingest_path(store, Caller.operator(), path, defaults=SENSOR_DEFAULTS)
     assert (info.value.line, info.value.field) == (7_777, "lat")
     assert snapshot(store) == before
 
@@ -105,30 +106,35 @@ def test_anpr_field_errors_name_the_field(
     rows[3][ANPR_HEADER.index(column)] = value
     path = write_csv(tmp_path / "anpr.csv", ANPR_HEADER, rows)
     with pytest.raises(InputError) as info:
-        ingest_path(store, path, defaults=SENSOR_DEFAULTS)
+        ingest_path(store, Caller.operator(), path, defaults=SENSOR_DEFAULTS)
     assert (info.value.line, info.value.field) == (5, field)
 
 
 def test_missing_and_unknown_columns_are_named(store: Store, tmp_path: Path) -> None:
     path = write_csv(tmp_path / "anpr.csv", [h for h in ANPR_HEADER if h != "camera_id"], [])
     with pytest.raises(InputError, match="camera_id") as info:
-        ingest_path(store, path, defaults=SENSOR_DEFAULTS)
+        ingest_path(store, Caller.operator(), path, defaults=SENSOR_DEFAULTS)
     assert info.value.line == 1
     path = write_csv(tmp_path / "anpr.csv", [*ANPR_HEADER, "colour"], [])
     with pytest.raises(InputError, match="colour"):
-        ingest_path(store, path, defaults=SENSOR_DEFAULTS)
+        ingest_path(store, Caller.operator(), path, defaults=SENSOR_DEFAULTS)
 
 
 def test_sensor_files_need_provenance(store: Store, anpr_file: Path) -> None:
     with pytest.raises(InputError) as info:
-        ingest_path(store, anpr_file, defaults={"agency": "RS-MUP"})
+        ingest_path(store, Caller.operator(), anpr_file, defaults={"agency": "RS-MUP"})
     assert info.value.field == "grading"
 
 
 def test_per_row_provenance_columns_override_the_defaults(store: Store, tmp_path: Path) -> None:
     header = [*ANPR_HEADER, "classification"]
     rows = [[*r, "SECRET" if i == 0 else ""] for i, r in enumerate(anpr_rows(3))]
-    ingest_path(store, write_csv(tmp_path / "anpr.csv", header, rows), defaults=SENSOR_DEFAULTS)
+    ingest_path(
+        store,
+        Caller.operator(),
+        write_csv(tmp_path / "anpr.csv", header, rows),
+        defaults=SENSOR_DEFAULTS,
+    )
     got = {
         r["source_id"]: r["classification"]
         for r in store.observations(ObservationQuery(), SYSTEM_SCOPE)
@@ -159,7 +165,7 @@ def test_sightings_scans_and_detections(store: Store, tmp_path: Path) -> None:
               [["d1", "2024-06-01T03:00:00Z", "46.1", "19.9", "Kelebija", "RS", "exit", "3", "SYR", "patrol"]])  # fmt: skip
     reports = []
     for name in ("sightings.geojson", "scans.json", "detections.csv"):
-        reports += ingest_path(store, tmp_path / name, defaults=SENSOR_DEFAULTS)
+        reports += ingest_path(store, Caller.operator(), tmp_path / name, defaults=SENSOR_DEFAULTS)
     assert [r.observations_added for r in reports] == [1, 1, 1]
     rows = store.observations(ObservationQuery(bbox=(19.0, 45.5, 20.5, 46.5)), SYSTEM_SCOPE)
     assert sorted(r["kind"] for r in rows) == ["detection", "sighting"]
@@ -177,7 +183,7 @@ def test_bad_scan_is_named_by_item(store: Store, tmp_path: Path) -> None:
              {"scan_id": "b", "plate": "NS 2", "crossing_point": "Horgoš", "scanned_at": "2024-06-01T05:00:00Z", "result": "goats"}]  # fmt: skip
     (tmp_path / "scans.json").write_text(json.dumps(scans))
     with pytest.raises(InputError) as info:
-        ingest_path(store, tmp_path / "scans.json", defaults=SENSOR_DEFAULTS)
+        ingest_path(store, Caller.operator(), tmp_path / "scans.json", defaults=SENSOR_DEFAULTS)
     assert (info.value.item, info.value.field) == ("scan 2", "result")
     assert "scans.json, scan 2, field 'result'" in str(info.value)
 
@@ -185,7 +191,7 @@ def test_bad_scan_is_named_by_item(store: Store, tmp_path: Path) -> None:
 def test_invalid_json_names_the_line(store: Store, tmp_path: Path) -> None:
     (tmp_path / "scans.json").write_text('{"scans": [\n{"scan_id": "a",}\n]}')
     with pytest.raises(InputError) as info:
-        ingest_path(store, tmp_path / "scans.json", defaults=SENSOR_DEFAULTS)
+        ingest_path(store, Caller.operator(), tmp_path / "scans.json", defaults=SENSOR_DEFAULTS)
     assert info.value.line == 2
 
 
@@ -204,7 +210,7 @@ def test_graded_report_items_keep_their_own_grades(store: Store, tmp_path: Path)
     }  # fmt: skip
     path = tmp_path / "report.json"
     path.write_text(json.dumps({"reports": [report]}), encoding="utf-8")
-    ingest_path(store, path)
+    ingest_path(store, Caller.operator(), path)
     vehicle = store.get_entity("v1", SYSTEM_SCOPE)
     person = store.get_entity("p9", SYSTEM_SCOPE)
     assert vehicle is not None and person is not None
@@ -229,7 +235,7 @@ def test_report_with_an_ungraded_item_is_refused(store: Store, tmp_path: Path) -
     path = tmp_path / "report.json"
     path.write_text(json.dumps(report))
     with pytest.raises(InputError) as info:
-        ingest_path(store, path)
+        ingest_path(store, Caller.operator(), path)
     assert (info.value.item, info.value.field) == ("report 1, item 2", "grading")
     assert store.counts(SYSTEM_SCOPE) == []
 
@@ -238,6 +244,7 @@ def test_opensanctions_ftm_export_ingests(store: Store) -> None:
     path = SHARED_DATA / "sanctions" / "opensanctions_sample.ftm.json"
     [report] = ingest_path(
         store,
+        Caller.operator(),
         path,
         kind="ftm",
         defaults={"agency": "XX-OPENSANCTIONS", "grading": "2BP", "classification": "OFFICIAL"},
@@ -259,11 +266,11 @@ def test_ftm_lines_with_bad_values_are_refused(store: Store, tmp_path: Path) -> 
     path.write_text(json.dumps(good) + "\n" + json.dumps(bad) + "\n")
     defaults = {"agency": "GB-NCA", "grading": "2BP", "classification": "OFFICIAL"}
     with pytest.raises(InputError) as info:
-        ingest_path(store, path, defaults=defaults)
+        ingest_path(store, Caller.operator(), path, defaults=defaults)
     assert (info.value.line, info.value.field) == (2, "properties.birthDate")
     path.write_text(json.dumps({"id": "c", "schema": "Person", "properties": {"wings": ["2"]}}))
     with pytest.raises(InputError, match="no property 'wings'"):
-        ingest_path(store, path, defaults=defaults)
+        ingest_path(store, Caller.operator(), path, defaults=defaults)
     assert store.counts(SYSTEM_SCOPE) == []
 
 
@@ -283,11 +290,11 @@ def test_xlsx_with_mapping(store: Store, tmp_path: Path, people_files: tuple[Pat
     sheet.append(["x2", "Ana Anić", "bad date", "", "rs", "witness", "OFFICIAL"])
     book.save(tmp_path / "people.xlsx")
     with pytest.raises(InputError) as info:
-        ingest_path(store, tmp_path / "people.xlsx", mapping=mapping)
+        ingest_path(store, Caller.operator(), tmp_path / "people.xlsx", mapping=mapping)
     assert (info.value.file, info.value.line, info.value.field) == ("people.xlsx", 3, "dob")
     sheet.delete_rows(3)
     book.save(tmp_path / "people.xlsx")
-    ingest_path(store, tmp_path / "people.xlsx", mapping=mapping)
+    ingest_path(store, Caller.operator(), tmp_path / "people.xlsx", mapping=mapping)
     record = store.get_entity("x1", SYSTEM_SCOPE)
     assert record is not None and record.entity.get("phone") == ["+381647654321"]
 
@@ -299,14 +306,14 @@ def test_mapping_errors_are_clear(
     bad = tmp_path / "bad.yml"
     bad.write_text(mapping.read_text().replace("birthDate", "birthday"))
     with pytest.raises(InputError, match="birthday"):
-        ingest_path(store, csv_path, mapping=bad)
+        ingest_path(store, Caller.operator(), csv_path, mapping=bad)
     bad.write_text(mapping.read_text().replace("{column: full_name}", "{column: fullname}"))
     with pytest.raises(InputError, match="fullname") as info:
-        ingest_path(store, csv_path, mapping=bad)
+        ingest_path(store, Caller.operator(), csv_path, mapping=bad)
     assert info.value.line == 1
     bad.write_text(mapping.read_text().replace("grading: 2BC", "grading: 2BQ"))
     with pytest.raises(InputError) as info:
-        ingest_path(store, csv_path, mapping=bad)
+        ingest_path(store, Caller.operator(), csv_path, mapping=bad)
     assert (info.value.line, info.value.field) == (2, "grading")
 
 
@@ -321,7 +328,7 @@ def test_kinds_are_detected_or_asked_for(tmp_path: Path) -> None:
 
 def test_missing_file_is_an_input_error(store: Store, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="not found"):
-        ingest_file(store, tmp_path / "nope.csv", kind="anpr")
+        ingest_file(store, Caller.operator(), tmp_path / "nope.csv", kind="anpr")
 
 
 def test_blank_cells_are_missing_values_and_unknown_links_are_skipped(
@@ -352,14 +359,14 @@ entities:
         header,
         [["v1", "BG 123-AB", "", "", ""], ["v2", "NS 1-AA", "Golf", "p1", "k2"]],
     )
-    ingest_path(store, path, mapping=mapping)
+    ingest_path(store, Caller.operator(), path, mapping=mapping)
     ids = sorted(e.id for e in store.iter_entities(SYSTEM_SCOPE))
     assert ids == ["k2", "v1", "v2"]  # no entity with an empty id, no keeper for v1
     v1 = store.get_entity("v1", SYSTEM_SCOPE)
     assert v1 is not None and [s.prop for s in v1.statements] == ["registrationNumber"]
     path = write_csv(tmp_path / "v.csv", header, [["", "BG 9-ZZ", "Golf", "", ""]])
     with pytest.raises(InputError) as info:
-        ingest_path(store, path, mapping=mapping)
+        ingest_path(store, Caller.operator(), path, mapping=mapping)
     assert (info.value.line, info.value.field) == (2, "record_id")
 
 
@@ -389,7 +396,9 @@ def test_any_sensor_file_is_ingested_or_refused_cleanly(
     for path in (csv_path, bin_path):
         before = snapshot(store)
         try:
-            [report] = ingest_path(store, path, defaults=SENSOR_DEFAULTS, show_progress=False)
+            [report] = ingest_path(
+                store, Caller.operator(), path, defaults=SENSOR_DEFAULTS, show_progress=False
+            )
         except InputError as exc:
             assert exc.file == path.name
             assert snapshot(store) == before  # refused: nothing written, not even the ingest log

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from followthemoney import model
 
+from corridor.access.caller import Caller
 from corridor.errors import InputError, ValidationError
 from corridor.ingest.base import IngestContext, named
 from corridor.ingest.service import detect_kind, ingest_file
-from corridor.model.scope import SYSTEM_SCOPE
 from corridor.model.statements import entity_statements
 from corridor.plugins import (
     AFTER_INGEST,
@@ -178,9 +178,9 @@ def test_an_algorithm_registered_at_run_time_is_listed_and_chosen(
     assert [a["name"] for a in docs["algorithms"]] == ["corridor-v1", "nothing"]
     assert docs["default"] == "corridor-v1"
     body = {"queries": {"q": {"schema": "Person", "properties": {"name": ["Ivan Petrov"]}}}}
-    assert match(store, "default", body, SYSTEM_SCOPE, algorithm="nothing")["matcher"] == {}
+    assert match(store, Caller.operator(), "default", body, algorithm="nothing")["matcher"] == {}
     with pytest.raises(ValidationError, match=r"available: corridor-v1, nothing"):
-        match(store, "default", body, SYSTEM_SCOPE, algorithm="name-based")
+        match(store, Caller.operator(), "default", body, algorithm="name-based")
 
 
 # --- an ingest reader and an after-ingest step added at run time ----------------------------------
@@ -219,7 +219,7 @@ def test_a_reader_and_a_step_registered_at_run_time_take_part_in_ingest(
     path.write_text("Ivan Petrov\nAna Ilić\n", encoding="utf-8")
     assert detect_kind(path) == "names"
     defaults = {"agency": "RS-MUP", "grading": "2BP", "classification": "OFFICIAL"}
-    report = ingest_file(store, path, defaults=defaults, show_progress=False)
+    report = ingest_file(store, Caller.operator(), path, defaults=defaults, show_progress=False)
     assert (report.kind, report.rows_read) == ("names", 2)
     # The step ran after the commit, on the new entities; what it did is in the report
     # (added to what the built-in steps did: nothing here, with no resolution run or list).
@@ -227,7 +227,11 @@ def test_a_reader_and_a_step_registered_at_run_time_take_part_in_ingest(
     assert report.linked == {"Person": 2} and report.alerts == 1
     # A deferrable step waits when a bulk load defers linking.
     path.write_text("Marko Marković\n", encoding="utf-8")
-    report = ingest_file(store, path, defaults=defaults, show_progress=False, link=False)
+    report = ingest_file(
+        store, Caller.operator(), path, defaults=defaults, show_progress=False, link=False
+    )
     assert names_kind == [["names-1", "names-2"]] and report.linked == {}
     with pytest.raises(InputError, match=r"expected tabular, .*, scans, names"):
-        ingest_file(store, path, kind="pdf", defaults=defaults, show_progress=False)
+        ingest_file(
+            store, Caller.operator(), path, kind="pdf", defaults=defaults, show_progress=False
+        )

@@ -12,7 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from callers import reading
 from conftest import write_csv
+from corridor.access.caller import Caller
 from corridor.errors import NotFound, ValidationError
 from corridor.ingest.service import ingest_path
 from corridor.model.classification import Classification
@@ -42,8 +44,8 @@ def resolved(world: tuple[Path, dict[str, str]]) -> tuple[Store, dict[str, str]]
     """A fresh store per test: judgements are append-only, so tests must not share them."""
     bundle, truth = world
     store = new_store()
-    ingest_path(store, bundle, show_progress=False)
-    service.resolve_all(store, "Person")
+    ingest_path(store, Caller.operator(), bundle, show_progress=False)
+    service.resolve_all(store, Caller.operator(), "Person")
     return store, truth
 
 
@@ -83,10 +85,12 @@ def test_a_negative_judgement_splits_and_survives_a_full_rerun(
     store, truth = resolved
     a, b = _two_true_members(store, truth)
     assert store.clusters_of([a])[a] == store.clusters_of([b])[b]
-    judgement = service.judge(store, a, b, "negative", "ana", "different fathers' names")
+    judgement = service.judge(
+        store, Caller.operator(), a, b, "negative", "different fathers' names", user="ana"
+    )
     assert (judgement.user_name, judgement.verdict) == ("ana", "negative") and judgement.at
     assert store.clusters_of([a])[a] != store.clusters_of([b])[b]
-    service.resolve_all(store, "Person")
+    service.resolve_all(store, Caller.operator(), "Person")
     assert store.clusters_of([a])[a] != store.clusters_of([b])[b]
 
 
@@ -97,11 +101,13 @@ def test_a_positive_judgement_merges_and_survives_a_full_rerun(
     clusters = store.all_clusters("Person")
     a = sorted(clusters)[0]
     b = next(r for r in sorted(clusters) if clusters[r] != clusters[a] and truth[r] != truth[a])
-    service.judge(store, a, b, "positive", "ana")
+    service.judge(store, Caller.operator(), a, b, "positive", user="ana")
     assert store.clusters_of([a])[a] == store.clusters_of([b])[b]
-    service.resolve_all(store, "Person")
+    service.resolve_all(store, Caller.operator(), "Person")
     assert store.clusters_of([a])[a] == store.clusters_of([b])[b]
-    service.judge(store, a, b, "negative", "bo")  # the latest word on a pair wins
+    service.judge(
+        store, Caller.operator(), a, b, "negative", user="bo"
+    )  # the latest word on a pair wins
     assert store.clusters_of([a])[a] != store.clusters_of([b])[b]
 
 
@@ -111,14 +117,14 @@ def test_unsure_changes_nothing_and_bad_judgements_are_refused(
     store, truth = resolved
     a, b = _two_true_members(store, truth)
     before = store.all_clusters("Person")
-    service.judge(store, a, b, "unsure", "ana")
+    service.judge(store, Caller.operator(), a, b, "unsure", user="ana")
     assert store.all_clusters("Person") == before
     with pytest.raises(ValidationError):
-        service.judge(store, a, b, "maybe", "ana")
+        service.judge(store, Caller.operator(), a, b, "maybe", user="ana")
     with pytest.raises(ValidationError):
-        service.judge(store, a, a, "positive", "ana")
+        service.judge(store, Caller.operator(), a, a, "positive", user="ana")
     with pytest.raises(NotFound):
-        service.judge(store, a, "no-such-record", "positive", "ana")
+        service.judge(store, Caller.operator(), a, "no-such-record", "positive", user="ana")
 
 
 def test_explanations_show_each_field_and_add_up(
@@ -126,7 +132,7 @@ def test_explanations_show_each_field_and_add_up(
 ) -> None:
     store, truth = resolved
     a, b = _two_true_members(store, truth)
-    found = service.matches(store, a, SYSTEM_SCOPE)
+    found = service.matches(store, Caller.operator(), a)
     match = next(m for m in found["matches"] if m["id"] == b)
     explanation = match["explanation"]
     fields = {f["field"]: f for f in explanation["fields"]}
@@ -142,7 +148,7 @@ def test_canonical_view_keeps_every_statement_attributed(
 ) -> None:
     store, truth = resolved
     a, b = _two_true_members(store, truth)
-    view = service.canonical(store, a, SYSTEM_SCOPE)
+    view = service.canonical(store, Caller.operator(), a)
     assert set(view["members"]) == {a, b}
     sources = {s["entity_id"] for s in view["statements"]}
     assert sources == {a, b}
@@ -157,9 +163,9 @@ def test_matches_and_canonical_respect_clearance(
     nobody = ReadScope(Classification.OFFICIAL, frozenset())
     record = sorted(store.all_clusters("Person"))[0]
     with pytest.raises(NotFound):
-        service.matches(store, record, nobody)
+        service.matches(store, reading(nobody), record)
     with pytest.raises(NotFound):
-        service.canonical(store, record, nobody)
+        service.canonical(store, reading(nobody), record)
 
 
 def test_a_new_record_links_incrementally_into_its_cluster(
@@ -186,7 +192,7 @@ entities:
     row = {"record_id": "gb-nca-new-1", "name": f"{words[-1].upper()}, {' '.join(words[:-1])}",
            "dob": known.entity.get("birthDate")[0]}  # fmt: skip
     [report] = ingest_path(
-        store, write_csv(tmp_path / "new.csv", list(row), [row]), mapping=mapping
+        store, Caller.operator(), write_csv(tmp_path / "new.csv", list(row), [row]), mapping=mapping
     )
     assert set(report.linked) == {"Person"} and report.linked["Person"] >= 1
     assert store.current_run("Person") == run  # linked without a full re-run
@@ -221,7 +227,7 @@ def test_records_of_one_person_in_different_scripts_share_a_block(
 
     bundle, truth = world
     store = new_store()
-    ingest_path(store, bundle, show_progress=False)
+    ingest_path(store, Caller.operator(), bundle, show_progress=False)
     rows = {r["record_id"]: r for r in (person_features(i) for i in store_inputs(store, "Person"))}
     spec = spec_for(feature_table(rows.values()))
 
@@ -255,7 +261,10 @@ entities:
 """)
     rows = [[f"bulk-{i}", f"Person Number{i}"] for i in range(before.records // 10 + 5)]
     [report] = ingest_path(
-        store, write_csv(tmp_path / "bulk.csv", ["id", "name"], rows), mapping=mapping
+        store,
+        Caller.operator(),
+        write_csv(tmp_path / "bulk.csv", ["id", "name"], rows),
+        mapping=mapping,
     )
     after = store.current_run("Person")
     assert (
@@ -287,10 +296,10 @@ def test_explanations_never_show_a_value_above_the_readers_clearance(
     prov = build_provenance({"agency": "GB-NCA", "grading": "2AP", "classification": "TOP SECRET"})
     with store.writer(IngestInfo("hidden", "t", "t", "0", datetime.now(UTC), "GB-NCA")) as w:
         w.add_statements(list(entity_statements(proxy, prov)))
-    service.resolve_all(store, "Person")
+    service.resolve_all(store, Caller.operator(), "Person")
 
     def compared(scope: ReadScope) -> str:
-        found = service.matches(store, a, scope)
+        found = service.matches(store, reading(scope), a)
         return repr([m["explanation"] for m in found["matches"]])
 
     assert "1901" in compared(SYSTEM_SCOPE)  # the system sees it: the test can fail
@@ -303,14 +312,14 @@ def test_each_kind_keeps_its_own_features_clusters_and_model(
     """A vehicle is resolved, judged and explained as a vehicle even when people were resolved
     first: nothing of one kind is read or written as another."""
     store, _ = resolved
-    service.resolve_all(store, "Vehicle")
+    service.resolve_all(store, Caller.operator(), "Vehicle")
     vehicles = sorted(store.all_clusters("Vehicle"))
     a, b = vehicles[0], vehicles[1]
     assert store.resolved_features("Person", [a]) == {}
     assert set(store.resolved_features("Vehicle", [a, b])) == {a, b}
-    service.judge(store, a, b, "positive", "ana")
+    service.judge(store, Caller.operator(), a, b, "positive", user="ana")
     assert store.clusters_of([a])[a] == store.clusters_of([b])[b]
     assert {a, b} <= set(store.all_clusters("Vehicle"))
     assert not {a, b} & set(store.all_clusters("Person"))
-    service.resolve_all(store, "Person")  # replaces the people's clusters only
+    service.resolve_all(store, Caller.operator(), "Person")  # replaces the people's clusters only
     assert {a, b} <= set(store.all_clusters("Vehicle"))

@@ -12,6 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import Api
+from corridor.access.caller import Caller
 from corridor.screen.lists import load_list
 
 LISTED = [
@@ -47,7 +48,7 @@ YENTE_EXAMPLE = {
 def screening(api: Api, tmp_path: Path) -> Api:
     path = tmp_path / "gimtp.json"
     path.write_text("\n".join(json.dumps(e) for e in LISTED) + "\n", encoding="utf-8")
-    load_list(api.store, path, "gb_gimtp", fmt="ftm")
+    load_list(api.store, Caller.operator(), path, "gb_gimtp", fmt="ftm")
     return api
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 
 from conftest import Api, write_csv
+from corridor.access.caller import Caller
 from corridor.ingest.service import IngestReport, ingest_file, ingest_path, load_manifest
 from corridor.model.classification import Classification
 from corridor.model.scope import SYSTEM_SCOPE, ReadScope
@@ -62,6 +63,7 @@ def load_watchlist(store: Store, bundle: Path, kind: str, source: Path | None = 
     uk = bundle / "uk"
     return load_list(
         store,
+        Caller.operator(),
         source or uk / f"watchlist_{kind}.csv",
         f"gb_nca_watchlist_{kind}",
         fmt="watchlist",
@@ -74,6 +76,7 @@ def ingest_entry(store: Store, bundle: Path, path: str) -> IngestReport:
     entry = next(e for e in load_manifest(bundle) if e["path"] == path)
     return ingest_file(
         store,
+        Caller.operator(),
         bundle / path,
         kind=entry["kind"],
         mapping=bundle / entry["mapping"],
@@ -116,7 +119,7 @@ def add_statements(
     row = {"record_id": record_id, "phone": phone, "notes": notes,
            "classification": classification, "source_ref": f"NCA-INT-2025-{n:06d}"}  # fmt: skip
     path = write_csv(folder / f"addition-{n}.csv", list(row), [row])
-    return ingest_file(store, path, mapping=mapping, show_progress=False)
+    return ingest_file(store, Caller.operator(), path, mapping=mapping, show_progress=False)
 
 
 @pytest.fixture(scope="module")
@@ -133,7 +136,7 @@ def truth(bundle: Path) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
 def screened(bundle: Path) -> Iterator[tuple[Store, list[Alert]]]:
     """The whole scenario ingested, then both watchlist files loaded and the store screened."""
     store = new_store()
-    ingest_path(store, bundle, show_progress=False)
+    ingest_path(store, Caller.operator(), bundle, show_progress=False)
     for kind in ("persons", "vehicles"):
         assert load_watchlist(store, bundle, kind).added > 0
     yield store, screen_entities(store)
@@ -228,7 +231,9 @@ def test_a_decision_holds_until_the_evidence_changes(bundle: Path, tmp_path: Pat
         assert row is not None and record is not None
         assert alert.evidence == _evidence(record.entity.properties, row.content_hash)
 
-        decided = decide(store, alert.id, "false_positive", "analyst-1", "a different person")
+        decided = decide(
+            store, Caller.operator(), alert.id, "false_positive", "a different person", "analyst-1"
+        )
         assert (decided.status, decided.decided_by, decided.note) == (
             "false_positive", "analyst-1", "a different person",
         )  # fmt: skip
@@ -288,7 +293,7 @@ def test_list_reloads_screen_what_is_stored_and_delisting_keeps_alerts(
         new = [a for a in screen_entities(store) if a.list_entity_id == entry_id]
         assert new and {identities[a.entity_id] for a in new} == {entries[entry_id][1]}
         for a in new:
-            decide(store, a.id, "false_positive", "analyst-1")
+            decide(store, Caller.operator(), a.id, "false_positive", user="analyst-1")
         assert screen_entities(store) == []
 
         # The entry changes (a phone added to it): decided alerts on it are raised again.
@@ -381,7 +386,7 @@ def test_an_alert_raised_on_data_above_clearance_is_hidden(
                "properties": {"name": record.entity.get("name")[:1]}}  # fmt: skip
     public = tmp_path / "public.ftm.json"
     public.write_text(json.dumps(listing) + "\n", encoding="utf-8")
-    load_list(store, public, "public_list", fmt="ftm")
+    load_list(store, Caller.operator(), public, "public_list", fmt="ftm")
     first = [a for a in screen_entities(store) if a.list_entity_id == "public-list-1"]
     assert [a.entity_id for a in first] == [record.id]
     assert first[0].id in _alert_ids(api, "analyst_low")

@@ -12,6 +12,7 @@ from collections import defaultdict
 
 import pytest
 
+from corridor.access.caller import Caller
 from corridor.ingest.service import ingest_path
 from corridor.model.scope import SYSTEM_SCOPE
 from corridor.scenario import build_scenario
@@ -24,7 +25,7 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, dict[str, li
     out = tmp_path_factory.mktemp("world")
     build_scenario(out, seed=7, scale=0.3)
     store = new_store()
-    ingest_path(store, out, show_progress=False)
+    ingest_path(store, Caller.operator(), out, show_progress=False)
     groups: dict[str, list[str]] = defaultdict(list)
     with (out / "truth" / "identities.csv").open(encoding="utf-8") as f:
         for row in csv.DictReader(f):

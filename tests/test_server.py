@@ -9,16 +9,17 @@ from pathlib import Path
 import httpx
 import pytest
 
-from corridor.access.users import create_user
+from corridor.access.caller import Caller
 from corridor.api.process import free_port, start_server, stop_server
 from corridor.store.duckdb import DuckDBStore
+from corridor.users.service import create_user
 from stores import workdir_store
 
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     store = workdir_store(tmp_path)
-    _, key = create_user(store, "ana", "analyst", "RS-MUP", "SECRET")
+    _, key = create_user(store, Caller.operator(), "ana", "analyst", "RS-MUP", "SECRET")
     store.close()
     port = free_port()
     proc = start_server(tmp_path, port)
@@ -62,7 +63,7 @@ def test_server_serves_the_store_it_is_named(
     passed on, so a server started for a work directory serves that directory's store."""
     elsewhere = tmp_path / "elsewhere.duckdb"
     store = DuckDBStore(elsewhere)
-    _, key = create_user(store, "ana", "analyst", "RS-MUP", "SECRET")
+    _, key = create_user(store, Caller.operator(), "ana", "analyst", "RS-MUP", "SECRET")
     store.close()
     headers = {"Authorization": f"ApiKey {key}"}
     monkeypatch.setenv("CORRIDOR_STORE", str(elsewhere))

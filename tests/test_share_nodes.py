@@ -14,12 +14,13 @@ from typing import Any
 import httpx
 import pytest
 
-from corridor.access.users import create_user
+from corridor.access.caller import Caller
 from corridor.api.process import free_port, start_server, stop_server
 from corridor.model.agreement import parse_agreement
 from corridor.node.identity import NodeIdentity
 from corridor.share.agreements import save_agreement
 from corridor.share.service import SharingService
+from corridor.users.service import create_user
 from sharing_support import AGREEMENT, PURPOSE, write_entity
 from stores import workdir_store
 
@@ -61,7 +62,7 @@ def setup_nodes(tmp_path: Path) -> tuple[Node, Node]:
         keys = {}
         for user, role in (("analyst", "analyst"), ("sharing", "sharing_officer"),
                            ("auditor", "auditor")):  # fmt: skip
-            _, keys[user] = create_user(store, user, role, agency, "SECRET")
+            _, keys[user] = create_user(store, Caller.operator(), user, role, agency, "SECRET")
         store.close()
         nodes.append(Node(agency, workdir, f"http://127.0.0.1:{free_port()}", keys))
     rs, uk = nodes

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from corridor.access.authz import Authz
+from corridor.access.caller import Caller
 from corridor.cli import app
 from corridor.errors import PackageRefused
 from corridor.node.identity import NodeIdentity
@@ -25,7 +25,7 @@ from corridor.share.service import SharingService
 from sharing_support import PURPOSE, node_pair, write_entities, write_entity
 from stores import workdir_store
 
-SYSTEM = Authz.system_user()
+SYSTEM = Caller.operator()
 
 #: `corridor` killed (as a power cut would) inside the import transaction, just after the
 #: package was recorded as received and before the commit.
@@ -261,7 +261,14 @@ def test_a_vehicle_goes_with_its_sensor_reads_and_nothing_else(tmp_path: Path) -
 
     rs, uk, _ = node_pair(tmp_path)
     reads = write_csv(tmp_path / "anpr.csv", ANPR_HEADER, anpr_rows(60))
-    ingest_file(rs.store, reads, kind="anpr", defaults=SENSOR_DEFAULTS, show_progress=False)
+    ingest_file(
+        rs.store,
+        Caller.operator(),
+        reads,
+        kind="anpr",
+        defaults=SENSOR_DEFAULTS,
+        show_progress=False,
+    )
     write_entity(rs.store, "Vehicle", "rs-v-1", {"registrationNumber": "BG 007-AB"})
     sent = rs.share(SYSTEM, "GB-NCA", ["rs-v-1"], PURPOSE)
     assert sent.status == "delivered"

@@ -13,7 +13,7 @@ from datetime import UTC, datetime, time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from corridor.access.authz import Authz
+from corridor.access.caller import Caller
 from corridor.errors import Forbidden, NotFound
 from corridor.model.agreement import parse_agreement
 from corridor.node.identity import NodeIdentity
@@ -24,7 +24,7 @@ from sharing_support import Direct
 from stores import new_store
 from test_share_policy import OWN, PARTNER, TODAY, World, oracle, worlds
 
-SYSTEM = Authz.system_user()
+SYSTEM = Caller.operator()
 NOW = datetime.combine(TODAY, time(12), UTC)
 
 

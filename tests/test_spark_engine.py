@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pytest
 
+from corridor.access.caller import Caller
 from corridor.resolve.engines import (
     SPLINK_LOG_LEVEL,
     DuckDBEngine,
@@ -334,8 +335,8 @@ def test_spark_gives_the_same_clusters_as_duckdb_on_the_scenario(tmp_path: Path)
     clusters = {}
     for engine in ("duckdb", "spark"):
         store = new_store()
-        ingest_path(store, tmp_path / "world", show_progress=False)
-        summary = service.resolve_all(store, "Person", engine=engine)
+        ingest_path(store, Caller.operator(), tmp_path / "world", show_progress=False)
+        summary = service.resolve_all(store, Caller.operator(), "Person", engine=engine)
         assert summary.engine == engine and summary.multi_record_clusters > 5
         clusters[engine] = store.all_clusters("Person")
         store.close()

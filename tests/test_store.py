@@ -10,6 +10,7 @@ import pytest
 from followthemoney import model
 
 from conftest import SENSOR_DEFAULTS
+from corridor.access.caller import Caller
 from corridor.ingest.service import ingest_path
 from corridor.model.classification import Classification
 from corridor.model.observations import ObservationKind
@@ -100,7 +101,7 @@ def test_scope_hides_statements_above_clearance(store: Store) -> None:
 
 
 def test_observation_queries(store: Store, anpr_file: Path) -> None:
-    ingest_path(store, anpr_file, defaults=SENSOR_DEFAULTS)
+    ingest_path(store, Caller.operator(), anpr_file, defaults=SENSOR_DEFAULTS)
     q = ObservationQuery(kinds=(ObservationKind.ANPR,), start=datetime(2024, 5, 3, tzinfo=UTC),
                          end=datetime(2024, 5, 4, tzinfo=UTC))  # fmt: skip
     rows = store.observations(q, SYSTEM_SCOPE)

@@ -10,15 +10,16 @@ import csv
 import json
 import time
 from collections import defaultdict
+from contextlib import closing
 from pathlib import Path
 
 from followthemoney import model
 from rich.console import Console
 from rich.table import Table
 
-from corridor.access.authz import Authz
-from corridor.access.users import create_user
-from corridor.demo_nodes import run_nodes, write_private_json
+from corridor.demo_nodes import demo_caller, run_nodes, write_private_json
+from corridor.entities import service as entities
+from corridor.errors import NotFound
 from corridor.ingest.service import IngestReport, ingest_path
 from corridor.model.classification import Classification
 from corridor.model.subjects import subject_keys
@@ -27,7 +28,7 @@ from corridor.resolve.records import RESOLVABLE
 from corridor.resolve.service import matches, resolve_all
 from corridor.resources import data_path
 from corridor.scenario import build_scenario
-from corridor.screen.alerts import screen_entities
+from corridor.screen.alerts import screen_entities, visible_alerts
 from corridor.screen.lists import list_digest, load_list
 from corridor.screen.matching import match
 from corridor.settings import Settings
@@ -35,7 +36,7 @@ from corridor.stats.counts import counts_table
 from corridor.stats.frontex import Frontex
 from corridor.store.base import Store
 from corridor.store.location import open_store
-from corridor.store.records import ObservationQuery
+from corridor.users.service import create_user
 
 DEMO_USERS = (
     ("uk-analyst", "analyst", "GB-NCA", Classification.SECRET),
@@ -76,7 +77,7 @@ def ensure_users(store: Store, workdir: Path) -> dict[str, str]:
     for name, role, agency, clearance in DEMO_USERS:
         if name in existing:
             continue
-        _, key = create_user(store, name, role, agency, clearance)
+        _, key = create_user(store, demo_caller(), name, role, agency, clearance)
         keys[name] = key
     write_private_json(keys_path, keys)
     return keys
@@ -88,15 +89,17 @@ def _cross_script_example(store: Store, truth: Path) -> tuple[str, list[str]] | 
     for row in _read_csv(truth / "identities.csv"):
         if row.get("schema") == "Person":
             groups[row["true_id"]].append(row)
-    scope = Authz.system_user().scope
     for rows in groups.values():
         if len({r["agency"] for r in rows}) < 2:
             continue
         names: dict[str, str] = {}
         for r in rows:
-            record = store.get_entity(r["record_id"], scope)
-            if record is not None and record.entity.get("name"):
-                names[r["record_id"]] = record.entity.get("name")[0]
+            try:
+                found = entities.get_entity(store, demo_caller(), r["record_id"])
+            except NotFound:
+                continue
+            if found.get("properties", {}).get("name"):
+                names[r["record_id"]] = found["properties"]["name"][0]
         latin = [n for n in names.values() if n.isascii()]
         other = [n for n in names.values() if not n.replace(" ", "").isascii()]
         if latin and any(not any("a" <= ch.lower() <= "z" for ch in n) for n in other):
@@ -112,7 +115,7 @@ def _load_once(
     versions = [v for v in store.list_versions() if v.name == dataset]
     if versions and versions[-1].sha256 == list_digest(path):
         return versions[-1].version
-    return load_list(store, path, dataset, fmt, mapping).version
+    return load_list(store, demo_caller(), path, dataset, fmt, mapping).version
 
 
 def _screening(store: Store, bundle: Path, con: Console) -> dict[str, object]:
@@ -135,7 +138,7 @@ def _screening(store: Store, bundle: Path, con: Console) -> dict[str, object]:
     for record_id, identity in true_id.items():
         records_of[identity].add(record_id)
     known = {e for e, identity in entries.items() if records_of[identity] - {e}}
-    alerts = store.alerts()
+    alerts = visible_alerts(store, demo_caller())
     planted = [a for a in alerts if a.list_entity_id in entries
                and true_id.get(a.entity_id) == entries[a.list_entity_id]]  # fmt: skip
     entries_hit = {a.list_entity_id for a in planted}
@@ -175,7 +178,7 @@ def _screening(store: Store, bundle: Path, con: Console) -> dict[str, object]:
             + (f" ({named['query']!r} ~ {named['candidate']!r})" if named.get("query") else "")
         )
     body = {"queries": {"q": {"schema": "Person", "properties": {"name": [EXAMPLE_MATCH]}}}}
-    response = match(store, "un_sc", body, Authz.system_user().scope)
+    response = match(store, demo_caller(), "un_sc", body)
     results = response["responses"]["q"]["results"]
     example: dict[str, object] = {"query": EXAMPLE_MATCH}
     if results:
@@ -244,11 +247,11 @@ def run_demo(
                 f"{r.observations_added:,}",
             )
 
-        ingest_path(db, bundle, user="demo", on_file=show)
+        caller = demo_caller()
+        ingest_path(db, caller, bundle, on_file=show)
         con.print(table)
 
-        scope = Authz.system_user().scope
-        counts = db.counts(scope)
+        counts = db.counts(caller.scope)
         summary["counts"] = {
             c.agency: (c.entities, c.statements, c.observations_total) for c in counts
         }
@@ -258,18 +261,16 @@ def run_demo(
         example = _cross_script_example(db, bundle / "truth")
         if example is not None:
             query, ids = example
-            hits = db.search(query, scope, ["Person"], 10)
-            found = sorted({h.entity_id for h in hits} & set(ids))
+            hits = entities.search(db, caller, query, "Person", 10)
+            found = sorted({h.hit.entity_id for h in hits} & set(ids))
             summary["search"] = {"query": query, "expected": ids, "found": found}
             results = Table(
                 title=f"search {query!r}: {len(found)} of {len(ids)} records of this person"
             )
             for col in ("record", "agency", "names"):
                 results.add_column(col)
-            for hit in hits:
-                record = db.get_entity(hit.entity_id, scope)
-                agencies = sorted({s.row["agency"] for s in record.statements}) if record else []
-                results.add_row(hit.entity_id, ", ".join(agencies), "; ".join(hit.names))
+            for h in hits:
+                results.add_row(h.hit.entity_id, ", ".join(h.agencies), "; ".join(h.hit.names))
             con.print(results)
 
         con.print("[bold]4. A smuggling vehicle's trail in the sensor data[/bold]")
@@ -277,17 +278,12 @@ def run_demo(
             v for v in _read_csv(bundle / "truth" / "vehicles.csv") if v.get("smuggling") == "true"
         ]
         plates = {normalise_plate(v.get("plate") or "") for v in vehicles}
-        vehicle = next(
-            (
-                r
-                for r in db.iter_entities(scope, ["Vehicle"])
-                if set(subject_keys(r.entity).plates) & plates
-            ),
-            None,
-        )
+        with closing(entities.export_entities(db, caller, "Vehicle")) as vehicles_held:
+            vehicle = next(
+                (r for r in vehicles_held if set(subject_keys(r.entity).plates) & plates), None
+            )
         if vehicle is not None:
-            keys = subject_keys(vehicle.entity)
-            rows = db.observations(ObservationQuery(plates=keys.plates, limit=100_000), scope)
+            keys, rows = entities.entity_observations(db, caller, vehicle.id, limit=100_000)
             by_kind: dict[str, int] = defaultdict(int)
             for row in rows:
                 by_kind[row["kind"]] += 1
@@ -309,7 +305,7 @@ def run_demo(
         for col in ("kind", "records", "pairs scored", "entities", "with records from both"):
             resolved.add_column(col, justify="left" if col == "kind" else "right")
         for kind in RESOLVABLE:
-            run = resolve_all(db, kind)
+            run = resolve_all(db, caller, kind)
             clusters = db.all_clusters(kind)
             members: dict[str, set[str]] = defaultdict(set)
             for record_id in clusters:
@@ -330,7 +326,7 @@ def run_demo(
         con.print(resolved)
         if example is not None:
             query, ids = example
-            explained = matches(db, ids[0], scope, limit=5)
+            explained = matches(db, caller, ids[0], limit=5)
             for m in explained["matches"][:2]:
                 fields = ", ".join(
                     f"{f['field']} {f['level']} ({f['weight']:+.1f})"
@@ -343,7 +339,7 @@ def run_demo(
 
         con.print("[bold]8. FollowTheMoney export[/bold]")
         exported = 0
-        for record in db.iter_entities(scope):
+        for record in entities.export_entities(db, caller):
             model.get_proxy(record.to_ftm_dict())  # raises if FtM's model refuses it
             exported += 1
         summary["exported"] = exported

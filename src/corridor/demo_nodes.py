@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import csv
+import dataclasses
 import json
 import os
 import subprocess
@@ -22,7 +23,9 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
-from corridor.access.users import create_user
+from corridor.access.authz import Authz
+from corridor.access.caller import VIA_DEMO, Caller
+from corridor.api.deps import PURPOSE_HEADER
 from corridor.api.process import start_server, stop_server
 from corridor.ingest.service import ingest_bundle
 from corridor.model.agreement import parse_agreement
@@ -30,8 +33,18 @@ from corridor.node.identity import NodeIdentity
 from corridor.share.agreements import agreement_in_force, save_agreement
 from corridor.share.service import SharingService
 from corridor.store.location import beside, open_store
+from corridor.users.service import create_user
 
 PURPOSE = "prevention and detection of organised immigration crime"
+
+
+def demo_caller() -> Caller:
+    """The demo, at the console: logged as user `demo`, through `demo`, for the purpose the
+    scenario's agreement names."""
+    authz = dataclasses.replace(Authz.system_user(), user="demo")
+    return Caller(authz, PURPOSE, VIA_DEMO)
+
+
 NODE_KEYS_FILE = "node-keys.json"
 #: What each agency lets the other have: records up to OFFICIAL-SENSITIVE about people and
 #: what links them, and the sensor reads of their vehicles; never victims or witnesses.
@@ -64,7 +77,8 @@ class DemoNode:
 
     def call(self, method: str, path: str, user: str, missing_ok: bool = False, **kw: Any) -> Any:
         r = httpx.request(
-            method, self.base + path, headers={"Authorization": f"ApiKey {self.keys[user]}"},
+            method, self.base + path,
+            headers={"Authorization": f"ApiKey {self.keys[user]}", PURPOSE_HEADER: PURPOSE},
             timeout=300, **kw,
         )  # fmt: skip
         if missing_ok and r.status_code == 404:
@@ -102,7 +116,7 @@ def _prepare(node: DemoNode, bundle: Path, con: Console) -> None:
     try:
         if not store.ingests():
             reports = ingest_bundle(
-                store, bundle, user="demo", show_progress=False,
+                store, demo_caller(), bundle, show_progress=False,
                 only=lambda e: str(e["path"]).startswith(prefix),
             )  # fmt: skip
             n = sum(r.statements_added + r.observations_added for r in reports)
@@ -113,7 +127,7 @@ def _prepare(node: DemoNode, bundle: Path, con: Console) -> None:
         for user, role in (("analyst", "analyst"), ("sharing", "sharing_officer"),
                            ("auditor", "auditor")):  # fmt: skip
             if user not in existing:
-                _, keys[user] = create_user(store, user, role, node.agency, "SECRET")
+                _, keys[user] = create_user(store, demo_caller(), user, role, node.agency, "SECRET")
         write_private_json(keys_path, keys)
         node.keys = keys
     finally:

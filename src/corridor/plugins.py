@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 if TYPE_CHECKING:
+    from corridor.access.caller import Caller
     from corridor.ingest.base import IngestContext
     from corridor.screen.index import Profile
     from corridor.screen.listed import ListedEntity
@@ -109,10 +110,11 @@ class StepResult:
 @dataclass(frozen=True)
 class AfterIngestStep:
     """Work on what an ingest added or changed (`entities`: their ids), run in order once the
-    file's transaction has committed, so it sees the new records."""
+    file's transaction has committed, so it sees the new records; what it does is done for the
+    caller who ingested (and logged as theirs)."""
 
     description: str
-    run: Callable[[Store, list[str]], StepResult]
+    run: Callable[[Store, Caller, list[str]], StepResult]
     #: A bulk load (`ingest_file(link=False)`) may leave this step for later.
     deferrable: bool = False
 

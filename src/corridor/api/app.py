@@ -8,12 +8,14 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from corridor import __version__
 from corridor.api import errors
+from corridor.api.deps import PURPOSE_HEADER, PURPOSE_MAX
 from corridor.api.routes import (
     audit,
     entities,
@@ -100,4 +102,31 @@ def create_app(
         audit,
     ):  # fmt: skip
         app.include_router(module.router)
+    _document_purpose(app)
     return app
+
+
+def _document_purpose(app: FastAPI) -> None:
+    """Name the purpose header on every operation of the OpenAPI document (the dependency
+    that reads it, `api.deps.allowed`, reads the raw header: one dependency per request)."""
+    plain = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            schema = plain()
+            header = {
+                "name": PURPOSE_HEADER,
+                "in": "header",
+                "required": False,
+                "description": "Why the caller consults or changes the data (audited).",
+                "schema": {"type": "string", "maxLength": PURPOSE_MAX},
+            }
+            for path, operations in schema.get("paths", {}).items():
+                if path == "/health":
+                    continue
+                for operation in operations.values():
+                    operation.setdefault("parameters", []).append(header)
+            app.openapi_schema = schema
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]

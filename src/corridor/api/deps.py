@@ -1,17 +1,18 @@
-"""Request dependencies: the store, and the caller's `Authz` from `Authorization: ApiKey KEY`."""
+"""Request dependencies: the store, and the `Caller`: their `Authz` from `Authorization: ApiKey
+KEY` and the purpose they state in `X-Corridor-Purpose` (the services audit with both)."""
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from typing import Annotated
 
-from fastapi import Depends, Header, Request
+from fastapi import Depends, Request
 
-from corridor.access.authz import Authz
+from corridor.access.caller import Caller
 from corridor.access.roles import Action
-from corridor.access.users import authenticate
 from corridor.errors import Unauthenticated, ValidationError
 from corridor.store.base import Store
+from corridor.users.service import authenticate
 
 
 # The dependencies are `async` so FastAPI runs them on the event loop instead of handing each
@@ -34,39 +35,37 @@ def _api_key(request: Request) -> str | None:
     return value.strip()
 
 
-def allowed(action: Action) -> Callable[[Request], Awaitable[Authz]]:
+def allowed(action: Action) -> Callable[[Request], Awaitable[Caller]]:
     """A dependency that authenticates the caller and checks one action (one flat dependency:
-    FastAPI's cost grows with each nested one, and this runs on every request)."""
+    FastAPI's cost grows with each nested one, and this runs on every request). The caller is
+    kept on the request, so that a refusal is logged under their name (`api.errors`)."""
 
-    async def check(request: Request) -> Authz:
+    async def check(request: Request) -> Caller:
         authz = authenticate(request.app.state.store, _api_key(request))
+        caller = Caller.api(authz, _purpose(request.headers.get(PURPOSE_HEADER)))
+        request.state.caller = caller
         authz.require(action)
-        return authz
+        return caller
 
     return check
 
 
-Reader = Annotated[Authz, Depends(allowed(Action.READ))]
-Ingester = Annotated[Authz, Depends(allowed(Action.INGEST))]
-StatsReader = Annotated[Authz, Depends(allowed(Action.STATS))]
-Judge = Annotated[Authz, Depends(allowed(Action.JUDGE))]
-Resolver = Annotated[Authz, Depends(allowed(Action.RESOLVE))]
-Screener = Annotated[Authz, Depends(allowed(Action.SCREEN))]
-Requester = Annotated[Authz, Depends(allowed(Action.REQUEST))]
-Sharer = Annotated[Authz, Depends(allowed(Action.SHARE))]
-Answerer = Annotated[Authz, Depends(allowed(Action.ANSWER))]
-Auditor = Annotated[Authz, Depends(allowed(Action.AUDIT))]
+Reader = Annotated[Caller, Depends(allowed(Action.READ))]
+Ingester = Annotated[Caller, Depends(allowed(Action.INGEST))]
+StatsReader = Annotated[Caller, Depends(allowed(Action.STATS))]
+Judge = Annotated[Caller, Depends(allowed(Action.JUDGE))]
+Resolver = Annotated[Caller, Depends(allowed(Action.RESOLVE))]
+Screener = Annotated[Caller, Depends(allowed(Action.SCREEN))]
+Requester = Annotated[Caller, Depends(allowed(Action.REQUEST))]
+Sharer = Annotated[Caller, Depends(allowed(Action.SHARE))]
+Answerer = Annotated[Caller, Depends(allowed(Action.ANSWER))]
+Auditor = Annotated[Caller, Depends(allowed(Action.AUDIT))]
 
 
 #: The header in which a caller states why they consult or change data (recorded in the audit
-#: log with every event of the request).
+#: log with every event of the request; documented on every route by `api.app`).
 PURPOSE_HEADER = "X-Corridor-Purpose"
 PURPOSE_MAX = 500
-
-
-def purpose_of(request: Request) -> str | None:
-    """The stated purpose of a request, if any (for routes that already take the `Request`)."""
-    return _purpose(request.headers.get(PURPOSE_HEADER))
 
 
 def _purpose(value: str | None) -> str | None:
@@ -75,14 +74,3 @@ def _purpose(value: str | None) -> str | None:
     if len(value) > PURPOSE_MAX:
         raise ValidationError(f"the purpose is longer than {PURPOSE_MAX} characters", "purpose")
     return value.strip()
-
-
-async def get_purpose(
-    x_corridor_purpose: Annotated[
-        str | None, Header(description="Why the caller consults or changes the data (audited).")
-    ] = None,
-) -> str | None:
-    return _purpose(x_corridor_purpose)
-
-
-Purpose = Annotated[str | None, Depends(get_purpose)]

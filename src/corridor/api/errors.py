@@ -7,9 +7,11 @@ import logging
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from corridor.errors import CorridorError
+from corridor.audit import Event, audit
+from corridor.errors import CorridorError, Forbidden
 
 log = logging.getLogger(__name__)
 
@@ -17,6 +19,16 @@ log = logging.getLogger(__name__)
 def install(app: FastAPI) -> None:
     @app.exception_handler(CorridorError)
     async def corridor_error(request: Request, exc: CorridorError) -> JSONResponse:
+        caller = getattr(request.state, "caller", None)
+        if isinstance(exc, Forbidden) and caller is not None:
+            # A refusal is logged under the caller's name, whichever check refused them.
+            target = f"{request.method} {request.url.path}"
+            store = request.app.state.store
+            try:
+                await run_in_threadpool(audit, store, caller, Event.REFUSE, target,
+                                        {"reason": exc.message})  # fmt: skip
+            except Exception:  # the refusal stands; the log's failure is the operator's to see
+                log.exception("audit log: the refusal of %s could not be written", target)
         headers = {"WWW-Authenticate": "ApiKey"} if exc.status_code == 401 else None
         return JSONResponse(exc.to_dict(), status_code=exc.status_code, headers=headers)
 

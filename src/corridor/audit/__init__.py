@@ -3,7 +3,7 @@ with who, when, what and the stated purpose, in an append-only hash chain.
 
     from corridor.audit import Event, audit
 
-    audit(store, authz, Event.READ, f"entities/{entity_id}", purpose=purpose)
+    audit(store, caller, Event.READ, f"entities/{entity_id}", detail={"found": True})
 """
 
 from __future__ import annotations

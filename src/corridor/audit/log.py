@@ -33,6 +33,7 @@ from corridor.store.tables import AUDIT_COLUMNS
 
 if TYPE_CHECKING:
     from corridor.access.authz import Authz
+    from corridor.access.caller import Caller
     from corridor.store.base import Store
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,7 @@ class Event(StrEnum):
     JUDGE = "judge"  # two records judged the same or different
     DECIDE = "decide"  # a screening alert decided
     ADMIN = "admin"  # users, agreements, the audit log itself
+    REFUSE = "refuse"  # a request refused for want of the right (403)
 
 
 def canonical_json(value: Any) -> str:
@@ -300,20 +302,20 @@ def audit_log(store: Store) -> AuditLog:
 
 def audit(
     store: Store,
-    authz: Authz,
+    caller: Caller,
     event: Event,
     target: str,
-    *,
-    purpose: str | None = None,
     detail: Mapping[str, Any] | None = None,
 ) -> None:
-    """Log one event by `authz`'s user on `target` (an entity id, `search`, `match/default`,
-    `ingest/file.csv`, …) with the purpose they stated and any detail (JSON-able).
+    """Log one event by `caller` on `target` (an entity id, `search`, `match/default`,
+    `ingest/file.csv`, …) with the purpose they stated, how they came (`via`: api, cli, node,
+    demo) and any detail (JSON-able).
 
     READ events are chained now and written within a second; every other event is written to
     the store before this returns (and writes any reads buffered before it first).
     """
-    audit_log(store).record(authz, Event(event), target, purpose, detail)
+    detail = {**(detail or {}), "via": caller.via}
+    audit_log(store).record(caller.authz, Event(event), target, caller.purpose, detail)
 
 
 def flush(store: Store) -> None:

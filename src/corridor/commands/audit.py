@@ -12,10 +12,17 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from corridor.audit import export_file, verify_file, verify_store
-from corridor.commands.common import StoreUrl, Workdir, store_session, workdir_path
+from corridor.audit import service, verify_file
+from corridor.commands.common import (
+    Purpose,
+    StoreUrl,
+    Workdir,
+    operator,
+    store_session,
+    workdir_path,
+)
+from corridor.entities import service as entities
 from corridor.errors import CorridorError
-from corridor.model.scope import SYSTEM_SCOPE
 from corridor.node.identity import NodeIdentity, PublicKeys
 from corridor.settings import Settings
 
@@ -35,11 +42,12 @@ def export(
     out_file: Annotated[Path, typer.Option("--out", help="The JSON lines file to write.")],
     workdir: Workdir = None,
     store: StoreUrl = None,
+    purpose: Purpose = None,
 ) -> None:
     """Write the log as JSON lines, ending with a seal line (entry count and head hash)."""
     signer = NodeIdentity.load_optional(workdir_path(workdir))
-    with store_session(workdir, store, read_only=True) as db:
-        written = export_file(db, out_file, signer)
+    with store_session(workdir, store) as db:
+        written = service.export(db, operator(purpose), out_file, signer)
     signed = f"; seal signed by {signer.agency} ({signer.public.fingerprint})" if signer else ""
     typer.echo(f"{written.entries} entries exported to {out_file}, head {written.head}{signed}")
 
@@ -55,6 +63,7 @@ def verify(
     ] = None,
     workdir: Workdir = None,
     store: StoreUrl = None,
+    purpose: Purpose = None,
 ) -> None:
     """Check every hash and the chain (and, with --key, the seal's signature); exit 1 naming
     the first bad entry."""
@@ -69,8 +78,8 @@ def verify(
                 raise typer.BadParameter(f"not a key card: {exc}", param_hint="--key") from None
         result = verify_file(file, card)
     else:
-        with store_session(workdir, store, read_only=True) as db:
-            result = verify_store(db)
+        with store_session(workdir, store) as db:
+            result = service.verify(db, operator(purpose))
     typer.echo(str(result), err=not result.ok)
     if not result.ok:
         raise typer.Exit(1)
@@ -81,10 +90,11 @@ def show(
     last: Annotated[int, typer.Option(help="How many of the latest entries.", min=1)] = 20,
     workdir: Workdir = None,
     store: StoreUrl = None,
+    purpose: Purpose = None,
 ) -> None:
-    """The latest entries as a table."""
-    with store_session(workdir, store, read_only=True) as db:
-        entries = db.audit_tail(last)
+    """The latest entries as a table (this consultation the last of them)."""
+    with store_session(workdir, store) as db:
+        entries = service.tail(db, operator(purpose), last)
     table = Table(title=f"Audit log (last {len(entries)})")
     for col in ("seq", "at (UTC)", "user", "role", "agency", "event", "target", "purpose"):
         table.add_column(col, justify="right" if col == "seq" else "left")
@@ -116,6 +126,7 @@ def due(
     as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table.")] = False,
     workdir: Workdir = None,
     store: StoreUrl = None,
+    purpose: Purpose = None,
 ) -> None:
     """Entities and observations whose review-by date has passed, for their owners to review."""
 
@@ -124,8 +135,8 @@ def due(
     except ValueError:
         raise typer.BadParameter("not an ISO date (YYYY-MM-DD)", param_hint="--before") from None
     owner = (agency or Settings().agency or "").upper() or None
-    with store_session(workdir, store, read_only=True) as db:
-        items = db.review_due(owner, day, SYSTEM_SCOPE, limit)
+    with store_session(workdir, store) as db:
+        items = entities.review_due(db, operator(purpose), owner, day, limit)
     if as_json:
         for item in items:
             typer.echo(json.dumps(item.to_dict(), ensure_ascii=False))

@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from corridor.access.caller import Caller
 from corridor.settings import Settings
 from corridor.store import location
 from corridor.store.base import Store
@@ -36,6 +37,23 @@ StoreUrl = Annotated[
         show_default=False,
     ),
 ]
+
+
+Purpose = Annotated[
+    str | None,
+    typer.Option(
+        "--purpose",
+        envvar="CORRIDOR_PURPOSE",
+        help="Why you consult or change the data (recorded in the audit log).",
+        show_default=False,
+    ),
+]
+
+
+def operator(purpose: str | None) -> Caller:
+    """The console's operator, with the purpose they stated (each service logs what it does
+    for them)."""
+    return Caller.operator(purpose)
 
 
 def _positive(value: float) -> float:

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 import sys
+from contextlib import closing
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
-from corridor.access.authz import Authz
-from corridor.commands.common import Limit, StoreUrl, Workdir, out, store_session
-from corridor.model.schemata import schemata_for
+from corridor.commands.common import Limit, Purpose, StoreUrl, Workdir, operator, out, store_session
+from corridor.entities import service
 
 
 def entities(
@@ -23,10 +23,14 @@ def entities(
     provenance: Annotated[
         bool, typer.Option(help="Add each value's provenance under `statements`.")
     ] = False,
+    purpose: Purpose = None,
 ) -> None:
     """Write entities as FollowTheMoney JSON lines to stdout."""
-    with store_session(workdir, store, read_only=True) as db:
-        for record in db.iter_entities(Authz.system_user().scope, schemata_for(schema)):
+    with (
+        store_session(workdir, store) as db,
+        closing(service.export_entities(db, operator(purpose), schema)) as records,
+    ):  # logged before the store closes, however the export ends
+        for record in records:
             data = record.to_dict() if provenance else record.to_ftm_dict()
             sys.stdout.write(json.dumps(data, ensure_ascii=False, sort_keys=True) + "\n")
 
@@ -37,20 +41,21 @@ def search(
     store: StoreUrl = None,
     schema: Annotated[str | None, typer.Option(help="Only this schema.")] = None,
     limit: Limit = 20,
+    purpose: Purpose = None,
 ) -> None:
     """Search names across scripts and spellings."""
-    scope = Authz.system_user().scope
     table = Table(title=f"Search: {query}")
     for col in ("id", "schema", "score", "names", "agencies"):
         table.add_column(col)
-    with store_session(workdir, store, read_only=True) as db:
-        for hit in db.search(query, scope, schemata_for(schema), limit):
-            record = db.get_entity(hit.entity_id, scope)
-            agencies = (
-                ", ".join(sorted({s.row["agency"] for s in record.statements})) if record else ""
-            )
+    with store_session(workdir, store) as db:
+        for found in service.search(db, operator(purpose), query, schema, limit):
+            hit = found.hit
             table.add_row(
-                hit.entity_id, hit.schema, f"{hit.score:g}", "; ".join(hit.names), agencies
+                hit.entity_id,
+                hit.schema,
+                f"{hit.score:g}",
+                "; ".join(hit.names),
+                ", ".join(found.agencies),
             )
     out.print(table)
 

@@ -8,9 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from corridor.access.authz import Authz
-from corridor.audit import Event, audit
-from corridor.commands.common import StoreUrl, Workdir, out, store_session
+from corridor.commands.common import Purpose, StoreUrl, Workdir, operator, out, store_session
 from corridor.ingest.service import IngestReport, ingest_path
 from corridor.plugins import INGEST_READERS
 from corridor.settings import Settings
@@ -40,6 +38,7 @@ def ingest(
     ] = None,
     review_by: Annotated[str | None, typer.Option(help="Review-by date (ISO 8601).")] = None,
     progress: Annotated[bool, typer.Option(help="Show progress bars on long inputs.")] = True,
+    purpose: Purpose = None,
 ) -> None:
     """Ingest a file or a bundle; each file is one transaction and re-ingesting adds nothing."""
     defaults = {
@@ -60,11 +59,6 @@ def ingest(
         with store_session(workdir, store) as db:
 
             def show(r: IngestReport) -> None:
-                audit(db, Authz.system_user(), Event.WRITE, f"ingest/{r.file}",
-                      detail={"kind": r.kind, "rows_read": r.rows_read,
-                              "agency": defaults["agency"],
-                              "statements_added": r.statements_added,
-                              "observations_added": r.observations_added})  # fmt: skip
                 table.add_row(
                     r.file,
                     r.kind,
@@ -76,11 +70,11 @@ def ingest(
 
             ingest_path(
                 db,
+                operator(purpose),
                 path,
                 kind,
                 mapping,
                 {k: v for k, v in defaults.items() if v},
-                "system",
                 progress,
                 show,
             )

@@ -11,9 +11,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from corridor.access.authz import Authz
-from corridor.audit import Event, audit
-from corridor.commands.common import Limit, StoreUrl, Workdir, err, out, store_session
+from corridor.commands.common import (
+    Limit,
+    Purpose,
+    StoreUrl,
+    Workdir,
+    err,
+    operator,
+    out,
+    store_session,
+)
 from corridor.errors import ValidationError
 from corridor.resolve import service
 from corridor.resolve.records import RESOLVABLE
@@ -28,6 +35,7 @@ def resolve(
     ] = "all",
     engine: Annotated[str, typer.Option(help="duckdb (default) or spark.")] = "duckdb",
     threshold: Annotated[float, typer.Option(help="Match probability that joins a cluster.")] = 0.7,
+    purpose: Purpose = None,
 ) -> None:
     """Resolve every stored record of a kind into entities (analysts' judgements are kept)."""
     kinds = list(RESOLVABLE) if kind == "all" else [kind]
@@ -36,7 +44,7 @@ def resolve(
         table.add_column(col, justify="left" if col == "kind" else "right")
     with store_session(workdir, store) as db:
         for k in kinds:
-            s = service.resolve_all(db, k, engine, threshold)
+            s = service.resolve_all(db, operator(purpose), k, engine, threshold)
             table.add_row(
                 k,
                 f"{s.records:,}",
@@ -53,10 +61,11 @@ def matches(
     workdir: Workdir = None,
     store: StoreUrl = None,
     limit: Limit = 10,
+    purpose: Purpose = None,
 ) -> None:
     """Candidate matches for a record: which fields agreed or disagreed, and their weights."""
-    with store_session(workdir, store, read_only=True) as db:
-        found = service.matches(db, entity_id, Authz.system_user().scope, limit)
+    with store_session(workdir, store) as db:
+        found = service.matches(db, operator(purpose), entity_id, limit)
     out.print(f"[bold]{entity_id}[/bold] in cluster {found['cluster_id']}")
     for m in found["matches"]:
         ex = m["explanation"]
@@ -85,13 +94,11 @@ def judge(
     user: Annotated[str, typer.Option(help="Who judges (recorded).")] = "operator",
     workdir: Workdir = None,
     store: StoreUrl = None,
+    purpose: Purpose = None,
 ) -> None:
     """Judge whether two records are the same; it overrides the model and survives re-runs."""
     with store_session(workdir, store) as db:
-        j = service.judge(db, left, right, verdict, user, note)
-        audit(db, Authz.system_user(), Event.JUDGE,
-              f"judgements/{j.left_id}/{j.right_id}",
-              detail={"verdict": j.verdict, "note": note, "recorded_as": user})  # fmt: skip
+        j = service.judge(db, operator(purpose), left, right, verdict, note, user)
         clusters = db.clusters_of([left, right])
     same = clusters.get(left) == clusters.get(right)
     out.print(f"{j.verdict} judgement by {j.user_name} at {j.at:%Y-%m-%d %H:%M} recorded; "
@@ -102,10 +109,11 @@ def canonical(
     entity_id: Annotated[str, typer.Argument(help="A record's id.")],
     workdir: Workdir = None,
     store: StoreUrl = None,
+    purpose: Purpose = None,
 ) -> None:
     """The merged entity of a record's cluster as FtM JSON, each value with its source record."""
-    with store_session(workdir, store, read_only=True) as db:
-        data = service.canonical(db, entity_id, Authz.system_user().scope)
+    with store_session(workdir, store) as db:
+        data = service.canonical(db, operator(purpose), entity_id)
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 

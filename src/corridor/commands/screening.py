@@ -10,13 +10,10 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from corridor.access.authz import Authz
-from corridor.audit import Event, audit
-from corridor.commands.common import StoreUrl, Workdir, err, out, store_session
-from corridor.errors import InputError, NotFound
-from corridor.model.scope import SYSTEM_SCOPE
+from corridor.commands.common import Purpose, StoreUrl, Workdir, err, operator, out, store_session
+from corridor.errors import InputError
 from corridor.plugins import LIST_FORMATS
-from corridor.screen.alerts import decide, screen_entities
+from corridor.screen.alerts import decide, screen_entities, visible_alerts
 from corridor.screen.lists import load_list
 from corridor.screen.matching import screen_rows
 
@@ -37,11 +34,12 @@ def lists_load(
     mapping: Annotated[Path | None, typer.Option(help="Mapping file for a watchlist CSV.")] = None,
     workdir: Workdir = None,
     store: StoreUrl = None,
+    purpose: Purpose = None,
 ) -> None:
     """Load a list as a named screening dataset; a newer version updates it (additions,
     changes, delistings), and the node's entities are screened against it."""
     with store_session(workdir, store) as db:
-        report = load_list(db, path, dataset, fmt, mapping)
+        report = load_list(db, operator(purpose), path, dataset, fmt, mapping)
         raised = screen_entities(db)
     out.print(
         f"[bold]{report.dataset}[/bold] version {report.version}: {report.entities:,} listed "
@@ -89,14 +87,15 @@ def screen(
     threshold: Annotated[float, typer.Option(help="Score at which a result is a hit.")] = 0.7,
     workdir: Workdir = None,
     store: StoreUrl = None,
+    purpose: Purpose = None,
 ) -> None:
     """Screen a table of names (columns: id, name, birthDate, nationality, …) against the lists."""
     if not input_file.is_file():
         raise InputError("file not found", file=input_file.name)
     with input_file.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
-    with store_session(workdir, store, read_only=True) as db:
-        hits = screen_rows(db, dataset, rows, SYSTEM_SCOPE, schema, threshold)
+    with store_session(workdir, store) as db:
+        hits = screen_rows(db, operator(purpose), dataset, rows, schema, threshold)
     columns = ["row", "query_id", "entity_id", "dataset", "caption", "score", "features"]
     with out_file.open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=columns)
@@ -112,10 +111,11 @@ def alerts_list(
     ] = "open",
     workdir: Workdir = None,
     store: StoreUrl = None,
+    purpose: Purpose = None,
 ) -> None:
     """Screening alerts with their scores and reasons."""
-    with store_session(workdir, store, read_only=True) as db:
-        found = db.alerts(status=status)
+    with store_session(workdir, store) as db:
+        found = visible_alerts(db, operator(purpose), status)
     table = Table(title=f"Alerts ({status or 'all'})")
     for col in ("alert", "entity", "listed entity", "dataset", "score", "why", "status"):
         table.add_column(col)
@@ -135,15 +135,11 @@ def alerts_decide(
     user: Annotated[str, typer.Option(help="Who decides (recorded).")] = "operator",
     workdir: Workdir = None,
     store: StoreUrl = None,
+    purpose: Purpose = None,
 ) -> None:
     """Decide an alert; a false positive is not raised again while the evidence is the same."""
     with store_session(workdir, store) as db:
-        prefixed = [a for a in db.alerts() if a.id.startswith(alert_id)]
-        if len(prefixed) != 1:
-            raise NotFound(f"no single alert with id {alert_id!r}")
-        decided = decide(db, prefixed[0].id, decision, user, note)
-        audit(db, Authz.system_user(), Event.DECIDE, f"alerts/{decided.id}",
-              detail={"decision": decision, "note": note, "recorded_as": user})  # fmt: skip
+        decided = decide(db, operator(purpose), alert_id, decision, note, user)
     out.print(f"alert {decided.id[:12]}: {decided.status} by {decided.decided_by}")
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.table import Table
 
-from corridor.access.authz import Authz
+from corridor.access.caller import Caller
 from corridor.commands.common import StoreUrl, Workdir, err, out, store_session, workdir_path
 from corridor.errors import InputError
 from corridor.model.agreement import load_agreement
@@ -116,7 +116,7 @@ def partner_add(
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg}", file=card.name, line=exc.lineno) from None
     with sharing(workdir, store) as svc:
-        record = svc.add_partner(data, address, Authz.system_user().user)
+        record = svc.add_partner(data, address, Caller.operator().user)
         keys = svc.partner_keys(record.agency)
     out.print(f"Pinned {record.agency} ({keys.fingerprint if keys else ''}) at {address}")
 
@@ -137,7 +137,7 @@ def agreement_set(
 
     agreement = load_agreement(file)
     with store_session(workdir, store) as db:
-        saved = save_agreement(db, agreement, Authz.system_user().user, datetime.now(UTC))
+        saved = save_agreement(db, agreement, Caller.operator().user, datetime.now(UTC))
     out.print(f"Agreement with {saved.partner}: version {saved.version}")
 
 
@@ -168,7 +168,7 @@ def share_send(
     """Send entities to a partner, filtered by the agreement, signed and encrypted."""
     with sharing(workdir, store) as svc:
         sent = svc.share(
-            Authz.system_user(), partner, entity, purpose, observations=observations,
+            Caller.operator(purpose), partner, entity, purpose, observations=observations,
             hops=RELATED_HOPS if related else 0, deliver=out_file is None,
         )  # fmt: skip
     if out_file is not None:
@@ -245,7 +245,8 @@ def rfi_ask(
 ) -> None:
     """Ask a partner for information."""
     with sharing(workdir, store) as svc:
-        _print(svc.ask(Authz.system_user(), partner, kind, subject, question, purpose, due_days))
+        caller = Caller.operator(purpose)
+        _print(svc.ask(caller, partner, kind, subject, question, purpose, due_days))
 
 
 @rfi_app.command("list")
@@ -255,7 +256,7 @@ def rfi_list(workdir: Workdir = None, store: StoreUrl = None) -> None:
         table = Table(title="Requests for information")
         for col in ("id", "dir", "partner", "about", "status", "elapsed h", "due", "note"):
             table.add_column(col)
-        for r in svc.rfis():
+        for r in svc.requests_seen(Caller.operator()):
             status = f"[red]{r['status']} OVERDUE[/red]" if r["overdue"] else r["status"]
             table.add_row(
                 r["id"], r["direction"], r["partner"], f"{r['subject_kind']}: {r['subject']}",
@@ -276,7 +277,7 @@ def rfi_answer(
 ) -> None:
     """Answer a partner's request with a package (default: what its subject matches here)."""
     with sharing(workdir, store) as svc:
-        _print(svc.answer(Authz.system_user(), rfi_id, entity))
+        _print(svc.answer(Caller.operator(), rfi_id, entity))
 
 
 @rfi_app.command("decline")
@@ -287,7 +288,7 @@ def rfi_decline(
     store: StoreUrl = None,
 ) -> None:
     with sharing(workdir, store) as svc:
-        _print(svc.decline(Authz.system_user(), rfi_id, reason))
+        _print(svc.decline(Caller.operator(), rfi_id, reason))
 
 
 def correct(
@@ -302,7 +303,7 @@ def correct(
     if (value is None) == (not delete):
         raise typer.BadParameter("give --value VALUE or --delete")
     with sharing(workdir, store) as svc:
-        _print(svc.correct(Authz.system_user(), statement_id, value, reason))
+        _print(svc.correct(Caller.operator(), statement_id, value, reason))
 
 
 def recall(
@@ -313,7 +314,7 @@ def recall(
 ) -> None:
     """Delete this node's statements about an entity, here and at every partner that has them."""
     with sharing(workdir, store) as svc:
-        _print(svc.recall(Authz.system_user(), entity_id, reason))
+        _print(svc.recall(Caller.operator(), entity_id, reason))
 
 
 def register(app: typer.Typer) -> None:

@@ -1,4 +1,4 @@
-"""`corridor users add|list`: the node's users and their API keys."""
+"""`corridor users add|deactivate|list`: the node's users and their API keys."""
 
 from __future__ import annotations
 
@@ -7,11 +7,9 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from corridor.access.authz import Authz
-from corridor.access.users import create_user
-from corridor.audit import Event, audit
-from corridor.commands.common import StoreUrl, Workdir, err, out, store_session
+from corridor.commands.common import Purpose, StoreUrl, Workdir, err, operator, out, store_session
 from corridor.model.classification import Classification
+from corridor.users.service import create_user, deactivate_user
 
 users_app = typer.Typer(help="Users and their API keys.", no_args_is_help=True)
 
@@ -28,15 +26,26 @@ def users_add(
     ] = "OFFICIAL-SENSITIVE",
     workdir: Workdir = None,
     store: StoreUrl = None,
+    purpose: Purpose = None,
 ) -> None:
     """Add a user and print their API key (shown once; only its hash is kept)."""
     with store_session(workdir, store) as db:
-        user, key = create_user(db, name, role, agency, clearance)
-        audit(db, Authz.system_user(), Event.ADMIN, f"users/{user.name}",
-              detail={"role": user.role, "agency": user.agency,
-                      "clearance": user.clearance})  # fmt: skip
+        user, key = create_user(db, operator(purpose), name, role, agency, clearance)
     err.print(f"Created {user.role} {user.name!r} of {user.agency}; API key (shown once):")
     print(key)
+
+
+@users_app.command("deactivate")
+def users_deactivate(
+    name: Annotated[str, typer.Argument(help="User name.")],
+    workdir: Workdir = None,
+    store: StoreUrl = None,
+    purpose: Purpose = None,
+) -> None:
+    """Stop a user's API key working; the user and everything they did stay on record."""
+    with store_session(workdir, store) as db:
+        deactivate_user(db, operator(purpose), name)
+    err.print(f"User {name!r} deactivated: their key no longer works.")
 
 
 @users_app.command("list")
@@ -45,7 +54,7 @@ def users_list(workdir: Workdir = None, store: StoreUrl = None) -> None:
     with store_session(workdir, store, read_only=True) as db:
         users = db.users()
     table = Table(title="Users")
-    for col in ("name", "role", "agency", "clearance", "created"):
+    for col in ("name", "role", "agency", "clearance", "created", "active"):
         table.add_column(col)
     for u in users:
         table.add_row(
@@ -54,6 +63,7 @@ def users_list(workdir: Workdir = None, store: StoreUrl = None) -> None:
             u.agency,
             Classification(u.clearance).label,
             u.created_at.isoformat(timespec="seconds"),
+            "yes" if u.active else "no",
         )
     out.print(table)
 

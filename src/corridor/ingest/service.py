@@ -17,6 +17,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from corridor.access.caller import Caller
+from corridor.audit import Event, audit
 from corridor.errors import InputError
 from corridor.ingest.base import IngestContext
 from corridor.model.provenance import FIELDS as PROVENANCE_FIELDS
@@ -70,11 +72,11 @@ def _sha256(path: Path) -> str:
 
 def ingest_file(
     store: Store,
+    caller: Caller,
     path: Path,
     kind: str | None = None,
     mapping: Path | None = None,
     defaults: Mapping[str, Any] | None = None,
-    user: str | None = None,
     show_progress: bool = True,
     display_name: str | None = None,
     link: bool = True,
@@ -85,9 +87,12 @@ def ingest_file(
     `corridor.plugins.AFTER_INGEST` run on what it added or changed: when the store has been
     resolved, new and changed records are linked incrementally; when lists are loaded, they
     are screened. A bulk load (`link` false) may defer the deferrable steps (linking), never
-    the others (screening).
+    the others (screening). The caller writes for their own agency only; the ingest is logged
+    as theirs once committed.
     """
     name = display_name or path.name
+    if defaults and defaults.get("agency"):
+        caller.authz.require_agency(str(defaults["agency"]))
     if not path.is_file():
         raise InputError("file not found", file=name)
     kind = kind or detect_kind(path, mapping)
@@ -111,11 +116,15 @@ def ingest_file(
         sha256=_sha256(path),
         started_at=datetime.now(UTC),
         agency=str(defaults["agency"]) if defaults.get("agency") else None,
-        user_name=user,
+        user_name=caller.user,
     )
     with store.writer(info) as writer:
         reader.read(IngestContext(path, writer, defaults, name, show_progress, mapping))
         result = writer.result
+    audit(store, caller, Event.WRITE, f"ingest/{name}",
+          {"kind": kind, "agency": info.agency, "sha256": info.sha256,
+           "rows_read": result.rows_read, "statements_added": result.statements_added,
+           "observations_added": result.observations_added})  # fmt: skip
     linked: dict[str, int] = {}
     alerts = 0
     if result.statements_added:
@@ -123,7 +132,7 @@ def ingest_file(
         for _, step in AFTER_INGEST.items():
             if step.deferrable and not link:
                 continue
-            done = step.run(store, entities)
+            done = step.run(store, caller, entities)
             for resolved, pairs in done.linked.items():
                 linked[resolved] = linked.get(resolved, 0) + pairs
             alerts += done.alerts
@@ -189,9 +198,9 @@ def load_manifest(folder: Path) -> list[dict[str, Any]]:
 
 def ingest_bundle(
     store: Store,
+    caller: Caller,
     folder: Path,
     defaults: Mapping[str, Any] | None = None,
-    user: str | None = None,
     show_progress: bool = True,
     on_file: Callable[[IngestReport], None] | None = None,
     only: Callable[[dict[str, Any]], bool] | None = None,
@@ -206,11 +215,11 @@ def ingest_bundle(
         mapping = folder / entry["mapping"] if entry.get("mapping") else None
         report = ingest_file(
             store,
+            caller,
             folder / entry["path"],
             kind=entry["kind"],
             mapping=mapping,
             defaults=layer,
-            user=user,
             show_progress=show_progress,
             display_name=entry["path"],
         )
@@ -222,18 +231,18 @@ def ingest_bundle(
 
 def ingest_path(
     store: Store,
+    caller: Caller,
     path: Path,
     kind: str | None = None,
     mapping: Path | None = None,
     defaults: Mapping[str, Any] | None = None,
-    user: str | None = None,
     show_progress: bool = True,
     on_file: Callable[[IngestReport], None] | None = None,
 ) -> list[IngestReport]:
     """A folder is a bundle (its manifest says what each file is); a file is one ingest."""
     if path.is_dir():
-        return ingest_bundle(store, path, defaults, user, show_progress, on_file)
-    report = ingest_file(store, path, kind, mapping, defaults, user, show_progress)
+        return ingest_bundle(store, caller, path, defaults, show_progress, on_file)
+    report = ingest_file(store, caller, path, kind, mapping, defaults, show_progress)
     if on_file is not None:
         on_file(report)
     return [report]

@@ -15,6 +15,8 @@ from typing import Any
 
 from followthemoney import model as ftm
 
+from corridor.access.caller import Caller
+from corridor.audit import Event, audit
 from corridor.errors import NotFound, ValidationError
 from corridor.model.scope import SYSTEM_SCOPE, ReadScope
 from corridor.model.statements import EntityRecord
@@ -84,9 +86,14 @@ def _spec_from_run(run: ResolutionRun) -> ModelSpec:
 
 
 def resolve_all(
-    store: Store, kind: str = "Person", engine: str = "duckdb", threshold: float = DEFAULT_THRESHOLD
+    store: Store,
+    caller: Caller,
+    kind: str = "Person",
+    engine: str = "duckdb",
+    threshold: float = DEFAULT_THRESHOLD,
 ) -> RunSummary:
-    """Train on every stored record of a kind, score the blocked pairs, cluster with judgements."""
+    """Train on every stored record of a kind, score the blocked pairs, cluster with judgements
+    (logged as the caller's, with what it found)."""
     if kind not in RESOLVABLE:
         raise ValidationError(f"cannot resolve {kind!r} (expected {', '.join(RESOLVABLE)})", "kind")
     started = datetime.now(UTC)
@@ -132,7 +139,11 @@ def resolve_all(
         sizes[c] = sizes.get(c, 0) + 1
     multi = sum(1 for n in sizes.values() if n > 1)
     seconds = round(time.perf_counter() - clock, 3)
-    return RunSummary(run_id, kind, engine, len(rows), len(pairs), len(sizes), multi, seconds)
+    summary = RunSummary(run_id, kind, engine, len(rows), len(pairs), len(sizes), multi, seconds)
+    audit(store, caller, Event.WRITE, f"resolve/{kind}",
+          {"run": run_id, "engine": engine, "threshold": threshold, "records": len(rows),
+           "pairs": len(pairs), "clusters": len(sizes)})  # fmt: skip
+    return summary
 
 
 def link_records(store: Store, kind: str, records: Sequence[dict[str, Any]]) -> list[Pair]:
@@ -188,7 +199,7 @@ def _recluster(
     return {r: c for r, c in result.items() if r in affected}
 
 
-def link_entities(store: Store, entity_ids: Iterable[str]) -> dict[str, int]:
+def link_entities(store: Store, caller: Caller, entity_ids: Iterable[str]) -> dict[str, int]:
     """Link stored entities (e.g. just ingested) incrementally, by kind; returns pairs per kind."""
 
     by_kind: dict[str, list[dict[str, Any]]] = {}
@@ -214,17 +225,17 @@ def link_entities(store: Store, entity_ids: Iterable[str]) -> dict[str, int]:
         assert run is not None
         if len(rows) > max(INCREMENTAL_LIMIT, run.records // 10):
             # A bulk load: one full run scores it faster than record-by-record linking.
-            linked[kind] = resolve_all(store, kind, run.engine, run.threshold).pairs
+            linked[kind] = resolve_all(store, caller, kind, run.engine, run.threshold).pairs
         else:
             linked[kind] = len(link_records(store, kind, rows))
     return linked
 
 
-def link_new(store: Store, entity_ids: list[str]) -> StepResult:
+def link_new(store: Store, caller: Caller, entity_ids: list[str]) -> StepResult:
     """Link what an ingest added against the resolved store (once a resolution run exists)."""
     if not any(store.current_run(kind) for kind in RESOLVABLE):
         return StepResult()
-    return StepResult(linked=link_entities(store, entity_ids))
+    return StepResult(linked=link_entities(store, caller, entity_ids))
 
 
 LINK_NEW = AfterIngestStep(
@@ -235,9 +246,19 @@ LINK_NEW = AfterIngestStep(
 
 
 def judge(
-    store: Store, left_id: str, right_id: str, verdict: str, user: str, note: str | None = None
+    store: Store,
+    caller: Caller,
+    left_id: str,
+    right_id: str,
+    verdict: str,
+    note: str | None = None,
+    user: str | None = None,
 ) -> Judgement:
-    """Record an analyst's judgement and apply it to the clusters at once."""
+    """Record an analyst's judgement and apply it to the clusters at once. It is recorded as
+    `user`'s (by default the caller's: the console's operator may record an analyst's)."""
+    for entity_id in (left_id, right_id):
+        if store.get_entity(entity_id, caller.scope) is None:
+            raise NotFound(f"no entity {entity_id!r}")
     if verdict not in VERDICTS:
         raise ValidationError(f"verdict must be one of {', '.join(VERDICTS)}", "verdict")
     if left_id == right_id:
@@ -247,6 +268,7 @@ def judge(
     if missing:
         raise NotFound(f"record {missing[0]!r} has not been resolved (run `corridor resolve`)")
     left, right = ordered(left_id, right_id)
+    user = user or caller.user
     judgement = Judgement(uuid.uuid4().hex, left, right, verdict, user, datetime.now(UTC), note)
     store.add_judgement(judgement)
     kind_run = None
@@ -259,7 +281,26 @@ def judge(
     clusters = _recluster(store, [left, right], [], threshold)
     kind = kind_run.kind if kind_run else "Person"
     store.add_resolved(kind, kind_run.id if kind_run else "", [], [], [], clusters)
+    detail: dict[str, Any] = {"verdict": verdict, "note": note}
+    if user != caller.user:
+        detail["recorded_as"] = user
+    audit(store, caller, Event.JUDGE, f"judgements/{left}/{right}", detail)
     return judgement
+
+
+def judgements(store: Store, caller: Caller, entity_id: str) -> list[Judgement]:
+    """The judgements on an entity's pairs, oldest first (those on records the caller may not
+    see left out)."""
+    if store.get_entity(entity_id, caller.scope) is None:
+        raise NotFound(f"no entity {entity_id!r}")
+    found = []
+    for j in store.judgements([entity_id]):
+        other = j.right_id if j.left_id == entity_id else j.left_id
+        if store.get_entity(other, caller.scope) is not None:
+            found.append(j)
+    audit(store, caller, Event.READ, f"entities/{entity_id}/judgements",
+          {"judgements": [j.id for j in found]})  # fmt: skip
+    return found
 
 
 def explain(store: Store, left_id: str, right_id: str, scope: ReadScope = SYSTEM_SCOPE) -> Score:
@@ -329,8 +370,9 @@ def reader_clusters(store: Store, ids: Sequence[str], scope: ReadScope) -> dict[
     return out
 
 
-def matches(store: Store, entity_id: str, scope: ReadScope, limit: int = 20) -> dict[str, Any]:
+def matches(store: Store, caller: Caller, entity_id: str, limit: int = 20) -> dict[str, Any]:
     """Candidate matches for an entity, each with its explanation, within the caller's scope."""
+    scope = caller.scope
     record = store.get_entity(entity_id, scope)
     if record is None:
         raise NotFound(f"no entity {entity_id!r}")
@@ -365,11 +407,14 @@ def matches(store: Store, entity_id: str, scope: ReadScope, limit: int = 20) -> 
                 "explanation": score.to_dict(),
             })  # fmt: skip
     shown_id = reader_clusters(store, [entity_id], scope).get(entity_id)
+    audit(store, caller, Event.READ, f"entities/{entity_id}/matches",
+          {"limit": limit, "ids": [r["id"] for r in results]})  # fmt: skip
     return {"id": entity_id, "cluster_id": shown_id, "matches": results}
 
 
-def canonical(store: Store, entity_id: str, scope: ReadScope) -> dict[str, Any]:
+def canonical(store: Store, caller: Caller, entity_id: str) -> dict[str, Any]:
     """The merged view of an entity's cluster: every visible source statement, still attributed."""
+    scope = caller.scope
     if store.get_entity(entity_id, scope) is None:
         raise NotFound(f"no entity {entity_id!r}")
     cluster_id = store.clusters_of([entity_id]).get(entity_id, entity_id)
@@ -387,4 +432,5 @@ def canonical(store: Store, entity_id: str, scope: ReadScope) -> dict[str, Any]:
     data = merged.to_dict()
     data["members"] = visible
     data["cluster_id"] = shown_id
+    audit(store, caller, Event.READ, f"entities/{entity_id}/canonical", {"members": visible})
     return data

@@ -13,6 +13,8 @@ from typing import Any
 
 from followthemoney import model
 
+from corridor.access.caller import Caller
+from corridor.audit import Event, audit
 from corridor.errors import NotFound, ValidationError
 from corridor.model.scope import SYSTEM_SCOPE, ReadScope
 from corridor.plugins import AfterIngestStep, StepResult
@@ -115,7 +117,7 @@ def screen_entities(
     return new
 
 
-def screen_new(store: Store, entity_ids: list[str]) -> StepResult:
+def screen_new(store: Store, caller: Caller, entity_ids: list[str]) -> StepResult:
     """Screen what an ingest added or changed against the loaded lists."""
     return StepResult(alerts=len(screen_entities(store, entity_ids)))
 
@@ -125,23 +127,41 @@ SCREEN_NEW = AfterIngestStep(
 )
 
 
-def decide(store: Store, alert_id: str, decision: str, user: str, note: str | None = None) -> Alert:
-    """An analyst's decision on an alert (remembered for this evidence)."""
+def decide(
+    store: Store,
+    caller: Caller,
+    alert_id: str,
+    decision: str,
+    note: str | None = None,
+    user: str | None = None,
+) -> Alert:
+    """An analyst's decision on an alert (remembered for this evidence), recorded as `user`'s
+    (by default the caller's). `alert_id` may be a unique prefix of the id."""
     if decision not in DECISIONS:
         raise ValidationError(f"decision must be one of {', '.join(DECISIONS)}", "decision")
     alert = store.alert(alert_id)
-    if alert is None:
+    if alert is None and len(alert_id) >= 4:
+        prefixed = [a for a in store.alerts() if a.id.startswith(alert_id)]
+        alert = prefixed[0] if len(prefixed) == 1 else None
+    if alert is None or not alert_visible(store, alert, caller.scope):
         raise NotFound(f"no alert {alert_id!r}")
-    store.decide_alert(alert_id, decision, user, datetime.now(UTC), note)
-    decided = store.alert(alert_id)
+    user = user or caller.user
+    store.decide_alert(alert.id, decision, user, datetime.now(UTC), note)
+    decided = store.alert(alert.id)
     assert decided is not None
+    detail: dict[str, Any] = {"decision": decision, "note": note, "entity": decided.entity_id}
+    if user != caller.user:
+        detail["recorded_as"] = user
+    audit(store, caller, Event.DECIDE, f"alerts/{decided.id}", detail)
     return decided
 
 
-def visible_alerts(store: Store, scope: ReadScope, status: str | None = None) -> list[Alert]:
-    """Alerts the reader may see: both the node's record and the listed entry within their
+def visible_alerts(store: Store, caller: Caller, status: str | None = None) -> list[Alert]:
+    """Alerts the caller may see: both the node's record and the listed entry within their
     clearance (an alert on either above it is hidden)."""
-    return [a for a in store.alerts(status=status) if alert_visible(store, a, scope)]
+    found = [a for a in store.alerts(status=status) if alert_visible(store, a, caller.scope)]
+    audit(store, caller, Event.READ, "alerts", {"status": status, "ids": [a.id for a in found]})
+    return found
 
 
 def alert_visible(store: Store, alert: Alert, scope: ReadScope) -> bool:

@@ -12,6 +12,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from corridor.access.caller import Caller
+from corridor.audit import Event, audit
 from corridor.errors import InputError, NotFound, ValidationError
 from corridor.model.classification import Classification
 from corridor.model.scope import SYSTEM_SCOPE, ReadScope
@@ -54,7 +56,12 @@ def list_digest(path: Path) -> str:
 
 
 def load_list(
-    store: Store, path: Path, dataset: str, fmt: str | None = None, mapping: Path | None = None
+    store: Store,
+    caller: Caller,
+    path: Path,
+    dataset: str,
+    fmt: str | None = None,
+    mapping: Path | None = None,
 ) -> LoadReport:
     """Load (or reload) a list as a named dataset: additions, changes and delistings.
 
@@ -127,7 +134,9 @@ def load_list(
                           delisted)  # fmt: skip
     store.save_list(version, rows)
     INDEXES.invalidate()
-    return LoadReport(name, version.version, len(loaded), added, changed, delisted, unchanged)
+    report = LoadReport(name, version.version, len(loaded), added, changed, delisted, unchanged)
+    audit(store, caller, Event.WRITE, f"lists/{name}", {**report.to_dict(), "file": path.name})
+    return report
 
 
 def catalog(store: Store, scope: ReadScope = SYSTEM_SCOPE) -> dict[str, Any]:

@@ -12,6 +12,8 @@ from typing import Any
 
 from followthemoney import model
 
+from corridor.access.caller import Caller
+from corridor.audit import Event, audit
 from corridor.errors import NotFound, ValidationError
 from corridor.model.scope import ReadScope
 from corridor.plugins import ALGORITHMS, Algorithm
@@ -170,15 +172,16 @@ def score_candidates(
 
 def match(
     store: Store,
+    caller: Caller,
     dataset: str,
     body: Mapping[str, Any],
-    scope: ReadScope,
     threshold: float = DEFAULT_THRESHOLD,
     limit: int = DEFAULT_LIMIT,
     algorithm: str = ALGORITHMS.default,
     cutoff: float = 0.0,
 ) -> dict[str, Any]:
-    """Answer a yente `/match` request body."""
+    """Answer a yente `/match` request body (logged with the ids of the matches found)."""
+    scope = caller.scope
     name = ALGORITHMS.default if algorithm in ("best", "default") else algorithm
     if name not in ALGORITHMS:
         raise ValidationError(
@@ -200,6 +203,7 @@ def match(
     names = resolve_dataset(store, dataset)
     index = INDEXES.get(store)
     responses = {}
+    matched: dict[str, list[str]] = {}
     for label, query in queries.items():
         where = f"queries.{label}"
         if not isinstance(query, dict):
@@ -230,6 +234,11 @@ def match(
             "total": {"value": len(results), "relation": "eq"},
             "query": {"id": query.get("id"), "schema": schema, "properties": properties},
         }
+        matched[label] = [str(r["id"]) for r in results if r["match"]]
+    # A read is chained now and written in a batch within a second: cheap enough for the
+    # event loop, where the API runs matching.
+    audit(store, caller, Event.READ, f"match/{dataset}",
+          {"queries": len(queries), "matches": matched})  # fmt: skip
     return {"responses": responses, "matcher": matcher_docs(algo), "limit": limit}
 
 
@@ -266,9 +275,10 @@ def algorithms() -> dict[str, Any]:
 
 
 def search(
-    store: Store, dataset: str, q: str, scope: ReadScope, limit: int = 10, offset: int = 0
+    store: Store, caller: Caller, dataset: str, q: str, limit: int = 10, offset: int = 0
 ) -> dict[str, Any]:
     """Free-text name search in the lists (yente's `/search`)."""
+    scope = caller.scope
     names = resolve_dataset(store, dataset)
     index = INDEXES.get(store)
     prof = profile("LegalEntity", {"name": [q]})
@@ -277,6 +287,8 @@ def search(
         index, prof, names, algo.config, scope, offset + limit + 50, algorithm=algo
     )
     page = hits[offset : offset + limit]
+    ids = [index.entities[i].entity["id"] for i, _ in page]
+    audit(store, caller, Event.READ, f"search/{dataset}", {"q": q, "offset": offset, "ids": ids})
     return {
         "results": [
             entity_response(index.entities[i].entity, include_sanctions=False) for i, _ in page
@@ -290,15 +302,16 @@ def search(
 
 def screen_rows(
     store: Store,
+    caller: Caller,
     dataset: str,
     rows: Sequence[Mapping[str, str]],
-    scope: ReadScope,
     schema: str = "Person",
     threshold: float = DEFAULT_THRESHOLD,
     limit: int = DEFAULT_LIMIT,
 ) -> list[dict[str, Any]]:
     """Batch screening: each row is a query (its columns FtM property names, `id` its label);
     the hits at or above the threshold, best first per row."""
+    scope = caller.scope
     names = resolve_dataset(store, dataset)
     index = INDEXES.get(store)
     ftm_schema = model.get(schema)
@@ -323,4 +336,7 @@ def screen_rows(
                 "score": round(result.score, 4),
                 "features": json.dumps(result.features, sort_keys=True),
             })  # fmt: skip
+    audit(store, caller, Event.READ, f"screen/{dataset}",
+          {"rows": len(rows), "threshold": threshold,
+           "hits": sorted({str(h["entity_id"]) for h in hits})})  # fmt: skip
     return hits

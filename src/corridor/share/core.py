@@ -28,6 +28,7 @@ import orjson
 from followthemoney import model
 
 from corridor.access.authz import Authz
+from corridor.access.caller import VIA_NODE, Caller
 from corridor.audit import Event, audit
 from corridor.errors import Conflict, Forbidden, NotFound, PackageRefused, ValidationError
 from corridor.model.agreement import Agreement
@@ -185,12 +186,12 @@ class SharingCore:
     def consents(self, partner: str) -> SetConsents:
         return SetConsents(frozenset((c.partner, c.item_id) for c in self.store.consents(partner)))
 
-    def consent(self, authz: Authz, partner: str, item_id: str, note: str | None) -> Consent:
-        consent = Consent(partner, item_id, authz.user, self.clock(), note)
+    def consent(self, caller: Caller, partner: str, item_id: str, note: str | None) -> Consent:
+        consent = Consent(partner, item_id, caller.user, self.clock(), note)
         self.store.add_consent(consent)
         audit(
             self.store,
-            authz,
+            caller,
             Event.DECIDE,
             f"consents/{partner}/{item_id}",
             detail={"consent": True, "note": note},
@@ -244,7 +245,7 @@ class SharingCore:
 
     def share(
         self,
-        authz: Authz,
+        caller: Caller,
         partner: str,
         entity_ids: Sequence[str],
         purpose: str,
@@ -259,15 +260,15 @@ class SharingCore:
         record = self.partner(partner)
         agreement = self.agreement(partner)
         kinds = sorted(agreement.observations) if observations else []
-        selection = self.select(entity_ids, authz.scope, kinds, hops)
+        selection = self.select(entity_ids, caller.scope, kinds, hops)
         if not selection.statements:
             raise NotFound("none of the selected entities exist or are visible to you")
         released = self.release(partner, purpose, selection)
-        return self._send_release(authz, record, agreement, purpose, released, rfi_id, deliver)
+        return self._send_release(caller, record, agreement, purpose, released, rfi_id, deliver)
 
     def _send_release(
         self,
-        authz: Authz,
+        caller: Caller,
         record: PartnerRecord,
         agreement: Agreement,
         purpose: str,
@@ -304,13 +305,13 @@ class SharingCore:
         for k, rows in observations.items():
             items.extend((str(r["id"]), None, k) for r in rows)
         return self._send(
-            authz, record, kind, content, manifest, dict(released.withheld), items, purpose,
+            caller, record, kind, content, manifest, dict(released.withheld), items, purpose,
             rfi_id, deliver,
         )  # fmt: skip
 
     def _send(
         self,
-        authz: Authz,
+        caller: Caller,
         record: PartnerRecord,
         kind: str,
         content: Mapping[str, Any],
@@ -332,7 +333,7 @@ class SharingCore:
         self.store.record_sent(
             {
                 "package_id": header.package_id, "partner": record.agency, "sequence": sequence,
-                "kind": kind, "purpose": purpose, "rfi_id": rfi_id, "sent_by": authz.user,
+                "kind": kind, "purpose": purpose, "rfi_id": rfi_id, "sent_by": caller.user,
                 "created_at": header.created_at, "expires_at": header.expires_at,
                 "status": "built", "manifest": orjson.dumps(manifest).decode(),
                 "withheld": orjson.dumps(withheld).decode(),
@@ -341,10 +342,9 @@ class SharingCore:
         )  # fmt: skip
         audit(
             self.store,
-            authz,
+            caller.stating(purpose),
             Event.SHARE,
             f"package/{header.package_id}",
-            purpose=purpose,
             detail={
                 "partner": record.agency,
                 "kind": kind,
@@ -558,12 +558,12 @@ class SharingCore:
                     "receipt": orjson.dumps(receipt).decode(),
                 },
             )  # fmt: skip
-        sender = dataclasses.replace(
+        node = dataclasses.replace(
             Authz.system_user(), user=f"node:{header.sender}", agency=header.sender
         )
+        sender = Caller(node, str(manifest.get("purpose") or "") or None, VIA_NODE)
         audit(
             self.store, sender, Event.RECEIVE, f"package/{header.package_id}",
-            purpose=str(manifest.get("purpose") or "") or None,
             detail={"kind": header.kind, "sequence": header.sequence, "counts": counts,
                     "rfi": header.rfi_id},
         )  # fmt: skip

@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from corridor.access.authz import Authz
+from corridor.access.caller import Caller
 from corridor.audit import Event, audit
 from corridor.errors import Conflict, NotFound, ValidationError
 from corridor.model.scope import ReadScope
@@ -24,7 +24,7 @@ SUBJECT_KINDS = frozenset({"person", "vehicle", "phone", "account"})
 
 class Requests(SharingCore):
     def ask(
-        self, authz: Authz, partner: str, subject_kind: str, subject: str, question: str,
+        self, caller: Caller, partner: str, subject_kind: str, subject: str, question: str,
         purpose: str, due_days: int = 7,
     ) -> dict[str, Any]:  # fmt: skip
         """Send a request for information about a person, vehicle, phone or account."""
@@ -43,20 +43,28 @@ class Requests(SharingCore):
         rfi = {
             "id": f"rfi-{uuid.uuid4().hex[:12]}", "subject_kind": subject_kind,
             "subject": subject.strip(), "question": question.strip(), "purpose": purpose,
-            "requested_by": authz.user, "created_at": now.isoformat(),
+            "requested_by": caller.user, "created_at": now.isoformat(),
             "due_at": (now + timedelta(days=due_days)).isoformat(),
         }  # fmt: skip
         self.store.add_request(rfi_row(rfi, "out", partner))
         audit(
             self.store,
-            authz,
+            caller.stating(purpose),
             Event.REQUEST,
             f"rfis/{rfi['id']}",
-            purpose=purpose,
             detail={"partner": partner, "subject_kind": subject_kind, "subject": subject},
         )
         sent = self._send(
-            authz, record, "rfi", {"rfi": rfi}, {"rfi": rfi["id"]}, {}, [], purpose, rfi["id"], True
+            caller,
+            record,
+            "rfi",
+            {"rfi": rfi},
+            {"rfi": rfi["id"]},
+            {},
+            [],
+            purpose,
+            rfi["id"],
+            True,
         )
         return {**self.rfi(rfi["id"]), "delivery": sent.to_dict()}
 
@@ -68,6 +76,14 @@ class Requests(SharingCore):
         now = self.clock()
         return [_rfi_status(r, replies[r["direction"]].get(r["id"]), now) for r in rows]
 
+    def requests_seen(self, caller: Caller, direction: str | None = None) -> list[dict[str, Any]]:
+        """The requests as a user sees them (logged: requests name the people, vehicles, phones
+        and accounts they are about)."""
+        found = self.rfis(direction)
+        audit(self.store, caller, Event.READ, "rfis",
+              {"direction": direction, "ids": [r["id"] for r in found]})  # fmt: skip
+        return found
+
     def rfi(self, rfi_id: str, direction: str | None = None) -> dict[str, Any]:
         found = self.rfis(direction, rfi_id)
         if not found:
@@ -75,34 +91,34 @@ class Requests(SharingCore):
         return found[0]
 
     def answer(
-        self, authz: Authz, rfi_id: str, entity_ids: Sequence[str] | None = None
+        self, caller: Caller, rfi_id: str, entity_ids: Sequence[str] | None = None
     ) -> dict[str, Any]:
         """Answer a partner's request with a package (by default: the entities the subject
         matches here, and what they are linked to)."""
         rfi = self._open_incoming(rfi_id)
-        ids = list(entity_ids) if entity_ids else self.match_subject(rfi, authz.scope)
+        ids = list(entity_ids) if entity_ids else self.match_subject(rfi, caller.scope)
         if not ids:
             raise NotFound(f"nothing here matches {rfi['subject']!r}: decline with a reason")
-        self._decided(authz, rfi, decision="answer", entities=ids[:100])
+        self._decided(caller, rfi, decision="answer", entities=ids[:100])
         sent = self.share(
-            authz, rfi["partner"], ids, rfi["purpose"], hops=RELATED_HOPS, rfi_id=rfi_id
+            caller, rfi["partner"], ids, rfi["purpose"], hops=RELATED_HOPS, rfi_id=rfi_id
         )
         return {**self.rfi(rfi_id, "in"), "delivery": sent.to_dict()}
 
-    def decline(self, authz: Authz, rfi_id: str, reason: str) -> dict[str, Any]:
+    def decline(self, caller: Caller, rfi_id: str, reason: str) -> dict[str, Any]:
         if not reason.strip():
             raise ValidationError("a declined request needs a reason", "reason")
         rfi = self._open_incoming(rfi_id)
         record = self.partner(rfi["partner"])
-        self._decided(authz, rfi, decision="decline", reason=reason.strip())
+        self._decided(caller, rfi, decision="decline", reason=reason.strip())
         sent = self._send(
-            authz, record, "rfi-decline", {"reason": reason.strip()}, {"reason": reason.strip()},
+            caller, record, "rfi-decline", {"reason": reason.strip()}, {"reason": reason.strip()},
             {}, [], rfi["purpose"], rfi_id, True,
         )  # fmt: skip
         return {**self.rfi(rfi_id, "in"), "delivery": sent.to_dict()}
 
-    def _decided(self, authz: Authz, rfi: Mapping[str, Any], **detail: Any) -> None:
-        audit(self.store, authz, Event.DECIDE, f"rfis/{rfi['id']}", purpose=rfi["purpose"],
+    def _decided(self, caller: Caller, rfi: Mapping[str, Any], **detail: Any) -> None:
+        audit(self.store, caller.stating(rfi["purpose"]), Event.DECIDE, f"rfis/{rfi['id']}",
               detail=detail)  # fmt: skip
 
     def _open_incoming(self, rfi_id: str) -> dict[str, Any]:

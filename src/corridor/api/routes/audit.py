@@ -7,9 +7,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from corridor.api.deps import Auditor, Purpose, Reader, StoreDep
+from corridor.api.deps import Auditor, Reader, StoreDep
 from corridor.api.schemas.audit import AuditPage, AuditVerification, ReviewDue
-from corridor.audit import Event, audit, entry_json, flush, verify_store
+from corridor.audit import Event, entry_json, service
+from corridor.entities import service as entities
 from corridor.errors import ValidationError
 
 router = APIRouter(tags=["audit"])
@@ -18,8 +19,7 @@ router = APIRouter(tags=["audit"])
 @router.get("/audit", response_model=AuditPage)
 def entries(
     store: StoreDep,
-    authz: Auditor,
-    purpose: Purpose,
+    caller: Auditor,
     after: Annotated[int, Query(ge=0, description="Entries after this sequence number.")] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     user: Annotated[str | None, Query(max_length=200)] = None,
@@ -27,10 +27,7 @@ def entries(
 ) -> dict[str, Any]:
     """Entries of the audit log in sequence order, a page at a time (`after` the last one
     seen), optionally of one user or one kind of event."""
-    flush(store)
-    page = store.audit_entries(after, limit, user, event.value if event else None)
-    audit(store, authz, Event.ADMIN, "audit", purpose=purpose,
-          detail={"after": after, "user": user, "event": event, "entries": len(page)})  # fmt: skip
+    page = service.entries(store, caller, after, limit, user, event)
     return {
         "entries": [entry_json(e) for e in page],
         "next": page[-1].seq if len(page) == limit else None,
@@ -38,12 +35,10 @@ def entries(
 
 
 @router.get("/audit/verify", response_model=AuditVerification)
-def verify(store: StoreDep, authz: Auditor, purpose: Purpose) -> dict[str, Any]:
+def verify(store: StoreDep, caller: Auditor) -> dict[str, Any]:
     """Check the whole chain: the first entry that was edited, removed, inserted or reordered,
     if any."""
-    result = verify_store(store)
-    audit(store, authz, Event.ADMIN, "audit/verify", purpose=purpose,
-          detail={"ok": result.ok, "entries": result.entries})  # fmt: skip
+    result = service.verify(store, caller)
     bad = result.bad
     return {
         "ok": result.ok,
@@ -57,8 +52,7 @@ def verify(store: StoreDep, authz: Auditor, purpose: Purpose) -> dict[str, Any]:
 @router.get("/review/due", response_model=ReviewDue)
 def review_due(
     store: StoreDep,
-    authz: Reader,
-    purpose: Purpose,
+    caller: Reader,
     before: Annotated[
         date | None, Query(description="Review-by dates before this day (default today).")
     ] = None,
@@ -67,14 +61,12 @@ def review_due(
 ) -> dict[str, Any]:
     """The caller's agency's records whose review-by date has passed (within their
     clearance): entities (with how many of their statements are due) and observations."""
-    if authz.agency is None:
+    if caller.authz.agency is None:
         raise ValidationError("only a user of an agency has records to review", "agency")
     day = before or datetime.now(UTC).date()
-    items = store.review_due(authz.agency, day, authz.scope, limit, offset)
-    audit(store, authz, Event.READ, "review/due", purpose=purpose,
-          detail={"before": day, "ids": [i.id for i in items]})  # fmt: skip
+    items = entities.review_due(store, caller, caller.authz.agency, day, limit, offset)
     return {
-        "agency": authz.agency,
+        "agency": caller.authz.agency,
         "before": day.isoformat(),
         "total": len(items),
         "results": [i.to_dict() for i in items],

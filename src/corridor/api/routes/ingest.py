@@ -11,9 +11,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, File, Form, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from corridor.api.deps import Ingester, Purpose, StoreDep
+from corridor.api.deps import Ingester, StoreDep
 from corridor.api.schemas.ingest import IngestSummary
-from corridor.audit import Event, audit
 from corridor.errors import ValidationError
 from corridor.ingest.service import IngestReport, ingest_file
 
@@ -32,8 +31,7 @@ def _save(upload: UploadFile, folder: Path, fallback: str) -> Path:
 @router.post("/ingest", response_model=IngestSummary)
 async def ingest(
     store: StoreDep,
-    authz: Ingester,
-    purpose: Purpose,
+    caller: Ingester,
     file: Annotated[UploadFile, File()],
     kind: Annotated[str | None, Form()] = None,
     mapping: Annotated[UploadFile | None, File()] = None,
@@ -48,10 +46,9 @@ async def ingest(
     agency: Annotated[str | None, Form()] = None,
 ) -> dict[str, Any]:
     """Ingest one file; provenance defaults come from the form and the caller's agency."""
-    owner = (agency or authz.agency or "").upper()
+    owner = (agency or caller.authz.agency or "").upper()
     if not owner:
         raise ValidationError("an owning agency is required", "agency")
-    authz.require_agency(owner)
     defaults = {
         "agency": owner,
         "grading": grading,
@@ -70,20 +67,7 @@ async def ingest(
             folder = Path(tmp)
             path = _save(file, folder, "upload")
             mapping_path = _save(mapping, folder, "mapping.yml") if mapping is not None else None
-            return ingest_file(store, path, kind, mapping_path, provenance, authz.user, False)
+            return ingest_file(store, caller, path, kind, mapping_path, provenance, False)
 
     report = await run_in_threadpool(save_and_ingest)
-    result = report.to_dict()
-    await run_in_threadpool(
-        audit,
-        store,
-        authz,
-        Event.WRITE,
-        f"ingest/{report.file}",
-        purpose=purpose,
-        detail={
-            k: result[k] for k in ("kind", "rows_read", "statements_added", "observations_added")
-        }
-        | {"agency": owner},
-    )
-    return result
+    return report.to_dict()

@@ -5,9 +5,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
-from corridor.api.deps import Purpose, Reader, StoreDep
+from corridor.api.deps import Reader, StoreDep
 from corridor.api.schemas.observations import Observations
-from corridor.audit import Event, audit
+from corridor.entities import service
 from corridor.errors import ValidationError
 from corridor.model.classification import Classification
 from corridor.model.observations import ObservationKind, parse_kind
@@ -48,8 +48,7 @@ def observation_dict(row: dict[str, Any]) -> dict[str, Any]:
 @router.get("/observations", response_model=Observations, response_model_exclude_unset=True)
 def observations(
     store: StoreDep,
-    authz: Reader,
-    purpose: Purpose,
+    caller: Reader,
     kind: Annotated[list[str] | None, Query()] = None,
     start: datetime | None = None,
     end: datetime | None = None,
@@ -88,7 +87,6 @@ def observations(
         limit=limit,
         offset=offset,
     )
-    rows = store.observations(query, authz.scope)
     asked = {
         "kind": kind,
         "start": start,
@@ -99,12 +97,5 @@ def observations(
         "sensor": sensor,
         "offset": offset,
     }
-    audit(
-        store,
-        authz,
-        Event.READ,
-        "observations",
-        purpose=purpose,
-        detail={**{k: v for k, v in asked.items() if v}, "observations": len(rows)},
-    )
+    rows = service.observations(store, caller, query, asked)
     return {"total": len(rows), "results": [observation_dict(r) for r in rows]}

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from corridor.api.deps import Judge, Purpose, Reader, Resolver, StoreDep
+from corridor.api.deps import Judge, Reader, Resolver, StoreDep
 from corridor.api.schemas.resolve import (
     CanonicalEntity,
     JudgementMade,
@@ -17,8 +17,6 @@ from corridor.api.schemas.resolve import (
     Matches,
     ResolutionRun,
 )
-from corridor.audit import Event, audit
-from corridor.errors import NotFound
 from corridor.resolve import service
 
 router = APIRouter(tags=["resolution"])
@@ -28,21 +26,11 @@ router = APIRouter(tags=["resolution"])
 def matches(
     entity_id: str,
     store: StoreDep,
-    authz: Reader,
-    purpose: Purpose,
+    caller: Reader,
     limit: Annotated[int, Query(ge=1, le=200)] = 20,
 ) -> dict[str, Any]:
     """Candidate matches, each with the fields that agreed or disagreed and their weights."""
-    found = service.matches(store, entity_id, authz.scope, limit)
-    audit(
-        store,
-        authz,
-        Event.READ,
-        f"entities/{entity_id}/matches",
-        purpose=purpose,
-        detail={"limit": limit},
-    )
-    return found
+    return service.matches(store, caller, entity_id, limit)
 
 
 # FtM leaves out what it has no value for (`origin`, `first_seen`, …): so does the answer.
@@ -51,11 +39,9 @@ def matches(
     response_model=CanonicalEntity,
     response_model_exclude_unset=True,
 )
-def canonical(entity_id: str, store: StoreDep, authz: Reader, purpose: Purpose) -> dict[str, Any]:
+def canonical(entity_id: str, store: StoreDep, caller: Reader) -> dict[str, Any]:
     """The merged entity of this record's cluster; every statement keeps its source record."""
-    found = service.canonical(store, entity_id, authz.scope)
-    audit(store, authz, Event.READ, f"entities/{entity_id}/canonical", purpose=purpose)
-    return found
+    return service.canonical(store, caller, entity_id)
 
 
 class JudgementIn(BaseModel):
@@ -66,37 +52,18 @@ class JudgementIn(BaseModel):
 
 
 @router.post("/judgements", response_model=JudgementMade)
-def judge(body: JudgementIn, store: StoreDep, authz: Judge, purpose: Purpose) -> dict[str, Any]:
+def judge(body: JudgementIn, store: StoreDep, caller: Judge) -> dict[str, Any]:
     """Say whether two records are the same; it overrides the model, now and in every re-run."""
-    for entity_id in (body.left_id, body.right_id):
-        if store.get_entity(entity_id, authz.scope) is None:
-            raise NotFound(f"no entity {entity_id!r}")
-    j = service.judge(store, body.left_id, body.right_id, body.verdict, authz.user, body.note)
-    clusters = service.reader_clusters(store, [j.left_id, j.right_id], authz.scope)
-    audit(
-        store,
-        authz,
-        Event.JUDGE,
-        f"judgements/{j.left_id}/{j.right_id}",
-        purpose=purpose,
-        detail={"verdict": j.verdict, "note": j.note},
-    )
+    j = service.judge(store, caller, body.left_id, body.right_id, body.verdict, body.note)
+    clusters = service.reader_clusters(store, [j.left_id, j.right_id], caller.scope)
     return {**asdict(j), "at": j.at.isoformat(), "clusters": clusters}
 
 
 @router.get("/judgements", response_model=Judgements)
-def judgements(entity_id: str, store: StoreDep, authz: Reader, purpose: Purpose) -> dict[str, Any]:
+def judgements(entity_id: str, store: StoreDep, caller: Reader) -> dict[str, Any]:
     """The judgements on an entity's pairs, oldest first, with who made them and when."""
-    if store.get_entity(entity_id, authz.scope) is None:
-        raise NotFound(f"no entity {entity_id!r}")
-    rows = []
-    for j in store.judgements([entity_id]):
-        other = j.right_id if j.left_id == entity_id else j.left_id
-        if store.get_entity(other, authz.scope) is None:
-            continue
-        rows.append({**asdict(j), "at": j.at.isoformat()})
-    audit(store, authz, Event.READ, f"entities/{entity_id}/judgements", purpose=purpose)
-    return {"id": entity_id, "judgements": rows}
+    found = service.judgements(store, caller, entity_id)
+    return {"id": entity_id, "judgements": [{**asdict(j), "at": j.at.isoformat()} for j in found]}
 
 
 class ResolveIn(BaseModel):
@@ -106,20 +73,9 @@ class ResolveIn(BaseModel):
 
 
 @router.post("/resolve", response_model=ResolutionRun)
-async def resolve(
-    body: ResolveIn, store: StoreDep, authz: Resolver, purpose: Purpose
-) -> dict[str, Any]:
+async def resolve(body: ResolveIn, store: StoreDep, caller: Resolver) -> dict[str, Any]:
     """Re-run resolution over every stored record of a kind (judgements are kept)."""
     summary = await run_in_threadpool(
-        service.resolve_all, store, body.kind, body.engine, body.threshold
-    )
-    await run_in_threadpool(
-        audit,
-        store,
-        authz,
-        Event.WRITE,
-        f"resolve/{body.kind}",
-        purpose=purpose,
-        detail={"engine": body.engine, "threshold": body.threshold},
+        service.resolve_all, store, caller, body.kind, body.engine, body.threshold
     )
     return asdict(summary)

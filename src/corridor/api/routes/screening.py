@@ -15,7 +15,7 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from corridor.api.deps import Judge, Purpose, Reader, Screener, StoreDep, purpose_of
+from corridor.api.deps import Judge, Reader, Screener, StoreDep
 from corridor.api.schemas.screening import (
     Alerts,
     AlgorithmResponse,
@@ -25,8 +25,6 @@ from corridor.api.schemas.screening import (
     ScreeningAlert,
     SearchResponse,
 )
-from corridor.audit import Event, audit
-from corridor.errors import NotFound
 from corridor.plugins import ALGORITHMS
 from corridor.screen import alerts as screen_alerts
 from corridor.screen import lists, matching
@@ -58,7 +56,7 @@ async def match(
     body: MatchBody,
     params: Annotated[MatchParams, Query()],
     request: Request,
-    authz: Screener,
+    caller: Screener,
 ) -> dict[str, Any]:
     """Match entities (Person, Organization, Company, LegalEntity, Vessel, Vehicle, …) against
     a dataset (`default` for every loaded list), explaining each result's score."""
@@ -77,68 +75,45 @@ async def match(
     # held in memory, and a hop to a worker thread would only add the hand-over and a GIL
     # hand-off to every request (measured: ~40% fewer requests a second).
     p = params
-    found = matching.match(
-        store, dataset, payload, authz.scope, p.threshold, p.limit, p.algorithm, p.cutoff
+    return matching.match(
+        store, caller, dataset, payload, p.threshold, p.limit, p.algorithm, p.cutoff
     )
-    # Chained now, written to the store in a batch within a second (cheap on the event loop).
-    matched = {
-        label: [r["id"] for r in resp["results"] if r["match"]]
-        for label, resp in found["responses"].items()
-    }
-    audit(
-        store,
-        authz,
-        Event.READ,
-        f"match/{dataset}",
-        purpose=purpose_of(request),
-        detail={"queries": len(body.queries), "matches": matched},
-    )
-    return found
 
 
 @router.get("/search/{dataset}", response_model=SearchResponse)
 def search(
     dataset: str,
     store: StoreDep,
-    authz: Screener,
+    caller: Screener,
     q: Annotated[str, Query(min_length=1, max_length=200)],
     limit: Annotated[int, Query(ge=1, le=500)] = 10,
     offset: Annotated[int, Query(ge=0, le=10_000)] = 0,
 ) -> dict[str, Any]:
     """Search the lists by name, in any script or spelling."""
-    return matching.search(store, dataset, q, authz.scope, limit, offset)
+    return matching.search(store, caller, dataset, q, limit, offset)
 
 
 @router.get("/algorithms", response_model=AlgorithmResponse)
-def algorithms(authz: Screener) -> dict[str, Any]:
+def algorithms(caller: Screener) -> dict[str, Any]:
     """The matching algorithm and its features, with their weights."""
     return matching.algorithms()
 
 
 @router.get("/catalog", response_model=DataCatalogModel)
-def catalog(store: StoreDep, authz: Screener) -> dict[str, Any]:
+def catalog(store: StoreDep, caller: Screener) -> dict[str, Any]:
     """The loaded lists and their versions (counting only the entries the caller may see)."""
-    return lists.catalog(store, authz.scope)
+    return lists.catalog(store, caller.scope)
 
 
 @router.get("/alerts", response_model=Alerts)
 def alerts(
     store: StoreDep,
-    authz: Reader,
-    purpose: Purpose,
+    caller: Reader,
     status: Literal["open", "true_match", "false_positive"] | None = None,
 ) -> dict[str, Any]:
     """Screening hits on the node's own entities, with their explanations (what the caller may
     see only)."""
-    found = screen_alerts.visible_alerts(store, authz.scope, status)
-    audit(
-        store,
-        authz,
-        Event.READ,
-        "alerts",
-        purpose=purpose,
-        detail={"status": status, "ids": [a.id for a in found]},
-    )
+    found = screen_alerts.visible_alerts(store, caller, status)
     return {"alerts": [_alert(a) for a in found], "total": len(found)}
 
 
@@ -148,22 +123,9 @@ class DecisionIn(BaseModel):
 
 
 @router.post("/alerts/{alert_id}/decision", response_model=ScreeningAlert)
-def decide(
-    alert_id: str, body: DecisionIn, store: StoreDep, authz: Judge, purpose: Purpose
-) -> dict[str, Any]:
+def decide(alert_id: str, body: DecisionIn, store: StoreDep, caller: Judge) -> dict[str, Any]:
     """Decide an alert; a false positive is not raised again for the same evidence."""
-    alert = store.alert(alert_id)
-    if alert is None or not screen_alerts.alert_visible(store, alert, authz.scope):
-        raise NotFound(f"no alert {alert_id!r}")
-    decided = screen_alerts.decide(store, alert_id, body.decision, authz.user, body.note)
-    audit(
-        store,
-        authz,
-        Event.DECIDE,
-        f"alerts/{alert_id}",
-        purpose=purpose,
-        detail={"decision": body.decision, "note": body.note, "entity": decided.entity_id},
-    )
+    decided = screen_alerts.decide(store, caller, alert_id, body.decision, body.note)
     return _alert(decided)
 
 

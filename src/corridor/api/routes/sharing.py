@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from corridor.api.deps import Answerer, Ingester, Purpose, Requester, Sharer, StatsReader
+from corridor.api.deps import Answerer, Ingester, Requester, Sharer, StatsReader
 from corridor.api.schemas.sharing import (
     Agreement,
     Consent,
@@ -27,7 +27,6 @@ from corridor.api.schemas.sharing import (
     SentPackage,
     SignedReceipt,
 )
-from corridor.audit import Event, audit
 from corridor.errors import NotFound, ValidationError
 from corridor.model.agreement import parse_agreement
 from corridor.share.agreements import agreements_in_force, save_agreement
@@ -68,7 +67,7 @@ async def inbox(request: Request, sharing: Sharing) -> dict[str, Any]:
 
 
 @router.get("/node", response_model=NodeCard)
-def node(authz: StatsReader, sharing: Sharing) -> dict[str, Any]:
+def node(caller: StatsReader, sharing: Sharing) -> dict[str, Any]:
     """This node's public key card (what partners pin) and its partners."""
     return {
         "card": sharing.identity.public.card(),
@@ -80,17 +79,17 @@ def node(authz: StatsReader, sharing: Sharing) -> dict[str, Any]:
 
 
 @router.get("/agreements", response_model=list[Agreement])
-def agreements(authz: Sharer, sharing: Sharing) -> list[dict[str, Any]]:
+def agreements(caller: Sharer, sharing: Sharing) -> list[dict[str, Any]]:
     return [a.to_dict() for a in agreements_in_force(sharing.store)]
 
 
 @router.put("/agreements/{partner}", response_model=Agreement)
 def set_agreement(
-    partner: str, body: dict[str, Any], authz: Sharer, sharing: Sharing
+    partner: str, body: dict[str, Any], caller: Sharer, sharing: Sharing
 ) -> dict[str, Any]:
     """Set (a new version of) the agreement with a partner."""
     data = {**body, "partner": partner}
-    agreement = save_agreement(sharing.store, parse_agreement(data), authz.user, sharing.clock())
+    agreement = save_agreement(sharing.store, parse_agreement(data), caller.user, sharing.clock())
     return agreement.to_dict()
 
 
@@ -101,9 +100,9 @@ class ConsentBody(BaseModel):
 
 
 @router.post("/consents", response_model=Consent)
-def consent(body: ConsentBody, authz: Sharer, sharing: Sharing) -> dict[str, Any]:
+def consent(body: ConsentBody, caller: Sharer, sharing: Sharing) -> dict[str, Any]:
     """Record the originator's consent to share one item (or entity) with a partner."""
-    c = sharing.consent(authz, body.partner, body.item_id, body.note)
+    c = sharing.consent(caller, body.partner, body.item_id, body.note)
     return {"partner": c.partner, "item_id": c.item_id, "given_by": c.given_by,
             "given_at": c.given_at, "note": c.note}  # fmt: skip
 
@@ -117,23 +116,23 @@ class ShareBody(BaseModel):
 
 
 @router.post("/shares", response_model=Package, response_model_exclude_unset=True)
-def share(body: ShareBody, authz: Sharer, sharing: Sharing) -> dict[str, Any]:
+def share(body: ShareBody, caller: Sharer, sharing: Sharing) -> dict[str, Any]:
     """Send entities (and their sensor observations) to a partner under the agreement."""
     sent = sharing.share(
-        authz, body.partner, body.entity_ids, body.purpose, observations=body.observations,
+        caller, body.partner, body.entity_ids, body.purpose, observations=body.observations,
         hops=RELATED_HOPS if body.related else 0,
     )  # fmt: skip
     return sent.to_dict()
 
 
 @router.get("/shares", response_model=list[SentPackage], response_model_exclude_unset=True)
-def shares(authz: Sharer, sharing: Sharing, partner: str | None = None) -> list[dict[str, Any]]:
+def shares(caller: Sharer, sharing: Sharing, partner: str | None = None) -> list[dict[str, Any]]:
     """What this node sent, with what the agreement held back and each partner's receipt."""
     return sharing.sent(partner)
 
 
 @router.post("/shares/retry", response_model=list[Package], response_model_exclude_unset=True)
-def retry(authz: Sharer, sharing: Sharing) -> list[dict[str, Any]]:
+def retry(caller: Sharer, sharing: Sharing) -> list[dict[str, Any]]:
     """Deliver again every package still waiting for its partner."""
     return [s.to_dict() for s in sharing.retry()]
 
@@ -141,7 +140,7 @@ def retry(authz: Sharer, sharing: Sharing) -> list[dict[str, Any]]:
 @router.get(
     "/shares/received", response_model=list[ReceivedPackage], response_model_exclude_unset=True
 )
-def received(authz: Sharer, sharing: Sharing) -> list[dict[str, Any]]:
+def received(caller: Sharer, sharing: Sharing) -> list[dict[str, Any]]:
     """Packages received from partners, with their manifests and the receipts sent back."""
     return sharing.received()
 
@@ -156,27 +155,21 @@ class AskBody(BaseModel):
 
 
 @router.post("/rfis", response_model=RfiSent, response_model_exclude_unset=True)
-def ask(body: AskBody, authz: Requester, sharing: Sharing) -> dict[str, Any]:
+def ask(body: AskBody, caller: Requester, sharing: Sharing) -> dict[str, Any]:
     """Ask a partner about a person, vehicle, phone or account."""
     return sharing.ask(
-        authz, body.partner, body.subject_kind, body.subject, body.question, body.purpose,
+        caller, body.partner, body.subject_kind, body.subject, body.question, body.purpose,
         body.due_days,
     )  # fmt: skip
 
 
 # A request has `answer` once answered, and no such key before.
 @router.get("/rfis", response_model=list[Rfi], response_model_exclude_unset=True)
-def rfis(
-    authz: Requester, sharing: Sharing, purpose: Purpose, direction: str | None = None
-) -> list[dict[str, Any]]:
+def rfis(caller: Requester, sharing: Sharing, direction: str | None = None) -> list[dict[str, Any]]:
     """Requests sent (`out`) and received (`in`): status, elapsed hours, overdue."""
     if direction not in (None, "in", "out"):
         raise ValidationError("direction must be 'in' or 'out'", "direction")
-    found = sharing.rfis(direction)
-    # Requests name the people, vehicles, phones and accounts they are about.
-    audit(sharing.store, authz, Event.READ, "rfis", purpose=purpose,
-          detail={"direction": direction, "count": len(found)})  # fmt: skip
-    return found
+    return sharing.requests_seen(caller, direction)
 
 
 class AnswerBody(BaseModel):
@@ -184,9 +177,9 @@ class AnswerBody(BaseModel):
 
 
 @router.post("/rfis/{rfi_id}/answer", response_model=RfiSent, response_model_exclude_unset=True)
-def answer(rfi_id: str, body: AnswerBody, authz: Answerer, sharing: Sharing) -> dict[str, Any]:
+def answer(rfi_id: str, body: AnswerBody, caller: Answerer, sharing: Sharing) -> dict[str, Any]:
     """Answer a partner's request with a package (by default what the subject matches here)."""
-    return sharing.answer(authz, rfi_id, body.entity_ids)
+    return sharing.answer(caller, rfi_id, body.entity_ids)
 
 
 class DeclineBody(BaseModel):
@@ -194,8 +187,8 @@ class DeclineBody(BaseModel):
 
 
 @router.post("/rfis/{rfi_id}/decline", response_model=RfiSent, response_model_exclude_unset=True)
-def decline(rfi_id: str, body: DeclineBody, authz: Answerer, sharing: Sharing) -> dict[str, Any]:
-    return sharing.decline(authz, rfi_id, body.reason)
+def decline(rfi_id: str, body: DeclineBody, caller: Answerer, sharing: Sharing) -> dict[str, Any]:
+    return sharing.decline(caller, rfi_id, body.reason)
 
 
 class CorrectionBody(BaseModel):
@@ -205,9 +198,9 @@ class CorrectionBody(BaseModel):
 
 
 @router.post("/corrections", response_model=Correction, response_model_exclude_unset=True)
-def correct(body: CorrectionBody, authz: Ingester, sharing: Sharing) -> dict[str, Any]:
+def correct(body: CorrectionBody, caller: Ingester, sharing: Sharing) -> dict[str, Any]:
     """Correct or delete one of this node's statements, here and at every partner that has it."""
-    return sharing.correct(authz, body.statement_id, body.value, body.reason)
+    return sharing.correct(caller, body.statement_id, body.value, body.reason)
 
 
 class RecallBody(BaseModel):
@@ -216,6 +209,6 @@ class RecallBody(BaseModel):
 
 
 @router.post("/recalls", response_model=Recall, response_model_exclude_unset=True)
-def recall(body: RecallBody, authz: Ingester, sharing: Sharing) -> dict[str, Any]:
+def recall(body: RecallBody, caller: Ingester, sharing: Sharing) -> dict[str, Any]:
     """Delete this node's statements about an entity, here and at every partner."""
-    return sharing.recall(authz, body.entity_id, body.reason)
+    return sharing.recall(caller, body.entity_id, body.reason)

@@ -24,7 +24,7 @@ def _frontex_summary(route: str, year: int | None) -> FrontexSummary:
 
 
 @router.get("/stats/counts", response_model=Counts)
-def counts(store: StoreDep, authz: StatsReader) -> dict[str, Any]:
+def counts(store: StoreDep, caller: StatsReader) -> dict[str, Any]:
     """Per agency: entities, statements and observations the caller is cleared to see."""
     return {
         "agencies": [
@@ -34,14 +34,14 @@ def counts(store: StoreDep, authz: StatsReader) -> dict[str, Any]:
                 "statements": c.statements,
                 "observations": c.observations,
             }
-            for c in store.counts(authz.scope)
+            for c in store.counts(caller.scope)
         ]
     }
 
 
 @router.get("/stats/frontex", response_model=FrontexDetections)
 def frontex(
-    authz: StatsReader,
+    caller: StatsReader,
     route: str = "Western Balkan Route",
     year: Annotated[int | None, Query(ge=2009, le=2100)] = None,
 ) -> dict[str, Any]:

@@ -11,8 +11,10 @@ import weakref
 from datetime import UTC, datetime
 
 from corridor.access.authz import Authz
+from corridor.access.caller import Caller
 from corridor.access.roles import Role
-from corridor.errors import Unauthenticated, ValidationError
+from corridor.audit import Event, audit
+from corridor.errors import NotFound, Unauthenticated, ValidationError
 from corridor.model.classification import Classification
 from corridor.model.provenance import parse_agency
 from corridor.store.base import Store
@@ -28,6 +30,7 @@ def hash_key(key: str) -> str:
 
 def create_user(
     store: Store,
+    caller: Caller,
     name: str,
     role: str | Role,
     agency: str,
@@ -48,7 +51,20 @@ def create_user(
         created_at=datetime.now(UTC),
     )
     store.add_user(user)
+    audit(store, caller, Event.ADMIN, f"users/{user.name}",
+          {"action": "add", "role": user.role, "agency": user.agency,
+           "clearance": user.clearance})  # fmt: skip
     return user, key
+
+
+def deactivate_user(store: Store, caller: Caller, name: str) -> None:
+    """Stop a user's key working (at once in this process, within `KEY_CACHE_SECONDS` in
+    others); the user and what they did stay on record."""
+    if not store.set_user_active(name, False):
+        raise NotFound(f"no user {name!r}")
+    with _verified_lock:
+        _verified.pop(store, None)
+    audit(store, caller, Event.ADMIN, f"users/{name}", {"action": "deactivate"})
 
 
 #: How long a verified key is trusted without asking the store again. Screening clients send
