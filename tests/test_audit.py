@@ -37,7 +37,8 @@ from corridor.audit import (
     verify_lines,
     verify_store,
 )
-from corridor.audit.log import canonical_json, seal_json
+from corridor.audit.chain import canonical_json
+from corridor.audit.verify import seal_json
 from corridor.cli import app as cli_app
 from corridor.ingest.service import ingest_path
 from corridor.model.classification import Classification
