@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from conftest import ROLES, SENSOR_DEFAULTS, Api, write_csv
 from corridor.access.caller import Caller
+from corridor.errors import NotFound
 from corridor.ingest.service import ingest_path
 
 
@@ -60,6 +61,16 @@ def test_a_deactivated_key_stops_working_once_the_cache_lapses(
     clock[0] += users.KEY_CACHE_SECONDS
     r = api.get("/entities")
     assert (r.status_code, r.json()["message"]) == (401, "invalid API key")
+
+
+def test_deactivating_a_user_stops_their_key_at_once_here(api: Api) -> None:
+    from corridor.users.service import deactivate_user
+
+    assert api.get("/entities").status_code == 200
+    deactivate_user(api.store, Caller.operator(), "analyst")
+    assert api.get("/entities").status_code == 401  # the key cache is emptied with it
+    with pytest.raises(NotFound):
+        deactivate_user(api.store, Caller.operator(), "nobody")
 
 
 # What each role may do: (method, url) → roles allowed; every other role gets 403.

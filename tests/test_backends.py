@@ -176,11 +176,12 @@ def test_processes_appending_at_once_keep_one_chain(pg_url: str) -> None:
 INGESTER = """
 import sys
 from pathlib import Path
+from corridor.access.caller import Caller
 from corridor.ingest.service import ingest_path
 from corridor.store.postgres import PostgresStore
 store = PostgresStore(sys.argv[1])
-ingest_path(store, Caller.operator(), Path(sys.argv[2]), defaults={"agency": "RS-MUP", "grading": "1AP",
-            "classification": "OFFICIAL"}, show_progress=False)
+defaults = {"agency": "RS-MUP", "grading": "1AP", "classification": "OFFICIAL"}
+ingest_path(store, Caller.operator(), Path(sys.argv[2]), defaults=defaults, show_progress=False)
 store.close()
 """
 

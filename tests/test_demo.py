@@ -4,12 +4,16 @@ and running it again changes nothing."""
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 
 from rich.console import Console
 
 from corridor.api.process import free_port
+from corridor.audit import verify_store
 from corridor.demo import run_demo
+from corridor.demo_nodes import PURPOSE
+from stores import workdir_store
 
 
 def test_demo_builds_ingests_and_exercises_everything(tmp_path: Path) -> None:
@@ -61,6 +65,33 @@ def test_demo_builds_ingests_and_exercises_everything(tmp_path: Path) -> None:
     assert "Two nodes" in out.getvalue()
     assert {a: v["ok"] for a, v in nodes["audit"].items()} == {"RS-MUP": True, "GB-NCA": True}
     assert all(v["entries"] > 0 for v in nodes["audit"].values())
+
+    # Every consultation the demo made is in the log, as the demo's, for the stated purpose: at
+    # the console (the work directory's store) as through the API (each node's own).
+    store = workdir_store(tmp_path)
+    try:
+        logged = store.audit_entries(limit=1_000_000)
+        assert verify_store(store).ok
+    finally:
+        store.close()
+    demo = [e for e in logged if json.loads(e.detail)["via"] == "demo"]
+    assert demo and all((e.user_name, e.purpose) == ("demo", PURPOSE) for e in demo)
+    targets = {e.target for e in demo}
+    person = search["expected"][0]
+    trail = summary["trail"]
+    assert isinstance(trail, dict)
+    assert {"search", "match/un_sc", "alerts", "entities/export", f"entities/{person}/matches",
+            f"entities/{trail['entity']}/observations", "resolve/Person",
+            "lists/un_sc"} <= targets  # fmt: skip
+    assert sum(t.startswith("ingest/") for t in targets) >= 10
+    for node in ("rs", "uk"):
+        node_store = workdir_store(tmp_path / "nodes" / node)
+        try:
+            through_api = [e for e in node_store.audit_entries(limit=1_000_000)
+                           if json.loads(e.detail)["via"] == "api"]  # fmt: skip
+        finally:
+            node_store.close()
+        assert through_api and all(e.purpose == PURPOSE for e in through_api), node
 
     again = run_demo(
         tmp_path, seed=3, scale=0.05, console=Console(file=io.StringIO()), node_ports=ports

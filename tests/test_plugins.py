@@ -201,7 +201,7 @@ def _read_names(ctx: IngestContext) -> None:
 def names_kind() -> Iterator[list[list[str]]]:
     seen: list[list[str]] = []
 
-    def count(store: Store, entities: list[str]) -> StepResult:
+    def count(store: Store, caller: Caller, entities: list[str]) -> StepResult:
         seen.append(entities)
         return StepResult(linked={"Person": len(entities)}, alerts=1)
 

@@ -20,7 +20,8 @@ from rich.table import Table
 from corridor.demo_nodes import demo_caller, run_nodes, write_private_json
 from corridor.entities import service as entities
 from corridor.errors import NotFound
-from corridor.ingest.service import IngestReport, ingest_path
+from corridor.ingest.service import ingest_path
+from corridor.ingest.table import IngestTable
 from corridor.model.classification import Classification
 from corridor.model.subjects import subject_keys
 from corridor.normalise.plates import normalise_plate
@@ -234,22 +235,10 @@ def run_demo(
     summary: dict[str, object] = {}
     try:
         con.print("[bold]2. Ingesting both agencies' records, reports and sensor feeds[/bold]")
-        table = Table()
-        for col in ("file", "kind", "rows", "statements added", "observations added"):
-            table.add_column(col, justify="left" if col in ("file", "kind") else "right")
-
-        def show(r: IngestReport) -> None:
-            table.add_row(
-                r.file,
-                r.kind,
-                f"{r.rows_read:,}",
-                f"{r.statements_added:,}",
-                f"{r.observations_added:,}",
-            )
-
+        table = IngestTable(seconds=False)
         caller = demo_caller()
-        ingest_path(db, caller, bundle, on_file=show)
-        con.print(table)
+        ingest_path(db, caller, bundle, on_file=table.add)
+        con.print(table.table)
 
         counts = db.counts(caller.scope)
         summary["counts"] = {

@@ -6,10 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from corridor.commands.common import Purpose, StoreUrl, Workdir, operator, out, store_session
-from corridor.ingest.service import IngestReport, ingest_path
+from corridor.ingest.service import ingest_path
+from corridor.ingest.table import IngestTable
 from corridor.plugins import INGEST_READERS
 from corridor.settings import Settings
 
@@ -52,22 +52,9 @@ def ingest(
         "person_category": person_category,
         "review_by": review_by,
     }
-    table = Table(title="Ingested")
-    for col in ("file", "kind", "rows", "statements added", "observations added", "seconds"):
-        table.add_column(col, justify="left" if col in ("file", "kind") else "right")
+    table = IngestTable("Ingested")
     try:
         with store_session(workdir, store) as db:
-
-            def show(r: IngestReport) -> None:
-                table.add_row(
-                    r.file,
-                    r.kind,
-                    f"{r.rows_read:,}",
-                    f"{r.statements_added:,}",
-                    f"{r.observations_added:,}",
-                    f"{r.seconds:.2f}",
-                )
-
             ingest_path(
                 db,
                 operator(purpose),
@@ -76,11 +63,11 @@ def ingest(
                 mapping,
                 {k: v for k, v in defaults.items() if v},
                 progress,
-                show,
+                table.add,
             )
     finally:
-        if table.row_count:  # the files ingested before one failed, too
-            out.print(table)
+        if table.rows:  # the files ingested before one failed, too
+            out.print(table.table)
 
 
 def register(app: typer.Typer) -> None:

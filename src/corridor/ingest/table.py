@@ -1,0 +1,27 @@
+"""The files of an ingest as a table, a row added as each file commits (what `corridor ingest`
+and the demo print)."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from corridor.ingest.service import IngestReport
+
+
+class IngestTable:
+    def __init__(self, title: str | None = None, seconds: bool = True) -> None:
+        self.seconds = seconds
+        self.table = Table(title=title)
+        columns = ["file", "kind", "rows", "statements added", "observations added"]
+        for col in columns + (["seconds"] if seconds else []):
+            self.table.add_column(col, justify="left" if col in ("file", "kind") else "right")
+
+    def add(self, r: IngestReport) -> None:
+        """One file's row (an `on_file` callback of `ingest_path`)."""
+        row = [r.file, r.kind, f"{r.rows_read:,}", f"{r.statements_added:,}",
+               f"{r.observations_added:,}"]  # fmt: skip
+        self.table.add_row(*row, *([f"{r.seconds:.2f}"] if self.seconds else []))
+
+    @property
+    def rows(self) -> int:
+        return self.table.row_count
