@@ -91,11 +91,17 @@ def counts(store: Store) -> Counts:
     )
 
 
-def prepare(workdir: Path, location: str | None, scenario: Path) -> tuple[Node, Counts]:
+def prepare(
+    workdir: Path, location: str | None, scenario: Path
+) -> tuple[Node, Counts, dict[str, float]]:
+    """The node, its counts, and how long ingesting and resolving the scenario took on it."""
     store = open_store(location, workdir)
     try:
+        started = time.perf_counter()
         ingest_path(store, Caller.operator(), scenario, show_progress=False)
+        ingested = time.perf_counter() - started
         resolve_all(store, Caller.operator(), "Person")
+        resolved = time.perf_counter() - started - ingested
         load_list(
             store, Caller.operator(), data_path("sanctions/un_consolidated_2026-02-27.xml"), "un_sc"
         )
@@ -103,12 +109,13 @@ def prepare(workdir: Path, location: str | None, scenario: Path) -> tuple[Node, 
         people = list(store.iter_entities(SYSTEM_SCOPE, ["Person"], limit=2000))
         names = sorted({str(n) for p in people for n in p.entity.get("name")})
         ids = [p.entity.id for p in people if p.entity.id]
-        resolved = [i for i in ids if store.clusters_of([i])]
-        pairs = sorted({(p.left_id, p.right_id) for p in store.pairs_of(resolved[:500])})
+        records = [i for i in ids if store.clusters_of([i])]
+        pairs = sorted({(p.left_id, p.right_id) for p in store.pairs_of(records[:500])})
         listed = sorted({str(n) for r in store.list_entities("un_sc")[:1000]
                          for n in r.data.get("properties", {}).get("name", [])[:1]})  # fmt: skip
-        node = Node(key, names, [str(i) for i in resolved], pairs, listed)
-        return node, counts(store)
+        node = Node(key, names, [str(i) for i in records], pairs, listed)
+        timings = {"ingest_seconds": round(ingested, 2), "resolve_seconds": round(resolved, 2)}
+        return node, counts(store), timings
     finally:
         store.close()
 
@@ -207,7 +214,7 @@ def bench_store(
     workdir = folder / name
     print(f"{name}: preparing the node…", flush=True)
     started = time.perf_counter()
-    node, before = prepare(workdir, location, scenario)
+    node, before, timings = prepare(workdir, location, scenario)
     prepared = time.perf_counter() - started
     port = free_port()
     env = {"CORRIDOR_STORE": location} if location else {}
@@ -223,8 +230,8 @@ def bench_store(
         checked = consistency(store, before, run)
     finally:
         store.close()
-    return {"workers": workers, "prepare_seconds": round(prepared, 1), **summary(run),
-            "consistency": checked}  # fmt: skip
+    return {"workers": workers, "prepare_seconds": round(prepared, 1), **timings,
+            **summary(run), "consistency": checked}  # fmt: skip
 
 
 def main() -> None:

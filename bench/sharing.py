@@ -108,6 +108,7 @@ def build(work: Path, people: int) -> dict[str, Any]:
     """The sending node's store, both identities, and a pristine receiving node to copy."""
     from followthemoney import model
 
+    from corridor.access.caller import Caller
     from corridor.model.agreement import parse_agreement
     from corridor.model.provenance import build_provenance
     from corridor.model.statements import entity_statements
@@ -157,7 +158,7 @@ def build(work: Path, people: int) -> dict[str, Any]:
         svc = SharingService(store, NodeIdentity.load(me))
         svc.add_partner(NodeIdentity.load(other).public.card(), None, "bench")
         terms = {**AGREEMENT, "partner": NodeIdentity.load(other).agency}
-        save_agreement(store, parse_agreement(terms), "bench", datetime.now(UTC))
+        save_agreement(store, Caller.operator(), parse_agreement(terms), datetime.now(UTC))
         store.close()
     ids = {"passing": passing, "withheld": withheld}
     (work / "ids.json").write_text(json.dumps(ids))

@@ -9,6 +9,7 @@ from typing import Any
 
 from followthemoney import model
 
+from corridor.access.caller import Caller
 from corridor.errors import CorridorError, PackageRefused
 from corridor.model.agreement import parse_agreement
 from corridor.model.provenance import build_provenance
@@ -93,5 +94,5 @@ def node_pair(
     for me, other, addr in ((rs, uk, "http://uk"), (uk, rs, "http://rs")):
         me.add_partner(other.identity.public.card(), addr, "test")
         terms = {**(agreement or AGREEMENT), "partner": other.agency}
-        save_agreement(me.store, parse_agreement(terms), "test", datetime.now(UTC))
+        save_agreement(me.store, Caller.operator(), parse_agreement(terms), datetime.now(UTC))
     return rs, uk, transport

@@ -191,7 +191,7 @@ def sharing_pair(store: Store, folder: Path) -> tuple[SharingService, SharingSer
     for me, other, address in ((here, there, "http://gb"), (there, here, "http://rs")):
         me.add_partner(other.identity.public.card(), address, "test")
         terms = parse_agreement({**AGREEMENT, "partner": other.agency})
-        save_agreement(me.store, terms, "test", datetime.now(UTC))
+        save_agreement(me.store, Caller.operator(), terms, datetime.now(UTC))
     return here, there
 
 

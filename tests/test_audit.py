@@ -575,7 +575,10 @@ def test_an_export_seal_signed_by_the_node_catches_a_rewritten_log(tmp_path: Pat
     # An unsigned seal cannot be checked against a key either.
     unsigned = tmp_path / "unsigned.jsonl"
     unsigned.write_text(
-        "\n".join([*lines[:-1], canonical_json(seal_json(len(lines) - 1, json.loads(lines[-2])["hash"]))]) + "\n"
+        "\n".join(
+            [*lines[:-1], canonical_json(seal_json(len(lines) - 1, json.loads(lines[-2])["hash"]))]
+        )
+        + "\n"
     )
     r = runner.invoke(cli_app, ["audit", "verify", "--file", str(unsigned), "--key", str(card)])
     assert r.exit_code == 1 and "not signed" in r.output

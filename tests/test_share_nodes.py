@@ -71,7 +71,7 @@ def setup_nodes(tmp_path: Path) -> tuple[Node, Node]:
         svc = SharingService(store, NodeIdentity.load(me.workdir))
         svc.add_partner(NodeIdentity.load(other.workdir).public.card(), other.base, "setup")
         terms = {**AGREEMENT, "partner": other.agency}
-        save_agreement(store, parse_agreement(terms), "setup", datetime.now(UTC))
+        save_agreement(store, Caller.operator(), parse_agreement(terms), datetime.now(UTC))
         store.close()
     store = workdir_store(rs.workdir)
     write_entity(store, "Person", "rs-p-1", {"name": "Мирослав Јовановић", "phone": "+381641234567"},

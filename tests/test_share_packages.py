@@ -196,8 +196,17 @@ def test_air_gapped_transfer_by_file_through_the_cli(tmp_path: Path) -> None:
     assert again.exit_code != 0  # replayed
     store = workdir_store(uk_dir)
     rows = store.statement_rows(["rs-p-1"], SYSTEM.scope)
+    received = [(e.event, e.user_name, e.purpose) for e in store.audit_entries(event="receive")]
     store.close()
     assert [(r["prop"], r["agency"]) for r in rows] == [("name", "RS-MUP")]
+    # Each side's log holds its acts: the agreement set and the package sent, the package
+    # received (under the sender's name, for the purpose it was sent for).
+    assert received == [("receive", "node:RS-MUP", PURPOSE)]
+    store = workdir_store(rs_dir)
+    sent = [(e.event, e.target.split("/")[0], e.purpose) for e in store.audit_entries()
+            if e.event in ("admin", "share")]  # fmt: skip
+    store.close()
+    assert sent == [("admin", "agreements", None), ("share", "package", PURPOSE)]
 
 
 def test_a_node_killed_mid_import_reimports_cleanly_on_restart(tmp_path: Path) -> None:

@@ -38,9 +38,9 @@ def pair(world: World) -> tuple[SharingService, SharingService]:
     transport.nodes["http://me"] = me
     me.add_partner(partner.identity.public.card(), "http://partner", "test")
     partner.add_partner(me.identity.public.card(), "http://me", "test")
-    save_agreement(me.store, world.agreement, "test", NOW)
+    save_agreement(me.store, SYSTEM, world.agreement, NOW)
     back = parse_agreement({**world.spec, "partner": OWN})  # lets the partner ask
-    save_agreement(partner.store, back, "test", NOW)
+    save_agreement(partner.store, SYSTEM, back, NOW)
     for partner_agency, item in sorted(world.consents.given):
         me.store.add_consent(Consent(partner_agency, item, "test", NOW))
     info = IngestInfo("world", "world", "test", "0", NOW, OWN, "test")

@@ -142,7 +142,7 @@ def _pin(me: DemoNode, other: DemoNode) -> None:
         terms = parse_agreement({**TERMS, "partner": other.agency})
         current = agreement_in_force(store, other.agency)
         if current is None or {**current.to_dict(), "version": 0} != terms.to_dict():
-            save_agreement(store, terms, "demo", datetime.now(UTC))
+            save_agreement(store, demo_caller(), terms, datetime.now(UTC))
     finally:
         store.close()
 

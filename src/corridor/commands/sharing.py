@@ -14,7 +14,16 @@ import typer
 from rich.table import Table
 
 from corridor.access.caller import Caller
-from corridor.commands.common import StoreUrl, Workdir, err, out, store_session, workdir_path
+from corridor.commands.common import (
+    Purpose,
+    StoreUrl,
+    Workdir,
+    err,
+    operator,
+    out,
+    store_session,
+    workdir_path,
+)
 from corridor.errors import InputError
 from corridor.model.agreement import load_agreement
 from corridor.node.identity import IDENTITY_FILE, NodeIdentity
@@ -27,7 +36,7 @@ agreement_app = typer.Typer(help="Sharing agreements with partners.", no_args_is
 share_app = typer.Typer(help="Send and receive packages.", no_args_is_help=True)
 rfi_app = typer.Typer(help="Requests for information.", no_args_is_help=True)
 
-Purpose = Annotated[str, typer.Option(help="Why: must be a purpose the agreement permits.")]
+AgreedPurpose = Annotated[str, typer.Option(help="Why: must be a purpose the agreement permits.")]
 
 
 @contextmanager
@@ -132,12 +141,12 @@ def agreement_set(
     file: Annotated[Path, typer.Argument(help="The agreement, in YAML (see docs/sharing.md).")],
     workdir: Workdir = None,
     store: StoreUrl = None,
+    purpose: Purpose = None,
 ) -> None:
     """Set (a new version of) the agreement with the partner it names."""
-
     agreement = load_agreement(file)
     with store_session(workdir, store) as db:
-        saved = save_agreement(db, agreement, Caller.operator().user, datetime.now(UTC))
+        saved = save_agreement(db, operator(purpose), agreement, datetime.now(UTC))
     out.print(f"Agreement with {saved.partner}: version {saved.version}")
 
 
@@ -155,7 +164,7 @@ def agreement_show(
 def share_send(
     partner: Annotated[str, typer.Argument(help="The partner agency, e.g. GB-NCA.")],
     entity: Annotated[list[str], typer.Option("--entity", "-e", help="An entity id (repeat).")],
-    purpose: Purpose,
+    purpose: AgreedPurpose,
     out_file: Annotated[
         Path | None,
         typer.Option("--out", help="Write the package to a file (air gap) instead of pushing it."),
@@ -237,7 +246,7 @@ def rfi_ask(
     partner: Annotated[str, typer.Argument()],
     kind: Annotated[str, typer.Option(help="person, vehicle, phone or account.")],
     subject: Annotated[str, typer.Option(help="A name, plate, phone number or account.")],
-    purpose: Purpose,
+    purpose: AgreedPurpose,
     question: Annotated[str, typer.Option()] = "",
     due_days: Annotated[int, typer.Option(help="Days the partner has to answer.")] = 7,
     workdir: Workdir = None,
@@ -250,13 +259,13 @@ def rfi_ask(
 
 
 @rfi_app.command("list")
-def rfi_list(workdir: Workdir = None, store: StoreUrl = None) -> None:
+def rfi_list(workdir: Workdir = None, store: StoreUrl = None, purpose: Purpose = None) -> None:
     """Requests sent and received, with status, elapsed time and overdue flags."""
     with sharing(workdir, store) as svc:
         table = Table(title="Requests for information")
         for col in ("id", "dir", "partner", "about", "status", "elapsed h", "due", "note"):
             table.add_column(col)
-        for r in svc.requests_seen(Caller.operator()):
+        for r in svc.requests_seen(operator(purpose)):
             status = f"[red]{r['status']} OVERDUE[/red]" if r["overdue"] else r["status"]
             table.add_row(
                 r["id"], r["direction"], r["partner"], f"{r['subject_kind']}: {r['subject']}",
@@ -274,10 +283,11 @@ def rfi_answer(
     ] = None,
     workdir: Workdir = None,
     store: StoreUrl = None,
+    purpose: Purpose = None,
 ) -> None:
     """Answer a partner's request with a package (default: what its subject matches here)."""
     with sharing(workdir, store) as svc:
-        _print(svc.answer(Caller.operator(), rfi_id, entity))
+        _print(svc.answer(operator(purpose), rfi_id, entity))
 
 
 @rfi_app.command("decline")
@@ -286,9 +296,10 @@ def rfi_decline(
     reason: Annotated[str, typer.Option(help="Why (the partner sees it).")],
     workdir: Workdir = None,
     store: StoreUrl = None,
+    purpose: Purpose = None,
 ) -> None:
     with sharing(workdir, store) as svc:
-        _print(svc.decline(Caller.operator(), rfi_id, reason))
+        _print(svc.decline(operator(purpose), rfi_id, reason))
 
 
 def correct(
@@ -298,12 +309,13 @@ def correct(
     delete: Annotated[bool, typer.Option(help="Delete the statement instead.")] = False,
     workdir: Workdir = None,
     store: StoreUrl = None,
+    purpose: Purpose = None,
 ) -> None:
     """Correct or delete one of this node's statements, here and at every partner that has it."""
     if (value is None) == (not delete):
         raise typer.BadParameter("give --value VALUE or --delete")
     with sharing(workdir, store) as svc:
-        _print(svc.correct(Caller.operator(), statement_id, value, reason))
+        _print(svc.correct(operator(purpose), statement_id, value, reason))
 
 
 def recall(
@@ -311,10 +323,11 @@ def recall(
     reason: Annotated[str, typer.Option(help="Why (partners see it).")],
     workdir: Workdir = None,
     store: StoreUrl = None,
+    purpose: Purpose = None,
 ) -> None:
     """Delete this node's statements about an entity, here and at every partner that has them."""
     with sharing(workdir, store) as svc:
-        _print(svc.recall(Caller.operator(), entity_id, reason))
+        _print(svc.recall(operator(purpose), entity_id, reason))
 
 
 def register(app: typer.Typer) -> None:

@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from corridor.access.caller import Caller
+from corridor.audit import Event, audit
 from corridor.model.agreement import Agreement, parse_agreement
 from corridor.store.base import Store
 
 
-def save_agreement(store: Store, agreement: Agreement, set_by: str, at: datetime) -> Agreement:
-    """Record a new version of the agreement with its partner; returns it numbered."""
-    record = store.save_agreement(agreement.partner, agreement.to_dict(), set_by, at)
+def save_agreement(store: Store, caller: Caller, agreement: Agreement, at: datetime) -> Agreement:
+    """Record a new version of the agreement with its partner, set by `caller`; returns it
+    numbered."""
+    record = store.save_agreement(agreement.partner, agreement.to_dict(), caller.user, at)
+    audit(store, caller, Event.ADMIN, f"agreements/{agreement.partner}",
+          {"version": record.version})  # fmt: skip
     return parse_agreement(record.data, record.version)
 
 

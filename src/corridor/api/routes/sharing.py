@@ -89,7 +89,7 @@ def set_agreement(
 ) -> dict[str, Any]:
     """Set (a new version of) the agreement with a partner."""
     data = {**body, "partner": partner}
-    agreement = save_agreement(sharing.store, parse_agreement(data), caller.user, sharing.clock())
+    agreement = save_agreement(sharing.store, caller, parse_agreement(data), sharing.clock())
     return agreement.to_dict()
 
 
