@@ -100,6 +100,13 @@ class Forbidden(CorridorError):
     status_code = 403
 
 
+class ForbiddenInput(InputError, Forbidden):
+    """A row of a file the caller may not write: owned by another agency, or classified above
+    their clearance. Names the file, line and field like any bad input, and is a refusal (403)."""
+
+    status_code = 403
+
+
 class PackageRefused(CorridorError):
     """A package (or message) from a partner node is refused; nothing of it is imported.
 

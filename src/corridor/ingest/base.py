@@ -11,7 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from corridor.errors import InputError, ValidationError
+from corridor.errors import Forbidden, ForbiddenInput, InputError, ValidationError
+from corridor.model.classification import Classification
 from corridor.model.provenance import FIELDS, Provenance, build_provenance, merge_fields
 from corridor.store.base import StoreWriter
 
@@ -33,17 +34,23 @@ class IngestContext:
     show_progress: bool = True
     #: The mapping file, for the kinds that need one.
     mapping: Path | None = None
+    #: The one agency the caller may write for (None: any, the node's operator with none named).
+    owner: str | None = None
+    #: The highest classification the caller may write (None: any).
+    clearance: Classification | None = None
 
     @property
     def name(self) -> str:
         return self.display_name or self.path.name
 
     def error(self, exc: ValidationError, where: Location, field: str | None = None) -> InputError:
-        """An error at a line (int) or a JSON item (e.g. "scan 3") of this file."""
+        """An error at a line (int) or a JSON item (e.g. "scan 3") of this file (a refusal
+        stays a refusal)."""
         message = exc.detail if isinstance(exc, InputError) else exc.message
         line = where if isinstance(where, int) else None
         item = where if isinstance(where, str) else None
-        return InputError(message, file=self.name, line=line, item=item, field=field or exc.field)
+        kind = ForbiddenInput if isinstance(exc, Forbidden) else InputError
+        return kind(message, file=self.name, line=line, item=item, field=field or exc.field)
 
     def fail(self, message: str, where: Location = None, field: str | None = None) -> InputError:
         return self.error(ValidationError(message), where, field)
@@ -56,7 +63,21 @@ class IngestContext:
         raw = merge_fields(*layers, self.defaults)
         if not raw.get("source_ref") and where is not None:
             raw["source_ref"] = f"{self.name}:{where}"
-        return build_provenance(raw)
+        prov = build_provenance(raw)
+        # Whatever layer set them (a column, the mapping, a report, the form), a row is refused
+        # if it would be owned by another agency or classified above the writer's clearance.
+        if self.owner is not None and prov.agency != self.owner:
+            raise ForbiddenInput(
+                f"owned by {prov.agency}: only {self.owner}'s records may be written here",
+                field="agency",
+            )
+        if self.clearance is not None and prov.classification > self.clearance:
+            raise ForbiddenInput(
+                f"classified {prov.classification.label}, above the writer's clearance "
+                f"({self.clearance.label})",
+                field="classification",
+            )
+        return prov
 
 
 def provenance_fields(record: Mapping[str, Any]) -> dict[str, Any]:

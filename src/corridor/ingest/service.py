@@ -21,7 +21,9 @@ from corridor.access.caller import Caller
 from corridor.audit import Event, audit
 from corridor.errors import InputError
 from corridor.ingest.base import IngestContext
+from corridor.model.classification import Classification
 from corridor.model.provenance import FIELDS as PROVENANCE_FIELDS
+from corridor.model.provenance import parse_agency
 from corridor.plugins import AFTER_INGEST, INGEST_READERS
 from corridor.store.base import Store
 from corridor.store.records import IngestInfo
@@ -91,8 +93,7 @@ def ingest_file(
     as theirs once committed.
     """
     name = display_name or path.name
-    if defaults and defaults.get("agency"):
-        caller.authz.require_agency(str(defaults["agency"]))
+    owner, clearance = _may_write(caller, defaults)
     if not path.is_file():
         raise InputError("file not found", file=name)
     kind = kind or detect_kind(path, mapping)
@@ -119,7 +120,9 @@ def ingest_file(
         user_name=caller.user,
     )
     with store.writer(info) as writer:
-        reader.read(IngestContext(path, writer, defaults, name, show_progress, mapping))
+        context = IngestContext(path, writer, defaults, name, show_progress, mapping, owner,
+                                clearance)  # fmt: skip
+        reader.read(context)
         result = writer.result
     audit(store, caller, Event.WRITE, f"ingest/{name}",
           {"kind": kind, "agency": info.agency, "sha256": info.sha256,
@@ -146,6 +149,20 @@ def ingest_file(
         linked=linked,
         alerts=alerts,
     )
+
+
+def _may_write(
+    caller: Caller, defaults: Mapping[str, Any] | None
+) -> tuple[str | None, Classification | None]:
+    """Whose records the caller may write, and up to what classification: an API user their
+    own agency's, up to their clearance; the node's operator the agency named for the ingest
+    (`--agency`, the node's, or a bundle file's), or any when none is."""
+    named = parse_agency(str(defaults["agency"])) if defaults and defaults.get("agency") else None
+    if caller.authz.system:
+        return named, None
+    if named is not None:
+        caller.authz.require_agency(named)
+    return caller.authz.agency, caller.authz.clearance
 
 
 def load_manifest(folder: Path) -> list[dict[str, Any]]:
