@@ -156,7 +156,7 @@ def build(work: Path, people: int) -> dict[str, Any]:
     for me, other in ((sender_dir, template), (template, sender_dir)):
         store = DuckDBStore.open(me)
         svc = SharingService(store, NodeIdentity.load(me))
-        svc.add_partner(NodeIdentity.load(other).public.card(), None, "bench")
+        svc.add_partner(NodeIdentity.load(other).public.card(), None, Caller.operator())
         terms = {**AGREEMENT, "partner": NodeIdentity.load(other).agency}
         save_agreement(store, Caller.operator(), parse_agreement(terms), datetime.now(UTC))
         store.close()
@@ -167,13 +167,14 @@ def build(work: Path, people: int) -> dict[str, Any]:
 
 
 def pin_address(sender_dir: Path, template: Path, address: str) -> None:
+    from corridor.access.caller import Caller
     from corridor.node.identity import NodeIdentity
     from corridor.share.service import SharingService
     from corridor.store.duckdb import DuckDBStore
 
     store = DuckDBStore.open(sender_dir)
     svc = SharingService(store, NodeIdentity.load(sender_dir))
-    svc.add_partner(NodeIdentity.load(template).public.card(), address, "bench")
+    svc.add_partner(NodeIdentity.load(template).public.card(), address, Caller.operator())
     store.close()
 
 

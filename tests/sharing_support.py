@@ -92,7 +92,7 @@ def node_pair(
         services.append(svc)
     rs, uk = services
     for me, other, addr in ((rs, uk, "http://uk"), (uk, rs, "http://rs")):
-        me.add_partner(other.identity.public.card(), addr, "test")
+        me.add_partner(other.identity.public.card(), addr, Caller.operator())
         terms = {**(agreement or AGREEMENT), "partner": other.agency}
         save_agreement(me.store, Caller.operator(), parse_agreement(terms), datetime.now(UTC))
     return rs, uk, transport

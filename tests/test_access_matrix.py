@@ -189,7 +189,7 @@ def sharing_pair(store: Store, folder: Path) -> tuple[SharingService, SharingSer
     )
     transport.nodes = {"http://rs": here, "http://gb": there}
     for me, other, address in ((here, there, "http://gb"), (there, here, "http://rs")):
-        me.add_partner(other.identity.public.card(), address, "test")
+        me.add_partner(other.identity.public.card(), address, Caller.operator())
         terms = parse_agreement({**AGREEMENT, "partner": other.agency})
         save_agreement(me.store, Caller.operator(), terms, datetime.now(UTC))
     return here, there

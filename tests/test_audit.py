@@ -313,6 +313,11 @@ def test_an_edited_stored_entry_is_found(tmp_path: Path) -> None:
         result = verify_store(s)
         assert not result.ok and result.bad is not None and result.bad.seq == 3
         assert "edited" in str(result)
+        # A detail that is no longer JSON is found the same way (verifying never crashes).
+        with s._session(write=True) as session:
+            session.execute("UPDATE audit_log SET purpose = NULL, detail = '{no' WHERE seq = 2")
+        result = verify_store(s)
+        assert result.bad is not None and result.bad.seq == 2 and "edited" in str(result)
     finally:
         s.close()
 

@@ -19,8 +19,10 @@ from typer.testing import CliRunner
 
 from conftest import SENSOR_DEFAULTS, Api
 from corridor.access.caller import Caller
+from corridor.api.deps import stated_purpose
 from corridor.audit import flush
 from corridor.cli import app as cli_app
+from corridor.errors import ValidationError
 from corridor.ingest.service import ingest_path
 from corridor.node.identity import NodeIdentity
 from corridor.resolve.service import resolve_all
@@ -236,3 +238,16 @@ def test_every_command_that_reads_or_changes_personal_data_leaves_one_entry(
         assert [(e.event, e.target, e.user_name, e.purpose) for e in new] == [
             (event, target, "system", PURPOSE)], args  # fmt: skip
         assert json.loads(new[0].detail)["via"] == "cli"
+
+
+def test_a_purpose_in_any_script_is_logged_as_written(world: Api) -> None:
+    purpose = "Операција Дрина, предмет 117"
+    headers = {**world.headers("analyst"), "X-Corridor-Purpose": purpose.encode()}
+    entry = one_new_entry(
+        world.store,
+        lambda: world.client.get("/entities/rs-p-1", headers=headers).raise_for_status() and None,
+    )
+    assert entry.purpose == purpose
+    # Bytes that are not UTF-8 (the header as Latin-1 text) are refused, not stored garbled.
+    with pytest.raises(ValidationError):
+        stated_purpose(b"caf\xe9".decode("latin-1"))

@@ -69,7 +69,9 @@ def setup_nodes(tmp_path: Path) -> tuple[Node, Node]:
     for me, other in ((rs, uk), (uk, rs)):
         store = workdir_store(me.workdir)
         svc = SharingService(store, NodeIdentity.load(me.workdir))
-        svc.add_partner(NodeIdentity.load(other.workdir).public.card(), other.base, "setup")
+        svc.add_partner(
+            NodeIdentity.load(other.workdir).public.card(), other.base, Caller.operator()
+        )
         terms = {**AGREEMENT, "partner": other.agency}
         save_agreement(store, Caller.operator(), parse_agreement(terms), datetime.now(UTC))
         store.close()

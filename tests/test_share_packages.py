@@ -118,7 +118,7 @@ def test_a_wrongly_signed_package_is_refused(tmp_path: Path) -> None:
 def test_a_wrongly_addressed_package_is_refused(tmp_path: Path) -> None:
     rs, uk, _ = built(tmp_path)
     other = NodeIdentity.generate("MK-MVR")
-    rs.add_partner(other.public.card(), None, "test")
+    rs.add_partner(other.public.card(), None, SYSTEM)
     _, blob = seal(rs.identity, other.public, "intelligence", 1, {"statements": []})
     assert "not to this node (GB-NCA)" in refused(uk, blob, "wrong_recipient")
 
@@ -206,7 +206,9 @@ def test_air_gapped_transfer_by_file_through_the_cli(tmp_path: Path) -> None:
     sent = [(e.event, e.target.split("/")[0], e.purpose) for e in store.audit_entries()
             if e.event in ("admin", "share")]  # fmt: skip
     store.close()
-    assert sent == [("admin", "agreements", None), ("share", "package", PURPOSE)]
+    assert sent == [
+        ("admin", "partners", None), ("admin", "agreements", None), ("share", "package", PURPOSE)
+    ]  # fmt: skip
 
 
 def test_a_node_killed_mid_import_reimports_cleanly_on_restart(tmp_path: Path) -> None:
@@ -216,9 +218,9 @@ def test_a_node_killed_mid_import_reimports_cleanly_on_restart(tmp_path: Path) -
     uk_identity.save(uk_dir)
     store = workdir_store(uk_dir)
     uk = SharingService(store, uk_identity)
-    uk.add_partner(rs.identity.public.card(), None, "test")
+    uk.add_partner(rs.identity.public.card(), None, SYSTEM)
     store.close()
-    rs.add_partner(uk_identity.public.card(), None, "test")  # re-pin: a new GB-NCA node
+    rs.add_partner(uk_identity.public.card(), None, SYSTEM)  # re-pin: a new GB-NCA node
     ids = people(rs, 2000)
     sent = rs.share(SYSTEM, "GB-NCA", ids, PURPOSE, deliver=False)
     package = tmp_path / "big.pkg"

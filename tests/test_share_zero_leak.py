@@ -36,8 +36,8 @@ def pair(world: World) -> tuple[SharingService, SharingService]:
     )
     transport.nodes["http://partner"] = partner
     transport.nodes["http://me"] = me
-    me.add_partner(partner.identity.public.card(), "http://partner", "test")
-    partner.add_partner(me.identity.public.card(), "http://me", "test")
+    me.add_partner(partner.identity.public.card(), "http://partner", SYSTEM)
+    partner.add_partner(me.identity.public.card(), "http://me", SYSTEM)
     save_agreement(me.store, SYSTEM, world.agreement, NOW)
     back = parse_agreement({**world.spec, "partner": OWN})  # lets the partner ask
     save_agreement(partner.store, SYSTEM, back, NOW)

@@ -138,7 +138,7 @@ def _pin(me: DemoNode, other: DemoNode) -> None:
     store = open_store(me.store, me.workdir)
     try:
         svc = SharingService(store, NodeIdentity.load(me.workdir))
-        svc.add_partner(NodeIdentity.load(other.workdir).public.card(), other.base, "demo")
+        svc.add_partner(NodeIdentity.load(other.workdir).public.card(), other.base, demo_caller())
         terms = parse_agreement({**TERMS, "partner": other.agency})
         current = agreement_in_force(store, other.agency)
         if current is None or {**current.to_dict(), "version": 0} != terms.to_dict():

@@ -42,7 +42,7 @@ def allowed(action: Action) -> Callable[[Request], Awaitable[Caller]]:
 
     async def check(request: Request) -> Caller:
         authz = authenticate(request.app.state.store, _api_key(request))
-        caller = Caller.api(authz, _purpose(request.headers.get(PURPOSE_HEADER)))
+        caller = Caller.api(authz, stated_purpose(request.headers.get(PURPOSE_HEADER)))
         request.state.caller = caller
         authz.require(action)
         return caller
@@ -68,9 +68,16 @@ PURPOSE_HEADER = "X-Corridor-Purpose"
 PURPOSE_MAX = 500
 
 
-def _purpose(value: str | None) -> str | None:
+def stated_purpose(value: str | None) -> str | None:
+    """The purpose a caller stated in the header, as they wrote it (None when blank)."""
     if value is None or not value.strip():
         return None
+    # HTTP hands header bytes over as Latin-1; clients send UTF-8 (a purpose in Serbian or
+    # with a name in Cyrillic), so the bytes are read again as what they are.
+    try:
+        value = value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        raise ValidationError("the purpose is not UTF-8 text", "purpose") from None
     if len(value) > PURPOSE_MAX:
         raise ValidationError(f"the purpose is longer than {PURPOSE_MAX} characters", "purpose")
     return value.strip()

@@ -116,6 +116,7 @@ def partner_add(
     ] = None,
     workdir: Workdir = None,
     store: StoreUrl = None,
+    purpose: Purpose = None,
 ) -> None:
     """Pin a partner's public keys (check the fingerprint with them out of band)."""
     try:
@@ -125,7 +126,7 @@ def partner_add(
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg}", file=card.name, line=exc.lineno) from None
     with sharing(workdir, store) as svc:
-        record = svc.add_partner(data, address, Caller.operator().user)
+        record = svc.add_partner(data, address, operator(purpose))
         keys = svc.partner_keys(record.agency)
     out.print(f"Pinned {record.agency} ({keys.fingerprint if keys else ''}) at {address}")
 

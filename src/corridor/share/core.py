@@ -151,16 +151,21 @@ class SharingCore:
 
     # -- partners and agreements -------------------------------------------------------------
 
-    def add_partner(self, card: Mapping[str, Any], address: str | None, by: str) -> PartnerRecord:
+    def add_partner(
+        self, card: Mapping[str, Any], address: str | None, caller: Caller
+    ) -> PartnerRecord:
+        """Pin a partner's keys (and address), as `caller`'s act (logged)."""
         keys = PublicKeys.from_card(dict(card))
         if keys.agency == self.agency:
             raise ValidationError("a node cannot be its own partner", "agency")
         if address is not None and not address.startswith(("http://", "https://")):
             raise ValidationError("the address must be an http(s) URL", "address")
         record = PartnerRecord(
-            keys.agency, b64(keys.sign_key), b64(keys.enc_key), address, by, self.clock()
+            keys.agency, b64(keys.sign_key), b64(keys.enc_key), address, caller.user, self.clock()
         )
         self.store.save_partner(record)
+        audit(self.store, caller, Event.ADMIN, f"partners/{keys.agency}",
+              {"fingerprint": keys.fingerprint, "address": address})  # fmt: skip
         return record
 
     def partner(self, agency: str) -> PartnerRecord:
