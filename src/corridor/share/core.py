@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import os
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -30,7 +31,14 @@ from followthemoney import model
 from corridor.access.authz import Authz
 from corridor.access.caller import VIA_NODE, Caller
 from corridor.audit import Event, audit
-from corridor.errors import Conflict, Forbidden, NotFound, PackageRefused, ValidationError
+from corridor.errors import (
+    Conflict,
+    CorridorError,
+    Forbidden,
+    NotFound,
+    PackageRefused,
+    ValidationError,
+)
 from corridor.model.agreement import Agreement
 from corridor.model.observations import SPECS, ObservationKind
 from corridor.model.scope import ReadScope
@@ -41,14 +49,11 @@ from corridor.normalise.plates import normalise_plate
 from corridor.share.agreements import agreement_in_force
 from corridor.share.package import DEFAULT_TTL, Header, Opened, open_package, seal
 from corridor.share.policy import Release, SetConsents, release
-from corridor.share.rows import (
-    incoming_rfi,
-    made_portable,
-    received_observations,
-    received_statement,
-)
+from corridor.share.rows import ReceivedContent, made_portable, received_content
 from corridor.store.base import Store
 from corridor.store.records import Consent, Delivery, IngestInfo, ObservationQuery, PartnerRecord
+
+log = logging.getLogger(__name__)
 
 #: The folder in the work directory holding packages in flight (inbox: received, not yet
 #: imported; outbox: sent, kept for retries).
@@ -444,12 +449,13 @@ class SharingCore:
     def receive(self, blob: bytes) -> dict[str, Any]:
         """Verify, spool, import; returns the signed receipt, or raises `PackageRefused`."""
         opened = open_package(blob, self.identity, self.partner_keys, self.clock())
+        received = received_content(opened.content, opened.header)  # refused before spooling
         # One package at a time: the replay check and the import must not interleave.
         with self._receiving:
             self._refuse_replay(opened.header)
             spooled = self._spool(opened.header, blob)
             try:
-                receipt = self._import(opened)
+                receipt = self._import(opened, received)
             except Conflict:  # recorded meanwhile by another process on the same store
                 if spooled is not None:
                     spooled.unlink(missing_ok=True)
@@ -494,9 +500,14 @@ class SharingCore:
                 blob = path.read_bytes()
             except FileNotFoundError:  # recovered meanwhile by another worker of this node
                 continue
-            opened = open_package(
-                blob, self.identity, self.partner_keys, self.clock(), check_expiry=False
-            )
+            try:
+                opened = open_package(
+                    blob, self.identity, self.partner_keys, self.clock(), check_expiry=False
+                )
+                received = received_content(opened.content, opened.header)
+            except PackageRefused as exc:  # spooled by an older version, or the file damaged
+                self._quarantine(path, exc)
+                continue
             try:
                 self._refuse_replay(opened.header)
             except PackageRefused:
@@ -504,20 +515,30 @@ class SharingCore:
                     missing_ok=True
                 )  # imported before the crash; only the clean-up was lost
                 continue
-            with contextlib.suppress(Conflict):  # imported just now by another worker
-                out.append(self._import(opened))
+            try:
+                out.append(self._import(opened, received))
+            except Conflict:  # imported just now by another worker
+                pass
+            except CorridorError as exc:  # one partner's package never stops the node
+                self._quarantine(path, exc)
+                continue
             path.unlink(missing_ok=True)
         return out
 
-    def _import(self, opened: Opened) -> dict[str, Any]:
-        header, content = opened.header, opened.content
+    def _quarantine(self, path: Path, why: Exception) -> None:
+        """Set a spooled package that cannot be imported aside, with the reason, for the
+        operator: the node starts and serves, and the package is not tried again."""
+        assert self.spool is not None
+        held = self.spool / "quarantine"
+        held.mkdir(parents=True, exist_ok=True)
+        with contextlib.suppress(FileNotFoundError):  # set aside meanwhile by another worker
+            path.replace(held / path.name)
+            (held / f"{path.stem}.reason.txt").write_text(f"{why}\n", encoding="utf-8")
+        log.error("package %s quarantined in %s: %s", path.stem, held, why)
+
+    def _import(self, opened: Opened, received: ReceivedContent) -> dict[str, Any]:
+        header = opened.header
         received_at = self.clock()
-        statements = [
-            received_statement(row, n, header.sender)
-            for n, row in enumerate(content.get("statements") or [], 1)
-        ]
-        observations = received_observations(content.get("observations") or {}, header.sender)
-        retract = [str(i) for i in content.get("retract") or []]
         info = IngestInfo(
             id=f"pkg-{header.package_id}",
             path=f"{header.kind} package {header.sequence} from {header.sender}",
@@ -539,21 +560,17 @@ class SharingCore:
             "status": "imported",
             "counts": counts,
         }
-        manifest = dict(content.get("manifest") or {})
-        for key in ("reason", "rfi"):
-            if content.get(key) is not None:
-                manifest[key] = content[key]
+        manifest = received.manifest
         with self.store.writer(info) as writer:
-            counts["retracted"] = writer.retract(retract, sender=header.sender)
-            writer.add_statements(statements)
-            for kind, columns in observations.items():
+            counts["retracted"] = writer.retract(received.retract, sender=header.sender)
+            writer.add_statements(received.statements)
+            for kind, columns in received.observations.items():
                 writer.add_observations(kind, columns)
             writer.flush()
             counts["statements"] = writer.result.statements_added
             counts["observations"] = writer.result.observations_added
-            rfi = content.get("rfi")
-            if header.kind == "rfi" and isinstance(rfi, dict):
-                writer.add_incoming_request(incoming_rfi(rfi, header))
+            if received.rfi is not None:
+                writer.add_incoming_request(received.rfi)
             writer.record_received(
                 {
                     "package_id": header.package_id, "sender": header.sender,

@@ -97,6 +97,8 @@ class Header:
             raise PackageRefused("malformed", f"header field missing or invalid: {exc}") from None
         if header.kind not in KINDS:
             raise PackageRefused("malformed", f"unknown package kind {header.kind!r}")
+        if not 0 <= header.sequence < 2**63:
+            raise PackageRefused("malformed", f"sequence {header.sequence} is out of range")
         return header
 
 

@@ -3,12 +3,18 @@ with the row named, and what passes is typed for the store."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from followthemoney import model
+
 from corridor.errors import PackageRefused, ValidationError
-from corridor.model.observations import ObservationKind
+from corridor.model.classification import Classification
+from corridor.model.observations import SPECS, ObservationKind
+from corridor.model.provenance import parse_agency
 from corridor.share.package import Header
 from corridor.share.policy import parsed_grade
 from corridor.store.tables import OBSERVATIONS
@@ -51,7 +57,29 @@ def incoming_rfi(rfi: Mapping[str, Any], header: Header) -> dict[str, Any]:
         raise PackageRefused("malformed", f"request for information: {exc}") from None
 
 
-def received_statement(row: Any, n: int, sender: str) -> dict[str, Any]:
+#: The largest integer a store column holds (BIGINT).
+_INT_MAX = 2**63 - 1
+_CLASSIFICATIONS = frozenset(int(c) for c in Classification)
+
+
+def _classification(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value not in _CLASSIFICATIONS:
+        raise ValueError(f"classification {value!r} is not one of {sorted(_CLASSIFICATIONS)}")
+    return value
+
+
+def _owned_by_sender(row: Mapping[str, Any], header: Header) -> None:
+    """A partner sends its own agency's records, or a third agency's it has consent to pass on
+    (the originator stays named); never records claiming to be the recipient's own."""
+    agency = row.get("agency")
+    if agency != header.sender:
+        if parse_agency(agency) != agency:
+            raise ValueError(f"agency {agency!r} is not an agency code")
+        if agency == header.recipient:
+            raise ValueError(f"agency {agency!r} is the recipient's own")
+
+
+def received_statement(row: Any, n: int, header: Header) -> dict[str, Any]:
     """A received statement, checked: a partner's bad row refuses the package, naming it."""
     if not isinstance(row, dict):
         raise PackageRefused("malformed", f"statement {n} is not an object")
@@ -59,14 +87,24 @@ def received_statement(row: Any, n: int, sender: str) -> dict[str, Any]:
         if row.get(key) in (None, ""):
             raise PackageRefused("malformed", f"statement {n}: field {key!r} is missing")
     try:
+        for key in ("id", "entity_id", "schema", "prop", "prop_type", "value", "dataset"):
+            if not isinstance(row[key], str) or "\x00" in row[key]:
+                raise ValueError(f"{key} is not text")
+        _owned_by_sender(row, header)
+        schema = model.get(row["schema"])
+        if schema is None:
+            raise ValueError(f"unknown schema {row['schema']!r}")
+        prop = schema.get(row["prop"])
+        if prop is None:
+            raise ValueError(f"{row['schema']} has no property {row['prop']!r}")
         parsed_grade(str(row["grading"]), row.get("grading_scheme"))
-        out = {**row, "classification": int(row["classification"])}
+        out = {**row, "classification": _classification(row["classification"])}
         if row.get("collected_at"):
             out["collected_at"] = datetime.fromisoformat(str(row["collected_at"]))
         if row.get("review_by"):
             out["review_by"] = date.fromisoformat(str(row["review_by"])[:10])
     except (ValidationError, ValueError, TypeError) as exc:
-        raise PackageRefused("malformed", f"statement {n} from {sender}: {exc}") from None
+        raise PackageRefused("malformed", f"statement {n} from {header.sender}: {exc}") from None
     return out
 
 
@@ -80,30 +118,111 @@ _TEMPORAL: dict[str, Callable[[str], Any]] = {
 }
 
 
-def received_observations(
-    data: Mapping[str, Any], sender: str
-) -> dict[ObservationKind, dict[str, list[Any]]]:
+#: Ranges of the numeric columns that have one.
+_RANGES = {"lat": (-90.0, 90.0), "lon": (-180.0, 180.0)}
+#: Provenance columns every received observation must carry.
+_OBSERVATION_REQUIRED = ("agency", "grading", "classification")
+
+
+def _observation_value(col: str, typ: str, value: Any) -> Any:
+    """One column of a received observation, typed and checked (ValueError when wrong)."""
+    typ = typ.split()[0]  # "SMALLINT NOT NULL" is a SMALLINT
+    if typ in _TEMPORAL:
+        return _TEMPORAL[typ](str(value))
+    if typ == "BOOLEAN":
+        if not isinstance(value, bool):
+            raise ValueError(f"{col} is not true or false")
+        return value
+    if typ in ("SMALLINT", "INTEGER", "BIGINT"):
+        if isinstance(value, bool) or not isinstance(value, int) or abs(value) > _INT_MAX:
+            raise ValueError(f"{col} is not an integer in range")
+        return value
+    if typ == "DOUBLE":
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"{col} is not a number")
+        low, high = _RANGES.get(col, (-math.inf, math.inf))
+        if not (math.isfinite(value) and low <= value <= high):
+            raise ValueError(f"{col} {value!r} is out of range")
+        return value
+    if not isinstance(value, str) or "\x00" in value:
+        raise ValueError(f"{col} is not text")
+    return value
+
+
+def received_observations(data: Any, header: Header) -> dict[ObservationKind, dict[str, list[Any]]]:
+    """Received observations by kind, as columns, every row checked: its kind's required
+    fields, types and ranges, a known classification and grade, and an agency that may send it."""
+    if not isinstance(data, dict):
+        raise PackageRefused("malformed", "observations are not an object of kinds")
     out: dict[ObservationKind, dict[str, list[Any]]] = {}
     for name, rows in data.items():
         try:
             kind = ObservationKind(name)
         except ValueError:
             raise PackageRefused("malformed", f"unknown observation kind {name!r}") from None
+        if not isinstance(rows, list):
+            raise PackageRefused("malformed", f"{name} observations are not a list")
         columns = [(c.name, c.type) for c in OBSERVATIONS[kind].columns
                    if c.name not in ("id", *LOCAL_COLUMNS)]  # fmt: skip
+        required = {f.column for f in SPECS[kind].fields if f.required} | set(_OBSERVATION_REQUIRED)
         cols: dict[str, list[Any]] = {c: [] for c, _ in columns}
         for n, row in enumerate(rows, 1):
             if not isinstance(row, dict):
                 raise PackageRefused("malformed", f"{name} observation {n} is not an object")
-            for col, typ in columns:
-                value = row.get(col)
-                if value is not None and typ in _TEMPORAL:
-                    try:
-                        value = _TEMPORAL[typ](str(value))
-                    except ValueError:
-                        raise PackageRefused(
-                            "malformed", f"{name} observation {n} from {sender}: bad {col}"
-                        ) from None
+            try:
+                _owned_by_sender(row, header)
+                _classification(row.get("classification"))
+                parsed_grade(str(row.get("grading")), row.get("grading_scheme"))
+                typed: dict[str, Any] = {}
+                for col, typ in columns:
+                    value = row.get(col)
+                    if value is None or value == "":
+                        if col in required:
+                            raise ValueError(f"{col} is missing")
+                        typed[col] = None
+                    else:
+                        typed[col] = _observation_value(col, typ, value)
+            except (ValidationError, ValueError, TypeError) as exc:
+                raise PackageRefused(
+                    "malformed", f"{name} observation {n} from {header.sender}: {exc}"
+                ) from None
+            for col, value in typed.items():
                 cols[col].append(value)
         out[kind] = cols
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class ReceivedContent:
+    """A package's content, every row checked and typed, before anything is spooled or
+    written: what is malformed is refused at the door, never left to fail an import."""
+
+    statements: list[dict[str, Any]]
+    observations: dict[ObservationKind, dict[str, list[Any]]]
+    retract: list[str]
+    manifest: dict[str, Any]
+    rfi: dict[str, Any] | None
+
+
+def received_content(content: Mapping[str, Any], header: Header) -> ReceivedContent:
+    statements = content.get("statements") or []
+    if not isinstance(statements, list):
+        raise PackageRefused("malformed", "statements are not a list")
+    retract = content.get("retract") or []
+    if not isinstance(retract, list) or not all(isinstance(i, str) for i in retract):
+        raise PackageRefused("malformed", "retract is not a list of statement ids")
+    manifest = content.get("manifest") or {}
+    if not isinstance(manifest, dict):
+        raise PackageRefused("malformed", "the manifest is not an object")
+    manifest = dict(manifest)
+    for key in ("reason", "rfi"):
+        if content.get(key) is not None:
+            manifest[key] = content[key]
+    rfi = content.get("rfi")
+    return ReceivedContent(
+        [received_statement(row, n, header) for n, row in enumerate(statements, 1)],
+        received_observations(content.get("observations") or {}, header),
+        retract,
+        manifest,
+        incoming_rfi(rfi, header) if header.kind == "rfi" and isinstance(rfi, dict) else None,
+    )
