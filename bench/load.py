@@ -6,7 +6,9 @@ Security Council list loaded, one analyst's API key. `corridor serve` then serve
 127.0.0.1 (PostgreSQL: `--workers N`, a throwaway cluster started here; DuckDB: one process),
 and 20 concurrent clients send, for the set time, a mix of what analysts do: name searches
 (30 %), entity reads (30 %), yente `/match` screening (30 %) and judgements on candidate pairs
-(10 %), each with a stated purpose.
+(10 %), each with a stated purpose. Beside them one careless client sends what must not hold the
+node (a body of megabytes, a name of a megabyte, the most text a request may match) and a probe
+asks `/health` every 50 ms: its p99 must stay under 200 ms.
 
 Reported per store: requests a second, p50/p99 latency (overall and per kind), errors (anything
 but 200: there must be none), and whether the store is consistent afterwards: the audit chain
@@ -52,6 +54,8 @@ from corridor.store.postgres.cluster import LocalCluster
 from corridor.users.service import create_user
 
 PURPOSE = "load benchmark: analysts at work on the Western Balkans scenario"
+#: The target: a health check answers within this (p99) whatever one client sends.
+HEALTH_P99_MS = 200
 MIX = (("search", 30), ("entity", 30), ("match", 30), ("judge", 10))
 
 
@@ -154,11 +158,70 @@ async def client(base: str, node: Node, until: float, run: Run, seed: int) -> No
             run.statuses[kind][status] += 1
 
 
+def abusive_bodies(node: Node) -> list[tuple[dict[str, Any] | bytes, int]]:
+    """What one careless or hostile client sends, and the status each must get: a body of
+    megabytes (413), a name of a megabyte (422), and the most text a request may ask to match
+    (200, matched off the event loop)."""
+    names = [f"{n} " + "x" * 900 for n in (node.listed_names * 50)[:200]]
+    queries = {f"q{i}": {"schema": "Person", "properties": {"name": names[i * 50:(i + 1) * 50]}}
+               for i in range(4)}  # fmt: skip
+    one = {"queries": {"q": {"schema": "Person", "properties": {"name": ["x" * 1_100_000]}}}}
+    return [(b"{" + b" " * 3_000_000 + b"}", 413), (one, 422), ({"queries": queries}, 200)]
+
+
+async def abuser(base: str, node: Node, until: float, run: Run) -> None:
+    headers = {"Authorization": f"ApiKey {node.key}", "X-Corridor-Purpose": PURPOSE}
+    bodies = abusive_bodies(node)
+    async with httpx.AsyncClient(base_url=base, headers=headers, timeout=120) as http:
+        n = 0
+        while time.monotonic() < until:
+            body, expected = bodies[n % len(bodies)]
+            n += 1
+            started = time.perf_counter()
+            try:
+                if isinstance(body, bytes):
+                    r = await http.post("/match/default", content=body,
+                                        headers={"content-type": "application/json"})  # fmt: skip
+                else:
+                    r = await http.post("/match/default", json=body)
+                status = r.status_code
+            except httpx.HTTPError as exc:
+                status = 0
+                run.errors.append(f"abuse: {exc!r}")
+            if status != expected:
+                run.errors.append(f"abuse: {status} instead of {expected}")
+            run.latencies["abuse"].append(time.perf_counter() - started)
+            run.statuses["abuse"][status] += 1
+
+
+async def health(base: str, until: float, run: Run) -> None:
+    """The health check every 50 ms: how long any caller waits while the abuse goes on."""
+    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+        while time.monotonic() < until:
+            started = time.perf_counter()
+            try:
+                status = (await http.get("/health")).status_code
+            except httpx.HTTPError as exc:
+                status = 0
+                run.errors.append(f"health: {exc!r}")
+            run.latencies["health"].append(time.perf_counter() - started)
+            run.statuses["health"][status] += 1
+            await asyncio.sleep(0.05)
+
+
+#: Kinds that are not the analysts' work: reported apart from it.
+ASIDE = ("abuse", "health")
+
+
 async def load(base: str, node: Node, seconds: float, clients: int) -> Run:
     run = Run()
     started = time.monotonic()
     until = started + seconds
-    await asyncio.gather(*(client(base, node, until, run, n) for n in range(clients)))
+    await asyncio.gather(
+        *(client(base, node, until, run, n) for n in range(clients)),
+        abuser(base, node, until, run),
+        health(base, until, run),
+    )
     run.seconds = time.monotonic() - started
     return run
 
@@ -170,12 +233,18 @@ def percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
 
 
+def answered(run: Run) -> int:
+    """Requests answered 200 that read or wrote the store (each leaves one audit entry)."""
+    return sum(n for kind, s in run.statuses.items() if kind != "health"
+               for code, n in s.items() if code == 200)  # fmt: skip
+
+
 def summary(run: Run) -> dict[str, Any]:
-    everything = [x for v in run.latencies.values() for x in v]
-    answered = sum(n for s in run.statuses.values() for code, n in s.items() if code == 200)
+    everything = [x for kind, v in run.latencies.items() if kind not in ASIDE for x in v]
+    checks = run.latencies.get("health", [])
     return {
         "requests": len(everything),
-        "answered": answered,
+        "answered": answered(run),
         "errors": len(run.errors),
         "first_errors": run.errors[:5],
         "seconds": round(run.seconds, 1),
@@ -190,6 +259,8 @@ def summary(run: Run) -> dict[str, Any]:
             }
             for kind, v in sorted(run.latencies.items())
         },
+        "health_p99_ms": round(1000 * percentile(checks, 0.99), 1),
+        "abuse": {str(k): n for k, n in sorted(run.statuses["abuse"].items())},
     }
 
 
@@ -197,10 +268,9 @@ def consistency(store: Store, before: Counts, run: Run) -> dict[str, Any]:
     after = counts(store)
     verified = verify_store(store)
     judged = run.statuses["judge"].get(200, 0)
-    answered = sum(n for s in run.statuses.values() for code, n in s.items() if code == 200)
     checks = {
         "audit_chain_verifies": verified.ok,
-        "one_audit_entry_per_request_answered": after.audit - before.audit == answered,
+        "one_audit_entry_per_request_answered": after.audit - before.audit == answered(run),
         "every_judgement_stored": after.judgements - before.judgements == judged,
         "statements_untouched": after.statements == before.statements,
     }
@@ -264,13 +334,17 @@ def main() -> None:
     }
     path = write_result("load", out)
     print(f"\n{'store':10} {'workers':>7} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} "
-          f"{'errors':>7}  consistent")  # fmt: skip
+          f"{'errors':>7} {'/health p99':>11}  consistent")  # fmt: skip
     for name, r in results.items():
         print(f"{name:10} {r['workers']:>7} {r['requests_per_second']:>8} {r['p50_ms']:>8} "
-              f"{r['p99_ms']:>8} {r['errors']:>7}  {r['consistency']['ok']}")  # fmt: skip
+              f"{r['p99_ms']:>8} {r['errors']:>7} {r['health_p99_ms']:>11}  "
+              f"{r['consistency']['ok']}")  # fmt: skip
     print(f"PostgreSQL/DuckDB requests a second: {ratio:.2f}; written to {path}")
     if any(r["errors"] or not r["consistency"]["ok"] for r in results.values()):
         raise SystemExit("errors or an inconsistent store: see " + str(path))
+    slow = [n for n, r in results.items() if r["health_p99_ms"] >= HEALTH_P99_MS]
+    if slow:
+        raise SystemExit(f"/health p99 at or over {HEALTH_P99_MS} ms on {', '.join(slow)}")
 
 
 if __name__ == "__main__":

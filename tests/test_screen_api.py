@@ -236,3 +236,32 @@ def test_matching_is_deterministic(screening: Api) -> None:
     assert any(first["responses"][label]["results"] for label in ("a", "b"))
     for _ in range(3):
         assert match(screening, body, threshold=0.1, limit=10).json() == first
+
+
+def test_a_query_too_large_to_match_is_refused_at_once(screening: Api) -> None:
+    """A name of a megabyte, or a property with thousands of values, would hold the node while
+    it is scored: refused before matching, with the place named."""
+
+    def query(properties: dict[str, Any]) -> dict[str, Any]:
+        return {"queries": {"q": {"schema": "Person", "properties": properties}}}
+
+    for properties in (
+        {"name": ["x" * 1_100_000]},
+        {"name": "x" * 1001},
+        {"name": [f"Name {i}" for i in range(51)]},
+        {f"p{i}": ["x"] for i in range(61)},
+    ):
+        r = match(screening, query(properties))
+        assert r.status_code == 422, r.text
+        assert r.json()["field"].startswith("queries.q.properties"), r.json()
+    # The most a query may hold is still answered (off the event loop, as it is large).
+    largest = {"name": [f"Vladimir Putin {i} " + "x" * 900 for i in range(50)]}
+    r = match(screening, query(largest))
+    assert r.status_code == 200 and r.json()["responses"]["q"]["status"] == 200
+    # But not a hundred such queries in one request, nor a body of megabytes.
+    many = {"queries": {f"q{i}": query(largest)["queries"]["q"] for i in range(10)}}
+    r = match(screening, many)
+    assert r.status_code == 422 and "characters" in r.json()["message"]
+    huge = {"queries": {"q": {"schema": "Person", "properties": {"name": ["x" * 3_000_000]}}}}
+    r = match(screening, huge)
+    assert r.status_code == 413 and "larger than" in r.json()["message"]

@@ -384,15 +384,17 @@ def test_the_inbox_refuses_an_oversized_body_whatever_its_length_header(
     monkeypatch.setattr(routes, "MAX_PACKAGE_BYTES", len(blob) - 1)
     with TestClient(create_app(uk.store, sharing_service=uk)) as client:
         r = client.post("/inbox", content=blob)
-        assert r.status_code == 422 and "larger than" in r.json()["message"]
+        assert r.status_code == 413 and "larger than" in r.json()["message"]
 
         def chunks() -> Iterator[bytes]:  # no content-length: sent chunked
             yield blob[:100]
             yield blob[100:]
 
         r = client.post("/inbox", content=chunks())
-        assert r.status_code == 422 and "larger than" in r.json()["message"]
-        monkeypatch.setattr(routes, "MAX_PACKAGE_BYTES", len(blob))
+        assert r.status_code == 413 and "larger than" in r.json()["message"]
+    assert statements(uk) == 0
+    monkeypatch.setattr(routes, "MAX_PACKAGE_BYTES", len(blob))
+    with TestClient(create_app(uk.store, sharing_service=uk)) as client:
         r = client.post("/inbox", content=blob)
         assert r.status_code == 200 and r.json()["receipt"]["counts"]["statements"] == 3
     assert statements(uk) == 3

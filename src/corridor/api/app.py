@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -16,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from corridor import __version__
 from corridor.api import errors
 from corridor.api.deps import PURPOSE_HEADER, PURPOSE_MAX
+from corridor.api.limits import DEFAULT_BODY_BYTES, BodyLimit
 from corridor.api.routes import (
     audit,
     entities,
@@ -29,6 +31,7 @@ from corridor.api.routes import (
     stats,
 )
 from corridor.node.identity import NodeIdentity
+from corridor.screen import matching
 from corridor.settings import Settings
 from corridor.share.service import SPOOL_DIR, SharingService
 from corridor.store.base import Store
@@ -73,6 +76,11 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         retrying = None
+        # The screening index is built in the background while the node starts serving.
+        warming = threading.Thread(
+            target=matching.warm, args=(app.state.store,), name="corridor-index", daemon=True
+        )
+        warming.start()
         if app.state.sharing is not None:
             # Packages a crash left half-imported are imported before anything else is served.
             app.state.sharing.recover()
@@ -81,6 +89,8 @@ def create_app(
         yield
         if retrying is not None:
             retrying.cancel()
+        # Whoever closes the store next must find it idle.
+        await run_in_threadpool(warming.join)
         if owned:
             app.state.store.close()
 
@@ -92,6 +102,12 @@ def create_app(
             "Authenticate with `Authorization: ApiKey KEY`."
         ),
         lifespan=lifespan,
+    )
+    # Bodies are bounded before anything parses them: packages and uploads may be large.
+    app.add_middleware(
+        BodyLimit,
+        default=DEFAULT_BODY_BYTES,
+        limits={"/inbox": sharing.MAX_PACKAGE_BYTES, "/ingest": ingest.MAX_UPLOAD_BYTES},
     )
     app.state.store = store
     app.state.workdir = workdir

@@ -5,6 +5,7 @@ index kept warm in the process, and batch screening of a table of names.
 from __future__ import annotations
 
 import json
+import logging
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -23,6 +24,8 @@ from corridor.store.base import Store
 from corridor.store.records import ListVersion
 
 DEFAULT_THRESHOLD = 0.7
+log = logging.getLogger(__name__)
+
 DEFAULT_LIMIT = 5
 MAX_QUERIES = 100
 #: Listed entities scored per query: the most (and rarest) name keys in common first. 30 keeps
@@ -47,11 +50,14 @@ class _IndexCache:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
+        self._building = threading.Lock()  # one build at a time: the others wait and share it
         self._cache: dict[int, tuple[tuple[Any, ...], ScreeningIndex, float]] = {}
+        self._generation = 0  # bumped by each invalidation
 
     def invalidate(self) -> None:
         with self._lock:
             self._cache.clear()
+            self._generation += 1
 
     def fresh(self, store: Store) -> bool:
         """Whether `get` will answer at once, without reading the store."""
@@ -65,23 +71,49 @@ class _IndexCache:
             cached = self._cache.get(id(store))
         if cached is not None and now - cached[2] < self.RECHECK_S:
             return cached[1]
+        with self._building:
+            return self._get(store)
+
+    def _get(self, store: Store) -> ScreeningIndex:
+        now = time.monotonic()
+        with self._lock:
+            cached = self._cache.get(id(store))
+            generation = self._generation
+        if cached is not None and now - cached[2] < self.RECHECK_S:
+            return cached[1]  # built while this caller waited
         versions = store.list_versions()
         stamp = tuple((v.name, v.version) for v in versions)
         if cached is not None and cached[0] == stamp:
-            with self._lock:
-                self._cache[id(store)] = (stamp, cached[1], now)
+            self._keep(store, generation, (stamp, cached[1], now))
             return cached[1]
         index = ScreeningIndex()
         for row in store.list_entities():
             index.add(row.dataset, row.data)
         index.freeze()
         index.versions = {v.name: v for v in versions}  # the latest of each, as they sort
-        with self._lock:
-            self._cache[id(store)] = (stamp, index, now)
+        self._keep(store, generation, (stamp, index, now))
         return index
+
+    def _keep(
+        self, store: Store, generation: int, entry: tuple[tuple[Any, ...], ScreeningIndex, float]
+    ) -> None:
+        """Cache what was built, unless a load invalidated the cache meanwhile (what was read
+        may predate it: the next call builds again)."""
+        with self._lock:
+            if self._generation == generation:
+                self._cache[id(store)] = entry
 
 
 INDEXES = _IndexCache()
+
+
+def warm(store: Store) -> None:
+    """Build the store's index now (a served node does, in the background, as it starts: the
+    first `/match` then does not wait for it)."""
+    try:
+        INDEXES.get(store)
+    except Exception:  # the first match builds it instead, and reports what fails
+        log.warning("screening index: could not be built ahead of use", exc_info=True)
 
 
 def datasets(store: Store) -> dict[str, ListVersion]:

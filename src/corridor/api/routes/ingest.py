@@ -16,6 +16,9 @@ from corridor.api.schemas.ingest import IngestSummary
 from corridor.errors import ValidationError
 from corridor.ingest.service import IngestReport, ingest_file
 
+#: The largest upload `/ingest` accepts (a day of a busy ANPR network is well under this).
+MAX_UPLOAD_BYTES = 1024 * 1024 * 1024
+
 router = APIRouter(tags=["ingest"])
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 

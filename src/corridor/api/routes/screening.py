@@ -12,7 +12,7 @@ from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, model_validator
 from starlette.concurrency import run_in_threadpool
 
 from corridor.api.deps import Judge, Reader, Screener, StoreDep
@@ -34,10 +34,21 @@ from corridor.store.records import Alert
 router = APIRouter(tags=["screening"])
 
 
+#: The most query text (characters, all values of all queries together) one request may ask
+#: to match: what a batch of the most queries, each a few names, holds.
+MAX_MATCH_CHARS = 200_000
+
+
 class MatchBody(BaseModel):
-    weights: dict[str, float] = Field(default_factory=dict)
-    config: dict[str, Any] = Field(default_factory=dict)
+    weights: dict[str, float] = Field(default_factory=dict, max_length=100)
+    config: dict[str, Any] = Field(default_factory=dict, max_length=100)
     queries: dict[str, EntityExample] = Field(min_length=1, max_length=matching.MAX_QUERIES)
+
+    @model_validator(mode="after")
+    def _bounded(self) -> MatchBody:
+        if _size(self) > MAX_MATCH_CHARS:
+            raise ValueError(f"the queries hold more than {MAX_MATCH_CHARS:,} characters")
+        return self
 
 
 class MatchParams(BaseModel):
@@ -71,12 +82,27 @@ async def match(
     if not matching.INDEXES.fresh(store):
         # Checking the store for a newer list (and rebuilding after a load) blocks: off the loop.
         await run_in_threadpool(matching.INDEXES.get, store)
-    # Matching runs on the event loop: it is pure CPU for about a millisecond against an index
-    # held in memory, and a hop to a worker thread would only add the hand-over and a GIL
-    # hand-off to every request (measured: ~40% fewer requests a second).
     p = params
-    return matching.match(
-        store, caller, dataset, payload, p.threshold, p.limit, p.algorithm, p.cutoff
+    args = (store, caller, dataset, payload, p.threshold, p.limit, p.algorithm, p.cutoff)
+    # A small request runs on the event loop: it is pure CPU for about a millisecond against an
+    # index held in memory, and a hop to a worker thread would only add the hand-over and a GIL
+    # hand-off to every request (measured: ~40% fewer requests a second). A large one (many
+    # queries, long values) goes to a worker thread, so that it never holds the loop.
+    if _size(body) <= ON_LOOP_CHARS:
+        return matching.match(*args)
+    return await run_in_threadpool(matching.match, *args)
+
+
+#: The most query text (characters, all values together) matched on the event loop.
+ON_LOOP_CHARS = 2_000
+
+
+def _size(body: MatchBody) -> int:
+    return sum(
+        len(str(v))
+        for q in body.queries.values()
+        for value in q.properties.values()
+        for v in (value if isinstance(value, list) else [value])
     )
 
 

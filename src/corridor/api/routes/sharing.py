@@ -34,7 +34,8 @@ from corridor.share.service import RELATED_HOPS, SUBJECT_KINDS, SharingService
 
 router = APIRouter(tags=["sharing"])
 
-#: The largest package the inbox accepts (a 100,000-statement package is about 6 MB).
+#: The largest package the inbox accepts (a 100,000-statement package is about 6 MB); the
+#: app's body limit applies it.
 MAX_PACKAGE_BYTES = 256 * 1024 * 1024
 
 
@@ -52,18 +53,9 @@ Sharing = Annotated[SharingService, Depends(get_sharing)]
 # are left out here too (`response_model_exclude_unset`), wherever a receipt is part of an answer.
 @router.post("/inbox", response_model=SignedReceipt, response_model_exclude_unset=True)
 async def inbox(request: Request, sharing: Sharing) -> dict[str, Any]:
-    """Receive a package from a partner node; returns the receipt signed by this node."""
-    too_big = ValidationError(f"package larger than {MAX_PACKAGE_BYTES:,} bytes", "body")
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_PACKAGE_BYTES:
-        raise too_big
-    chunks, size = [], 0
-    async for chunk in request.stream():  # a body sent without a length is capped too
-        size += len(chunk)
-        if size > MAX_PACKAGE_BYTES:
-            raise too_big
-        chunks.append(chunk)
-    return await run_in_threadpool(sharing.receive, b"".join(chunks))
+    """Receive a package from a partner node; returns the receipt signed by this node (a body
+    over `MAX_PACKAGE_BYTES` is refused before it is read: `api.limits`)."""
+    return await run_in_threadpool(sharing.receive, await request.body())
 
 
 @router.get("/node", response_model=NodeCard)

@@ -8,7 +8,7 @@ Corridor adds to yente's shapes, never takes away: `explanations` beside each re
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -70,6 +70,15 @@ class TotalSpec(BaseModel):
     relation: str = Field(description="`eq`: `value` is exact.")
 
 
+#: Bounds on one query: matching costs grow with the text it is given, and one request must
+#: not hold the node (a name is never this long; no real query carries this many values).
+MAX_VALUE_CHARS = 1000
+MAX_VALUES = 50
+MAX_PROPERTIES = 60
+_Value = Annotated[str, Field(max_length=MAX_VALUE_CHARS)]
+_Values = Annotated[list[_Value | int | float], Field(max_length=MAX_VALUES)]
+
+
 class EntityExample(BaseModel):
     """An entity to match: a query in a `/match` request, and echoed in its answer."""
 
@@ -77,8 +86,11 @@ class EntityExample(BaseModel):
 
     id: str | None = Field(default=None, max_length=200)
     schema_: str = Field(alias="schema", min_length=1, max_length=64, description=SCHEMA)
-    properties: dict[str, str | list[str | int | float]] = Field(
-        default_factory=dict, description="FtM property name to a value or a list of values."
+    properties: dict[Annotated[str, Field(max_length=64)], _Value | _Values] = Field(
+        default_factory=dict,
+        max_length=MAX_PROPERTIES,
+        description=f"FtM property name to a value or a list of values (at most {MAX_VALUES} "
+        f"values of {MAX_VALUE_CHARS} characters, {MAX_PROPERTIES} properties).",
     )
 
 

@@ -1,0 +1,62 @@
+"""How much a request may send: a body larger than its route allows is refused (413) before
+any of it is parsed, whether or not it declared its length."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from corridor.errors import CorridorError
+
+#: A request body, unless its route allows more (JSON bodies are small: a `/match` with the most
+#: queries and values it may hold is well under this).
+DEFAULT_BODY_BYTES = 2 * 1024 * 1024
+
+
+class TooLarge(CorridorError):
+    """The request body is larger than the route accepts."""
+
+    status_code = 413
+
+
+class BodyLimit:
+    """ASGI middleware: the body of a request to `path` may hold at most `limits[path]` bytes
+    (`default` for any other path)."""
+
+    def __init__(self, app: ASGIApp, default: int, limits: Mapping[str, int]) -> None:
+        self.app = app
+        self.default = default
+        self.limits = dict(limits)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self.limits.get(scope["path"], self.default)
+        too_large = TooLarge(f"the request body is larger than {limit:,} bytes")
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length" and value.isdigit() and int(value) > limit:
+                await _refuse(send, too_large)
+                return
+        seen = 0
+
+        async def counted() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:  # a body sent without its length, or longer than it said
+                    raise too_large
+            return message
+
+        await self.app(scope, counted, send)
+
+
+async def _refuse(send: Send, error: CorridorError) -> None:
+    body = json.dumps(error.to_dict()).encode()
+    await send({"type": "http.response.start", "status": error.status_code,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode())]})  # fmt: skip
+    await send({"type": "http.response.body", "body": body})
