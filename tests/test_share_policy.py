@@ -305,13 +305,15 @@ def test_third_party_intelligence_needs_consent() -> None:
     o = [obs("o1", agency="RS-MUP"), obs("o2", agency="RS-MUP")]
     r = run(rows, {ObservationKind.ANPR: o})
     assert ids(r) == ["s4"]
-    assert r.withheld == Counter(
-        {"third-party intelligence: needs the originating agency's consent": 5}
-    )
+    assert r.withheld == Counter({
+        "third-party intelligence: needs the originating agency's consent": 2,
+        "the partner's own intelligence: it is not sent back": 3,
+    })  # fmt: skip
     consents = SetConsents(
         frozenset({(PARTNER, "s1"), (PARTNER, "p2"), (PARTNER, "o2"), (OTHER_PARTNER, "s3")})
     )
-    assert ids(run(rows, {ObservationKind.ANPR: o}, consents=consents)) == ["s1", "s2", "s4", "o2"]
+    # The partner's own records stay withheld, consent or not; a third party's go with it.
+    assert ids(run(rows, {ObservationKind.ANPR: o}, consents=consents)) == ["s2", "s4"]
 
 
 def test_no_consents_is_the_default() -> None:
@@ -700,6 +702,8 @@ def _provenance_ok(
             return False
         if row["sanitisation_code"] == "S2" and not consent:
             return False
+    if row["agency"] == spec["partner"]:
+        return False
     return not (row["agency"] != OWN and not consent)
 
 

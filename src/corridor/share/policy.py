@@ -102,6 +102,10 @@ def handling_refusal(
         ):
             return "sanitisation S2: needs the originator's recorded consent"
     agency = str(row["agency"])
+    if agency == agreement.partner:
+        # Its own records come back to no partner: it holds them, and a row in its own agency's
+        # name arriving from outside is what a forgery looks like (the recipient refuses it).
+        return "the partner's own intelligence: it is not sent back"
     if agency != own_agency and not consents.granted(agreement.partner, entity_id, item):
         return "third-party intelligence: needs the originating agency's consent"
     return None
