@@ -90,13 +90,14 @@ def _cross_script_example(store: Store, truth: Path) -> tuple[str, list[str]] | 
     for row in _read_csv(truth / "identities.csv"):
         if row.get("schema") == "Person":
             groups[row["true_id"]].append(row)
+    caller = demo_caller()
     for rows in groups.values():
         if len({r["agency"] for r in rows}) < 2:
             continue
         names: dict[str, str] = {}
         for r in rows:
             try:
-                found = entities.get_entity(store, demo_caller(), r["record_id"])
+                found = entities.get_entity(store, caller, r["record_id"])
             except NotFound:
                 continue
             if found.get("properties", {}).get("name"):

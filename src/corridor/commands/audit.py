@@ -12,12 +12,12 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from corridor.access.caller import Caller
 from corridor.audit import service, verify_file
 from corridor.commands.common import (
     Purpose,
     StoreUrl,
     Workdir,
-    operator,
     store_session,
     workdir_path,
 )
@@ -47,7 +47,7 @@ def export(
     """Write the log as JSON lines, ending with a seal line (entry count and head hash)."""
     signer = NodeIdentity.load_optional(workdir_path(workdir))
     with store_session(workdir, store) as db:
-        written = service.export(db, operator(purpose), out_file, signer)
+        written = service.export(db, Caller.operator(purpose), out_file, signer)
     signed = f"; seal signed by {signer.agency} ({signer.public.fingerprint})" if signer else ""
     typer.echo(f"{written.entries} entries exported to {out_file}, head {written.head}{signed}")
 
@@ -79,7 +79,7 @@ def verify(
         result = verify_file(file, card)
     else:
         with store_session(workdir, store) as db:
-            result = service.verify(db, operator(purpose))
+            result = service.verify(db, Caller.operator(purpose))
     typer.echo(str(result), err=not result.ok)
     if not result.ok:
         raise typer.Exit(1)
@@ -94,7 +94,7 @@ def show(
 ) -> None:
     """The latest entries as a table (this consultation the last of them)."""
     with store_session(workdir, store) as db:
-        entries = service.tail(db, operator(purpose), last)
+        entries = service.tail(db, Caller.operator(purpose), last)
     table = Table(title=f"Audit log (last {len(entries)})")
     for col in ("seq", "at (UTC)", "user", "role", "agency", "event", "target", "purpose"):
         table.add_column(col, justify="right" if col == "seq" else "left")
@@ -136,7 +136,7 @@ def due(
         raise typer.BadParameter("not an ISO date (YYYY-MM-DD)", param_hint="--before") from None
     owner = (agency or Settings().agency or "").upper() or None
     with store_session(workdir, store) as db:
-        items = entities.review_due(db, operator(purpose), owner, day, limit)
+        items = entities.review_due(db, Caller.operator(purpose), owner, day, limit)
     if as_json:
         for item in items:
             typer.echo(json.dumps(item.to_dict(), ensure_ascii=False))

@@ -12,7 +12,6 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from corridor.access.caller import Caller
 from corridor.settings import Settings
 from corridor.store import location
 from corridor.store.base import Store
@@ -48,12 +47,6 @@ Purpose = Annotated[
         show_default=False,
     ),
 ]
-
-
-def operator(purpose: str | None) -> Caller:
-    """The console's operator, with the purpose they stated (each service logs what it does
-    for them)."""
-    return Caller.operator(purpose)
 
 
 def _positive(value: float) -> float:

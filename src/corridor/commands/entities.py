@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from corridor.commands.common import Limit, Purpose, StoreUrl, Workdir, operator, out, store_session
+from corridor.access.caller import Caller
+from corridor.commands.common import Limit, Purpose, StoreUrl, Workdir, out, store_session
 from corridor.entities import service
 
 
@@ -28,7 +29,7 @@ def entities(
     """Write entities as FollowTheMoney JSON lines to stdout."""
     with (
         store_session(workdir, store) as db,
-        closing(service.export_entities(db, operator(purpose), schema)) as records,
+        closing(service.export_entities(db, Caller.operator(purpose), schema)) as records,
     ):  # logged before the store closes, however the export ends
         for record in records:
             data = record.to_dict() if provenance else record.to_ftm_dict()
@@ -48,7 +49,7 @@ def search(
     for col in ("id", "schema", "score", "names", "agencies"):
         table.add_column(col)
     with store_session(workdir, store) as db:
-        for found in service.search(db, operator(purpose), query, schema, limit):
+        for found in service.search(db, Caller.operator(purpose), query, schema, limit):
             hit = found.hit
             table.add_row(
                 hit.entity_id,

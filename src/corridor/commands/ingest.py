@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from corridor.commands.common import Purpose, StoreUrl, Workdir, operator, out, store_session
+from corridor.access.caller import Caller
+from corridor.commands.common import Purpose, StoreUrl, Workdir, out, store_session
 from corridor.ingest.service import ingest_path
 from corridor.ingest.table import IngestTable
 from corridor.plugins import INGEST_READERS
@@ -57,7 +58,7 @@ def ingest(
         with store_session(workdir, store) as db:
             ingest_path(
                 db,
-                operator(purpose),
+                Caller.operator(purpose),
                 path,
                 kind,
                 mapping,

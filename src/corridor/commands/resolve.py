@@ -11,13 +11,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from corridor.access.caller import Caller
 from corridor.commands.common import (
     Limit,
     Purpose,
     StoreUrl,
     Workdir,
     err,
-    operator,
     out,
     store_session,
 )
@@ -44,7 +44,7 @@ def resolve(
         table.add_column(col, justify="left" if col == "kind" else "right")
     with store_session(workdir, store) as db:
         for k in kinds:
-            s = service.resolve_all(db, operator(purpose), k, engine, threshold)
+            s = service.resolve_all(db, Caller.operator(purpose), k, engine, threshold)
             table.add_row(
                 k,
                 f"{s.records:,}",
@@ -65,7 +65,7 @@ def matches(
 ) -> None:
     """Candidate matches for a record: which fields agreed or disagreed, and their weights."""
     with store_session(workdir, store) as db:
-        found = service.matches(db, operator(purpose), entity_id, limit)
+        found = service.matches(db, Caller.operator(purpose), entity_id, limit)
     out.print(f"[bold]{entity_id}[/bold] in cluster {found['cluster_id']}")
     for m in found["matches"]:
         ex = m["explanation"]
@@ -98,7 +98,7 @@ def judge(
 ) -> None:
     """Judge whether two records are the same; it overrides the model and survives re-runs."""
     with store_session(workdir, store) as db:
-        j = service.judge(db, operator(purpose), left, right, verdict, note, user)
+        j = service.judge(db, Caller.operator(purpose), left, right, verdict, note, user)
         clusters = db.clusters_of([left, right])
     same = clusters.get(left) == clusters.get(right)
     out.print(f"{j.verdict} judgement by {j.user_name} at {j.at:%Y-%m-%d %H:%M} recorded; "
@@ -113,7 +113,7 @@ def canonical(
 ) -> None:
     """The merged entity of a record's cluster as FtM JSON, each value with its source record."""
     with store_session(workdir, store) as db:
-        data = service.canonical(db, operator(purpose), entity_id)
+        data = service.canonical(db, Caller.operator(purpose), entity_id)
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 

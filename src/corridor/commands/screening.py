@@ -10,7 +10,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from corridor.commands.common import Purpose, StoreUrl, Workdir, err, operator, out, store_session
+from corridor.access.caller import Caller
+from corridor.commands.common import Purpose, StoreUrl, Workdir, err, out, store_session
 from corridor.errors import InputError
 from corridor.plugins import LIST_FORMATS
 from corridor.screen.alerts import decide, screen_entities, visible_alerts
@@ -39,7 +40,7 @@ def lists_load(
     """Load a list as a named screening dataset; a newer version updates it (additions,
     changes, delistings), and the node's entities are screened against it."""
     with store_session(workdir, store) as db:
-        report = load_list(db, operator(purpose), path, dataset, fmt, mapping)
+        report = load_list(db, Caller.operator(purpose), path, dataset, fmt, mapping)
         raised = screen_entities(db)
     out.print(
         f"[bold]{report.dataset}[/bold] version {report.version}: {report.entities:,} listed "
@@ -95,7 +96,7 @@ def screen(
     with input_file.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     with store_session(workdir, store) as db:
-        hits = screen_rows(db, operator(purpose), dataset, rows, schema, threshold)
+        hits = screen_rows(db, Caller.operator(purpose), dataset, rows, schema, threshold)
     columns = ["row", "query_id", "entity_id", "dataset", "caption", "score", "features"]
     with out_file.open("w", encoding="utf-8", newline="") as f:
         writer = csv.DictWriter(f, fieldnames=columns)
@@ -115,7 +116,7 @@ def alerts_list(
 ) -> None:
     """Screening alerts with their scores and reasons."""
     with store_session(workdir, store) as db:
-        found = visible_alerts(db, operator(purpose), status)
+        found = visible_alerts(db, Caller.operator(purpose), status)
     table = Table(title=f"Alerts ({status or 'all'})")
     for col in ("alert", "entity", "listed entity", "dataset", "score", "why", "status"):
         table.add_column(col)
@@ -139,7 +140,7 @@ def alerts_decide(
 ) -> None:
     """Decide an alert; a false positive is not raised again while the evidence is the same."""
     with store_session(workdir, store) as db:
-        decided = decide(db, operator(purpose), alert_id, decision, note, user)
+        decided = decide(db, Caller.operator(purpose), alert_id, decision, note, user)
     out.print(f"alert {decided.id[:12]}: {decided.status} by {decided.decided_by}")
 
 

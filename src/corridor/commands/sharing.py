@@ -19,7 +19,6 @@ from corridor.commands.common import (
     StoreUrl,
     Workdir,
     err,
-    operator,
     out,
     store_session,
     workdir_path,
@@ -126,7 +125,7 @@ def partner_add(
     except json.JSONDecodeError as exc:
         raise InputError(f"invalid JSON: {exc.msg}", file=card.name, line=exc.lineno) from None
     with sharing(workdir, store) as svc:
-        record = svc.add_partner(data, address, operator(purpose))
+        record = svc.add_partner(data, address, Caller.operator(purpose))
         keys = svc.partner_keys(record.agency)
     out.print(f"Pinned {record.agency} ({keys.fingerprint if keys else ''}) at {address}")
 
@@ -147,7 +146,7 @@ def agreement_set(
     """Set (a new version of) the agreement with the partner it names."""
     agreement = load_agreement(file)
     with store_session(workdir, store) as db:
-        saved = save_agreement(db, operator(purpose), agreement, datetime.now(UTC))
+        saved = save_agreement(db, Caller.operator(purpose), agreement, datetime.now(UTC))
     out.print(f"Agreement with {saved.partner}: version {saved.version}")
 
 
@@ -266,7 +265,7 @@ def rfi_list(workdir: Workdir = None, store: StoreUrl = None, purpose: Purpose =
         table = Table(title="Requests for information")
         for col in ("id", "dir", "partner", "about", "status", "elapsed h", "due", "note"):
             table.add_column(col)
-        for r in svc.requests_seen(operator(purpose)):
+        for r in svc.requests_seen(Caller.operator(purpose)):
             status = f"[red]{r['status']} OVERDUE[/red]" if r["overdue"] else r["status"]
             table.add_row(
                 r["id"], r["direction"], r["partner"], f"{r['subject_kind']}: {r['subject']}",
@@ -288,7 +287,7 @@ def rfi_answer(
 ) -> None:
     """Answer a partner's request with a package (default: what its subject matches here)."""
     with sharing(workdir, store) as svc:
-        _print(svc.answer(operator(purpose), rfi_id, entity))
+        _print(svc.answer(Caller.operator(purpose), rfi_id, entity))
 
 
 @rfi_app.command("decline")
@@ -300,7 +299,7 @@ def rfi_decline(
     purpose: Purpose = None,
 ) -> None:
     with sharing(workdir, store) as svc:
-        _print(svc.decline(operator(purpose), rfi_id, reason))
+        _print(svc.decline(Caller.operator(purpose), rfi_id, reason))
 
 
 def correct(
@@ -316,7 +315,7 @@ def correct(
     if (value is None) == (not delete):
         raise typer.BadParameter("give --value VALUE or --delete")
     with sharing(workdir, store) as svc:
-        _print(svc.correct(operator(purpose), statement_id, value, reason))
+        _print(svc.correct(Caller.operator(purpose), statement_id, value, reason))
 
 
 def recall(
@@ -328,7 +327,7 @@ def recall(
 ) -> None:
     """Delete this node's statements about an entity, here and at every partner that has them."""
     with sharing(workdir, store) as svc:
-        _print(svc.recall(operator(purpose), entity_id, reason))
+        _print(svc.recall(Caller.operator(purpose), entity_id, reason))
 
 
 def register(app: typer.Typer) -> None:

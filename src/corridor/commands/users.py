@@ -7,7 +7,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from corridor.commands.common import Purpose, StoreUrl, Workdir, err, operator, out, store_session
+from corridor.access.caller import Caller
+from corridor.commands.common import Purpose, StoreUrl, Workdir, err, out, store_session
 from corridor.model.classification import Classification
 from corridor.users.service import create_user, deactivate_user
 
@@ -30,7 +31,7 @@ def users_add(
 ) -> None:
     """Add a user and print their API key (shown once; only its hash is kept)."""
     with store_session(workdir, store) as db:
-        user, key = create_user(db, operator(purpose), name, role, agency, clearance)
+        user, key = create_user(db, Caller.operator(purpose), name, role, agency, clearance)
     err.print(f"Created {user.role} {user.name!r} of {user.agency}; API key (shown once):")
     print(key)
 
@@ -44,7 +45,7 @@ def users_deactivate(
 ) -> None:
     """Stop a user's API key working; the user and everything they did stay on record."""
     with store_session(workdir, store) as db:
-        deactivate_user(db, operator(purpose), name)
+        deactivate_user(db, Caller.operator(purpose), name)
     err.print(f"User {name!r} deactivated: their key no longer works.")
 
 

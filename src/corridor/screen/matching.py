@@ -8,6 +8,7 @@ import json
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -51,7 +52,11 @@ class _IndexCache:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._building = threading.Lock()  # one build at a time: the others wait and share it
-        self._cache: dict[int, tuple[tuple[Any, ...], ScreeningIndex, float]] = {}
+        # Held weakly by the store itself: a store's id may be reused by a later one, which
+        # must never be answered from the index of the one before.
+        self._cache: weakref.WeakKeyDictionary[
+            Store, tuple[tuple[Any, ...], ScreeningIndex, float]
+        ] = weakref.WeakKeyDictionary()
         self._generation = 0  # bumped by each invalidation
 
     def invalidate(self) -> None:
@@ -62,13 +67,13 @@ class _IndexCache:
     def fresh(self, store: Store) -> bool:
         """Whether `get` will answer at once, without reading the store."""
         with self._lock:
-            cached = self._cache.get(id(store))
+            cached = self._cache.get(store)
         return cached is not None and time.monotonic() - cached[2] < self.RECHECK_S
 
     def get(self, store: Store) -> ScreeningIndex:
         now = time.monotonic()
         with self._lock:
-            cached = self._cache.get(id(store))
+            cached = self._cache.get(store)
         if cached is not None and now - cached[2] < self.RECHECK_S:
             return cached[1]
         with self._building:
@@ -77,7 +82,7 @@ class _IndexCache:
     def _get(self, store: Store) -> ScreeningIndex:
         now = time.monotonic()
         with self._lock:
-            cached = self._cache.get(id(store))
+            cached = self._cache.get(store)
             generation = self._generation
         if cached is not None and now - cached[2] < self.RECHECK_S:
             return cached[1]  # built while this caller waited
@@ -101,7 +106,7 @@ class _IndexCache:
         may predate it: the next call builds again)."""
         with self._lock:
             if self._generation == generation:
-                self._cache[id(store)] = entry
+                self._cache[store] = entry
 
 
 INDEXES = _IndexCache()
