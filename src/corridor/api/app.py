@@ -30,6 +30,7 @@ from corridor.api.routes import (
     sharing,
     stats,
 )
+from corridor.ingest.follow_up import resume_follow_ups
 from corridor.node.identity import NodeIdentity
 from corridor.screen import matching
 from corridor.settings import Settings
@@ -50,6 +51,14 @@ async def _retry_forever(sharing: SharingService, every: float) -> None:
                 log.info("package %s to %s: %s", sent.package_id, sent.partner, sent.status)
         except Exception:  # keep retrying; the next round may succeed
             log.exception("retrying deliveries failed")
+
+
+def _start_up(store: Store) -> None:
+    matching.warm(store)
+    try:
+        resume_follow_ups(store)
+    except Exception:  # the next ingest tries again
+        log.exception("could not resume the follow-up work of earlier ingests")
 
 
 def create_app(
@@ -76,9 +85,10 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         retrying = None
-        # The screening index is built in the background while the node starts serving.
+        # The screening index is built, and the work ingests killed after their commit left
+        # is resumed, in the background while the node starts serving.
         warming = threading.Thread(
-            target=matching.warm, args=(app.state.store,), name="corridor-index", daemon=True
+            target=_start_up, args=(app.state.store,), name="corridor-start", daemon=True
         )
         warming.start()
         if app.state.sharing is not None:

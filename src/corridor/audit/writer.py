@@ -22,7 +22,7 @@ from corridor.audit.chain import _chain, _Draft, _iso, canonical_json
 if TYPE_CHECKING:
     from corridor.access.authz import Authz
     from corridor.access.caller import Caller
-    from corridor.store.base import Store
+    from corridor.store.base import Store, StoreWriter
 
 log = logging.getLogger(__name__)
 
@@ -71,6 +71,7 @@ class AuditLog:
         target: str,
         purpose: str | None = None,
         detail: Mapping[str, Any] | None = None,
+        within: StoreWriter | None = None,
     ) -> None:
         store = self._store()  # alive: the caller holds it
         detail_value = _plain(dict(detail) if detail else {})  # JSON values: text parses back
@@ -79,6 +80,12 @@ class AuditLog:
             datetime.now(UTC), authz.user, str(authz.role), authz.agency, str(event), target,
             purpose, detail_value, canonical_json(detail_value),
         )  # fmt: skip
+        if within is not None:
+            # In the writer's transaction, after every entry before it: it commits, or is
+            # rolled back, with what it records.
+            self.flush()
+            within.append_audit(lambda head: _chain(head, [draft]))
+            return
         with self._lock:
             self._pending.append(draft)
             if event is Event.READ:
@@ -178,16 +185,18 @@ def audit(
     event: Event,
     target: str,
     detail: Mapping[str, Any] | None = None,
+    within: StoreWriter | None = None,
 ) -> None:
     """Log one event by `caller` on `target` (an entity id, `search`, `match/default`,
     `ingest/file.csv`, …) with the purpose they stated, how they came (`via`: api, cli, node,
     demo) and any detail (JSON-able).
 
     READ events are chained now and written within a second; every other event is written to
-    the store before this returns (and writes any reads buffered before it first).
+    the store before this returns (and writes any reads buffered before it first), or, given
+    the transaction `within` which it records, in that transaction.
     """
     detail = {**(detail or {}), "via": caller.via}
-    audit_log(store).record(caller.authz, Event(event), target, caller.purpose, detail)
+    audit_log(store).record(caller.authz, Event(event), target, caller.purpose, detail, within)
 
 
 def flush(store: Store) -> None:

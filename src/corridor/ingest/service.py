@@ -21,10 +21,11 @@ from corridor.access.caller import Caller
 from corridor.audit import Event, audit
 from corridor.errors import InputError
 from corridor.ingest.base import IngestContext
+from corridor.ingest.follow_up import record_follow_up, resume_follow_ups, run_follow_up, steps_owed
 from corridor.model.classification import Classification
 from corridor.model.provenance import FIELDS as PROVENANCE_FIELDS
 from corridor.model.provenance import parse_agency
-from corridor.plugins import AFTER_INGEST, INGEST_READERS
+from corridor.plugins import INGEST_READERS, StepResult
 from corridor.store.base import Store
 from corridor.store.records import IngestInfo
 
@@ -89,8 +90,9 @@ def ingest_file(
     `corridor.plugins.AFTER_INGEST` run on what it added or changed: when the store has been
     resolved, new and changed records are linked incrementally; when lists are loaded, they
     are screened. A bulk load (`link` false) may defer the deferrable steps (linking), never
-    the others (screening). The caller writes for their own agency only; the ingest is logged
-    as theirs once committed.
+    the others (screening). The steps owed and the ingest's audit entry are written in the
+    file's own transaction, so a crash after the commit loses neither (see `follow_up`).
+    The caller writes for their own agency only.
     """
     name = display_name or path.name
     owner, clearance = _may_write(caller, defaults)
@@ -108,6 +110,7 @@ def ingest_file(
         raise InputError(
             f"{kind} files need a mapping (--mapping FILE)", file=name, field="mapping"
         )
+    resume_follow_ups(store)  # what an ingest killed after its commit left undone
     defaults = dict(defaults or {})
     started = time.perf_counter()
     info = IngestInfo(
@@ -123,22 +126,18 @@ def ingest_file(
         context = IngestContext(path, writer, defaults, name, show_progress, mapping, owner,
                                 clearance)  # fmt: skip
         reader.read(context)
+        writer.flush()
         result = writer.result
-    audit(store, caller, Event.WRITE, f"ingest/{name}",
-          {"kind": kind, "agency": info.agency, "sha256": info.sha256,
-           "rows_read": result.rows_read, "statements_added": result.statements_added,
-           "observations_added": result.observations_added})  # fmt: skip
-    linked: dict[str, int] = {}
-    alerts = 0
-    if result.statements_added:
-        entities = store.ingested_entities(info.id)
-        for _, step in AFTER_INGEST.items():
-            if step.deferrable and not link:
-                continue
-            done = step.run(store, caller, entities)
-            for resolved, pairs in done.linked.items():
-                linked[resolved] = linked.get(resolved, 0) + pairs
-            alerts += done.alerts
+        if result.statements_added:
+            record_follow_up(writer, info.id, caller, steps_owed(link))
+        # Last, in the same transaction: the log holds an ingest exactly when the store does.
+        audit(store, caller, Event.WRITE, f"ingest/{name}",
+              {"kind": kind, "agency": info.agency, "sha256": info.sha256,
+               "rows_read": result.rows_read, "statements_added": result.statements_added,
+               "observations_added": result.observations_added},
+              within=writer)  # fmt: skip
+    done = run_follow_up(store, info.id) if result.statements_added else None
+    done = done or StepResult()
     return IngestReport(
         file=name,
         kind=kind,
@@ -146,8 +145,8 @@ def ingest_file(
         statements_added=result.statements_added,
         observations_added=result.observations_added,
         seconds=round(time.perf_counter() - started, 3),
-        linked=linked,
-        alerts=alerts,
+        linked=dict(done.linked),
+        alerts=done.alerts,
     )
 
 

@@ -150,32 +150,36 @@ def link_records(store: Store, kind: str, records: Sequence[dict[str, Any]]) -> 
     """Link new or changed records against the store without a full run; clusters update in place.
 
     Candidates come from the blocking-key index, scores from the current run's model in Python.
+    The records are indexed before their candidates are looked up, so that new records are
+    each other's candidates too (two records of one person in one file link), and linking the
+    same records again finds what it found the first time (a follow-up resumed after a crash).
     """
     run = store.current_run(kind)
     if run is None or not records:
         return []
     spec = _spec_from_run(run)
     scorer = Scorer(run.model, spec.comparisons)
-    new_pairs: list[Pair] = []
+    features = [(r["record_id"], r) for r in records]
+    keys = [(k, r["record_id"]) for r in records for k in index_keys(kind, r, spec.blocks)]
+    store.add_resolved(kind, run.id, features, keys, [], {})
+    found: dict[tuple[str, str], Pair] = {}
     for record in records:
         lookups = sorted(lookup_keys(kind, record, spec.blocks))
-        found = store.candidate_ids(kind, lookups, MAX_CANDIDATES + 1)
-        candidates = [c for c in found if c != record["record_id"]][:MAX_CANDIDATES]
-        features = store.resolved_features(kind, candidates)
+        ranked = store.candidate_ids(kind, lookups, MAX_CANDIDATES + 1)
+        candidates = [c for c in ranked if c != record["record_id"]][:MAX_CANDIDATES]
+        stored = store.resolved_features(kind, candidates)
         for other_id in candidates:
-            other = features.get(other_id)
-            if other is None:
-                continue
+            other = stored.get(other_id)
+            left, right = ordered(record["record_id"], other_id)
+            if other is None or (left, right) in found:
+                continue  # a pair of two new records is scored once
             score = scorer.score(record, other)
             if score.probability >= KEEP_PAIRS_ABOVE:
-                left, right = ordered(record["record_id"], other_id)
-                new_pairs.append(Pair(left, right, score.probability, score.match_weight))
+                found[left, right] = Pair(left, right, score.probability, score.match_weight)
+    new_pairs = list(found.values())
     ids = {r["record_id"] for r in records}
     clusters = _recluster(store, ids, new_pairs, run.threshold)
-    keys = [(k, r["record_id"]) for r in records for k in index_keys(kind, r, spec.blocks)]
-    store.add_resolved(
-        kind, run.id, [(r["record_id"], r) for r in records], keys, new_pairs, clusters
-    )
+    store.add_resolved(kind, run.id, features, keys, new_pairs, clusters)
     return new_pairs
 
 

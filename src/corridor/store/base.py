@@ -28,6 +28,7 @@ from corridor.store.records import (
     AuditHead,
     Consent,
     Delivery,
+    FollowUp,
     IngestInfo,
     Judgement,
     ListEntityRow,
@@ -75,6 +76,16 @@ class StoreWriter(ABC):
     def flush(self) -> None:
         """Write what is buffered (still inside the transaction), so `result` is complete."""
 
+    @abstractmethod
+    def add_follow_up(self, follow_up: FollowUp) -> None:
+        """Record the work left to do once this transaction commits (`Store.claim_follow_up`)."""
+
+    @abstractmethod
+    def append_audit(self, chain: Callable[[AuditHead], Sequence[AuditEntry]]) -> None:
+        """Append to the audit log inside this transaction: the entries commit, or are rolled
+        back, with what they record. The log's lock is held from here to the end of the
+        transaction (keep this last)."""
+
     def count_read(self, n: int = 1) -> None:
         self.result.rows_read += n
 
@@ -87,6 +98,16 @@ class Store(ABC):
 
     @abstractmethod
     def writer(self, info: IngestInfo) -> AbstractContextManager[StoreWriter]: ...
+
+    @abstractmethod
+    def follow_ups(self) -> list[FollowUp]:
+        """After-ingest work recorded by committed ingests and not yet done, oldest first."""
+
+    @abstractmethod
+    def claim_follow_up(self, ingest_id: str) -> AbstractContextManager[FollowUp | None]:
+        """Claim an ingest's follow-up work: the block gets it (or None when it is done, or
+        another process or thread holds it), and it is removed when the block ends without
+        an error. A process that dies inside the block leaves it to be claimed again."""
 
     @abstractmethod
     def get_entity(self, entity_id: str, scope: ReadScope) -> EntityRecord | None: ...

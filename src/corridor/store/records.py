@@ -29,6 +29,23 @@ class IngestInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class FollowUp:
+    """After-ingest work still to do for an ingest, and who it is done for (as they were when
+    they ingested: the work is theirs, and logged as theirs)."""
+
+    ingest_id: str
+    steps: tuple[str, ...]
+    user_name: str
+    role: str
+    agency: str | None
+    clearance: int
+    system: bool
+    purpose: str | None
+    via: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class ObservationQuery:
     """Filters for observations; all are optional and combine with AND."""
 

@@ -151,6 +151,26 @@ INGESTS = _table(
     ),
 )
 
+#: The work an ingest leaves to do once it has committed (linking, screening: the
+#: after-ingest steps), written in the ingest's own transaction and removed when done, so that
+#: a crash between the commit and the end of that work is resumed, never lost.
+FOLLOW_UPS = _table(
+    "ingest_follow_ups",
+    (
+        ("ingest_id", "VARCHAR NOT NULL"),
+        ("steps", "VARCHAR NOT NULL"),  # the after-ingest steps' names, comma-separated
+        ("user_name", "VARCHAR NOT NULL"),
+        ("role", "VARCHAR NOT NULL"),
+        ("agency", "VARCHAR"),
+        ("clearance", "SMALLINT NOT NULL"),
+        ("system", "BOOLEAN NOT NULL"),
+        ("purpose", "VARCHAR"),
+        ("via", "VARCHAR NOT NULL"),
+        ("created_at", "TIMESTAMPTZ NOT NULL"),
+    ),
+    key=("ingest_id",),
+)
+
 USERS = _table(
     "users",
     (
@@ -424,7 +444,7 @@ AUDIT_COLUMNS: tuple[str, ...] = tuple(AUDIT_LOG.column_names)
 
 #: Every table, in the order they are created.
 TABLES: tuple[Table, ...] = (
-    STATEMENTS, NAME_INDEX, INGESTS, USERS, *OBSERVATIONS.values(),
+    STATEMENTS, NAME_INDEX, INGESTS, FOLLOW_UPS, USERS, *OBSERVATIONS.values(),
     RESOLVE_RUNS, RESOLVE_RECORDS, RESOLVE_KEYS, RESOLVE_PAIRS, CLUSTERS, JUDGEMENTS,
     LIST_DATASETS, LIST_ENTITIES, ALERTS,
     AGREEMENTS, CONSENTS, PARTNERS, SENT, SENT_ITEMS, RECEIVED, RFIS,

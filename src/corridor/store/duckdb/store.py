@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,9 +23,15 @@ from corridor.model.observations import ObservationKind
 from corridor.store import tables as T
 from corridor.store.base import StoreWriter
 from corridor.store.duckdb.sql import DIALECT, merge_staged, observation_id
-from corridor.store.records import IngestInfo, Pair
+from corridor.store.records import AuditHead, IngestInfo, Pair
 from corridor.store.sql.queries import quoted
-from corridor.store.sql.store import Session, SQLStore, SQLWriter, observation_batch
+from corridor.store.sql.store import (
+    Session,
+    SQLStore,
+    SQLWriter,
+    audit_head,
+    observation_batch,
+)
 
 #: The store's file in a work directory.
 STORE_FILE = "corridor.duckdb"
@@ -81,10 +87,29 @@ class DuckDBWriter(SQLWriter):
 
     dialect = DIALECT
 
-    def __init__(self, session: DuckDBSession, info: IngestInfo) -> None:
+    def __init__(
+        self, session: DuckDBSession, info: IngestInfo, store: DuckDBStore, held: ExitStack
+    ) -> None:
         super().__init__(session, info)
         self.con = session.cur
         self._staged: dict[str, T.Table] = {}
+        self._store = store
+        self._held = held  # released once the transaction has ended
+        self._audit_locked = False
+
+    def _lock_audit(self) -> None:
+        if not self._audit_locked:
+            self._held.enter_context(self._store._audit_lock)
+            self._audit_locked = True
+
+    def _audit_head(self) -> AuditHead:
+        # This transaction's snapshot is as old as the ingest: the head is read as committed,
+        # on a cursor of its own (the lock keeps it the head until this transaction ends).
+        cur = self._store._con.cursor()
+        try:
+            return audit_head(DuckDBSession(cur))
+        finally:
+            cur.close()
 
     @staticmethod
     def is_conflict(exc: Exception) -> bool:
@@ -208,9 +233,9 @@ class DuckDBStore(SQLStore):
 
     @contextmanager
     def writer(self, info: IngestInfo) -> Iterator[StoreWriter]:
-        with self._session(write=True) as s:
+        with ExitStack() as held, self._session(write=True) as s:
             assert isinstance(s, DuckDBSession)
-            writer = DuckDBWriter(s, info)
+            writer = DuckDBWriter(s, info, self, held)
             yield writer
             writer.flush()
             writer.record(datetime.now(info.started_at.tzinfo))

@@ -32,9 +32,15 @@ from corridor.store import tables as T
 from corridor.store.base import StoreWriter
 from corridor.store.observation_ids import observation_ids
 from corridor.store.postgres.sql import DIALECT
-from corridor.store.records import IngestInfo
+from corridor.store.records import FollowUp, IngestInfo
 from corridor.store.sql.queries import quoted
-from corridor.store.sql.store import Session, SQLStore, SQLWriter, observation_batch
+from corridor.store.sql.store import (
+    Session,
+    SQLStore,
+    SQLWriter,
+    observation_batch,
+    select_follow_up,
+)
 
 #: The schema a URL without `?schema=` uses.
 DEFAULT_SCHEMA = "public"
@@ -134,10 +140,14 @@ class PostgresWriter(SQLWriter):
 
     dialect = DIALECT
 
-    def __init__(self, session: PostgresSession, info: IngestInfo) -> None:
+    def __init__(self, session: PostgresSession, info: IngestInfo, audit_key: int) -> None:
         super().__init__(session, info)
         self.pg = session
         self._staged: dict[str, T.Table] = {}
+        self._audit_key = audit_key
+
+    def _lock_audit(self) -> None:
+        self.pg.execute("SELECT pg_advisory_xact_lock(?)", [self._audit_key])
 
     @staticmethod
     def is_conflict(exc: Exception) -> bool:
@@ -251,10 +261,21 @@ class PostgresStore(SQLStore):
     @contextmanager
     def writer(self, info: IngestInfo) -> Iterator[StoreWriter]:
         with self._connection() as conn, conn.transaction():
-            writer = PostgresWriter(PostgresSession(conn), info)
+            writer = PostgresWriter(PostgresSession(conn), info, self._audit_key)
             yield writer
             writer.flush()
             writer.record(datetime.now(info.started_at.tzinfo))
+
+    @contextmanager
+    def claim_follow_up(self, ingest_id: str) -> Iterator[FollowUp | None]:
+        """The row stays locked (`FOR UPDATE SKIP LOCKED`) while the work is done: another
+        worker skips it, and if this process dies the lock goes with its connection."""
+        with self._connection() as conn, conn.transaction():
+            s = PostgresSession(conn)
+            found = select_follow_up(s, ingest_id, " FOR UPDATE SKIP LOCKED")
+            yield found
+            if found is not None:
+                s.execute("DELETE FROM ingest_follow_ups WHERE ingest_id = ?", [ingest_id])
 
     def _close(self) -> None:
         self._pool.close()

@@ -12,7 +12,7 @@ import json
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime
 from typing import Any
 
@@ -35,6 +35,7 @@ from corridor.store.records import (
     AuditHead,
     Consent,
     Delivery,
+    FollowUp,
     IngestInfo,
     Judgement,
     ListEntityRow,
@@ -163,6 +164,24 @@ class SQLWriter(StoreWriter):
                 raise Conflict(f"already recorded in {table.name}: {exc}") from None
             raise
 
+    def add_follow_up(self, follow_up: FollowUp) -> None:
+        f = follow_up
+        values = [f.ingest_id, ",".join(f.steps), f.user_name, f.role, f.agency, f.clearance,
+                  f.system, f.purpose, f.via, f.created_at]  # fmt: skip
+        self.session.execute(q.insert("ingest_follow_ups", T.FOLLOW_UPS.column_names), values)
+
+    def append_audit(self, chain: Callable[[AuditHead], Sequence[AuditEntry]]) -> None:
+        self._lock_audit()
+        insert_audit(self.session, chain(self._audit_head()))
+
+    @abstractmethod
+    def _lock_audit(self) -> None:
+        """Take the audit log's lock until this transaction ends."""
+
+    def _audit_head(self) -> AuditHead:
+        """The log's head as last committed (this transaction holds the log's lock)."""
+        return audit_head(self.session)
+
     def record(self, finished_at: datetime) -> None:
         """The ingest's row, last, in the same transaction as its content."""
         i, r = self.info, self.result
@@ -209,6 +228,8 @@ class SQLStore(Store):
     def __init__(self) -> None:
         self._close_hooks: list[Callable[[], None]] = []
         self._hooks_lock = threading.Lock()
+        self._claims: set[str] = set()  # follow-ups this object is doing
+        self._claims_lock = threading.Lock()
 
     # --- what a backend supplies -------------------------------------------------------------
 
@@ -807,23 +828,41 @@ class SQLStore(Store):
             purposes[row["partner"]] = row["purpose"] or purposes.get(row["partner"])
         return {partner: (list(held), purposes[partner]) for partner, held in items.items()}
 
+    # --- after-ingest work ------------------------------------------------------------------
+
+    def follow_ups(self) -> list[FollowUp]:
+        sql = f"SELECT {_FOLLOW_UP_COLUMNS} FROM ingest_follow_ups ORDER BY created_at, ingest_id"
+        return [_follow_up(row) for row in self._fetch(sql)]
+
+    @contextmanager
+    def claim_follow_up(self, ingest_id: str) -> Iterator[FollowUp | None]:
+        """One process holds the store (DuckDB): a claim is this object's alone. PostgreSQL
+        overrides this with a row lock, which dies with the process that holds it."""
+        with self._claims_lock:
+            mine = ingest_id not in self._claims
+            self._claims.add(ingest_id)
+        if not mine:
+            yield None
+            return
+        try:
+            with self._session() as s:
+                found = select_follow_up(s, ingest_id)
+            yield found
+            if found is not None:
+                self._execute([("DELETE FROM ingest_follow_ups WHERE ingest_id = ?", [ingest_id])])
+        finally:
+            with self._claims_lock:
+                self._claims.discard(ingest_id)
+
     # --- audit -------------------------------------------------------------------------------
 
     def append_audit(self, chain: Callable[[AuditHead], Sequence[AuditEntry]]) -> None:
         with self._audit_session() as s:
-            rows = s.rows('SELECT seq, "hash" FROM audit_log ORDER BY seq DESC LIMIT 1')
-            head: AuditHead = (int(rows[0][0]), str(rows[0][1])) if rows else None
-            entries = chain(head)
-            if entries:
-                batch = pa.Table.from_pylist(
-                    [{c: getattr(e, c) for c in T.AUDIT_COLUMNS} for e in entries],
-                    schema=_AUDIT_SCHEMA,
-                )
-                s.insert_arrow("audit_log", batch)
+            insert_audit(s, chain(audit_head(s)))
 
     def audit_head(self) -> AuditHead:
-        rows = self._fetch('SELECT seq, "hash" FROM audit_log ORDER BY seq DESC LIMIT 1')
-        return (int(rows[0][0]), str(rows[0][1])) if rows else None
+        with self._session() as s:
+            return audit_head(s)
 
     def audit_entries(
         self,
@@ -861,6 +900,38 @@ class SQLStore(Store):
 
 
 _AUDIT_SCHEMA = T.AUDIT_LOG.arrow_schema()
+
+
+def audit_head(s: Session) -> AuditHead:
+    """The last entry of the audit log (its sequence number and hash), as `s` sees it."""
+    rows = s.rows('SELECT seq, "hash" FROM audit_log ORDER BY seq DESC LIMIT 1')
+    return (int(rows[0][0]), str(rows[0][1])) if rows else None
+
+
+def insert_audit(s: Session, entries: Sequence[AuditEntry]) -> None:
+    if entries:
+        batch = pa.Table.from_pylist(
+            [{c: getattr(e, c) for c in T.AUDIT_COLUMNS} for e in entries], schema=_AUDIT_SCHEMA
+        )
+        s.insert_arrow("audit_log", batch)
+
+
+_FOLLOW_UP_COLUMNS = ", ".join(T.FOLLOW_UPS.column_names)
+
+
+def _follow_up(row: Sequence[Any]) -> FollowUp:
+    ingest_id, steps, user, role, agency, clearance, system, purpose, via, at = row
+    return FollowUp(str(ingest_id), tuple(filter(None, str(steps).split(","))), str(user),
+                    str(role), agency, int(clearance), bool(system), purpose, str(via),
+                    at)  # fmt: skip
+
+
+def select_follow_up(s: Session, ingest_id: str, lock: str = "") -> FollowUp | None:
+    rows = s.rows(
+        f"SELECT {_FOLLOW_UP_COLUMNS} FROM ingest_follow_ups WHERE ingest_id = ?{lock}",
+        [ingest_id],
+    )
+    return _follow_up(rows[0]) if rows else None
 
 
 def _account(value: str) -> str:
