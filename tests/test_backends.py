@@ -23,12 +23,14 @@ from corridor.model.observations import ObservationKind
 from corridor.model.scope import SYSTEM_SCOPE
 from corridor.resolve import service as resolution
 from corridor.scenario import build_scenario
+from corridor.store import tables as T
 from corridor.store.base import Store
 from corridor.store.duckdb import DuckDBStore
 from corridor.store.duckdb.sql import observation_id as sql_observation_id
 from corridor.store.observation_ids import observation_id, observation_ids
 from corridor.store.postgres import PostgresStore
 from corridor.store.records import ObservationQuery
+from corridor.store.tables import PROVENANCE_COLUMN_NAMES
 
 SYSTEM = Caller.operator()
 
@@ -39,34 +41,53 @@ def fresh_pg(pg_url: str) -> PostgresStore:
 
 # --- observation ids -----------------------------------------------------------------------------
 
-readings = st.fixed_dictionaries({
-    "source_id": st.none() | st.sampled_from(["", "r1", "CAM-7/0001", "ĐŽ-1"]),
-    "agency": st.sampled_from(["RS-MUP", "GB-NCA"]),
-    "observed_at": st.none() | st.datetimes(
-        min_value=datetime(1960, 1, 1), max_value=datetime(2090, 1, 1), timezones=st.just(UTC)
-    ),
-    "lat": st.none() | st.floats(-90, 90, allow_nan=False),
-    "lon": st.none() | st.floats(-180, 180, allow_nan=False),
-    "sensor_id": st.none() | st.text(max_size=8),
-    "place": st.none() | st.text(max_size=8),
-    "plate": st.none() | st.text(max_size=8),
-    "plate_raw": st.none() | st.text(max_size=8),
-    "phone": st.none() | st.sampled_from(["+381641234567", "+447700900123"]),
-})  # fmt: skip
+_VALUES = {
+    "VARCHAR": st.none() | st.text(max_size=8),
+    "INTEGER": st.none() | st.integers(-(2**31), 2**31 - 1),
+    "DOUBLE": st.none() | st.floats(allow_nan=False, allow_infinity=False),
+}
+
+
+@st.composite
+def readings(draw: st.DrawFn) -> tuple[ObservationKind, dict]:  # type: ignore[type-arg]
+    """A kind and a reading of it, every column the id covers drawn."""
+    kind = draw(st.sampled_from(list(ObservationKind)))
+    row = draw(st.fixed_dictionaries({
+        "source_id": st.none() | st.sampled_from(["", "r1", "CAM-7/0001", "ĐŽ-1"]),
+        "agency": st.sampled_from(["RS-MUP", "GB-NCA"]),
+        "observed_at": st.none() | st.datetimes(
+            min_value=datetime(1960, 1, 1), max_value=datetime(2090, 1, 1),
+            timezones=st.just(UTC),
+        ),
+        "lat": st.none() | st.floats(-90, 90, allow_nan=False),
+        "lon": st.none() | st.floats(-180, 180, allow_nan=False),
+        "phone": st.none() | st.sampled_from(["+381641234567", "+447700900123"]),
+    }))  # fmt: skip
+    for name, sql_type in READING_COLUMNS[kind]:
+        if name not in row:
+            row[name] = draw(_VALUES[sql_type])
+    return kind, row
+
+
+_SKIP = {"id", "ingest_id", "first_seen", *PROVENANCE_COLUMN_NAMES}
+#: The columns of each kind's table that a reading brings (its agency among them), typed.
+READING_COLUMNS = {
+    kind: [(c.name, c.type) for c in T.OBSERVATIONS[kind].columns if c.name not in _SKIP]
+    + [("agency", "VARCHAR")]
+    for kind in ObservationKind
+}
 
 
 @settings(max_examples=300, deadline=None)
-@given(st.sampled_from(list(ObservationKind)), readings)
-def test_python_and_sql_make_the_same_observation_id(kind: ObservationKind, row: dict) -> None:  # type: ignore[type-arg]
+@given(readings())
+def test_python_and_sql_make_the_same_observation_id(drawn: tuple) -> None:  # type: ignore[type-arg]
+    kind, row = drawn
+    columns = [name for name, _ in READING_COLUMNS[kind]]
+    types = dict(READING_COLUMNS[kind])
     con = duckdb.connect()
-    con.execute(
-        "CREATE TABLE r (source_id VARCHAR, agency VARCHAR, observed_at TIMESTAMPTZ, lat DOUBLE, "
-        "lon DOUBLE, sensor_id VARCHAR, place VARCHAR, plate VARCHAR, plate_raw VARCHAR, "
-        "phone VARCHAR)"
-    )
-    columns = ["source_id", "agency", "observed_at", "lat", "lon", "sensor_id", "place", "plate",
-               "plate_raw", "phone"]  # fmt: skip
-    con.execute("INSERT INTO r VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [row[c] for c in columns])
+    con.execute(f"CREATE TABLE r ({', '.join(f'{c} {types[c]}' for c in columns)})")
+    marks = ", ".join("?" for _ in columns)
+    con.execute(f"INSERT INTO r VALUES ({marks})", [row[c] for c in columns])
     ((made,),) = con.sql(f"SELECT {sql_observation_id(kind)} FROM r").fetchall()
     batch = con.sql("SELECT * FROM r").to_arrow_table()
     con.close()

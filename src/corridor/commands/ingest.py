@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from corridor.access.caller import Caller
 from corridor.commands.common import Purpose, StoreUrl, Workdir, out, store_session
@@ -69,6 +70,8 @@ def ingest(
     finally:
         if table.rows:  # the files ingested before one failed, too
             out.print(table.table)
+        for warning in table.warnings():
+            out.print(f"[yellow]{escape(warning)}[/yellow]")
 
 
 def register(app: typer.Typer) -> None:

@@ -29,6 +29,9 @@ from corridor.plugins import INGEST_READERS, StepResult
 from corridor.store.base import Store
 from corridor.store.records import IngestInfo
 
+#: How many conflicting source ids an ingest's report and audit entry name (all are counted).
+CONFLICT_EXAMPLES = 20
+
 
 @dataclass(frozen=True, slots=True)
 class IngestReport:
@@ -40,6 +43,9 @@ class IngestReport:
     seconds: float
     linked: dict[str, int] = field(default_factory=dict)
     alerts: int = 0
+    #: Readings added beside a reading held under the same source id with other content.
+    conflicts: int = 0
+    conflict_examples: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -134,7 +140,9 @@ def ingest_file(
         audit(store, caller, Event.WRITE, f"ingest/{name}",
               {"kind": kind, "agency": info.agency, "sha256": info.sha256,
                "rows_read": result.rows_read, "statements_added": result.statements_added,
-               "observations_added": result.observations_added},
+               "observations_added": result.observations_added,
+               "conflicts": len(result.conflicts),
+               "conflict_examples": result.conflicts[:CONFLICT_EXAMPLES]},
               within=writer)  # fmt: skip
     done = run_follow_up(store, info.id) if result.statements_added else None
     done = done or StepResult()
@@ -147,6 +155,8 @@ def ingest_file(
         seconds=round(time.perf_counter() - started, 3),
         linked=dict(done.linked),
         alerts=done.alerts,
+        conflicts=len(result.conflicts),
+        conflict_examples=result.conflicts[:CONFLICT_EXAMPLES],
     )
 
 

@@ -85,6 +85,9 @@ class WriteResult:
     rows_read: int = 0
     statements_added: int = 0
     observations_added: int = 0
+    #: Source ids (`kind:id`) of readings added beside a reading already held under the same
+    #: source id with other content: kept both, and reported.
+    conflicts: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,3 +14,10 @@ class IngestSummary(BaseModel):
     seconds: float
     linked: dict[str, int] = Field(description="Pairs found by incremental resolution, by kind.")
     alerts: int = Field(description="Screening alerts raised on the ingested entities.")
+    conflicts: int = Field(
+        description="Readings stored beside a reading held under the same source id (a read or "
+        "scan id) with other content: both are kept; check the source."
+    )
+    conflict_examples: list[str] = Field(
+        description="The first conflicting source ids, as `kind:id`."
+    )

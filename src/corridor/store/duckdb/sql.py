@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from corridor.model.observations import ObservationKind
-from corridor.store.observation_ids import CONTENT_COLUMNS
+from corridor.store.observation_ids import content_columns
 from corridor.store.sql.dialect import Dialect
 
 DIALECT = Dialect(
@@ -20,19 +20,18 @@ DIALECT = Dialect(
 
 
 def observation_id(kind: ObservationKind) -> str:
-    """SQL for an observation's stable id: the source's own id when given, else its content
-    (the same text and hash as `corridor.store.observation_ids.observation_id`).
+    """SQL for an observation's stable id: a hash of the source's own id (when given) and the
+    reading's content (the same text and hash as
+    `corridor.store.observation_ids.observation_id`).
 
     Times hash as epoch microseconds, not text, so the id never depends on a session time zone.
     Re-ingesting the same reading yields the same id, which is what makes ingest idempotent.
     """
-    content = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '')" for c in CONTENT_COLUMNS)
+    content = ", ".join(f"coalesce(CAST({c} AS VARCHAR), '')" for c in content_columns(kind))
     return (
-        f"CASE WHEN source_id IS NOT NULL AND source_id <> '' "
-        f"THEN sha1('{kind.value}|' || agency || '|' || source_id) "
-        f"ELSE sha1(concat_ws('|', '{kind.value}', agency, "
+        f"sha1(concat_ws('|', '{kind.value}', agency, coalesce(source_id, ''), "
         f"coalesce(CAST(epoch_us(observed_at) AS VARCHAR), ''), "
-        f"coalesce(CAST(lat AS VARCHAR), ''), coalesce(CAST(lon AS VARCHAR), ''), {content})) END"
+        f"coalesce(CAST(lat AS VARCHAR), ''), coalesce(CAST(lon AS VARCHAR), ''), {content}))"
     )
 
 

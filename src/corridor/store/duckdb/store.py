@@ -131,6 +131,7 @@ class DuckDBWriter(SQLWriter):
 
     def add_observations(self, kind: ObservationKind, columns: dict[str, Any]) -> None:
         """Columns are lists or Arrow arrays; columns not given are null."""
+        self._observed.add(kind)
         self._stage(
             T.OBSERVATIONS[kind],
             observation_batch(kind, columns),

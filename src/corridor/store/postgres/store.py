@@ -162,6 +162,7 @@ class PostgresWriter(SQLWriter):
         self.pg.copy(stage, batch)
 
     def add_observations(self, kind: ObservationKind, columns: dict[str, Any]) -> None:
+        self._observed.add(kind)
         batch = observation_batch(kind, columns)
         self._stage(T.OBSERVATIONS[kind], batch.add_column(0, "id", observation_ids(kind, batch)))
 

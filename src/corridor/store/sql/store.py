@@ -95,6 +95,7 @@ class SQLWriter(StoreWriter):
         self.info = info
         self.result = WriteResult()
         self._statements: list[dict[str, Any]] = []
+        self._observed: set[ObservationKind] = set()  # kinds of reading written
 
     @abstractmethod
     def _stage(self, table: T.Table, batch: pa.Table) -> None:
@@ -126,7 +127,25 @@ class SQLWriter(StoreWriter):
 
     def flush(self) -> None:
         self._stage_statements()
+        before = self.result.observations_added
         self._merge()
+        if self.result.observations_added > before:
+            self.result.conflicts = self._conflicts()
+
+    def _conflicts(self) -> list[str]:
+        """Source ids under which this ingest added a reading beside one with other content
+        (held before, or earlier in the same input): `kind:id`, in order."""
+        found = []
+        for kind in sorted(self._observed):
+            table = T.OBSERVATIONS[kind].name
+            rows = self.session.rows(
+                f"SELECT DISTINCT n.source_id FROM {table} n JOIN {table} o "
+                "ON o.agency = n.agency AND o.source_id = n.source_id AND o.id <> n.id "
+                "WHERE n.ingest_id = ? AND n.source_id <> '' ORDER BY 1",
+                [self.info.id],
+            )
+            found += [f"{kind.value}:{row[0]}" for row in rows]
+        return found
 
     def retract(self, ids: Sequence[str], sender: str | None = None) -> int:
         if not ids:
