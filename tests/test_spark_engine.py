@@ -7,7 +7,11 @@ These tests never skip: without pyspark or Java they fail, saying what is missin
 from __future__ import annotations
 
 import ipaddress
+import json
 import random
+import subprocess
+import sys
+import tempfile
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -341,3 +345,59 @@ def test_spark_gives_the_same_clusters_as_duckdb_on_the_scenario(tmp_path: Path)
         clusters[engine] = store.all_clusters("Person")
         store.close()
     assert clusters["spark"] == clusters["duckdb"]
+
+
+IDLE_SCRIPT = """
+import json, os, sys, time
+from pathlib import Path
+os.environ["CORRIDOR_SPARK_IDLE_SECONDS"] = "1"
+import pyarrow as pa
+from pyspark import SparkContext
+from corridor.api.app import create_app
+from corridor.resolve import spark
+from corridor.resolve.engines import make_engine
+
+work = Path(sys.argv[1])
+create_app(workdir=work)  # a served node: its scratch files go under its work directory
+engine = make_engine("spark")
+engine.register(pa.table({"x": [1]}), "t")
+folder = Path(spark._workdir.name)
+jvm = SparkContext._gateway.proc.pid
+seen = {"folder": str(folder), "jvm_tmp": engine.spark.sparkContext._jvm.System.getProperty(
+    "java.io.tmpdir")}
+engine.close()
+seen["kept_while_recent"] = spark._session is not None
+time.sleep(4)
+seen["stopped_when_idle"] = spark._session is None and SparkContext._gateway is None
+try:
+    os.kill(jvm, 0)
+    seen["jvm_gone"] = False
+except ProcessLookupError:
+    seen["jvm_gone"] = True
+seen["folder_removed"] = not folder.exists()
+again = make_engine("spark")  # the next run starts them again
+seen["restarted"] = again.to_arrow(again.register(pa.table({"x": [2]}), "t")).num_rows == 1
+again.close()
+spark.stop_spark_session()
+print(json.dumps(seen))
+"""
+
+
+def test_a_served_node_keeps_spark_files_in_its_work_directory_and_stops_the_jvm_when_idle(
+    tmp_path: Path,
+) -> None:
+    """A Spark run through a served node leaves no JVM running and nothing in the system's
+    temporary folder: the session's files lie under the node's work directory, and the
+    session and its JVM stop once no run has used them for a while."""
+    system_tmp = Path(tempfile.gettempdir())
+    before = set(system_tmp.glob("corridor-spark-*"))
+    work = tmp_path / "node"
+    done = subprocess.run([sys.executable, "-c", IDLE_SCRIPT, str(work)], capture_output=True,
+                          text=True, timeout=300)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    seen = json.loads(done.stdout.strip().splitlines()[-1])
+    assert Path(seen["folder"]).is_relative_to(work / "tmp")
+    assert Path(seen["jvm_tmp"]).is_relative_to(work / "tmp")
+    assert seen["kept_while_recent"] and seen["stopped_when_idle"] and seen["jvm_gone"]
+    assert seen["folder_removed"] and seen["restarted"]
+    assert set(system_tmp.glob("corridor-spark-*")) == before

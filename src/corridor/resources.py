@@ -1,4 +1,5 @@
-"""Where the product's own run-time data lives (the repository's `data/` folder)."""
+"""Where the product's own run-time data lives (the repository's `data/` folder), and where
+its scratch files go."""
 
 from __future__ import annotations
 
@@ -17,3 +18,23 @@ def data_path(name: str) -> Path:
     if not path.exists():
         raise FileNotFoundError(f"Corridor data file not found: {path} (set CORRIDOR_DATA)")
     return path
+
+
+#: The work directory's folder for scratch files.
+SCRATCH_DIR = "tmp"
+_scratch: Path | None = None
+
+
+def use_scratch(folder: Path) -> None:
+    """Keep scratch files (Spark's JVM temporary, spill and checkpoint files) under `folder`,
+    the work directory's `tmp/`, so that nothing is left in the system's temporary folder."""
+    global _scratch
+    _scratch = folder
+
+
+def scratch_dir() -> Path | None:
+    """The folder for scratch files (made on first use); None when no work directory is in
+    use (the system's temporary folder then)."""
+    if _scratch is not None:
+        _scratch.mkdir(parents=True, exist_ok=True)
+    return _scratch

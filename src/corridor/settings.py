@@ -23,6 +23,8 @@ class Settings(BaseSettings):
     #: How often a served node delivers again the packages a partner has not yet received
     #: (seconds; 0 turns it off, leaving `corridor share retry` to the operator).
     retry_seconds: float = 300
+    #: How long a Spark session (and its JVM) outlives the last Spark run, in seconds.
+    spark_idle_seconds: float = 300
 
     @field_validator("port")
     @classmethod

@@ -32,6 +32,7 @@ from corridor.api.routes import (
 )
 from corridor.ingest.follow_up import resume_follow_ups
 from corridor.node.identity import NodeIdentity
+from corridor.resources import SCRATCH_DIR, use_scratch
 from corridor.screen import matching
 from corridor.settings import Settings
 from corridor.share.service import SPOOL_DIR, SharingService
@@ -75,6 +76,8 @@ def create_app(
             raise ValueError("create_app needs a store or a workdir")
         store = open_store(location if location is not None else Settings().store, workdir)
     owned = workdir is not None
+    if workdir is not None:
+        use_scratch(workdir / SCRATCH_DIR)
     if sharing_service is None and workdir is not None:
         identity = NodeIdentity.load_optional(workdir)
         if identity is not None:

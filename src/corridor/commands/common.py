@@ -12,6 +12,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from corridor.resources import SCRATCH_DIR, use_scratch
 from corridor.settings import Settings
 from corridor.store import location
 from corridor.store.base import Store
@@ -69,6 +70,7 @@ def workdir_path(workdir: Path | None) -> Path:
 def open_store(workdir: Path | None, store: str | None = None, read_only: bool = False) -> Store:
     """The store named by `--store` (or `CORRIDOR_STORE`), else the work directory's DuckDB."""
     given = store if store is not None else Settings().store
+    use_scratch(workdir_path(workdir) / SCRATCH_DIR)
     return location.open_store(given, workdir_path(workdir), read_only=read_only)
 
 

@@ -6,7 +6,12 @@ directory in a temporary folder, logging at ERROR — and every `SparkEngine` wo
 child session (`SparkSession.newSession()`): separate temporary views, UDFs and SQL settings over
 the one shared SparkContext. `SparkEngine.close()` drops only that child's views and the
 intermediate files Splink wrote for them; the shared session lives until `stop_spark_session()`,
-which also runs at interpreter exit and removes the temporary folder.
+which also runs at interpreter exit, stops the JVM and removes the session's folder.
+
+A served node must not keep a JVM (about 900 MB) for the rest of its life after one Spark run:
+once no engine is open for `Settings().spark_idle_seconds`, the session and its JVM are
+stopped; the next run starts them again. The session's folder (the JVM's temporary files,
+spills, checkpoints) lies under the node's work directory (`engines.use_scratch`).
 
 Importing this module needs pyspark (an ImportError otherwise, which `make_engine` turns into
 `EngineUnavailable`); starting the session needs Java 17 or newer.
@@ -33,6 +38,8 @@ from splink import SparkAPI
 from splink.backends.spark import similarity_jar_location
 
 from corridor.resolve.engines import Engine, EngineUnavailable
+from corridor.resources import scratch_dir
+from corridor.settings import Settings
 
 #: Local mode on every core of this machine.
 MASTER = "local[*]"
@@ -40,6 +47,8 @@ MASTER = "local[*]"
 DRIVER_MEMORY = "2g"
 #: Spark 4 needs Java 17 or newer.
 MIN_JAVA = 17
+#: How long the JVM is given to exit once asked, before it is killed.
+JVM_STOP_SECONDS = 10
 
 _LOG4J2_PROPERTIES = """\
 rootLogger.level = error
@@ -58,6 +67,8 @@ logger.gateway.level = error
 _lock = threading.Lock()
 _session: SparkSession | None = None
 _workdir: tempfile.TemporaryDirectory[str] | None = None
+_open_engines = 0  # engines not yet closed: the session is idle at 0
+_idle_timer: threading.Timer | None = None
 
 
 def java_major_version(java: str) -> int | None:
@@ -116,9 +127,10 @@ def shared_spark_session() -> SparkSession:
         _stop_locked()
         find_java()
         jar = _similarity_jar()
-        workdir = tempfile.TemporaryDirectory(prefix="corridor-spark-")
+        workdir = tempfile.TemporaryDirectory(prefix="corridor-spark-", dir=scratch_dir())
         root = Path(workdir.name)
         (root / "log4j2.properties").write_text(_LOG4J2_PROPERTIES, encoding="utf-8")
+        (root / "tmp").mkdir()
         cores = os.cpu_count() or 2
         builder: SparkSession.Builder = SparkSession.builder
         try:
@@ -139,7 +151,8 @@ def shared_spark_session() -> SparkSession:
                 .config("spark.ui.showConsoleProgress", "false")
                 .config(
                     "spark.driver.extraJavaOptions",
-                    f"-Dlog4j2.configurationFile={(root / 'log4j2.properties').as_uri()}",
+                    f"-Dlog4j2.configurationFile={(root / 'log4j2.properties').as_uri()} "
+                    f"-Djava.io.tmpdir={root / 'tmp'}",
                 )
                 .getOrCreate()
             )
@@ -165,14 +178,74 @@ def stop_spark_session() -> None:
 
 
 def _stop_locked() -> None:
-    global _session, _workdir
+    global _session, _workdir, _idle_timer
+    if _idle_timer is not None:
+        _idle_timer.cancel()
+        _idle_timer = None
     if _session is not None:
         # At interpreter exit the JVM may already be gone.
         with contextlib.suppress(Exception):
             _session.stop()
+        _stop_jvm()
     if _workdir is not None:
         _workdir.cleanup()
     _session, _workdir = None, None
+
+
+def _stop_jvm() -> None:
+    """End the JVM PySpark launched (stopping a session leaves its gateway JVM running); the
+    next session launches a new one."""
+    from pyspark import SparkContext
+
+    gateway = SparkContext._gateway
+    if gateway is None:
+        return
+    with contextlib.suppress(Exception):
+        gateway.shutdown()
+    proc = getattr(gateway, "proc", None)
+    if proc is not None:
+        with contextlib.suppress(Exception):
+            proc.stdin.close()  # the gateway server exits when its stdin closes
+            proc.wait(timeout=JVM_STOP_SECONDS)
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    SparkContext._gateway = None
+    SparkContext._jvm = None
+
+
+def _engine_opened() -> SparkSession:
+    global _open_engines, _idle_timer
+    with _lock:
+        _open_engines += 1
+        if _idle_timer is not None:
+            _idle_timer.cancel()
+            _idle_timer = None
+    try:
+        return shared_spark_session()
+    except BaseException:
+        _engine_closed()
+        raise
+
+
+def _engine_closed() -> None:
+    """One engine fewer; the last to close starts the idle clock."""
+    global _open_engines, _idle_timer
+    with _lock:
+        _open_engines -= 1
+        if _open_engines > 0 or _session is None:
+            return
+        if _idle_timer is not None:
+            _idle_timer.cancel()
+        _idle_timer = threading.Timer(Settings().spark_idle_seconds, _stop_if_idle)
+        _idle_timer.daemon = True
+        _idle_timer.start()
+
+
+def _stop_if_idle() -> None:
+    with _lock:
+        if _open_engines == 0:
+            _stop_locked()
 
 
 atexit.register(stop_spark_session)
@@ -193,7 +266,7 @@ class SparkEngine(Engine):
     name = "spark"
 
     def __init__(self) -> None:
-        self.spark = shared_spark_session().newSession()
+        self.spark = _engine_opened().newSession()
         self._db_api = SparkAPI(spark_session=self.spark)  # type: ignore[no-untyped-call]
         self._closed = False
 
@@ -210,6 +283,12 @@ class SparkEngine(Engine):
         if self._closed:
             return
         self._closed = True
+        try:
+            self._drop_views()
+        finally:
+            _engine_closed()
+
+    def _drop_views(self) -> None:
         if not _alive(self.spark):
             return
         checkpoints = checkpoint_path(self.spark)
