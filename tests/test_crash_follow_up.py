@@ -220,3 +220,34 @@ def _reference_once(bundle: Path, tmp_path: Path) -> dict[str, Any]:
     _prepared(bundle, work)
     assert _run(bundle, work).returncode == 0
     return state(work)
+
+
+def test_a_failing_follow_up_is_reported_pending_and_retried_by_the_next_ingest(
+    bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Linking or screening that fails (not a crash: an error) does not fail the ingest that
+    stored the file: the report says the work is pending, and the next ingest does it."""
+    work = tmp_path / "node"
+    _prepared(bundle, work)
+    store = workdir_store(work)
+    try:
+
+        def ingest(path: str) -> Any:
+            e = next(x for x in load_manifest(bundle) if x["path"] == path)
+            return ingest_file(store, Caller.operator(), bundle / path, kind=e["kind"],
+                               mapping=bundle / e["mapping"], defaults=e["provenance"],
+                               show_progress=False)  # fmt: skip
+
+        def broken(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("the screening index is unavailable")
+
+        with monkeypatch.context() as patched:
+            patched.setattr(type(store), "add_alerts", broken)
+            report = ingest(LATER)
+        assert report.follow_up_pending and report.statements_added > 0
+        assert len(store.follow_ups()) == 1 and store.alerts() == []
+        later = ingest("rs/vehicles.csv")  # the next ingest finishes what was left
+        assert not later.follow_up_pending
+        assert store.follow_ups() == [] and store.alerts() != []
+    finally:
+        store.close()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -29,6 +30,8 @@ from corridor.plugins import INGEST_READERS, StepResult
 from corridor.store.base import Store
 from corridor.store.records import IngestInfo
 
+log = logging.getLogger(__name__)
+
 #: How many conflicting source ids an ingest's report and audit entry name (all are counted).
 CONFLICT_EXAMPLES = 20
 
@@ -46,6 +49,8 @@ class IngestReport:
     #: Readings added beside a reading held under the same source id with other content.
     conflicts: int = 0
     conflict_examples: list[str] = field(default_factory=list)
+    #: The linking or screening owed failed here; it is retried by the next ingest or start.
+    follow_up_pending: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -144,7 +149,14 @@ def ingest_file(
                "conflicts": len(result.conflicts),
                "conflict_examples": result.conflicts[:CONFLICT_EXAMPLES]},
               within=writer)  # fmt: skip
-    done = run_follow_up(store, info.id) if result.statements_added else None
+    pending = False
+    try:
+        done = run_follow_up(store, info.id) if result.statements_added else None
+    except Exception:
+        # The file is in and its audit entry too; the work left is kept and retried by the
+        # next ingest or start (see `follow_up`), and the caller is told it is pending.
+        log.exception("ingest %s (%s): linking or screening failed; left to retry", info.id, name)
+        done, pending = None, True
     done = done or StepResult()
     return IngestReport(
         file=name,
@@ -157,6 +169,7 @@ def ingest_file(
         alerts=done.alerts,
         conflicts=len(result.conflicts),
         conflict_examples=result.conflicts[:CONFLICT_EXAMPLES],
+        follow_up_pending=pending,
     )
 
 

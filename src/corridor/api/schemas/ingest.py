@@ -21,3 +21,7 @@ class IngestSummary(BaseModel):
     conflict_examples: list[str] = Field(
         description="The first conflicting source ids, as `kind:id`."
     )
+    follow_up_pending: bool = Field(
+        description="Linking or screening the ingested records failed this time; the node "
+        "retries it with the next ingest or start (the file itself is stored)."
+    )
