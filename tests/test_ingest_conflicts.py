@@ -26,7 +26,9 @@ def _ingest(store: Store, path: Path):  # type: ignore[no-untyped-def]
 
 
 def _reads(store: Store) -> list[tuple[str, str, str]]:
-    rows = store.observations(ObservationQuery(kinds=(ObservationKind.ANPR,), limit=10_000), SYSTEM_SCOPE)
+    rows = store.observations(
+        ObservationQuery(kinds=(ObservationKind.ANPR,), limit=10_000), SYSTEM_SCOPE
+    )
     return sorted((str(r["source_id"]), str(r["plate"]), str(r["observed_at"])) for r in rows)
 
 

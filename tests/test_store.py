@@ -11,6 +11,7 @@ from followthemoney import model
 
 from conftest import SENSOR_DEFAULTS
 from corridor.access.caller import Caller
+from corridor.audit import Event, audit, verify_store
 from corridor.ingest.service import ingest_path
 from corridor.model.classification import Classification
 from corridor.model.observations import ObservationKind
@@ -84,6 +85,22 @@ def test_a_failure_inside_a_write_rolls_everything_back(store: Store) -> None:
         raise RuntimeError("disk on fire")
     assert store.get_entity("p", SYSTEM_SCOPE) is None
     assert store.counts(SYSTEM_SCOPE) == [] and store.ingests() == []
+
+
+def test_audit_entries_written_in_a_writer_commit_or_roll_back_with_it(store: Store) -> None:
+    """An ingest's audit entries go in its own transaction: after entries others wrote while
+    it ran, gone with it when it rolls back, and the chain verifies either way."""
+    operator = Caller.operator()
+    with store.writer(info()) as w:
+        audit(store, operator, Event.ADMIN, "while-it-runs")  # another entry, committed now
+        audit(store, operator, Event.WRITE, "in-1", within=w)
+        audit(store, operator, Event.WRITE, "in-2", within=w)
+    with pytest.raises(RuntimeError), store.writer(info()) as w:
+        audit(store, operator, Event.WRITE, "rolled-back", within=w)
+        raise RuntimeError("disk on fire")
+    audit(store, operator, Event.ADMIN, "after")
+    assert [e.target for e in store.audit_entries()] == ["while-it-runs", "in-1", "in-2", "after"]
+    assert verify_store(store).ok
 
 
 def test_scope_hides_statements_above_clearance(store: Store) -> None:

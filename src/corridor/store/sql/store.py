@@ -96,6 +96,7 @@ class SQLWriter(StoreWriter):
         self.result = WriteResult()
         self._statements: list[dict[str, Any]] = []
         self._observed: set[ObservationKind] = set()  # kinds of reading written
+        self._appended: AuditHead = None  # the last audit entry this transaction appended
 
     @abstractmethod
     def _stage(self, table: T.Table, batch: pa.Table) -> None:
@@ -191,7 +192,10 @@ class SQLWriter(StoreWriter):
 
     def append_audit(self, chain: Callable[[AuditHead], Sequence[AuditEntry]]) -> None:
         self._lock_audit()
-        insert_audit(self.session, chain(self._audit_head()))
+        entries = chain(self._appended or self._audit_head())
+        insert_audit(self.session, entries)
+        if entries:  # a second append in this transaction follows these, not the committed head
+            self._appended = (entries[-1].seq, entries[-1].hash)
 
     @abstractmethod
     def _lock_audit(self) -> None:
