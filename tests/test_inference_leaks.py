@@ -1,7 +1,8 @@
 """Inference leaks: nothing a reader is shown is computed from what they may not see.
 
-An auditor sees every entry of the log, but not the ids and terms of entries about what is
-above their clearance."""
+A dataset the reader may not know of answers as an unknown one, and an upload's count of alerts
+counts those its writer may see; an auditor sees every entry of the log, but not the ids and
+terms of entries about what is above their clearance."""
 
 from __future__ import annotations
 
@@ -9,15 +10,79 @@ import json
 from pathlib import Path
 from typing import Any
 
-from conftest import Api
+import pytest
+
+from conftest import Api, write_csv
 from corridor.access.caller import Caller
 from corridor.audit import Event, audit, flush, verify_store
 from corridor.audit.service import REDACTED, as_seen
 from corridor.ingest.service import ingest_path
 from corridor.model.classification import Classification
 from corridor.model.scope import ReadScope
+from corridor.screen.lists import load_list
 from corridor.store.base import Store
 from corridor.users.service import create_user
+
+# --- screening datasets and alerts ------------------------------------------------------------
+
+WATCH_MAPPING = """
+provenance: {agency: GB-NCA, grading: 2BP, classification: OFFICIAL-SENSITIVE}
+entities:
+  person: {schema: Person, id_column: id, properties: {name: {column: name}}}
+"""
+WATCHED = "Mohammed Abdullah al-Hassan"
+
+
+@pytest.fixture
+def watched(api: Api, tmp_path: Path) -> Api:
+    """A national watchlist, every entry OFFICIAL-SENSITIVE (above `analyst_low`)."""
+    mapping = tmp_path / "watch.yml"
+    mapping.write_text(WATCH_MAPPING, encoding="utf-8")
+    path = write_csv(tmp_path / "watch.csv", ["id", "name"], [["w-1", WATCHED]])
+    load_list(api.store, Caller.operator(), path, "gb_watch", fmt="watchlist", mapping=mapping)
+    return api
+
+
+def _query(name: str) -> dict[str, Any]:
+    return {"queries": {"q": {"schema": "Person", "properties": {"name": [name]}}}}
+
+
+def test_a_dataset_the_reader_may_not_see_answers_as_an_unknown_one(watched: Api) -> None:
+    hidden = watched.post("/match/gb_watch", user="analyst_low", json=_query(WATCHED))
+    unknown = watched.post("/match/no_such_list", user="analyst_low", json=_query(WATCHED))
+    assert hidden.status_code == unknown.status_code == 404
+    assert "gb_watch" not in unknown.text
+    assert hidden.json()["message"].replace("gb_watch", "X") == unknown.json()["message"].replace(
+        "no_such_list", "X"
+    )
+    r = watched.get("/search/gb_watch", user="analyst_low", params={"q": WATCHED})
+    assert r.status_code == 404
+    assert watched.get("/catalog", user="analyst_low").json()["datasets"] == []
+    # Who is cleared to it matches against it.
+    r = watched.post("/match/gb_watch", user="analyst", json=_query(WATCHED))
+    assert r.status_code == 200 and r.json()["responses"]["q"]["results"][0]["id"] == "w-1"
+    assert "gb_watch" in watched.post("/match/no_such_list", json=_query("x")).text
+
+
+def test_an_upload_counts_only_the_alerts_its_writer_may_see(watched: Api) -> None:
+    def upload(user: str, record_id: str) -> dict[str, Any]:
+        mapping = (
+            "provenance: {agency: RS-MUP, grading: 2BP, classification: OFFICIAL}\n"
+            "entities:\n  person: {schema: Person, id_column: id, "
+            "properties: {name: {column: name}}}\n"
+        )
+        files = {
+            "file": ("p.csv", f"id,name\n{record_id},{WATCHED}\n"),
+            "mapping": ("m.yml", mapping),
+        }
+        r = watched.post("/ingest", user=user, files=files)
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    assert upload("analyst_low", "probe-1")["alerts"] == 0
+    assert [a.list_entity_id for a in watched.store.alerts("probe-1")] == ["w-1"]  # raised
+    assert upload("analyst", "probe-2")["alerts"] == 1
+
 
 # --- the audit log ----------------------------------------------------------------------------
 
