@@ -1,27 +1,34 @@
 """Inference leaks: nothing a reader is shown is computed from what they may not see.
 
-A dataset the reader may not know of answers as an unknown one, and an upload's count of alerts
-counts those its writer may see; an auditor sees every entry of the log, but not the ids and
-terms of entries about what is above their clearance."""
+A match's probability and a cluster are formed on the values the reader sees, and an upload's
+counts of links and alerts count what its writer may see; a dataset the reader may not know of
+answers as an unknown one; an auditor sees every entry of the log, but not the ids and terms of
+entries about what is above their clearance."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from callers import reading
 from conftest import Api, write_csv
 from corridor.access.caller import Caller
 from corridor.audit import Event, audit, flush, verify_store
 from corridor.audit.service import REDACTED, as_seen
 from corridor.ingest.service import ingest_path
 from corridor.model.classification import Classification
-from corridor.model.scope import ReadScope
+from corridor.model.scope import SYSTEM_SCOPE, ReadScope
+from corridor.resolve import service
+from corridor.scenario import build_scenario
 from corridor.screen.lists import load_list
 from corridor.store.base import Store
 from corridor.users.service import create_user
+from sharing_support import write_entities
+from stores import new_store
 
 # --- screening datasets and alerts ------------------------------------------------------------
 
@@ -140,3 +147,118 @@ def test_an_entry_is_redacted_exactly_when_it_is_above_the_reader(store: Store) 
             assert (shown.seq, shown.hash, shown.prev_hash) == (entry.seq, entry.hash,
                                                                  entry.prev_hash)  # fmt: skip
     assert verify_store(store).ok
+
+
+SECRET = ReadScope(Classification.SECRET)
+#: Two records of one name, which values above SECRET (a birth date, a passport number and a
+#: phone, the same on both) make one person; on their names alone they are not.
+NAMED = [("Person", "x-1", {"name": "Dragoslav Vukašinović"}),
+         ("Person", "y-1", {"name": "Dragoslav Vukasinovic"})]  # fmt: skip
+HIDDEN = {"birthDate": "1971-04-19", "passportNumber": "P99887766", "phone": "+381631112233"}
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("world")
+    build_scenario(out, seed=7, scale=0.3)
+    return out
+
+
+def resolved_world(store: Store, world: Path) -> None:
+    """The scenario, the two records above, resolved."""
+    ingest_path(store, Caller.operator(), world, show_progress=False)
+    write_entities(store, NAMED, agency="GB-NCA", classification="OFFICIAL")
+    write_entities(store, [("Person", i, HIDDEN) for _, i, _ in NAMED], agency="GB-NCA",
+                   classification="TOP SECRET")  # fmt: skip
+    service.resolve_all(store, Caller.operator(), "Person")
+
+
+@pytest.fixture
+def linked(world: Path) -> Iterator[Store]:
+    store = new_store()
+    resolved_world(store, world)
+    yield store
+    store.close()
+
+
+# --- matches and canonical entities -----------------------------------------------------------
+
+
+def test_a_link_made_by_hidden_values_is_shown_as_the_readers_values_make_it(
+    linked: Store,
+) -> None:
+    store = linked
+    # The store links them, on every value (the test can fail).
+    assert store.clusters_of(["x-1"])["x-1"] == store.clusters_of(["y-1"])["y-1"]
+    [stored] = [p for p in store.pairs_of(["x-1"]) if "y-1" in (p.left_id, p.right_id)]
+    assert stored.probability > 0.999
+    visible = service.explain(store, "x-1", "y-1", SECRET)
+    assert visible.probability < service.DEFAULT_THRESHOLD  # names alone do not make one person
+
+    found = service.matches(store, reading(SECRET), "x-1")
+    [match] = [m for m in found["matches"] if m["id"] == "y-1"]
+    assert match["probability"] == pytest.approx(visible.probability, abs=1e-9)
+    assert match["probability"] == pytest.approx(match["explanation"]["probability"], abs=1e-9)
+    assert match["match_weight"] == pytest.approx(visible.match_weight, abs=1e-9)
+    assert match["same_cluster"] is False
+    view = service.canonical(store, reading(SECRET), "x-1")
+    assert "y-1" not in view["members"]
+    assert {s["entity_id"] for s in view["statements"]} <= set(view["members"])
+    assert service.reader_clusters(store, ["x-1", "y-1"], SECRET) == {"x-1": "x-1", "y-1": "y-1"}
+
+    # Who sees everything sees the stored link and the merged entity.
+    everything = service.matches(store, Caller.operator(), "x-1")
+    [match] = [m for m in everything["matches"] if m["id"] == "y-1"]
+    assert match["probability"] == stored.probability and match["same_cluster"] is True
+    assert set(service.canonical(store, Caller.operator(), "x-1")["members"]) == {"x-1", "y-1"}
+
+
+def test_a_reader_who_sees_a_cluster_whole_sees_it_as_stored(linked: Store) -> None:
+    """The same rule forms a reader's clusters and the stored ones: where every value of a
+    cluster is within the reader's clearance, theirs is the stored cluster."""
+    store = linked
+    clusters = store.all_clusters("Person")
+    groups: dict[str, list[str]] = {}
+    for record, cluster_id in sorted(clusters.items()):
+        groups.setdefault(cluster_id, []).append(record)
+    whole = [
+        members for members in groups.values()
+        if len(members) > 1 and all(
+            len(store.get_entity(m, SECRET).statements)  # type: ignore[union-attr]
+            == len(store.get_entity(m, SYSTEM_SCOPE).statements)  # type: ignore[union-attr]
+            for m in members
+        )
+    ][:5]  # fmt: skip
+    assert whole
+    for members in whole:
+        view = service.canonical(store, reading(SECRET), members[0])
+        assert view["members"] == sorted(members)
+        for match in service.matches(store, reading(SECRET), members[0])["matches"]:
+            stored = next(p for p in store.pairs_of([members[0]]) if match["id"] in
+                          (p.left_id, p.right_id))  # fmt: skip
+            if match["id"] in members:
+                assert match["same_cluster"] and match["probability"] == stored.probability
+
+
+def test_an_upload_counts_only_the_links_its_writer_may_see(api: Api, world: Path) -> None:
+    # A record of which the OFFICIAL analyst sees nothing, and one matching it that they upload.
+    write_entities(api.store, [("Person", "h-1", {"name": "Radomir Stanisavljević",
+                                                  "birthDate": "1969-11-02"})],
+                   agency="RS-MUP", classification="SECRET")  # fmt: skip
+    resolved_world(api.store, world)
+    row = {"id": "low-1", "name": "Radomir Stanisavljevic", "dob": "1969-11-02"}
+    mapping = (
+        "provenance: {agency: RS-MUP, grading: 2BP, classification: OFFICIAL}\n"
+        "entities:\n  person:\n    schema: Person\n    id_column: id\n"
+        "    properties: {name: {column: name}, birthDate: {column: dob}}\n"
+    )
+    files = {"file": ("p.csv", f"id,name,dob\n{row['id']},{row['name']},{row['dob']}\n"),
+             "mapping": ("m.yml", mapping)}  # fmt: skip
+    r = api.post("/ingest", user="analyst_low", files=files)
+    assert r.status_code == 200, r.text
+    assert r.json()["linked"] == {"Person": 0}
+    # It was linked (the test can fail): to a record the analyst may not know of.
+    assert any("h-1" in (p.left_id, p.right_id) for p in api.store.pairs_of(["low-1"]))
+    files["file"] = ("p2.csv", files["file"][1].replace("low-1", "low-2"))
+    r = api.post("/ingest", user="analyst", files=files)  # SECRET: sees it
+    assert r.status_code == 200 and r.json()["linked"]["Person"] >= 1
