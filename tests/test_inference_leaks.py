@@ -2,8 +2,9 @@
 
 A match's probability and a cluster are formed on the values the reader sees, and an upload's
 counts of links and alerts count what its writer may see; a dataset the reader may not know of
-answers as an unknown one; an auditor sees every entry of the log, but not the ids and terms of
-entries about what is above their clearance."""
+answers as an unknown one; a judgement's note is read only by those cleared to its judge's
+clearance; an auditor sees every entry of the log, but not the ids and terms of entries about
+what is above their clearance."""
 
 from __future__ import annotations
 
@@ -262,3 +263,35 @@ def test_an_upload_counts_only_the_links_its_writer_may_see(api: Api, world: Pat
     files["file"] = ("p2.csv", files["file"][1].replace("low-1", "low-2"))
     r = api.post("/ingest", user="analyst", files=files)  # SECRET: sees it
     assert r.status_code == 200 and r.json()["linked"]["Person"] >= 1
+
+
+def test_judgement_notes_are_read_only_by_those_cleared_to_their_judge(linked: Store) -> None:
+    store = linked
+    low = ReadScope(Classification.OFFICIAL)
+    a, b = next(
+        (p.left_id, p.right_id) for p in store.pairs_of(sorted(store.all_clusters("Person")))
+        if store.get_entity(p.left_id, low) and store.get_entity(p.right_id, low)
+    )  # fmt: skip
+    note = "source HUMINT-7 places both at the Preševo camp"
+    service.judge(store, reading(SECRET, "ana"), a, b, "positive", note)
+    [seen] = [j for j in service.judgements(store, reading(SECRET), a) if j.note]
+    assert seen.note == note and seen.classification == Classification.SECRET
+    [below] = [j for j in service.judgements(store, reading(low), a) if j.user_name == "ana"]
+    assert below.note is None and below.verdict == "positive"
+
+
+def test_judgement_notes_over_the_api(api: Api, world: Path) -> None:
+    store = api.store
+    write_entities(store, [("Person", "n-1", {"name": "Jovan Marić", "birthDate": "1980"}),
+                           ("Person", "n-2", {"name": "Jovan Maric", "birthDate": "1980"})],
+                   classification="OFFICIAL")  # fmt: skip
+    resolved_world(store, world)
+    body = {"left_id": "n-1", "right_id": "n-2", "verdict": "negative", "note": "twin brothers"}
+    r = api.post("/judgements", user="analyst", json=body)
+    assert r.status_code == 200 and r.json()["classification"] == "SECRET", r.text
+    notes = {}
+    for user in ("analyst", "analyst_low"):
+        r = api.get("/judgements", user=user, params={"entity_id": "n-1"})
+        assert r.status_code == 200, r.text
+        notes[user] = [j["note"] for j in r.json()["judgements"]]
+    assert notes == {"analyst": ["twin brothers"], "analyst_low": [None]}

@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -290,7 +290,11 @@ def judge(
         raise NotFound(f"record {missing[0]!r} has not been resolved (run `corridor resolve`)")
     left, right = ordered(left_id, right_id)
     user = user or caller.user
-    judgement = Judgement(uuid.uuid4().hex, left, right, verdict, user, datetime.now(UTC), note)
+    # The note may say anything the judge knows: it is classified at their clearance.
+    clearance = int(caller.authz.clearance)
+    judgement = Judgement(
+        uuid.uuid4().hex, left, right, verdict, user, datetime.now(UTC), note, clearance
+    )
     store.add_judgement(judgement)
     kind_run = None
     for kind in RESOLVABLE:
@@ -305,27 +309,42 @@ def judge(
     detail: dict[str, Any] = {"verdict": verdict, "note": note}
     if user != caller.user:
         detail["recorded_as"] = user
+    touched_now = _touched_ids(store, caller, [left, right])
     audit(store, caller, Event.JUDGE, f"judgements/{left}/{right}", detail,
-          _touched_ids(store, caller, [left, right]))  # fmt: skip
+          max(touched_now, Classification(clearance)) if note else touched_now)  # fmt: skip
     return judgement
 
 
 def judgements(store: Store, caller: Caller, entity_id: str) -> list[Judgement]:
     """The judgements on an entity's pairs, oldest first (those on records the caller may not
-    see left out)."""
+    see left out; a note shown only to a reader cleared to its judge's clearance)."""
     view = ReaderView(store, caller.scope)
     if view.record(entity_id) is None:
         raise NotFound(f"no entity {entity_id!r}")
     found = []
+    top = Classification.OFFICIAL
     for j in store.judgements([entity_id]):
         other = j.right_id if j.left_id == entity_id else j.left_id
-        if view.record(other) is not None:
-            found.append(j)
+        if view.record(other) is None:
+            continue
+        if j.note is not None and not note_readable(j, caller.scope):
+            j = replace(j, note=None)
+        elif j.note is not None and j.classification is not None:
+            top = max(top, Classification(j.classification))
+        found.append(j)
     records = [view.record(i) for j in found for i in (j.left_id, j.right_id)]
     audit(store, caller, Event.READ, f"entities/{entity_id}/judgements",
           {"judgements": [j.id for j in found]},
-          touched([view.record(entity_id), *records]))  # fmt: skip
+          max(top, touched([view.record(entity_id), *records])))  # fmt: skip
     return found
+
+
+def note_readable(judgement: Judgement, scope: ReadScope) -> bool:
+    """Whether a reader may read a judgement's note: cleared to its judge's clearance (a note
+    recorded before clearances were is read only by those who see everything)."""
+    if judgement.classification is None:
+        return sees_everything(scope)
+    return scope.max_classification >= judgement.classification
 
 
 def _touched_ids(store: Store, caller: Caller, ids: Sequence[str]) -> Classification:
