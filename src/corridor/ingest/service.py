@@ -10,7 +10,7 @@ import hashlib
 import json
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -24,6 +24,7 @@ from corridor.ingest.base import IngestContext
 from corridor.model.classification import Classification
 from corridor.model.provenance import FIELDS as PROVENANCE_FIELDS
 from corridor.model.provenance import parse_agency
+from corridor.model.scope import SYSTEM_SCOPE, ReadScope
 from corridor.plugins import AFTER_INGEST, INGEST_READERS
 from corridor.store.base import Store
 from corridor.store.records import IngestInfo
@@ -119,9 +120,10 @@ def ingest_file(
         agency=str(defaults["agency"]) if defaults.get("agency") else None,
         user_name=caller.user,
     )
+    hidden = None if caller.authz.system else partial(_hidden, store, caller.scope)
     with store.writer(info) as writer:
         context = IngestContext(path, writer, defaults, name, show_progress, mapping, owner,
-                                clearance)  # fmt: skip
+                                clearance, hidden)  # fmt: skip
         reader.read(context)
         result = writer.result
     audit(store, caller, Event.WRITE, f"ingest/{name}",
@@ -163,6 +165,15 @@ def _may_write(
     if named is not None:
         caller.authz.require_agency(named)
     return caller.authz.agency, caller.authz.clearance
+
+
+def _hidden(store: Store, scope: ReadScope, entity_ids: Sequence[str]) -> set[str]:
+    """Of some entity ids, those the store holds of which `scope` sees no statement."""
+    rows = store.statement_rows(entity_ids, SYSTEM_SCOPE)
+    held = {str(r["entity_id"]) for r in rows}
+    return held - {
+        str(r["entity_id"]) for r in rows if scope.allows(int(r["classification"]), r["agency"])
+    }
 
 
 def load_manifest(folder: Path) -> list[dict[str, Any]]:
