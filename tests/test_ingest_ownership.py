@@ -10,10 +10,11 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from conftest import PEOPLE_MAPPING, Api, write_csv
+from conftest import PEOPLE, PEOPLE_MAPPING, Api, write_csv
 from corridor.access.caller import Caller
 from corridor.audit import flush
 from corridor.cli import app as cli_app
+from corridor.ingest.service import ingest_path
 from corridor.model.scope import SYSTEM_SCOPE
 from corridor.store.base import Store
 from corridor.users.service import create_user
@@ -91,6 +92,50 @@ def test_nothing_above_the_writers_clearance(api: Api, people_files: tuple[Path,
     assert (r.json()["line"], r.json()["field"]) == (2, "classification")
     assert statements(api.store) == 0
     assert upload(api, api.keys["analyst"], files).status_code == 200  # cleared to SECRET
+
+
+def test_nothing_is_attached_to_an_entity_the_writer_may_not_see(
+    api: Api, people_files: tuple[Path, Path]
+) -> None:
+    """Statements about an entity held only above the writer's clearance would add to (and,
+    through its matches, alerts and pages, probe) a record they may not see: the file is
+    refused naming the line and the field, whatever the reader (a table, FtM, a report)."""
+    csv_path, mapping = people_files
+    ingest_path(api.store, Caller.operator(), csv_path, mapping=mapping)  # rs-p-2 is SECRET
+    before = statements(api.store)
+    phone = {"id": "rs-p-2", "schema": "Person", "properties": {"phone": ["+381601112233"]}}
+    other = {"id": "rs-new-1", "schema": "Person", "properties": {"name": ["Ana Kovač"]}}
+    lines = "\n".join(json.dumps(e) for e in (other, phone)).encode()
+    form = {"agency": "RS-MUP", "grading": "2BP", "classification": "OFFICIAL"}
+    r = upload(api, api.keys["analyst_low"], {"file": ("add.ftm.json", lines)}, **form)
+    assert r.status_code == 403, r.text
+    body = r.json()
+    assert (body["error"], body["file"], body["line"], body["field"]) == (
+        "ForbiddenInput", "add.ftm.json", 2, "id")  # fmt: skip
+    assert statements(api.store) == before  # nothing of the file, not even its first line
+    rows = [["rs-p-2", "Planted Name", "", "", "rs", "suspect", "OFFICIAL"]]
+    table = write_csv(csv_path.parent / "add.csv", list(PEOPLE[0]), rows)
+    files = {"file": ("add.csv", table.read_bytes()), "mapping": ("m.yml", mapping.read_bytes())}
+    r = upload(api, api.keys["analyst_low"], files)
+    assert r.status_code == 403 and (r.json()["line"], r.json()["field"]) == (2, "id"), r.text
+    report = {"report_id": "r1", "agency": "RS-MUP", "grading": "1AP",
+              "classification": "OFFICIAL", "items": [{"item_id": "i1", "text": "seen"}],
+              "entities": [{"id": "rs-p-2", "schema": "Person", "item": "i1",
+                            "properties": {"name": ["Planted"]}}]}  # fmt: skip
+    r = upload(api, api.keys["analyst_low"], {"file": ("r.json", json.dumps(report).encode())},
+               kind="report")  # fmt: skip
+    assert r.status_code == 403 and r.json()["item"] == "report 1, entity 1", r.text
+    assert statements(api.store) == before
+    # An entity the writer sees (rs-p-3 is OFFICIAL) takes their statements; one cleared to
+    # SECRET may add to rs-p-2.
+    phone["id"] = "rs-p-3"
+    lines = json.dumps(phone).encode()
+    assert upload(api, api.keys["analyst_low"], {"file": ("a.ftm.json", lines)},
+                  **form).status_code == 200  # fmt: skip
+    phone["id"] = "rs-p-2"
+    lines = json.dumps(phone).encode()
+    assert upload(api, api.keys["analyst"], {"file": ("b.ftm.json", lines)},
+                  **form).status_code == 200  # fmt: skip
 
 
 def test_the_command_line_writes_for_the_agency_it_names(

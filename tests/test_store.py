@@ -20,7 +20,7 @@ from corridor.model.scope import SYSTEM_SCOPE, ReadScope
 from corridor.model.statements import entity_statements
 from corridor.store.base import Store
 from corridor.store.duckdb.sql import DIALECT
-from corridor.store.records import IngestInfo, ObservationQuery
+from corridor.store.records import IngestInfo, Judgement, ObservationQuery
 from corridor.store.sql import queries as sql
 from stores import workdir_store
 
@@ -61,6 +61,27 @@ def test_provenance_survives_the_store_and_ftm_export(tmp_path: Path) -> None:
     }
     assert exported["datasets"] == ["GB-NCA"] and exported["origin"] == ["NCA-REF-9"]
     reopened.close()
+
+
+def test_a_store_made_before_a_column_was_added_gains_it_when_opened(tmp_path: Path) -> None:
+    """Judgements gained the judge's clearance: a store made without the column takes it
+    (empty for the judgements it has) when opened, and keeps both old and new judgements."""
+    store = workdir_store(tmp_path)
+    old = ("CREATE TABLE judgements (id VARCHAR NOT NULL, left_id VARCHAR NOT NULL, "
+           "right_id VARCHAR NOT NULL, verdict VARCHAR NOT NULL, user_name VARCHAR NOT NULL, "
+           "judged_at TIMESTAMPTZ NOT NULL, note VARCHAR)")  # fmt: skip
+    store._execute([("DROP TABLE judgements", []), (old, []),  # type: ignore[attr-defined]
+                    ("INSERT INTO judgements VALUES ('j0', 'a', 'b', 'negative', 'ana', ?, 'old')",
+                     [datetime.now(UTC)])])  # fmt: skip
+    store.close()
+    reopened = workdir_store(tmp_path)
+    try:
+        now = datetime.now(UTC)
+        reopened.add_judgement(Judgement("j1", "a", "b", "positive", "bo", now, "new", 30))
+        found = [(j.id, j.note, j.classification) for j in reopened.judgements(["a"])]
+        assert found == [("j0", "old", None), ("j1", "new", 30)]
+    finally:
+        reopened.close()
 
 
 def test_same_value_from_two_sources_is_two_statements(store: Store) -> None:

@@ -1,13 +1,27 @@
 """The audit log consulted: pages of entries, the chain verified, the log exported. Each is
 itself logged (an auditor reading the log is a consultation too), before it is answered, so
-that an export holds its own entry."""
+that an export holds its own entry.
+
+An auditor sees every entry, but not what an entry names above their clearance: an entry
+recorded as having read or written something classified above it (`writer.audit`) is shown
+with its time, user, role, event and purpose, its target without the ids, and its detail
+reduced to that classification. The stored entry is never changed, so the chain verifies as
+before; the hashes shown are the stored ones (salted, so they confirm no guess).
+"""
 
 from __future__ import annotations
 
+import json
+from dataclasses import replace
 from pathlib import Path
 
 from corridor.access.caller import Caller
 from corridor.audit import Event, Verification, audit, export_file, flush, verify_store
+from corridor.audit.chain import canonical_json
+from corridor.audit.writer import CLASSIFIED
+from corridor.errors import ValidationError
+from corridor.model.classification import Classification
+from corridor.model.scope import ReadScope
 from corridor.node.identity import NodeIdentity
 from corridor.store.base import Store
 from corridor.store.records import AuditEntry
@@ -26,13 +40,43 @@ def entries(
     page = store.audit_entries(after, limit, user, event.value if event else None)
     audit(store, caller, Event.ADMIN, "audit",
           {"after": after, "user": user, "event": event, "entries": len(page)})  # fmt: skip
-    return page
+    return [as_seen(e, caller.scope) for e in page]
 
 
 def tail(store: Store, caller: Caller, last: int) -> list[AuditEntry]:
     """The latest `last` entries (this consultation among them)."""
     audit(store, caller, Event.ADMIN, "audit", {"last": last})
-    return store.audit_tail(last)
+    return [as_seen(e, caller.scope) for e in store.audit_tail(last)]
+
+
+#: What stands in the target of a redacted entry for the ids it named.
+REDACTED = "[redacted]"
+
+
+def as_seen(entry: AuditEntry, scope: ReadScope) -> AuditEntry:
+    """An entry as a reader of the log may see it: whole, or (about something classified above
+    their clearance) without the ids in its target and with only its classification and how
+    the caller came (`via`) left of its detail."""
+    try:
+        detail = json.loads(entry.detail)
+    except ValueError:  # an edited entry: shown as it is (verifying the chain finds it)
+        return entry
+    marked = detail.get(CLASSIFIED) if isinstance(detail, dict) else None
+    if not isinstance(marked, str):
+        return entry
+    try:
+        level = Classification.parse(marked)
+    except ValidationError:
+        level = Classification.TOP_SECRET  # unreadable: the safe side
+    if level <= scope.max_classification:
+        return entry
+    kind, _, rest = entry.target.partition("/")
+    shown = {CLASSIFIED: marked, "redacted": True}
+    if "via" in detail:
+        shown["via"] = detail["via"]
+    return replace(
+        entry, target=f"{kind}/{REDACTED}" if rest else kind, detail=canonical_json(shown)
+    )
 
 
 def verify(store: Store, caller: Caller) -> Verification:

@@ -10,6 +10,7 @@ process appending to it (several API workers on one PostgreSQL store keep one ch
 from __future__ import annotations
 
 import logging
+import secrets
 import threading
 import weakref
 from collections.abc import Mapping
@@ -18,6 +19,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from corridor.audit.chain import _chain, _Draft, _iso, canonical_json
+from corridor.model.classification import Classification
 
 if TYPE_CHECKING:
     from corridor.access.authz import Authz
@@ -185,18 +187,34 @@ def audit(
     event: Event,
     target: str,
     detail: Mapping[str, Any] | None = None,
+    classification: int | None = None,
     within: StoreWriter | None = None,
 ) -> None:
     """Log one event by `caller` on `target` (an entity id, `search`, `match/default`,
     `ingest/file.csv`, …) with the purpose they stated, how they came (`via`: api, cli, node,
     demo) and any detail (JSON-able).
 
+    `classification` is the highest classification of what the event read or wrote, where the
+    service knows it: above OFFICIAL it is recorded with the entry (`CLASSIFIED`), and an
+    auditor not cleared to it is shown the entry without its target's ids and its detail
+    (`corridor.audit.service`). Such an entry also gets a random `salt`, so that its hash, which
+    every auditor sees, cannot confirm a guess at what was redacted (an entity id, a name).
+
     READ events are chained now and written within a second; every other event is written to
     the store before this returns (and writes any reads buffered before it first), or, given
     the transaction `within` which it records, in that transaction.
     """
     detail = {**(detail or {}), "via": caller.via}
+    if classification is not None and classification > Classification.OFFICIAL:
+        detail[CLASSIFIED] = Classification(classification).label
+        detail[SALT] = secrets.token_hex(16)
     audit_log(store).record(caller.authz, Event(event), target, caller.purpose, detail, within)
+
+
+#: The detail keys of an entry about something above OFFICIAL: its classification, and the
+#: salt that keeps its hash from confirming guesses at what an auditor is not shown.
+CLASSIFIED = "classification"
+SALT = "salt"
 
 
 def flush(store: Store) -> None:

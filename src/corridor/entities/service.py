@@ -14,6 +14,7 @@ from typing import Any
 from corridor.access.caller import Caller
 from corridor.audit import Event, audit
 from corridor.errors import NotFound
+from corridor.model.classification import Classification, highest
 from corridor.model.schemata import schemata_for
 from corridor.model.statements import EntityRecord
 from corridor.model.subjects import SubjectKeys, subject_keys
@@ -27,7 +28,8 @@ def get_entity(store: Store, caller: Caller, entity_id: str) -> dict[str, Any]:
     not one of the node's records, a listed entity of that id (yente clients fetch results by
     id from the same path)."""
     record = store.get_entity(entity_id, caller.scope)
-    audit(store, caller, Event.READ, f"entities/{entity_id}", {"found": record is not None})
+    audit(store, caller, Event.READ, f"entities/{entity_id}", {"found": record is not None},
+          record.classification if record is not None else None)  # fmt: skip
     if record is None:
         return list_entity(store, entity_id, caller.scope)
     return record.to_dict()
@@ -41,7 +43,8 @@ def list_entities(
         store.iter_entities(caller.scope, schemata_for(schema), limit=limit, offset=offset)
     )
     audit(store, caller, Event.READ, "entities",
-          {"schema": schema, "offset": offset, "ids": [r.id for r in records]})  # fmt: skip
+          {"schema": schema, "offset": offset, "ids": [r.id for r in records]},
+          highest(r.classification for r in records))  # fmt: skip
     return records
 
 
@@ -51,12 +54,15 @@ def export_entities(
     """Every entity the caller may see, streamed; logged once with how many went out (when the
     export ends, or is cut short)."""
     sent = 0
+    top = Classification.OFFICIAL
     try:
         for record in store.iter_entities(caller.scope, schemata_for(schema)):
             yield record
             sent += 1
+            top = max(top, record.classification)
     finally:
-        audit(store, caller, Event.READ, "entities/export", {"schema": schema, "entities": sent})
+        audit(store, caller, Event.READ, "entities/export", {"schema": schema, "entities": sent},
+              top)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,7 +87,8 @@ def search(
         if record is not None:
             found.append(Found(hit, record))
     audit(store, caller, Event.READ, "search",
-          {"q": query, "schema": schema, "ids": [f.hit.entity_id for f in found]})  # fmt: skip
+          {"q": query, "schema": schema, "ids": [f.hit.entity_id for f in found]},
+          highest(f.record.classification for f in found))  # fmt: skip
     return found
 
 
@@ -92,7 +99,8 @@ def observations(
     wrote it (recorded)."""
     rows = store.observations(query, caller.scope)
     detail = {**{k: v for k, v in asked.items() if v}, "observations": len(rows)}
-    audit(store, caller, Event.READ, "observations", detail)
+    audit(store, caller, Event.READ, "observations", detail,
+          highest(r.get("classification") for r in rows))  # fmt: skip
     return rows
 
 
@@ -110,7 +118,8 @@ def entity_observations(
         query = ObservationQuery(plates=keys.plates, phones=keys.phones, limit=limit, offset=offset)
         rows = store.observations(query, caller.scope)
     audit(store, caller, Event.READ, f"entities/{entity_id}/observations",
-          {"observations": len(rows), "offset": offset})  # fmt: skip
+          {"observations": len(rows), "offset": offset},
+          highest([record.classification, *(r.get("classification") for r in rows)]))  # fmt: skip
     return keys, rows
 
 

@@ -6,14 +6,17 @@ Readers raise `ValidationError` for a bad value; `IngestContext.error` turns it 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from followthemoney.proxy import EntityProxy
+
 from corridor.errors import Forbidden, ForbiddenInput, InputError, ValidationError
 from corridor.model.classification import Classification
 from corridor.model.provenance import FIELDS, Provenance, build_provenance, merge_fields
+from corridor.model.statements import entity_statements
 from corridor.store.base import StoreWriter
 
 BATCH = 5_000
@@ -38,6 +41,12 @@ class IngestContext:
     owner: str | None = None
     #: The highest classification the caller may write (None: any).
     clearance: Classification | None = None
+    #: Of some entity ids, those already in the store that the caller may not see (None: the
+    #: node's operator, who sees everything).
+    hidden: Callable[[Sequence[str]], set[str]] | None = None
+    #: Where each entity written was first read (to name it when it is refused).
+    _where: dict[str, Location] = field(default_factory=dict, repr=False)
+    _checked: set[str] = field(default_factory=set, repr=False)
 
     @property
     def name(self) -> str:
@@ -54,6 +63,35 @@ class IngestContext:
 
     def fail(self, message: str, where: Location = None, field: str | None = None) -> InputError:
         return self.error(ValidationError(message), where, field)
+
+    def statements(
+        self, proxy: EntityProxy, prov: Provenance, where: Location = None
+    ) -> list[dict[str, Any]]:
+        """An entity's statements, with where it was read (`add_statements` names it)."""
+        if self.hidden is not None and proxy.id is not None:
+            self._where.setdefault(proxy.id, where)
+        return list(entity_statements(proxy, prov))
+
+    def add_statements(self, rows: Sequence[dict[str, Any]]) -> None:
+        """Write statements, refusing the file if any is about an entity the store holds but
+        the writer may not see: statements attached to it would change (and, through
+        resolution, screening and its pages, disclose) a record above their clearance."""
+        if self.hidden is not None and rows:
+            ids = sorted({str(r["entity_id"]) for r in rows} - self._checked)
+            refused = self.hidden(ids) if ids else set()
+            self._checked.update(ids)
+            if refused:
+                first = next((i for i in self._where if i in refused), min(refused))
+                where = self._where.get(first)
+                raise ForbiddenInput(
+                    f"entity {first!r} is held here by records the writer may not see: "
+                    "nothing may be added to it",
+                    file=self.name,
+                    line=where if isinstance(where, int) else None,
+                    item=where if isinstance(where, str) else None,
+                    field="id",
+                )
+        self.writer.add_statements(rows)
 
     def provenance(self, *layers: Mapping[str, Any] | None, where: Location = None) -> Provenance:
         """Provenance from the record's own fields, then the given layers, then the defaults.

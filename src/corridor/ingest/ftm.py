@@ -12,7 +12,6 @@ from followthemoney.proxy import EntityProxy
 from corridor.errors import ValidationError
 from corridor.ingest.base import BATCH, IngestContext, named
 from corridor.ingest.progress import open_text
-from corridor.model.statements import entity_statements
 from corridor.plugins import IngestReader
 
 
@@ -69,12 +68,12 @@ def read_ftm(ctx: IngestContext) -> None:
                 prov = ctx.provenance(where=n)
             except ValidationError as exc:
                 raise ctx.error(exc, n) from None
-            batch.extend(entity_statements(proxy, prov))
+            batch.extend(ctx.statements(proxy, prov, n))
             ctx.writer.count_read()
             if len(batch) >= BATCH:
-                ctx.writer.add_statements(batch)
+                ctx.add_statements(batch)
                 batch = []
-    ctx.writer.add_statements(batch)
+    ctx.add_statements(batch)
 
 
 READER = IngestReader(

@@ -11,7 +11,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -26,6 +26,7 @@ from corridor.ingest.follow_up import record_follow_up, resume_follow_ups, run_f
 from corridor.model.classification import Classification
 from corridor.model.provenance import FIELDS as PROVENANCE_FIELDS
 from corridor.model.provenance import parse_agency
+from corridor.model.scope import SYSTEM_SCOPE, ReadScope
 from corridor.plugins import INGEST_READERS, StepResult
 from corridor.store.base import Store
 from corridor.store.records import IngestInfo
@@ -133,9 +134,10 @@ def ingest_file(
         agency=str(defaults["agency"]) if defaults.get("agency") else None,
         user_name=caller.user,
     )
+    hidden = None if caller.authz.system else partial(_hidden, store, caller.scope)
     with store.writer(info) as writer:
         context = IngestContext(path, writer, defaults, name, show_progress, mapping, owner,
-                                clearance)  # fmt: skip
+                                clearance, hidden)  # fmt: skip
         reader.read(context)
         writer.flush()
         result = writer.result
@@ -185,6 +187,15 @@ def _may_write(
     if named is not None:
         caller.authz.require_agency(named)
     return caller.authz.agency, caller.authz.clearance
+
+
+def _hidden(store: Store, scope: ReadScope, entity_ids: Sequence[str]) -> set[str]:
+    """Of some entity ids, those the store holds of which `scope` sees no statement."""
+    rows = store.statement_rows(entity_ids, SYSTEM_SCOPE)
+    held = {str(r["entity_id"]) for r in rows}
+    return held - {
+        str(r["entity_id"]) for r in rows if scope.allows(int(r["classification"]), r["agency"])
+    }
 
 
 def load_manifest(folder: Path) -> list[dict[str, Any]]:

@@ -27,7 +27,6 @@ from corridor.ingest.base import BATCH, IngestContext, Location, named
 from corridor.ingest.progress import open_text
 from corridor.model.provenance import FIELDS as PROVENANCE_FIELDS
 from corridor.model.provenance import Provenance
-from corridor.model.statements import entity_statements
 from corridor.plugins import IngestReader
 
 _MAPPING_KEYS = {"entities", "provenance", "csv", "sheet", "format"}
@@ -223,14 +222,14 @@ def read_tabular(ctx: IngestContext) -> None:
                 proxy = _map_entity(em, record, done)
                 if proxy is not None:
                     done[em.name] = proxy
-                    batch.extend(entity_statements(proxy, prov))
+                    batch.extend(ctx.statements(proxy, prov, where))
         except ValidationError as exc:
             raise ctx.error(exc, where) from None
         ctx.writer.count_read()
         if len(batch) >= BATCH:
-            ctx.writer.add_statements(batch)
+            ctx.add_statements(batch)
             batch = []
-    ctx.writer.add_statements(batch)
+    ctx.add_statements(batch)
 
 
 READER = IngestReader(

@@ -6,6 +6,7 @@ above plain OFFICIAL for clearance checks, so that a user cleared only for OFFIC
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import IntEnum
 
 from corridor.errors import ValidationError
@@ -54,3 +55,10 @@ class Classification(IntEnum):
         raise ValidationError(
             f"invalid classification {value!r} (expected {allowed})", "classification"
         )
+
+
+def highest(levels: Iterable[int | None]) -> Classification:
+    """The highest of some markings (OFFICIAL for none): what a read or write of the records
+    bearing them touched, as the audit log records it."""
+    found = [int(v) for v in levels if v is not None]
+    return Classification(max(found)) if found else Classification.OFFICIAL

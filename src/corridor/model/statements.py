@@ -22,7 +22,7 @@ from followthemoney.proxy import EntityProxy
 from followthemoney.statement import Statement, StatementEntity
 from followthemoney.statement.util import BASE_ID
 
-from corridor.model.classification import Classification
+from corridor.model.classification import Classification, highest
 from corridor.model.provenance import FIELDS, Provenance
 
 #: The FtM dataset Corridor's assembled entities belong to.
@@ -159,6 +159,11 @@ class EntityRecord:
     @property
     def id(self) -> str:
         return str(self.entity.id)
+
+    @property
+    def classification(self) -> Classification:
+        """The highest classification of its statements."""
+        return highest(int(s.row["classification"]) for s in self.statements)
 
     @classmethod
     def assemble(cls, entity_id: str, rows: Iterable[dict[str, Any]]) -> EntityRecord:

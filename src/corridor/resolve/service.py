@@ -9,7 +9,7 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -18,6 +18,7 @@ from followthemoney import model as ftm
 from corridor.access.caller import Caller
 from corridor.audit import Event, audit
 from corridor.errors import NotFound, ValidationError
+from corridor.model.classification import Classification
 from corridor.model.scope import SYSTEM_SCOPE, ReadScope
 from corridor.model.statements import EntityRecord
 from corridor.plugins import AfterIngestStep, StepResult
@@ -25,10 +26,11 @@ from corridor.resolve.clusters import cluster
 from corridor.resolve.engines import make_engine
 from corridor.resolve.features import entity_input, person_features
 from corridor.resolve.keys import index_keys, lookup_keys
-from corridor.resolve.linkage import COMPARISONS, ModelSpec, spec_for, train
+from corridor.resolve.linkage import ModelSpec, spec_for, train
 from corridor.resolve.names import learn_roles, roles_from_json, roles_to_json
 from corridor.resolve.records import RESOLVABLE, feature_table, store_inputs
 from corridor.resolve.scorer import Score, Scorer
+from corridor.resolve.seen import ReaderView, sees_everything, spec_from_run, touched
 from corridor.store.base import Store
 from corridor.store.records import Judgement, Pair, ResolutionRun, ordered
 
@@ -77,12 +79,6 @@ def _judged(
     same = [p for p, v in latest.items() if v == "positive"]
     different = [p for p, v in latest.items() if v == "negative"]
     return same, different
-
-
-def _spec_from_run(run: ResolutionRun) -> ModelSpec:
-    names = {c["output_column_name"] for c in run.model["comparisons"]}
-    blocks = [tuple(b) for b in run.model.get("corridor_blocks", [])]
-    return ModelSpec([c for n, c in COMPARISONS.items() if n in names], blocks)
 
 
 def resolve_all(
@@ -157,7 +153,7 @@ def link_records(store: Store, kind: str, records: Sequence[dict[str, Any]]) -> 
     run = store.current_run(kind)
     if run is None or not records:
         return []
-    spec = _spec_from_run(run)
+    spec = spec_from_run(run)
     scorer = Scorer(run.model, spec.comparisons)
     features = [(r["record_id"], r) for r in records]
     keys = [(k, r["record_id"]) for r in records for k in index_keys(kind, r, spec.blocks)]
@@ -236,10 +232,35 @@ def link_entities(store: Store, caller: Caller, entity_ids: Iterable[str]) -> di
 
 
 def link_new(store: Store, caller: Caller, entity_ids: list[str]) -> StepResult:
-    """Link what an ingest added against the resolved store (once a resolution run exists)."""
+    """Link what an ingest added against the resolved store (once a resolution run exists).
+
+    What it reports is what the caller may know: every link for the node's operator; for a
+    user, the links of the ingested records that hold on what they see (as `matches` would
+    show them), never a count of records or values above their clearance."""
     if not any(store.current_run(kind) for kind in RESOLVABLE):
         return StepResult()
-    return StepResult(linked=link_entities(store, caller, entity_ids))
+    linked = link_entities(store, caller, entity_ids)
+    if caller.authz.system or sees_everything(caller.scope):
+        return StepResult(linked=linked)
+    return StepResult(linked=_linked_as_seen(store, caller.scope, entity_ids, linked))
+
+
+def _linked_as_seen(
+    store: Store, scope: ReadScope, entity_ids: Sequence[str], linked: dict[str, int]
+) -> dict[str, int]:
+    """Per kind linked, the pairs of the ingested records that hold for a reader."""
+    view = ReaderView(store, scope)
+    out = {}
+    for kind in linked:
+        ids = sorted(store.resolved_features(kind, sorted(set(entity_ids))))
+        pairs: set[tuple[str, str]] = set()
+        for record_id in ids:
+            if view.record(record_id) is None:
+                continue
+            for link in view.links(record_id, KEEP_PAIRS_ABOVE):
+                pairs.add(ordered(record_id, link.other))
+        out[kind] = len(pairs)
+    return out
 
 
 LINK_NEW = AfterIngestStep(
@@ -273,7 +294,11 @@ def judge(
         raise NotFound(f"record {missing[0]!r} has not been resolved (run `corridor resolve`)")
     left, right = ordered(left_id, right_id)
     user = user or caller.user
-    judgement = Judgement(uuid.uuid4().hex, left, right, verdict, user, datetime.now(UTC), note)
+    # The note may say anything the judge knows: it is classified at their clearance.
+    clearance = int(caller.authz.clearance)
+    judgement = Judgement(
+        uuid.uuid4().hex, left, right, verdict, user, datetime.now(UTC), note, clearance
+    )
     store.add_judgement(judgement)
     kind_run = None
     for kind in RESOLVABLE:
@@ -288,23 +313,46 @@ def judge(
     detail: dict[str, Any] = {"verdict": verdict, "note": note}
     if user != caller.user:
         detail["recorded_as"] = user
-    audit(store, caller, Event.JUDGE, f"judgements/{left}/{right}", detail)
+    touched_now = _touched_ids(store, caller, [left, right])
+    audit(store, caller, Event.JUDGE, f"judgements/{left}/{right}", detail,
+          max(touched_now, Classification(clearance)) if note else touched_now)  # fmt: skip
     return judgement
 
 
 def judgements(store: Store, caller: Caller, entity_id: str) -> list[Judgement]:
     """The judgements on an entity's pairs, oldest first (those on records the caller may not
-    see left out)."""
-    if store.get_entity(entity_id, caller.scope) is None:
+    see left out; a note shown only to a reader cleared to its judge's clearance)."""
+    view = ReaderView(store, caller.scope)
+    if view.record(entity_id) is None:
         raise NotFound(f"no entity {entity_id!r}")
     found = []
+    top = Classification.OFFICIAL
     for j in store.judgements([entity_id]):
         other = j.right_id if j.left_id == entity_id else j.left_id
-        if store.get_entity(other, caller.scope) is not None:
-            found.append(j)
+        if view.record(other) is None:
+            continue
+        if j.note is not None and not note_readable(j, caller.scope):
+            j = replace(j, note=None)
+        elif j.note is not None and j.classification is not None:
+            top = max(top, Classification(j.classification))
+        found.append(j)
+    records = [view.record(i) for j in found for i in (j.left_id, j.right_id)]
     audit(store, caller, Event.READ, f"entities/{entity_id}/judgements",
-          {"judgements": [j.id for j in found]})  # fmt: skip
+          {"judgements": [j.id for j in found]},
+          max(top, touched([view.record(entity_id), *records])))  # fmt: skip
     return found
+
+
+def note_readable(judgement: Judgement, scope: ReadScope) -> bool:
+    """Whether a reader may read a judgement's note: cleared to its judge's clearance (a note
+    recorded before clearances were is read only by those who see everything)."""
+    if judgement.classification is None:
+        return sees_everything(scope)
+    return scope.max_classification >= judgement.classification
+
+
+def _touched_ids(store: Store, caller: Caller, ids: Sequence[str]) -> Classification:
+    return touched(store.get_entity(i, caller.scope) for i in ids)
 
 
 def explain(store: Store, left_id: str, right_id: str, scope: ReadScope = SYSTEM_SCOPE) -> Score:
@@ -313,128 +361,67 @@ def explain(store: Store, left_id: str, right_id: str, scope: ReadScope = SYSTEM
     The stored features were computed from every statement; a reader who may not see some of a
     record's statements gets the explanation recomputed from those they may see, so that a
     compared value (a birth date, a passport number) never shows what their clearance hides."""
-    found = _features_as_seen(store, [left_id, right_id], scope)
-    if found is None or len(found[1]) < 2:
+    view = ReaderView(store, scope)
+    score = view.score(left_id, right_id)
+    if score is None:
         raise NotFound(f"no resolved pair {left_id!r} – {right_id!r}")
-    scorer, features = found
-    return scorer.score(features[left_id], features[right_id])
-
-
-def _features_as_seen(
-    store: Store,
-    ids: Sequence[str],
-    scope: ReadScope,
-    visible: dict[str, EntityRecord] | None = None,
-) -> tuple[Scorer, dict[str, dict[str, Any]]] | None:
-    """The scorer of the kind `ids` were resolved as, and their features as `scope` sees them
-    (`visible`: their records under `scope`, where the caller has read them already)."""
-    for kind in RESOLVABLE:
-        run = store.current_run(kind)
-        if run is None:
-            continue
-        features = store.resolved_features(kind, ids)
-        if not features:
-            continue
-        if scope != SYSTEM_SCOPE:
-            roles = roles_from_json(run.model.get("corridor_name_roles"))
-            for record_id in features:
-                seen = (visible or {}).get(record_id) or store.get_entity(record_id, scope)
-                recomputed = _visible_features(store, record_id, seen, roles)
-                if recomputed is not None:
-                    features[record_id] = recomputed
-        return Scorer(run.model, _spec_from_run(run).comparisons), features
-    return None
-
-
-def _visible_features(
-    store: Store, record_id: str, visible: EntityRecord | None, roles: Any
-) -> dict[str, Any] | None:
-    """A record's features from the statements a reader sees (`visible`), or None when those
-    are all of them."""
-    everything = store.get_entity(record_id, SYSTEM_SCOPE)
-    if everything is None or visible is None:
-        return None
-    if len(visible.statements) == len(everything.statements):
-        return None
-    agencies = ",".join(sorted({str(st.row["agency"]) for st in everything.statements}))
-    return person_features(entity_input(visible.entity, agencies), roles)
+    return score
 
 
 def reader_clusters(store: Store, ids: Sequence[str], scope: ReadScope) -> dict[str, str]:
-    """The clusters of records as a reader knows them. A cluster's id is its least member's,
-    which may be a record above the reader's clearance: they see the cluster by the least
-    member they may see instead, so that the id never discloses a record they may not."""
+    """The clusters of records as a reader knows them (`corridor.resolve.seen`), each named by
+    its least member: never a record the reader may not see, nor a cluster joined by values
+    they may not see."""
+    view = ReaderView(store, scope)
     out: dict[str, str] = {}
-    for record_id, cluster_id in store.clusters_of(ids).items():
-        if store.get_entity(cluster_id, scope) is None:
-            members = store.cluster_members([cluster_id]).get(cluster_id, [])
-            seen = [m for m in members if store.get_entity(m, scope) is not None]
-            cluster_id = min(seen, default=record_id)
-        out[record_id] = cluster_id
+    for record_id in ids:
+        members = view.cluster(record_id, DEFAULT_THRESHOLD)
+        if members:
+            out[record_id] = min(members)
     return out
 
 
 def matches(store: Store, caller: Caller, entity_id: str, limit: int = 20) -> dict[str, Any]:
-    """Candidate matches for an entity, each with its explanation, within the caller's scope."""
-    scope = caller.scope
-    record = store.get_entity(entity_id, scope)
+    """Candidate matches for an entity, each with its explanation, within the caller's scope:
+    scored on the values the caller sees (a link that holds only on values above their
+    clearance is not a candidate for them), and in their cluster only if those links join it."""
+    view = ReaderView(store, caller.scope)
+    record = view.record(entity_id)
     if record is None:
         raise NotFound(f"no entity {entity_id!r}")
-    visible = {entity_id: record}
-    shown: list[tuple[str, Pair]] = []
-    for pair in store.pairs_of([entity_id]):
-        other = pair.right_id if pair.left_id == entity_id else pair.left_id
-        other_record = store.get_entity(other, scope)
-        if other_record is None:
-            continue  # a record the caller may not see is not shown, nor counted
-        visible[other] = other_record
-        shown.append((other, pair))
-        if len(shown) >= limit:
-            break
-    results = []
-    if shown:
-        # One model and one read of each record's features for all of them (every pair of an
-        # entity is of its kind).
-        found = _features_as_seen(store, list(visible), scope, visible)
-        if found is None or any(other not in found[1] for other, _ in shown):
-            raise NotFound(f"no resolved pairs of {entity_id!r}")
-        scorer, features = found
-        clusters = store.clusters_of(list(visible))
-        cluster_id = clusters.get(entity_id)
-        for other, pair in shown:
-            score = scorer.score(features[entity_id], features[other])
-            results.append({
-                "id": other,
-                "probability": pair.probability,
-                "match_weight": pair.match_weight,
-                "same_cluster": cluster_id is not None and clusters.get(other) == cluster_id,
-                "explanation": score.to_dict(),
-            })  # fmt: skip
-    shown_id = reader_clusters(store, [entity_id], scope).get(entity_id)
+    shown = view.links(entity_id, KEEP_PAIRS_ABOVE)[:limit]
+    members = set(view.cluster(entity_id, DEFAULT_THRESHOLD))
+    results = [
+        {
+            "id": link.other,
+            "probability": link.probability,
+            "match_weight": link.match_weight,
+            "same_cluster": link.other in members,
+            "explanation": link.score.to_dict(),
+        }
+        for link in shown
+    ]
+    consulted = touched(view.record(i) for i in [entity_id, *(k.other for k in shown)])
     audit(store, caller, Event.READ, f"entities/{entity_id}/matches",
-          {"limit": limit, "ids": [r["id"] for r in results]})  # fmt: skip
-    return {"id": entity_id, "cluster_id": shown_id, "matches": results}
+          {"limit": limit, "ids": [r["id"] for r in results]}, consulted)  # fmt: skip
+    cluster_id = min(members) if members and view.model(entity_id) is not None else None
+    return {"id": entity_id, "cluster_id": cluster_id, "matches": results}
 
 
 def canonical(store: Store, caller: Caller, entity_id: str) -> dict[str, Any]:
-    """The merged view of an entity's cluster: every visible source statement, still attributed."""
-    scope = caller.scope
-    if store.get_entity(entity_id, scope) is None:
+    """The merged view of an entity's cluster as the caller knows it (joined only by links that
+    hold on what they see): every visible source statement, still attributed."""
+    view = ReaderView(store, caller.scope)
+    if view.record(entity_id) is None:
         raise NotFound(f"no entity {entity_id!r}")
-    cluster_id = store.clusters_of([entity_id]).get(entity_id, entity_id)
-    members = store.cluster_members([cluster_id]).get(cluster_id, [entity_id])
-    rows: list[dict[str, Any]] = []
-    visible = []
-    for member in members:
-        record = store.get_entity(member, scope)
-        if record is None:
-            continue
-        visible.append(member)
-        rows.extend(s.row for s in record.statements)
-    shown_id = cluster_id if cluster_id in visible else min(visible, default=entity_id)
+    members = view.cluster(entity_id, DEFAULT_THRESHOLD)
+    records = [r for r in (view.record(m) for m in members) if r is not None]
+    rows = [s.row for r in records for s in r.statements]
+    shown_id = min(members, default=entity_id)
     merged = EntityRecord.assemble(f"cluster:{shown_id}", rows)
     data = merged.to_dict()
-    data["members"] = visible
+    data["members"] = members
     data["cluster_id"] = shown_id
-    audit(store, caller, Event.READ, f"entities/{entity_id}/canonical", {"members": visible})
+    audit(store, caller, Event.READ, f"entities/{entity_id}/canonical", {"members": members},
+          touched(records))  # fmt: skip
     return data

@@ -16,6 +16,7 @@ from followthemoney import model
 from corridor.access.caller import Caller
 from corridor.audit import Event, audit
 from corridor.errors import NotFound, ValidationError
+from corridor.model.classification import Classification, highest
 from corridor.model.scope import SYSTEM_SCOPE, ReadScope
 from corridor.plugins import AfterIngestStep, StepResult
 from corridor.screen.index import ID_PROPS, profile
@@ -118,8 +119,13 @@ def screen_entities(
 
 
 def screen_new(store: Store, caller: Caller, entity_ids: list[str]) -> StepResult:
-    """Screen what an ingest added or changed against the loaded lists."""
-    return StepResult(alerts=len(screen_entities(store, entity_ids)))
+    """Screen what an ingest added or changed against the loaded lists. The alerts reported
+    are those the caller may see (`alert_visible`): a count of alerts on watchlist entries or
+    values above their clearance would disclose them."""
+    raised = screen_entities(store, entity_ids)
+    if not caller.authz.system:
+        raised = [a for a in raised if alert_visible(store, a, caller.scope)]
+    return StepResult(alerts=len(raised))
 
 
 SCREEN_NEW = AfterIngestStep(
@@ -152,7 +158,8 @@ def decide(
     detail: dict[str, Any] = {"decision": decision, "note": note, "entity": decided.entity_id}
     if user != caller.user:
         detail["recorded_as"] = user
-    audit(store, caller, Event.DECIDE, f"alerts/{decided.id}", detail)
+    audit(store, caller, Event.DECIDE, f"alerts/{decided.id}", detail,
+          _consulted(store, [decided], caller.scope))  # fmt: skip
     return decided
 
 
@@ -160,8 +167,24 @@ def visible_alerts(store: Store, caller: Caller, status: str | None = None) -> l
     """Alerts the caller may see: both the node's record and the listed entry within their
     clearance (an alert on either above it is hidden)."""
     found = [a for a in store.alerts(status=status) if alert_visible(store, a, caller.scope)]
-    audit(store, caller, Event.READ, "alerts", {"status": status, "ids": [a.id for a in found]})
+    audit(store, caller, Event.READ, "alerts", {"status": status, "ids": [a.id for a in found]},
+          _consulted(store, found, caller.scope))  # fmt: skip
     return found
+
+
+def _consulted(store: Store, alerts: Iterable[Alert], scope: ReadScope) -> Classification:
+    """The highest classification of the listings and records (as `scope` sees them) some
+    alerts are about: what a read of them consulted, for the audit log."""
+    levels: list[int] = []
+    for alert in alerts:
+        listed = store.list_entity(alert.list_entity_id)
+        prov = (listed.data.get("provenance") or {}) if listed is not None else {}
+        if prov:
+            levels.append(int(Classification.parse(prov["classification"])))
+        record = store.get_entity(alert.entity_id, scope)
+        if record is not None:
+            levels.append(record.classification)
+    return highest(levels)
 
 
 def alert_visible(store: Store, alert: Alert, scope: ReadScope) -> bool:

@@ -20,6 +20,7 @@ from followthemoney import model
 from followthemoney.types import registry
 
 from corridor.model.classification import Classification
+from corridor.model.scope import ReadScope
 from corridor.normalise.dates import PartialDate, parse_partial_date
 from corridor.normalise.names import ParsedName, parse_name
 from corridor.normalise.phones import normalise_phone
@@ -177,6 +178,8 @@ class ScreeningIndex:
         self._plates: dict[str, list[int]] = defaultdict(list)
         self._idf: dict[str, float] = {}
         self.versions: dict[str, Any] = {}  # dataset → its latest ListVersion
+        #: dataset → the (classification, agency) markings its entries bear
+        self.markings: dict[str, set[tuple[int, str | None]]] = defaultdict(set)
 
     def add(self, dataset: str, entity: dict[str, Any]) -> None:
         schema = model.get(entity.get("schema") or "")
@@ -187,6 +190,7 @@ class ScreeningIndex:
         prov = entity.get("provenance") or {}
         marking = Classification.parse(prov["classification"]) if prov else Classification.OFFICIAL
         self.entities.append(Listed(entity, dataset, prof, int(marking), prov.get("agency")))
+        self.markings[dataset].add((int(marking), prov.get("agency")))
         self.by_id[str(entity["id"])] = index
         for key in prof.keys:
             self._names[key].append(index)
@@ -204,6 +208,19 @@ class ScreeningIndex:
 
     def __len__(self) -> int:
         return len(self.entities)
+
+    def visible(self, dataset: str, scope: ReadScope) -> bool:
+        """Whether a reader may know a dataset exists: one of its entries is within their
+        scope, or it has none (a list loaded empty discloses nothing)."""
+        marks = self.markings.get(dataset)
+        if not marks:
+            return dataset in self.versions
+        return any(scope.allows(c, agency) for c, agency in marks)
+
+    def floor(self, dataset: str) -> int:
+        """The lowest classification among a dataset's entries: naming it discloses that much."""
+        levels = [c for c, _ in self.markings.get(dataset, ())]
+        return min(levels) if levels else int(Classification.OFFICIAL)
 
     def candidates(
         self, query: Profile, datasets: Iterable[str] | None = None, limit: int = 50

@@ -149,9 +149,9 @@ def catalog(store: Store, scope: ReadScope = SYSTEM_SCOPE) -> dict[str, Any]:
             visible[listed.dataset] = visible.get(listed.dataset, 0) + 1
     out: list[dict[str, Any]] = []
     for name, v in sorted(index.versions.items()):
-        shown = visible.get(name, 0)
-        if v.entities and not shown:
+        if not index.visible(name, scope):  # the same rule as `/match/{dataset}`
             continue
+        shown = visible.get(name, 0)
         out.append({
             "name": name, "title": name, "summary": f"{shown} entities from {v.source}",
             "url": None, "load": True, "entities_url": None, "version": str(v.version),

@@ -9,7 +9,7 @@ import logging
 import threading
 import time
 import weakref
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from followthemoney import model
@@ -17,6 +17,7 @@ from followthemoney import model
 from corridor.access.caller import Caller
 from corridor.audit import Event, audit
 from corridor.errors import NotFound, ValidationError
+from corridor.model.classification import Classification
 from corridor.model.scope import ReadScope
 from corridor.plugins import ALGORITHMS, Algorithm
 from corridor.screen.index import QUERY_SCHEMATA, Profile, ScreeningIndex, profile
@@ -126,14 +127,24 @@ def datasets(store: Store) -> dict[str, ListVersion]:
     return dict(INDEXES.get(store).versions)
 
 
-def resolve_dataset(store: Store, dataset: str) -> list[str] | None:
-    """Dataset names a request covers (None: all), or NotFound for an unknown one."""
-    known = datasets(store)
+def resolve_dataset(store: Store, dataset: str, scope: ReadScope) -> list[str] | None:
+    """Dataset names a request covers (None: all), or NotFound for one the reader may not know
+    of: unknown, or none of its entries within their scope. Both get the same answer, naming
+    only the datasets the reader may see."""
     if dataset == ALL or dataset in ("all", "sanctions"):
         return None
-    if dataset not in known:
-        raise NotFound(f"no dataset {dataset!r} (loaded: {', '.join(sorted(known)) or 'none'})")
+    index = INDEXES.get(store)
+    if dataset not in index.versions or not index.visible(dataset, scope):
+        seen = sorted(name for name in index.versions if index.visible(name, scope))
+        raise NotFound(f"no dataset {dataset!r} (loaded: {', '.join(seen) or 'none'})")
     return [dataset]
+
+
+def consulted(index: ScreeningIndex, dataset: str, hits: Iterable[int]) -> int:
+    """What a match or search consulted, for the audit log: the highest classification among
+    its hits, and at least the lowest of the dataset it named (its name discloses that)."""
+    named = index.floor(dataset) if dataset in index.versions else int(Classification.OFFICIAL)
+    return max([named, *(index.entities[i].classification for i in hits)])
 
 
 # --- matching (yente-compatible) -------------------------------------------------------------
@@ -237,10 +248,11 @@ def match(
     ):
         raise ValidationError("weights must map feature names to numbers", "weights")
     config = algo.config.with_weights(weights)
-    names = resolve_dataset(store, dataset)
+    names = resolve_dataset(store, dataset, scope)
     index = INDEXES.get(store)
     responses = {}
     matched: dict[str, list[str]] = {}
+    shown: list[int] = []
     for label, query in queries.items():
         where = f"queries.{label}"
         if not isinstance(query, dict):
@@ -265,6 +277,7 @@ def match(
                 "token": None,
             })  # fmt: skip
             results.append(data)
+            shown.append(i)
         responses[label] = {
             "status": 200,
             "results": results,
@@ -275,7 +288,8 @@ def match(
     # A read is chained now and written in a batch within a second: cheap enough for the
     # event loop, where the API runs matching.
     audit(store, caller, Event.READ, f"match/{dataset}",
-          {"queries": len(queries), "matches": matched})  # fmt: skip
+          {"queries": len(queries), "matches": matched},
+          consulted(index, dataset, shown))  # fmt: skip
     return {"responses": responses, "matcher": matcher_docs(algo), "limit": limit}
 
 
@@ -316,7 +330,7 @@ def search(
 ) -> dict[str, Any]:
     """Free-text name search in the lists (yente's `/search`)."""
     scope = caller.scope
-    names = resolve_dataset(store, dataset)
+    names = resolve_dataset(store, dataset, scope)
     index = INDEXES.get(store)
     prof = profile("LegalEntity", {"name": [q]})
     algo = default_algorithm()
@@ -325,7 +339,8 @@ def search(
     )
     page = hits[offset : offset + limit]
     ids = [index.entities[i].entity["id"] for i, _ in page]
-    audit(store, caller, Event.READ, f"search/{dataset}", {"q": q, "offset": offset, "ids": ids})
+    audit(store, caller, Event.READ, f"search/{dataset}", {"q": q, "offset": offset, "ids": ids},
+          consulted(index, dataset, (i for i, _ in page)))  # fmt: skip
     return {
         "results": [
             entity_response(index.entities[i].entity, include_sanctions=False) for i, _ in page
@@ -349,13 +364,14 @@ def screen_rows(
     """Batch screening: each row is a query (its columns FtM property names, `id` its label);
     the hits at or above the threshold, best first per row."""
     scope = caller.scope
-    names = resolve_dataset(store, dataset)
+    names = resolve_dataset(store, dataset, scope)
     index = INDEXES.get(store)
     ftm_schema = model.get(schema)
     if ftm_schema is None:
         raise ValidationError(f"unknown schema {schema!r}", "schema")
     algo = default_algorithm()
     hits = []
+    found: list[int] = []
     for n, row in enumerate(rows, start=1):
         props = {k: [v] for k, v in row.items() if v and ftm_schema.get(k) is not None}
         prof = query_profile(schema, props, f"row {n}")
@@ -364,6 +380,7 @@ def screen_rows(
             if result.score < threshold:
                 break
             listed = index.entities[i]
+            found.append(i)
             hits.append({
                 "row": n,
                 "query_id": row.get("id") or str(n),
@@ -375,5 +392,6 @@ def screen_rows(
             })  # fmt: skip
     audit(store, caller, Event.READ, f"screen/{dataset}",
           {"rows": len(rows), "threshold": threshold,
-           "hits": sorted({str(h["entity_id"]) for h in hits})})  # fmt: skip
+           "hits": sorted({str(h["entity_id"]) for h in hits})},
+          consulted(index, dataset, found))  # fmt: skip
     return hits

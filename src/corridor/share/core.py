@@ -220,14 +220,7 @@ class SharingCore:
         """Statements of the entities (and those `hops` relationships away), the statements
         they point at (context for the policy), and the sensor observations of their plates
         and phones."""
-        ids = list(dict.fromkeys(entity_ids))
-        seen, frontier = set(ids), ids
-        for _ in range(hops):  # each hop follows only the entities the last one added
-            frontier = [i for i in self.store.linked_entities(frontier, scope) if i not in seen]
-            if not frontier:
-                break
-            ids.extend(frontier)
-            seen.update(frontier)
+        ids = self.related(entity_ids, scope, hops)
         rows = self.store.statement_rows(ids, scope)
         if not rows:
             return Selection()
@@ -245,6 +238,18 @@ class SharingCore:
                 for row in self.store.observations(query, scope):
                     out.observations.setdefault(ObservationKind(row["kind"]), []).append(row)
         return out
+
+    def related(self, entity_ids: Sequence[str], scope: ReadScope, hops: int) -> list[str]:
+        """The entities and those up to `hops` relationships away, as `scope` sees them."""
+        ids = list(dict.fromkeys(entity_ids))
+        seen, frontier = set(ids), ids
+        for _ in range(hops):  # each hop follows only the entities the last one added
+            frontier = [i for i in self.store.linked_entities(frontier, scope) if i not in seen]
+            if not frontier:
+                break
+            ids.extend(frontier)
+            seen.update(frontier)
+        return ids
 
     def release(self, partner: str, purpose: str, selection: Selection) -> Release:
         """Apply the policy: the one place deciding what of a selection may go."""

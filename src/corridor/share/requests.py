@@ -12,8 +12,10 @@ from typing import Any
 import orjson
 
 from corridor.access.caller import Caller
+from corridor.access.roles import Action
 from corridor.audit import Event, audit
-from corridor.errors import Conflict, NotFound, ValidationError
+from corridor.errors import Conflict, Forbidden, NotFound, ValidationError
+from corridor.model.classification import highest
 from corridor.model.scope import ReadScope
 from corridor.share.core import RELATED_HOPS, SharingCore
 from corridor.share.policy import check_terms
@@ -94,15 +96,35 @@ class Requests(SharingCore):
         self, caller: Caller, rfi_id: str, entity_ids: Sequence[str] | None = None
     ) -> dict[str, Any]:
         """Answer a partner's request with a package (by default: the entities the subject
-        matches here, and what they are linked to)."""
+        matches here, and what they are linked to).
+
+        An answer carries only what the request asked about: the entities its subject matches
+        and those `RELATED_HOPS` relationships from them. The entities to send may be chosen
+        among those; anything else is sharing on one's own initiative, which needs the right to
+        share (`Action.SHARE`): without it the answer is refused, naming what is not asked."""
         rfi = self._open_incoming(rfi_id)
-        ids = list(entity_ids) if entity_ids else self.match_subject(rfi, caller.scope)
+        subject = self.match_subject(rfi, caller.scope)
+        ids = list(dict.fromkeys(entity_ids)) if entity_ids else subject
         if not ids:
             raise NotFound(f"nothing here matches {rfi['subject']!r}: decline with a reason")
-        self._decided(caller, rfi, decision="answer", entities=ids[:100])
-        sent = self.share(
-            caller, rfi["partner"], ids, rfi["purpose"], hops=RELATED_HOPS, rfi_id=rfi_id
-        )
+        hops = RELATED_HOPS
+        if entity_ids and not caller.authz.can(Action.SHARE):
+            asked = set(self.related(subject, caller.scope, RELATED_HOPS))
+            beyond = [i for i in ids if i not in asked]
+            if beyond:
+                raise Forbidden(
+                    f"{len(beyond)} of the entities chosen ({', '.join(beyond[:5])}"
+                    f"{', …' if len(beyond) > 5 else ''}) are not what request {rfi_id} asks "
+                    f"about ({rfi['subject_kind']} {rfi['subject']!r} and what it is linked "
+                    "to): sending them needs the right to share"
+                )
+            # What the chosen entities are linked to, within what the request asks about.
+            ids = [i for i in self.related(ids, caller.scope, RELATED_HOPS) if i in asked]
+            hops = 0
+        rows = self.store.statement_rows(ids, caller.scope)
+        self._decided(caller, rfi, highest(r["classification"] for r in rows), decision="answer",
+                      entities=ids[:100])  # fmt: skip
+        sent = self.share(caller, rfi["partner"], ids, rfi["purpose"], hops=hops, rfi_id=rfi_id)
         return {**self.rfi(rfi_id, "in"), "delivery": sent.to_dict()}
 
     def decline(self, caller: Caller, rfi_id: str, reason: str) -> dict[str, Any]:
@@ -117,9 +139,12 @@ class Requests(SharingCore):
         )  # fmt: skip
         return {**self.rfi(rfi_id, "in"), "delivery": sent.to_dict()}
 
-    def _decided(self, caller: Caller, rfi: Mapping[str, Any], **detail: Any) -> None:
+    def _decided(
+        self, caller: Caller, rfi: Mapping[str, Any], classification: int | None = None,
+        **detail: Any,
+    ) -> None:  # fmt: skip
         audit(self.store, caller.stating(rfi["purpose"]), Event.DECIDE, f"rfis/{rfi['id']}",
-              detail=detail)  # fmt: skip
+              detail=detail, classification=classification)  # fmt: skip
 
     def _open_incoming(self, rfi_id: str) -> dict[str, Any]:
         rfi = self.rfi(rfi_id, "in")

@@ -136,6 +136,8 @@ class Judgement:
     user_name: str
     at: datetime
     note: str | None = None
+    #: The judge's clearance (None: recorded before clearances were): who may read the note.
+    classification: int | None = None
 
 
 def ordered(a: str, b: str) -> tuple[str, str]:

@@ -256,6 +256,8 @@ JUDGEMENTS = _table(
         ("user_name", "VARCHAR NOT NULL"),
         ("judged_at", "TIMESTAMPTZ NOT NULL"),
         ("note", "VARCHAR"),
+        # The judge's clearance: the note is shown only to readers cleared to it.
+        ("classification", "SMALLINT"),
     ),
     indexes=(("left_id",), ("right_id",)),
 )
@@ -441,6 +443,10 @@ AUDIT_LOG = _table(
     key=("seq",),
 )
 AUDIT_COLUMNS: tuple[str, ...] = tuple(AUDIT_LOG.column_names)
+
+#: Columns added to a table after stores were made without them: (table, column), each added
+#: to an older store when it is opened (nullable, so the rows it has keep their meaning).
+ADDED_COLUMNS: tuple[tuple[Table, str], ...] = ((JUDGEMENTS, "classification"),)
 
 #: Every table, in the order they are created.
 TABLES: tuple[Table, ...] = (

@@ -17,7 +17,9 @@ from corridor.api.schemas.resolve import (
     Matches,
     ResolutionRun,
 )
+from corridor.model.classification import Classification
 from corridor.resolve import service
+from corridor.store.records import Judgement
 
 router = APIRouter(tags=["resolution"])
 
@@ -56,14 +58,19 @@ def judge(body: JudgementIn, store: StoreDep, caller: Judge) -> dict[str, Any]:
     """Say whether two records are the same; it overrides the model, now and in every re-run."""
     j = service.judge(store, caller, body.left_id, body.right_id, body.verdict, body.note)
     clusters = service.reader_clusters(store, [j.left_id, j.right_id], caller.scope)
-    return {**asdict(j), "at": j.at.isoformat(), "clusters": clusters}
+    return {**_judgement(j), "clusters": clusters}
 
 
 @router.get("/judgements", response_model=Judgements)
 def judgements(entity_id: str, store: StoreDep, caller: Reader) -> dict[str, Any]:
     """The judgements on an entity's pairs, oldest first, with who made them and when."""
     found = service.judgements(store, caller, entity_id)
-    return {"id": entity_id, "judgements": [{**asdict(j), "at": j.at.isoformat()} for j in found]}
+    return {"id": entity_id, "judgements": [_judgement(j) for j in found]}
+
+
+def _judgement(j: Judgement) -> dict[str, Any]:
+    marking = Classification(j.classification).label if j.classification is not None else None
+    return {**asdict(j), "at": j.at.isoformat(), "classification": marking}
 
 
 class ResolveIn(BaseModel):

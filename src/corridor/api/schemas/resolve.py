@@ -66,7 +66,13 @@ class Judgement(BaseModel):
     verdict: str = Field(description="`positive` (the same), `negative` (not) or `unsure`.")
     user_name: str
     at: Timestamp
-    note: str | None
+    note: str | None = Field(
+        description="Why; shown only to readers cleared to `classification` (else null)."
+    )
+    classification: str | None = Field(
+        description="The judge's clearance when judging: the note's classification (null: "
+        "recorded before it was kept; the note is then shown only to TOP SECRET readers)."
+    )
 
 
 class JudgementMade(Judgement):

@@ -55,7 +55,7 @@ from corridor.store.sql.queries import Query
 
 _TS = pa.timestamp("us", "UTC")
 _PAIR = "left_id, right_id, probability, match_weight"
-_JUDGEMENT = "id, left_id, right_id, verdict, user_name, judged_at, note"
+_JUDGEMENT = "id, left_id, right_id, verdict, user_name, judged_at, note, classification"
 _AUDIT = q.quoted(T.AUDIT_COLUMNS)
 #: Statement ids staged per batch before the names of the batch are extracted.
 FLUSH_ROWS = 50_000
@@ -595,7 +595,8 @@ class SQLStore(Store):
         j = judgement
         self._execute([(
             q.insert("judgements", T.JUDGEMENTS.column_names),
-            [j.id, j.left_id, j.right_id, j.verdict, j.user_name, j.at, j.note],
+            [j.id, j.left_id, j.right_id, j.verdict, j.user_name, j.at, j.note,
+             j.classification],
         )])  # fmt: skip
 
     def judgements(self, ids: Sequence[str] | None = None) -> list[Judgement]:
