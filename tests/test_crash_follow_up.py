@@ -109,7 +109,7 @@ def _run(
 
 
 #: Audit detail that differs between two runs of the same commands.
-_VOLATILE = {"seconds", "run", "run_id", "id", "ingest_id", "package_id"}
+_VOLATILE = {"seconds", "run", "run_id", "id", "ingest_id", "package_id", "salt"}
 
 
 def _plain(detail: str) -> Any:

@@ -149,6 +149,17 @@ class PostgresWriter(SQLWriter):
     def _lock_audit(self) -> None:
         self.pg.execute("SELECT pg_advisory_xact_lock(?)", [self._audit_key])
 
+    def _conflicts(self) -> list[str]:
+        # The planner's statistics may say the table is empty (a bulk load just rolled back,
+        # then analysed), and it would then pair every new reading with every stored one in a
+        # nested loop: hours at a few hundred thousand rows. A hash join is linear whatever
+        # the statistics say.
+        self.pg.execute("SET LOCAL enable_nestloop = off")
+        try:
+            return super()._conflicts()
+        finally:
+            self.pg.execute("SET LOCAL enable_nestloop = on")
+
     @staticmethod
     def is_conflict(exc: Exception) -> bool:
         return isinstance(exc, psycopg.errors.IntegrityError)
