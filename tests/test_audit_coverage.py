@@ -62,6 +62,7 @@ READS: dict[tuple[str, str], tuple[str, dict[str, Any], str, str]] = {
     ("get", "/rfis"): ("/rfis", {}, "read", "rfis"),
     ("get", "/audit"): ("/audit", {}, "admin", "audit"),
     ("get", "/audit/verify"): ("/audit/verify", {}, "admin", "audit/verify"),
+    ("post", "/audit/checkpoint"): ("/audit/checkpoint", {}, "admin", "audit/checkpoint"),
     # Consultations without personal data are logged as well: who looked at what, when.
     ("get", "/catalog"): ("/catalog", {}, "read", "catalog"),
     ("get", "/algorithms"): ("/algorithms", {}, "read", "algorithms"),
@@ -75,6 +76,7 @@ READS: dict[tuple[str, str], tuple[str, dict[str, Any], str, str]] = {
 }  # fmt: skip
 #: Who makes each request (the role that may).
 USER = {"rfis": "sharing", "audit": "auditor", "audit/verify": "auditor",
+        "audit/checkpoint": "auditor",
         "agreements": "sharing", "shares": "sharing", "shares/received": "sharing"}  # fmt: skip
 
 #: Routes that change data: each service they call logs the change (tests/test_audit.py,

@@ -353,6 +353,14 @@ class Store(ABC):
     def audit_tail(self, n: int) -> list[AuditEntry]:
         """The last `n` entries, in sequence order."""
 
+    @abstractmethod
+    def add_audit_checkpoint(self, entries: int, at: datetime, data: str) -> None:
+        """Keep a signed checkpoint of the log's head (`data`: its JSON text)."""
+
+    @abstractmethod
+    def audit_checkpoints(self) -> list[str]:
+        """The checkpoints kept, as their JSON text, oldest first."""
+
     # --- the store itself --------------------------------------------------------------------
 
     @abstractmethod

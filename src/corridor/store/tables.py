@@ -421,6 +421,12 @@ AUDIT_LOG = _table(
     key=("seq",),
 )
 AUDIT_COLUMNS: tuple[str, ...] = tuple(AUDIT_LOG.column_names)
+#: Signed checkpoints of the log's head (`corridor.audit.checkpoint`), each as its JSON text:
+#: verifying checks the log still extends every one.
+AUDIT_CHECKPOINTS = _table(
+    "audit_checkpoints",
+    (("entries", "BIGINT NOT NULL"), ("at", "TIMESTAMPTZ NOT NULL"), ("data", "VARCHAR NOT NULL")),
+)
 
 #: Every table, in the order they are created.
 TABLES: tuple[Table, ...] = (
@@ -428,5 +434,5 @@ TABLES: tuple[Table, ...] = (
     RESOLVE_RUNS, RESOLVE_RECORDS, RESOLVE_KEYS, RESOLVE_PAIRS, CLUSTERS, JUDGEMENTS,
     LIST_DATASETS, LIST_ENTITIES, ALERTS,
     AGREEMENTS, CONSENTS, PARTNERS, SENT, SENT_ITEMS, RECEIVED, RFIS,
-    AUDIT_LOG,
+    AUDIT_LOG, AUDIT_CHECKPOINTS,
 )  # fmt: skip

@@ -844,6 +844,14 @@ class SQLStore(Store):
         rows = self._fetch(f"SELECT {_AUDIT} FROM audit_log ORDER BY seq DESC LIMIT ?", [n])
         return [AuditEntry(*row) for row in reversed(rows)]
 
+    def add_audit_checkpoint(self, entries: int, at: datetime, data: str) -> None:
+        sql = q.insert("audit_checkpoints", T.AUDIT_CHECKPOINTS.column_names)
+        self._execute([(sql, [entries, at, data])])
+
+    def audit_checkpoints(self) -> list[str]:
+        rows = self._fetch('SELECT "data" FROM audit_checkpoints ORDER BY "at", entries')
+        return [str(r[0]) for r in rows]
+
     # --- the store itself --------------------------------------------------------------------
 
     def on_close(self, hook: Callable[[], None]) -> None:
