@@ -223,6 +223,8 @@ def test_every_command_that_reads_or_changes_personal_data_leaves_one_entry(
           "--classification", "OFFICIAL", "--no-progress"], "write", "ingest/anpr.csv"),
         (["users", "add", "ana", "--role", "analyst", "--agency", "RS-MUP"], "admin",
          "users/ana"),
+        (["users", "rotate-key", "ana", "--expires-in", "2w"], "admin", "users/ana"),
+        (["users", "revoke", "ana"], "admin", "users/ana"),
         (["users", "deactivate", "ana"], "admin", "users/ana"),
     ]  # fmt: skip
     env = {"COLUMNS": "250", "CORRIDOR_PURPOSE": PURPOSE}

@@ -36,6 +36,9 @@ class Table:
     A `bulk` table takes millions of rows per ingest and deduplicates them on its key in one
     set-based merge; a backend may leave its key undeclared when that merge is what enforces
     it (DuckDB, single writer) and must declare it when writers can race (PostgreSQL).
+
+    `added` names the columns added after stores were first made with the table (nullable
+    ones only): a store made before has them added when it opens (`Dialect.added_columns`).
     """
 
     name: str
@@ -44,6 +47,7 @@ class Table:
     unique: tuple[tuple[str, ...], ...] = ()
     indexes: tuple[tuple[str, ...], ...] = ()
     bulk: bool = False
+    added: tuple[str, ...] = ()
 
     @property
     def column_names(self) -> list[str]:
@@ -72,8 +76,12 @@ def _table(
     unique: tuple[tuple[str, ...], ...] = (),
     indexes: tuple[tuple[str, ...], ...] = (),
     bulk: bool = False,
+    added: tuple[str, ...] = (),
 ) -> Table:
-    return Table(name, columns(*specs), key, unique, indexes, bulk)
+    table = Table(name, columns(*specs), key, unique, indexes, bulk, added)
+    nullable = {c.name for c in table.columns if not c.not_null}
+    assert set(added) <= nullable, f"{name}: only nullable columns can be added to a stored table"
+    return table
 
 
 # --- statements and observations -------------------------------------------------------------
@@ -161,9 +169,13 @@ USERS = _table(
         ("key_hash", "VARCHAR NOT NULL"),
         ("created_at", "TIMESTAMPTZ NOT NULL"),
         ("active", "BOOLEAN NOT NULL"),
+        # When the key stops working (None: never), and when it was revoked, if it was.
+        ("expires_at", "TIMESTAMPTZ"),
+        ("revoked_at", "TIMESTAMPTZ"),
     ),
     key=("name",),
     unique=(("key_hash",),),
+    added=("expires_at", "revoked_at"),
 )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from corridor.store.tables import TABLES, Table
+from corridor.store.tables import TABLES, Column, Table
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,17 @@ class Dialect:
                 f"({_names(cols)})"
             )
         return out
+
+    def added_columns(self) -> list[tuple[Table, Column]]:
+        """The columns added to tables after stores were first made with them, to add to a
+        store made before (`add_column`) where it lacks them."""
+        return [(t, c) for t in TABLES for c in t.columns if c.name in t.added]
+
+    def add_column(self, table: Table, column: Column) -> str:
+        return (
+            f'ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS "{column.name}" '
+            f"{self.column_type(column.type)}"
+        )
 
 
 def _names(columns: tuple[str, ...]) -> str:
