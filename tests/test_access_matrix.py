@@ -392,6 +392,7 @@ ROUTES: dict[tuple[str, str], Spec] = {
     # Audit and review.
     ("GET", "/audit"): Spec(Action.AUDIT),
     ("GET", "/audit/verify"): Spec(Action.AUDIT),
+    ("POST", "/audit/checkpoint"): Spec(Action.AUDIT),
     ("GET", "/review/due"): Spec(Action.READ),
     # Sharing. The inbox takes no API key: a package proves its sender by its signature.
     ("POST", "/inbox"): Spec(
@@ -484,6 +485,7 @@ KEY_MATRIX: dict[tuple[str, str], set[Role]] = {
     ("POST", "/rfis/{rfi_id}/answer"): {A, SV, SO},
     ("POST", "/rfis/{rfi_id}/decline"): {A, SV, SO},
     ("GET", "/audit"): {AU},
+    ("POST", "/audit/checkpoint"): {AU},
 }
 
 

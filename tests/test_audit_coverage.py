@@ -62,9 +62,22 @@ READS: dict[tuple[str, str], tuple[str, dict[str, Any], str, str]] = {
     ("get", "/rfis"): ("/rfis", {}, "read", "rfis"),
     ("get", "/audit"): ("/audit", {}, "admin", "audit"),
     ("get", "/audit/verify"): ("/audit/verify", {}, "admin", "audit/verify"),
+    ("post", "/audit/checkpoint"): ("/audit/checkpoint", {}, "admin", "audit/checkpoint"),
+    # Consultations without personal data are logged as well: who looked at what, when.
+    ("get", "/catalog"): ("/catalog", {}, "read", "catalog"),
+    ("get", "/algorithms"): ("/algorithms", {}, "read", "algorithms"),
+    ("get", "/stats/counts"): ("/stats/counts", {}, "read", "stats/counts"),
+    ("get", "/stats/frontex"): (
+        "/stats/frontex", {"params": {"year": 2024}}, "read", "stats/frontex"),
+    ("get", "/node"): ("/node", {}, "read", "node"),
+    ("get", "/agreements"): ("/agreements", {}, "read", "agreements"),
+    ("get", "/shares"): ("/shares", {}, "read", "shares"),
+    ("get", "/shares/received"): ("/shares/received", {}, "read", "shares/received"),
 }  # fmt: skip
 #: Who makes each request (the role that may).
-USER = {"rfis": "sharing", "audit": "auditor", "audit/verify": "auditor"}
+USER = {"rfis": "sharing", "audit": "auditor", "audit/verify": "auditor",
+        "audit/checkpoint": "auditor",
+        "agreements": "sharing", "shares": "sharing", "shares/received": "sharing"}  # fmt: skip
 
 #: Routes that change data: each service they call logs the change (tests/test_audit.py,
 #: tests/test_share_*.py check the entries).
@@ -75,14 +88,9 @@ CHANGES = {
     ("post", "/rfis/{rfi_id}/answer"), ("post", "/rfis/{rfi_id}/decline"),
     ("post", "/corrections"), ("post", "/recalls"),
 }  # fmt: skip
-#: Routes whose answers hold no personal data: health, aggregate counts, public statistics,
-#: the matcher's documentation, the lists' catalogue, the node's keys, agreements, and the
-#: packages' manifests (counts and purposes, not their content).
-NO_PERSONAL_DATA = {
-    ("get", "/health"), ("get", "/stats/counts"), ("get", "/stats/frontex"),
-    ("get", "/algorithms"), ("get", "/catalog"), ("get", "/node"), ("get", "/agreements"),
-    ("get", "/shares"), ("get", "/shares/received"),
-}  # fmt: skip
+#: Routes that leave no entry: the health check alone (it takes no key and answers nothing
+#: about the node's data).
+NO_PERSONAL_DATA = {("get", "/health")}
 
 
 def entries(store: Store) -> list[AuditEntry]:
@@ -215,6 +223,8 @@ def test_every_command_that_reads_or_changes_personal_data_leaves_one_entry(
           "--classification", "OFFICIAL", "--no-progress"], "write", "ingest/anpr.csv"),
         (["users", "add", "ana", "--role", "analyst", "--agency", "RS-MUP"], "admin",
          "users/ana"),
+        (["users", "rotate-key", "ana", "--expires-in", "2w"], "admin", "users/ana"),
+        (["users", "revoke", "ana"], "admin", "users/ana"),
         (["users", "deactivate", "ana"], "admin", "users/ana"),
     ]  # fmt: skip
     env = {"COLUMNS": "250", "CORRIDOR_PURPOSE": PURPOSE}

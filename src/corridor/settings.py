@@ -7,6 +7,9 @@ from pathlib import Path
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from corridor.errors import ValidationError
+from corridor.users.expiry import parse_expiry
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="CORRIDOR_")
@@ -25,6 +28,18 @@ class Settings(BaseSettings):
     retry_seconds: float = 300
     #: How long a Spark session (and its JVM) outlives the last Spark run, in seconds.
     spark_idle_seconds: float = 300
+    #: How long a new (or renewed) API key works unless told otherwise: `90d`, `12h`, `2w`, or
+    #: `never`.
+    key_expires_in: str = "90d"
+
+    @field_validator("key_expires_in")
+    @classmethod
+    def _key_expires_in(cls, value: str) -> str:
+        try:
+            parse_expiry(value)
+        except ValidationError as exc:
+            raise ValueError(exc.message) from None
+        return value
 
     @field_validator("port")
     @classmethod

@@ -7,16 +7,18 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
+from starlette.concurrency import run_in_threadpool
 
 from corridor.access.caller import Caller
 from corridor.access.roles import Action
 from corridor.errors import Unauthenticated, ValidationError
 from corridor.store.base import Store
-from corridor.users.service import authenticate
+from corridor.users.service import RefusedKey, authenticate, known_key
 
 
 # The dependencies are `async` so FastAPI runs them on the event loop instead of handing each
-# to a worker thread: they do no blocking work beyond the key check, which is cached.
+# to a worker thread: they do no blocking work there (a key the store must be asked about is
+# checked on a worker thread).
 async def get_store(request: Request) -> Store:
     store: Store = request.app.state.store
     return store
@@ -41,7 +43,18 @@ def allowed(action: Action) -> Callable[[Request], Awaitable[Caller]]:
     kept on the request, so that a refusal is logged under their name (`api.errors`)."""
 
     async def check(request: Request) -> Caller:
-        authz = authenticate(request.app.state.store, _api_key(request))
+        store, key = request.app.state.store, _api_key(request)
+        authz = known_key(store, key) if key else None
+        if authz is None:
+            try:
+                authz = (
+                    await run_in_threadpool(authenticate, store, key)
+                    if key
+                    else authenticate(store, key)  # no key: refused without asking the store
+                )
+            except RefusedKey as exc:  # logged under the holder's name (`api.errors`)
+                request.state.caller = Caller.api(exc.authz, _purpose_or_none(request))
+                raise
         caller = Caller.api(authz, stated_purpose(request.headers.get(PURPOSE_HEADER)))
         request.state.caller = caller
         authz.require(action)
@@ -66,6 +79,13 @@ Auditor = Annotated[Caller, Depends(allowed(Action.AUDIT))]
 #: log with every event of the request; documented on every route by `api.app`).
 PURPOSE_HEADER = "X-Corridor-Purpose"
 PURPOSE_MAX = 500
+
+
+def _purpose_or_none(request: Request) -> str | None:
+    try:
+        return stated_purpose(request.headers.get(PURPOSE_HEADER))
+    except ValidationError:
+        return None
 
 
 def stated_purpose(value: str | None) -> str | None:

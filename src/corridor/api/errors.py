@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from corridor.audit import Event, audit
 from corridor.errors import CorridorError, Forbidden
+from corridor.users.service import RefusedKey
 
 log = logging.getLogger(__name__)
 
@@ -20,8 +21,9 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(CorridorError)
     async def corridor_error(request: Request, exc: CorridorError) -> JSONResponse:
         caller = getattr(request.state, "caller", None)
-        if isinstance(exc, Forbidden) and caller is not None:
-            # A refusal is logged under the caller's name, whichever check refused them.
+        if isinstance(exc, Forbidden | RefusedKey) and caller is not None:
+            # A refusal is logged under the caller's name, whichever check refused them (a
+            # key revoked, expired or of a deactivated user too: its holder is known).
             target = f"{request.method} {request.url.path}"
             store = request.app.state.store
             try:

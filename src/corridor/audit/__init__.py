@@ -6,9 +6,10 @@ with who, when, what and the stated purpose, in an append-only hash chain.
     audit(store, caller, Event.READ, f"entities/{entity_id}", {"found": True})
 
 chain.py holds the hash chain (what an entry's hash covers), writer.py the appending (`audit`,
-reads written in batches), verify.py the verifying of the store or an export, and export.py
-the export (JSON lines and a seal); service.py the log as auditors consult it (each consultation
-logged too).
+reads written in batches), verify.py the verifying of the store or an export, checkpoint.py the
+signed checkpoints of the head that catch a log cut short or emptied, and export.py the export
+(JSON lines and a seal); service.py the log as auditors consult it (each consultation logged
+too).
 """
 
 from __future__ import annotations

@@ -2,7 +2,10 @@
 
 An export is the entries as JSON lines followed by a seal line holding the entry count and the
 head hash (signed with the node's key when it has one), so that cutting lines off the end is
-detected too. Verification reports the first place the log is not what was written, and why.
+detected too. The store's log has no seal: it is checked against the signed checkpoints the
+store holds and any the operator kept elsewhere (`checkpoint`), so that a log cut short or
+emptied fails too. Verification reports the first place the log is not what was written, and
+why; it never raises on what it reads.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from corridor.audit import checkpoint as checkpoints
 from corridor.audit.chain import GENESIS, chain_hash, entry_body, entry_from_json
 from corridor.audit.writer import flush
 from corridor.errors import ValidationError
@@ -46,7 +50,8 @@ class Seal:
 @dataclass(frozen=True, slots=True)
 class BadEntry:
     """The first place the log is not what was written: its line (or row) number, the entry
-    it concerns where there is one, and why."""
+    it concerns where there is one, and why (line 0: a checkpoint that cannot stand, not a
+    place in the log)."""
 
     line: int
     seq: int | None
@@ -61,6 +66,7 @@ class Verification:
     entries: int  # entries verified before the first bad one (all of them when good)
     head: str  # the hash of the last good entry
     bad: BadEntry | None = None
+    checkpoints: int = 0  # signed checkpoints the log was found to extend
 
     @property
     def ok(self) -> bool:
@@ -69,7 +75,10 @@ class Verification:
     def __str__(self) -> str:
         if self.bad is not None:
             return str(self.bad)
-        return f"{self.entries} entries verified, head {self.head}"
+        held = ""
+        if self.checkpoints:
+            held = f"; {self.checkpoints} checkpoint{'s' if self.checkpoints > 1 else ''} held"
+        return f"{self.entries} entries verified, head {self.head}{held}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,8 +164,36 @@ def verify_entries(entries: Sequence[AuditEntry]) -> Verification:
     return _walk(list(enumerate(entries, start=1)), sealed=False)
 
 
-def verify_store(store: Store) -> Verification:
-    return verify_entries(list(_stored_entries(store)))
+def verify_store(
+    store: Store,
+    key: PublicKeys | None = None,
+    extra: Sequence[checkpoints.Known] = (),
+) -> Verification:
+    """Verify the store's log: the chain, then every checkpoint the store holds and every one
+    in `extra` (files kept elsewhere) against it, their signatures against `key` (the node's
+    public keys)."""
+    entries = list(_stored_entries(store))
+    result = verify_entries(entries)
+    if not result.ok:
+        return result
+    known = [*checkpoints.stored(store.audit_checkpoints()), *extra]
+    return check_checkpoints(result, [GENESIS, *(e.hash for e in entries)], known, key)
+
+
+def check_checkpoints(
+    result: Verification,
+    hashes: Sequence[str],
+    known: Sequence[checkpoints.Known],
+    key: PublicKeys | None,
+) -> Verification:
+    """The verified chain (`hashes[k]`: entry k's hash) checked against checkpoints: the first
+    that does not hold is the result's fault."""
+    for cp in known:
+        found = checkpoints.problem(cp, key, hashes)
+        if found is not None:
+            why, seq = found
+            return Verification(result.entries, result.head, BadEntry(seq or 0, seq, why))
+    return Verification(result.entries, result.head, None, len(known))
 
 
 def _stored_entries(store: Store) -> Iterator[AuditEntry]:

@@ -35,7 +35,7 @@ FLUSH_ROWS = 5000
 
 
 class Event(StrEnum):
-    READ = "read"  # personal data consulted: entities, search, observations, matches, alerts
+    READ = "read"  # data consulted: entities, search, matches, alerts; catalogue, stats, shares
     WRITE = "write"  # data collected or altered: ingest, resolution runs, lists loaded
     SHARE = "share"  # data disclosed to a partner
     RECEIVE = "receive"  # data received from a partner

@@ -1,9 +1,10 @@
-"""`corridor audit export|verify|show` and `corridor review due`: the tamper-evident audit log,
-and the records past their review-by date."""
+"""`corridor audit export|verify|checkpoint|show` and `corridor review due`: the tamper-evident
+audit log, and the records past their review-by date."""
 
 from __future__ import annotations
 
 import json
+import os
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated
@@ -13,7 +14,9 @@ from rich.console import Console
 from rich.table import Table
 
 from corridor.access.caller import Caller
+from corridor.audit import checkpoint as checkpoints
 from corridor.audit import service, verify_file
+from corridor.audit.chain import canonical_json
 from corridor.commands.common import (
     Purpose,
     StoreUrl,
@@ -52,6 +55,13 @@ def export(
     typer.echo(f"{written.entries} entries exported to {out_file}, head {written.head}{signed}")
 
 
+def _key_card(key: Path) -> PublicKeys:
+    try:
+        return PublicKeys.from_card(json.loads(key.read_text(encoding="utf-8")))
+    except (OSError, ValueError, CorridorError) as exc:
+        raise typer.BadParameter(f"not a key card: {exc}", param_hint="--key") from None
+
+
 @audit_app.command("verify")
 def verify(
     file: Annotated[
@@ -59,30 +69,80 @@ def verify(
     ] = None,
     key: Annotated[
         Path | None,
-        typer.Option(help="The exporting node's key card: check the export's signed seal too."),
+        typer.Option(
+            help="The node's key card: check an export's signed seal, or the checkpoints' "
+            "signatures (default: the work directory's node)."
+        ),
+    ] = None,
+    checkpoint: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--checkpoint",
+            help="A checkpoint kept elsewhere (from `audit checkpoint --out`, or a signed "
+            "export): the store's log must still extend it. Repeatable.",
+        ),
     ] = None,
     workdir: Workdir = None,
     store: StoreUrl = None,
     purpose: Purpose = None,
 ) -> None:
-    """Check every hash and the chain (and, with --key, the seal's signature); exit 1 naming
-    the first bad entry."""
+    """Check every hash and the chain (and, with --key, an export's seal); the store's log
+    against every checkpoint the store holds and each --checkpoint. Exit 1 naming the first
+    fault."""
+    card = _key_card(key) if key is not None else None
     if file is not None:
         if not file.is_file():
             raise typer.BadParameter(f"no file {file}", param_hint="--file")
-        card = None
-        if key is not None:
-            try:
-                card = PublicKeys.from_card(json.loads(key.read_text(encoding="utf-8")))
-            except (OSError, ValueError, CorridorError) as exc:
-                raise typer.BadParameter(f"not a key card: {exc}", param_hint="--key") from None
+        if checkpoint:
+            raise typer.BadParameter(
+                "checkpoints are checked against the store's log, not an export",
+                param_hint="--checkpoint",
+            )
         result = verify_file(file, card)
     else:
+        for path in checkpoint or ():
+            if not path.is_file():
+                raise typer.BadParameter(f"no file {path}", param_hint="--checkpoint")
+        if card is None:
+            identity = NodeIdentity.load_optional(workdir_path(workdir))
+            card = identity.public if identity is not None else None
+        given = checkpoints.files(checkpoint or ())
         with store_session(workdir, store) as db:
-            result = service.verify(db, Caller.operator(purpose))
+            result = service.verify(db, Caller.operator(purpose), card, given)
     typer.echo(str(result), err=not result.ok)
     if not result.ok:
         raise typer.Exit(1)
+
+
+@audit_app.command("checkpoint")
+def checkpoint(
+    out_file: Annotated[
+        Path | None,
+        typer.Option("--out", help="Write it to this file too (kept elsewhere; never replaced)."),
+    ] = None,
+    workdir: Workdir = None,
+    store: StoreUrl = None,
+    purpose: Purpose = None,
+) -> None:
+    """Sign the log's head with the node's key and keep it in the store; print it (or write it
+    to --out) to keep where a rewrite of the store cannot reach it. `audit verify
+    --checkpoint FILE` then fails if the log was cut below it or emptied."""
+    signer = NodeIdentity.load(workdir_path(workdir))
+    if out_file is not None and out_file.exists():
+        raise typer.BadParameter(f"{out_file} exists (a checkpoint is never replaced)",
+                                 param_hint="--out")  # fmt: skip
+    with store_session(workdir, store) as db:
+        made = service.checkpoint(db, Caller.operator(purpose), signer)
+    text = canonical_json(made.to_json()) + "\n"
+    if out_file is None:
+        typer.echo(text, nl=False)
+    else:
+        out_file.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(out_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+    where = f", written to {out_file}" if out_file is not None else ""
+    typer.echo(f"Checkpoint: {made}{where}", err=True)
 
 
 @audit_app.command("show")

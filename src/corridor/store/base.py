@@ -179,10 +179,30 @@ class Store(ABC):
         there is no such user."""
 
     @abstractmethod
-    def user_by_key_hash(self, key_hash: str) -> UserRecord | None: ...
+    def user_by_key_hash(self, key_hash: str) -> UserRecord | None:
+        """The user holding this key, active or not, revoked or expired or not."""
+
+    @abstractmethod
+    def user(self, name: str) -> UserRecord | None: ...
 
     @abstractmethod
     def users(self) -> list[UserRecord]: ...
+
+    @abstractmethod
+    def set_user_key(self, name: str, key_hash: str, expires_at: datetime | None) -> bool:
+        """Give an active user a new key (the old one stops working) expiring at `expires_at`.
+        False when there is no such active user."""
+
+    @abstractmethod
+    def revoke_user_key(self, name: str, at: datetime) -> bool:
+        """Stop a user's key working from `at`; False when there is no such user or their key
+        is revoked already."""
+
+    def users_revision(self) -> int | None:
+        """A number that changes with every change to users and keys, where this process sees
+        every one (it alone can write the store): what it knows of them holds until the number
+        changes. None where other processes may change them too: ask the store each time."""
+        return None
 
     # --- entity resolution -------------------------------------------------------------------
 
@@ -373,6 +393,14 @@ class Store(ABC):
     @abstractmethod
     def audit_tail(self, n: int) -> list[AuditEntry]:
         """The last `n` entries, in sequence order."""
+
+    @abstractmethod
+    def add_audit_checkpoint(self, entries: int, at: datetime, data: str) -> None:
+        """Keep a signed checkpoint of the log's head (`data`: its JSON text)."""
+
+    @abstractmethod
+    def audit_checkpoints(self) -> list[str]:
+        """The checkpoints kept, as their JSON text, oldest first."""
 
     # --- the store itself --------------------------------------------------------------------
 

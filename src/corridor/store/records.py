@@ -99,6 +99,8 @@ class UserRecord:
     key_hash: str
     created_at: datetime
     active: bool = True
+    expires_at: datetime | None = None  # the key's; None: it does not expire
+    revoked_at: datetime | None = None  # when the key was revoked, if it was
 
 
 # --- entity resolution -----------------------------------------------------------------------

@@ -36,6 +36,9 @@ class Table:
     A `bulk` table takes millions of rows per ingest and deduplicates them on its key in one
     set-based merge; a backend may leave its key undeclared when that merge is what enforces
     it (DuckDB, single writer) and must declare it when writers can race (PostgreSQL).
+
+    `added` names the columns added after stores were first made with the table (nullable
+    ones only): a store made before has them added when it opens (`Dialect.added_columns`).
     """
 
     name: str
@@ -44,6 +47,7 @@ class Table:
     unique: tuple[tuple[str, ...], ...] = ()
     indexes: tuple[tuple[str, ...], ...] = ()
     bulk: bool = False
+    added: tuple[str, ...] = ()
 
     @property
     def column_names(self) -> list[str]:
@@ -72,8 +76,12 @@ def _table(
     unique: tuple[tuple[str, ...], ...] = (),
     indexes: tuple[tuple[str, ...], ...] = (),
     bulk: bool = False,
+    added: tuple[str, ...] = (),
 ) -> Table:
-    return Table(name, columns(*specs), key, unique, indexes, bulk)
+    table = Table(name, columns(*specs), key, unique, indexes, bulk, added)
+    nullable = {c.name for c in table.columns if not c.not_null}
+    assert set(added) <= nullable, f"{name}: only nullable columns can be added to a stored table"
+    return table
 
 
 # --- statements and observations -------------------------------------------------------------
@@ -181,9 +189,13 @@ USERS = _table(
         ("key_hash", "VARCHAR NOT NULL"),
         ("created_at", "TIMESTAMPTZ NOT NULL"),
         ("active", "BOOLEAN NOT NULL"),
+        # When the key stops working (None: never), and when it was revoked, if it was.
+        ("expires_at", "TIMESTAMPTZ"),
+        ("revoked_at", "TIMESTAMPTZ"),
     ),
     key=("name",),
     unique=(("key_hash",),),
+    added=("expires_at", "revoked_at"),
 )
 
 
@@ -260,6 +272,7 @@ JUDGEMENTS = _table(
         ("classification", "SMALLINT"),
     ),
     indexes=(("left_id",), ("right_id",)),
+    added=("classification",),
 )
 
 # --- screening -------------------------------------------------------------------------------
@@ -443,10 +456,12 @@ AUDIT_LOG = _table(
     key=("seq",),
 )
 AUDIT_COLUMNS: tuple[str, ...] = tuple(AUDIT_LOG.column_names)
-
-#: Columns added to a table after stores were made without them: (table, column), each added
-#: to an older store when it is opened (nullable, so the rows it has keep their meaning).
-ADDED_COLUMNS: tuple[tuple[Table, str], ...] = ((JUDGEMENTS, "classification"),)
+#: Signed checkpoints of the log's head (`corridor.audit.checkpoint`), each as its JSON text:
+#: verifying checks the log still extends every one.
+AUDIT_CHECKPOINTS = _table(
+    "audit_checkpoints",
+    (("entries", "BIGINT NOT NULL"), ("at", "TIMESTAMPTZ NOT NULL"), ("data", "VARCHAR NOT NULL")),
+)
 
 #: Every table, in the order they are created.
 TABLES: tuple[Table, ...] = (
@@ -454,5 +469,5 @@ TABLES: tuple[Table, ...] = (
     RESOLVE_RUNS, RESOLVE_RECORDS, RESOLVE_KEYS, RESOLVE_PAIRS, CLUSTERS, JUDGEMENTS,
     LIST_DATASETS, LIST_ENTITIES, ALERTS,
     AGREEMENTS, CONSENTS, PARTNERS, SENT, SENT_ITEMS, RECEIVED, RFIS,
-    AUDIT_LOG,
+    AUDIT_LOG, AUDIT_CHECKPOINTS,
 )  # fmt: skip

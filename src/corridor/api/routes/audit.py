@@ -5,13 +5,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
 from corridor.api.deps import Auditor, Reader, StoreDep
-from corridor.api.schemas.audit import AuditPage, AuditVerification, ReviewDue
+from corridor.api.schemas.audit import AuditCheckpoint, AuditPage, AuditVerification, ReviewDue
 from corridor.audit import Event, entry_json, service
 from corridor.entities import service as entities
-from corridor.errors import ValidationError
+from corridor.errors import NotFound, ValidationError
+from corridor.node.identity import NodeIdentity
 
 router = APIRouter(tags=["audit"])
 
@@ -34,19 +35,37 @@ def entries(
     }
 
 
+def _identity(request: Request) -> NodeIdentity | None:
+    sharing = request.app.state.sharing
+    return sharing.identity if sharing is not None else None
+
+
 @router.get("/audit/verify", response_model=AuditVerification)
-def verify(store: StoreDep, caller: Auditor) -> dict[str, Any]:
-    """Check the whole chain: the first entry that was edited, removed, inserted or reordered,
-    if any."""
-    result = service.verify(store, caller)
+def verify(request: Request, store: StoreDep, caller: Auditor) -> dict[str, Any]:
+    """Check the whole chain (the first entry that was edited, removed, inserted or
+    reordered, if any) and that it still extends every signed checkpoint the node keeps (a log
+    cut short or emptied fails)."""
+    identity = _identity(request)
+    result = service.verify(store, caller, identity.public if identity is not None else None)
     bad = result.bad
     return {
         "ok": result.ok,
         "entries": result.entries,
         "head": result.head,
+        "checkpoints": result.checkpoints,
         "bad": None if bad is None else {"line": bad.line, "seq": bad.seq, "reason": bad.reason},
         "message": str(result),
     }
+
+
+@router.post("/audit/checkpoint", response_model=AuditCheckpoint)
+def checkpoint(request: Request, store: StoreDep, caller: Auditor) -> dict[str, Any]:
+    """Sign the log's head with the node's key and keep it; keep the answer elsewhere too:
+    `corridor audit verify --checkpoint FILE` fails if the log is later cut below it."""
+    identity = _identity(request)
+    if identity is None:
+        raise NotFound("this node has no identity to sign with: run `corridor node init`")
+    return service.checkpoint(store, caller, identity).to_json()
 
 
 @router.get("/review/due", response_model=ReviewDue)

@@ -25,6 +25,7 @@ from corridor.api.schemas.screening import (
     ScreeningAlert,
     SearchResponse,
 )
+from corridor.audit import Event, audit
 from corridor.plugins import ALGORITHMS
 from corridor.screen import alerts as screen_alerts
 from corridor.screen import lists, matching
@@ -124,15 +125,18 @@ def search(
 
 
 @router.get("/algorithms", response_model=AlgorithmResponse)
-def algorithms(caller: Screener) -> dict[str, Any]:
+def algorithms(store: StoreDep, caller: Screener) -> dict[str, Any]:
     """The matching algorithm and its features, with their weights."""
+    audit(store, caller, Event.READ, "algorithms")
     return matching.algorithms()
 
 
 @router.get("/catalog", response_model=DataCatalogModel)
 def catalog(store: StoreDep, caller: Screener) -> dict[str, Any]:
     """The loaded lists and their versions (counting only the entries the caller may see)."""
-    return lists.catalog(store, caller.scope)
+    found = lists.catalog(store, caller.scope)
+    audit(store, caller, Event.READ, "catalog", {"datasets": found["current"]})
+    return found
 
 
 @router.get("/alerts", response_model=Alerts)

@@ -27,6 +27,7 @@ from corridor.api.schemas.sharing import (
     SentPackage,
     SignedReceipt,
 )
+from corridor.audit import Event, audit
 from corridor.errors import NotFound, ValidationError
 from corridor.model.agreement import parse_agreement
 from corridor.share.agreements import agreements_in_force, save_agreement
@@ -61,18 +62,22 @@ async def inbox(request: Request, sharing: Sharing) -> dict[str, Any]:
 @router.get("/node", response_model=NodeCard)
 def node(caller: StatsReader, sharing: Sharing) -> dict[str, Any]:
     """This node's public key card (what partners pin) and its partners."""
+    partners = sharing.store.partners()
+    audit(sharing.store, caller, Event.READ, "node", {"partners": [p.agency for p in partners]})
     return {
         "card": sharing.identity.public.card(),
         "partners": [
-            {"agency": p.agency, "address": p.address, "added_at": p.added_at}
-            for p in sharing.store.partners()
+            {"agency": p.agency, "address": p.address, "added_at": p.added_at} for p in partners
         ],
     }
 
 
 @router.get("/agreements", response_model=list[Agreement])
 def agreements(caller: Sharer, sharing: Sharing) -> list[dict[str, Any]]:
-    return [a.to_dict() for a in agreements_in_force(sharing.store)]
+    found = [a.to_dict() for a in agreements_in_force(sharing.store)]
+    audit(sharing.store, caller, Event.READ, "agreements",
+          {"partners": [a["partner"] for a in found]})  # fmt: skip
+    return found
 
 
 @router.put("/agreements/{partner}", response_model=Agreement)
@@ -120,7 +125,10 @@ def share(body: ShareBody, caller: Sharer, sharing: Sharing) -> dict[str, Any]:
 @router.get("/shares", response_model=list[SentPackage], response_model_exclude_unset=True)
 def shares(caller: Sharer, sharing: Sharing, partner: str | None = None) -> list[dict[str, Any]]:
     """What this node sent, with what the agreement held back and each partner's receipt."""
-    return sharing.sent(partner)
+    found = sharing.sent(partner)
+    audit(sharing.store, caller, Event.READ, "shares",
+          {"partner": partner, "packages": [p["package_id"] for p in found]})  # fmt: skip
+    return found
 
 
 @router.post("/shares/retry", response_model=list[Package], response_model_exclude_unset=True)
@@ -134,7 +142,10 @@ def retry(caller: Sharer, sharing: Sharing) -> list[dict[str, Any]]:
 )
 def received(caller: Sharer, sharing: Sharing) -> list[dict[str, Any]]:
     """Packages received from partners, with their manifests and the receipts sent back."""
-    return sharing.received()
+    found = sharing.received()
+    audit(sharing.store, caller, Event.READ, "shares/received",
+          {"packages": [p["package_id"] for p in found]})  # fmt: skip
+    return found
 
 
 class AskBody(BaseModel):

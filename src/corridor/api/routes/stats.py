@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query
 
 from corridor.api.deps import StatsReader, StoreDep
 from corridor.api.schemas.stats import Counts, FrontexDetections
+from corridor.audit import Event, audit
 from corridor.stats.frontex import Frontex, FrontexSummary
 
 router = APIRouter(tags=["stats"])
@@ -26,6 +27,8 @@ def _frontex_summary(route: str, year: int | None) -> FrontexSummary:
 @router.get("/stats/counts", response_model=Counts)
 def counts(store: StoreDep, caller: StatsReader) -> dict[str, Any]:
     """Per agency: entities, statements and observations the caller is cleared to see."""
+    found = store.counts(caller.scope)
+    audit(store, caller, Event.READ, "stats/counts", {"agencies": [c.agency for c in found]})
     return {
         "agencies": [
             {
@@ -34,19 +37,21 @@ def counts(store: StoreDep, caller: StatsReader) -> dict[str, Any]:
                 "statements": c.statements,
                 "observations": c.observations,
             }
-            for c in store.counts(caller.scope)
+            for c in found
         ]
     }
 
 
 @router.get("/stats/frontex", response_model=FrontexDetections)
 def frontex(
+    store: StoreDep,
     caller: StatsReader,
     route: str = "Western Balkan Route",
     year: Annotated[int | None, Query(ge=2009, le=2100)] = None,
 ) -> dict[str, Any]:
     """Real Frontex detections (detections, not people) by nationality and month."""
     summary = _frontex_summary(route, year)
+    audit(store, caller, Event.READ, "stats/frontex", {"route": route, "year": summary.year})
     return {
         "route": summary.route,
         "year": summary.year,

@@ -35,7 +35,10 @@ class AuditPage(BaseModel):
 
 
 class BadEntry(BaseModel):
-    line: int = Field(description="The position in the log of the first entry that is wrong.")
+    line: int = Field(
+        description="The position in the log of the first entry that is wrong (0: a checkpoint "
+        "that cannot stand, not a place in the log)."
+    )
     seq: int | None = Field(description="That entry's sequence number, where it has one.")
     reason: str
 
@@ -44,10 +47,27 @@ class AuditVerification(BaseModel):
     ok: bool = Field(description="Whether the whole chain is as it was written.")
     entries: int = Field(description="Entries verified before the first bad one (all, if ok).")
     head: str = Field(description="The hash of the last good entry.")
+    checkpoints: int = Field(
+        description="Signed checkpoints of the log's head that it was found to extend."
+    )
     bad: BadEntry | None = Field(
-        description="The first entry edited, removed, inserted or reordered, if any."
+        description="The first entry edited, removed, inserted or reordered, or the log cut "
+        "below a checkpoint, if any."
     )
     message: str
+
+
+class AuditCheckpoint(BaseModel):
+    """The log's head signed by the node (Ed25519, over the canonical JSON of every field but
+    `signature`): keep it where a rewrite of the store cannot reach it."""
+
+    format: str = Field(description="`corridor-audit-checkpoint/1`.")
+    agency: str = Field(description="The node that signed it.")
+    key: str = Field(description="The fingerprint of the node's key card.")
+    entries: int = Field(description="How many entries the log held.")
+    head: str = Field(description="The last entry's hash.")
+    at: str = Field(description="When, in UTC (ISO 8601, microseconds).")
+    signature: str = Field(description="Base64 Ed25519 signature.")
 
 
 class ReviewItem(BaseModel):

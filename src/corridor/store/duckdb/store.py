@@ -8,6 +8,7 @@ one process open a file for writing, so one lock in the process orders the write
 
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager, nullcontext
@@ -37,6 +38,12 @@ from corridor.store.sql.store import (
 STORE_FILE = "corridor.duckdb"
 #: Below this many rows, plain inserts beat registering an Arrow table.
 _FEW_ROWS = 200
+#: Per database (a file, or a store in memory): how many times its users changed. DuckDB lets
+#: one process open a file for writing, so every change to its users is made, and counted,
+#: here (by whichever store object of the process made it).
+_USER_REVISIONS: dict[str, int] = {}
+_USER_REVISIONS_LOCK = threading.Lock()
+_IN_MEMORY = itertools.count(1)
 
 
 class DuckDBSession(Session):
@@ -184,6 +191,7 @@ class DuckDBStore(SQLStore):
                     "process (a running `corridor serve`?); stop it or use the API"
                 ) from None
             raise
+        self._database = str(path.resolve()) if path is not None else f"memory:{next(_IN_MEMORY)}"
         # Bounded memory: big ingests spill to a temporary folder beside the store file.
         self._con.execute(f"SET memory_limit = '{memory_limit}'")
         # One writer at a time: DuckDB would otherwise abort one of two conflicting appends.
@@ -194,6 +202,15 @@ class DuckDBStore(SQLStore):
         if not read_only:
             for statement in DIALECT.ddl():
                 self._con.execute(statement)
+            self._evolve(DuckDBSession(self._con))
+
+    def users_revision(self) -> int | None:
+        with _USER_REVISIONS_LOCK:
+            return _USER_REVISIONS.setdefault(self._database, 0)
+
+    def _users_changed(self) -> None:
+        with _USER_REVISIONS_LOCK:
+            _USER_REVISIONS[self._database] = _USER_REVISIONS.get(self._database, 0) + 1
 
     @classmethod
     def open(cls, workdir: Path, read_only: bool = False) -> DuckDBStore:

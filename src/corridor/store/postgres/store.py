@@ -240,6 +240,7 @@ class PostgresStore(SQLStore):
             conn.execute("SELECT pg_advisory_xact_lock(%s)", [_lock_key(self.schema, "ddl")])
             for statement in DIALECT.ddl():
                 conn.execute(statement)
+            self._evolve(PostgresSession(conn))
 
     @staticmethod
     def _is_conflict(exc: Exception) -> bool:

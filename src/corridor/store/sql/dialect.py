@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from corridor.store.tables import ADDED_COLUMNS, TABLES, Table
+from corridor.store.tables import TABLES, Column, Table
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,12 +51,6 @@ class Dialect:
     def ddl(self) -> list[str]:
         """Every statement creating an empty store (each idempotent)."""
         out = [self.create_table(t) for t in TABLES]
-        for table, name in ADDED_COLUMNS:
-            column = next(c for c in table.columns if c.name == name)
-            out.append(
-                f'ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS "{name}" '
-                f"{self.column_type(column.type)}"
-            )
         indexes = [(t.name, cols, "") for t in TABLES for cols in t.indexes]
         for name, cols, method in [*indexes, *self.extra_indexes]:
             using = f" USING {method}" if method else ""
@@ -65,6 +59,17 @@ class Dialect:
                 f"({_names(cols)})"
             )
         return out
+
+    def added_columns(self) -> list[tuple[Table, Column]]:
+        """The columns added to tables after stores were first made with them, to add to a
+        store made before (`add_column`) where it lacks them."""
+        return [(t, c) for t in TABLES for c in t.columns if c.name in t.added]
+
+    def add_column(self, table: Table, column: Column) -> str:
+        return (
+            f'ALTER TABLE {table.name} ADD COLUMN IF NOT EXISTS "{column.name}" '
+            f"{self.column_type(column.type)}"
+        )
 
 
 def _names(columns: tuple[str, ...]) -> str:

@@ -57,6 +57,7 @@ _TS = pa.timestamp("us", "UTC")
 _PAIR = "left_id, right_id, probability, match_weight"
 _JUDGEMENT = "id, left_id, right_id, verdict, user_name, judged_at, note, classification"
 _AUDIT = q.quoted(T.AUDIT_COLUMNS)
+_USER = q.quoted(T.USERS.column_names)
 #: Statement ids staged per batch before the names of the batch are extracted.
 FLUSH_ROWS = 50_000
 
@@ -275,6 +276,18 @@ class SQLStore(Store):
     def _is_conflict(exc: Exception) -> bool:
         """Whether a driver error is a key or unique constraint violated."""
 
+    def _evolve(self, s: Session) -> None:
+        """Add the columns a store made before lacks (those its tables were given since): a
+        catalogue query per column, so that opening a store that has them locks nothing."""
+        for table, column in self.dialect.added_columns():
+            present = s.rows(
+                "SELECT 1 FROM information_schema.columns WHERE table_schema = current_schema() "
+                "AND table_name = ? AND column_name = ?",
+                [table.name, column.name],
+            )
+            if not present:
+                s.execute(self.dialect.add_column(table, column))
+
     def _lookup(
         self,
         s: Session,
@@ -431,22 +444,52 @@ class SQLStore(Store):
                     raise Conflict(f"user {u.name!r} already exists")
                 s.execute(
                     q.insert("users", T.USERS.column_names),
-                    [u.name, u.role, u.agency, u.clearance, u.key_hash, u.created_at, u.active],
+                    [getattr(u, c) for c in T.USERS.column_names],
                 )
         except Exception as exc:
             if self._is_conflict(exc):  # added meanwhile by another process
                 raise Conflict(f"user {u.name!r} already exists") from None
             raise
+        finally:
+            self._users_changed()
+
+    def _change_user(self, sql: str, params: Sequence[object]) -> bool:
+        try:
+            with self._session(write=True) as s:
+                return s.count(sql, params) > 0
+        finally:
+            self._users_changed()
 
     def set_user_active(self, name: str, active: bool) -> bool:
-        with self._session(write=True) as s:
-            return s.count("UPDATE users SET active = ? WHERE name = ?", [active, name]) > 0
+        return self._change_user("UPDATE users SET active = ? WHERE name = ?", [active, name])
+
+    def set_user_key(self, name: str, key_hash: str, expires_at: datetime | None) -> bool:
+        return self._change_user(
+            "UPDATE users SET key_hash = ?, expires_at = ?, revoked_at = NULL "
+            "WHERE name = ? AND active",
+            [key_hash, expires_at, name],
+        )
+
+    def revoke_user_key(self, name: str, at: datetime) -> bool:
+        return self._change_user(
+            "UPDATE users SET revoked_at = ? WHERE name = ? AND revoked_at IS NULL", [at, name]
+        )
+
+    def _users_changed(self) -> None:
+        """Called after every change to users: a backend whose `users_revision` counts the
+        changes counts one here."""
 
     def user_by_key_hash(self, key_hash: str) -> UserRecord | None:
-        rows = self._rows(("SELECT * FROM users WHERE key_hash = ? AND active", [key_hash]))
+        rows = self._rows((f"SELECT {_USER} FROM users WHERE key_hash = ?", [key_hash]))
+        return UserRecord(**rows[0]) if rows else None
+
+    def user(self, name: str) -> UserRecord | None:
+        rows = self._rows((f"SELECT {_USER} FROM users WHERE name = ?", [name]))
         return UserRecord(**rows[0]) if rows else None
 
     def users(self) -> list[UserRecord]:
+        # Every column there is: a store made before the newest columns, opened read-only,
+        # lacks them (the record's defaults stand in).
         return [UserRecord(**r) for r in self._rows(("SELECT * FROM users ORDER BY name", []))]
 
     # --- entity resolution -------------------------------------------------------------------
@@ -906,6 +949,14 @@ class SQLStore(Store):
     def audit_tail(self, n: int) -> list[AuditEntry]:
         rows = self._fetch(f"SELECT {_AUDIT} FROM audit_log ORDER BY seq DESC LIMIT ?", [n])
         return [AuditEntry(*row) for row in reversed(rows)]
+
+    def add_audit_checkpoint(self, entries: int, at: datetime, data: str) -> None:
+        sql = q.insert("audit_checkpoints", T.AUDIT_CHECKPOINTS.column_names)
+        self._execute([(sql, [entries, at, data])])
+
+    def audit_checkpoints(self) -> list[str]:
+        rows = self._fetch('SELECT "data" FROM audit_checkpoints ORDER BY "at", entries')
+        return [str(r[0]) for r in rows]
 
     # --- the store itself --------------------------------------------------------------------
 
