@@ -41,17 +41,32 @@ class BodyLimit:
                 await _refuse(send, too_large)
                 return
         seen = 0
+        refused = False
 
         async def counted() -> Message:
-            nonlocal seen
+            nonlocal seen, refused
             message = await receive()
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:  # a body sent without its length, or longer than it said
-                    raise too_large
+                    # Answered here, as a 413: the framework would turn an error raised while
+                    # it parses a form or a JSON body into a 400 of its own. What the app
+                    # answers instead, once it finds the body cut short, is not sent.
+                    if not refused:
+                        refused = True
+                        await _refuse(send, too_large)
+                    return {"type": "http.disconnect"}
             return message
 
-        await self.app(scope, counted, send)
+        async def unless_refused(message: Message) -> None:
+            if not refused:
+                await send(message)
+
+        try:
+            await self.app(scope, counted, unless_refused)
+        except Exception:
+            if not refused:  # an error of the app's own: not ours to hide
+                raise
 
 
 async def _refuse(send: Send, error: CorridorError) -> None:
