@@ -10,9 +10,11 @@ package whose header or rows the store cannot take.
 
 from __future__ import annotations
 
+import copy
 import json
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -22,6 +24,11 @@ from conftest import Api
 from corridor.access.caller import Caller
 from corridor.api.app import create_app
 from corridor.api.routes import ingest as ingest_route
+from corridor.errors import PackageRefused
+from corridor.share import package
+from corridor.share.package import seal
+from sharing_support import node_pair
+from test_share_malformed import _observation, _statement, good_content
 
 FORM = {"grading": "1AP", "classification": "OFFICIAL"}
 PERSON_MAPPING = """
@@ -157,3 +164,51 @@ def test_an_ingest_runs_off_the_event_loop(api: Api, monkeypatch: pytest.MonkeyP
     health_answered.set()
     worker.join(30)
     assert results and results[0].status_code == 200, results
+
+
+# --- a partner's signed package ------------------------------------------------------------------
+
+#: Each change to a good package, and what the refusal must name.
+PACKAGE_CHANGES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
+    "a source_ref that is an object": (lambda c: _statement(c, source_ref={"a": 1}), "source_ref"),
+    "an action code that is a number": (lambda c: _statement(c, action_code=7), "action_code"),
+    "handling instructions as a list": (
+        lambda c: _statement(c, handling_instructions=["x"]), "handling_instructions"),
+    "a lang that is a number": (lambda c: _statement(c, lang=5), "lang"),
+    "a control character in a value": (lambda c: _statement(c, value="Ana\x07"), "value"),
+    "a lane past a 32-bit integer": (lambda c: _observation(c, lane=2**40), "lane"),
+    "a lane far below zero": (lambda c: _observation(c, lane=-(2**62)), "lane"),
+    "a control character in a place": (lambda c: _observation(c, place="A1\x1b"), "place"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("change", sorted(PACKAGE_CHANGES))
+def test_a_signed_package_the_store_cannot_take_is_refused(tmp_path: Path, change: str) -> None:
+    rs, uk, _ = node_pair(tmp_path)
+    content = copy.deepcopy(good_content(rs))
+    edit, named = PACKAGE_CHANGES[change]
+    edit(content)
+    _, blob = seal(rs.identity, uk.identity.public, "intelligence", 50, content)
+    with pytest.raises(PackageRefused) as info:
+        uk.receive(blob)
+    assert info.value.reason == "malformed" and named in info.value.message, info.value.message
+    assert uk.received() == []
+
+
+def test_a_signed_package_whose_times_carry_no_zone_is_refused(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rs, uk, _ = node_pair(tmp_path)
+    plain = package.Header.to_dict
+
+    def naive(self: package.Header) -> dict[str, Any]:
+        data = plain(self)
+        for key in ("created_at", "expires_at"):
+            data[key] = getattr(self, key).replace(tzinfo=None).isoformat()
+        return data
+
+    monkeypatch.setattr(package.Header, "to_dict", naive)
+    _, blob = seal(rs.identity, uk.identity.public, "intelligence", 50, {"statements": []})
+    with pytest.raises(PackageRefused) as info:
+        uk.receive(blob)
+    assert info.value.reason == "malformed" and "time zone" in info.value.message
