@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
-from conftest import Api
+from conftest import ANPR_HEADER, Api, anpr_rows
 from corridor.access.caller import Caller
 from corridor.api.app import create_app
 from corridor.api.routes import ingest as ingest_route
@@ -164,6 +164,192 @@ def test_an_ingest_runs_off_the_event_loop(api: Api, monkeypatch: pytest.MonkeyP
     health_answered.set()
     worker.join(30)
     assert results and results[0].status_code == 200, results
+
+
+# --- files that are not UTF-8 ------------------------------------------------------------------
+
+
+def test_an_ftm_file_that_is_not_utf8_is_refused_at_its_line(api: Api) -> None:
+    content = ftm_line("p1") + ftm_line("p2", "Ana").replace(b"Ana", b"An\xff")
+    body = refused(upload(api, "people.ftm.json", content), "people.ftm.json", None, "UTF-8")
+    assert body["line"] == 2
+    assert statements(api) == 0
+
+
+def test_a_mapping_that_is_not_utf8_is_refused_at_its_line(api: Api) -> None:
+    mapping = PERSON_MAPPING.encode() + b"# \xff\n"
+    r = upload(api, "people.csv", b"record_id,full_name\np1,Ana\n", "tabular", mapping)
+    body = refused(r, "people.yml", None, "UTF-8")
+    assert body["line"] == PERSON_MAPPING.count("\n") + 1
+
+
+# --- JSON nested too deep, numbers too long -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "kind", "content"),
+    [
+        ("scans.json", "scans", DEEP),
+        ("scans.json", "scans", '{"scans": ' + DEEP + "}"),
+        ("report.json", "report", DEEP),
+        ("report.json", "report", '{"reports": ' + DEEP + "}"),
+        (
+            "sightings.geojson",
+            "sightings",
+            '{"type": "FeatureCollection", "features": ' + DEEP + "}",
+        ),
+        ("people.ftm.json", "ftm", '{"id": "p1", "schema": "Person", "properties": ' + DEEP + "}"),
+    ],
+    ids=["scans", "scans-in-object", "report", "reports-in-object", "geojson", "ftm"],
+)
+def test_json_nested_100k_deep_is_refused(api: Api, name: str, kind: str, content: str) -> None:
+    refused(upload(api, name, content.encode(), kind), name, None, "nested too deeply")
+
+
+def test_yaml_nested_too_deep_is_refused(api: Api) -> None:
+    r = upload(api, "people.csv", b"record_id,full_name\np1,Ana\n", "tabular", "[" * 100_000)
+    refused(r, "people.yml", None, "nested too deeply")
+
+
+def test_a_value_nested_in_a_scan_is_refused_without_walking_it(api: Api) -> None:
+    """A field holding a list nested a few hundred deep (JSON reads it) is no value: refused
+    as such, naming the field (an error message quoting it would walk it)."""
+    nested = "[" * 900 + "1" + "]" * 900
+    content = json.dumps({"scans": [{**SCAN, "quantity": 0}]}).replace(
+        '"quantity": 0', f'"quantity": {nested}'
+    )
+    refused(upload(api, "scans.json", content.encode(), "scans"), "scans.json", "quantity")
+
+
+@pytest.mark.parametrize("digits", [400, 4000, 5000])
+def test_a_scan_quantity_of_thousands_of_digits_is_refused(api: Api, digits: int) -> None:
+    content = json.dumps({"scans": [{**SCAN, "quantity": 0}]}).replace(
+        '"quantity": 0', '"quantity": ' + "9" * digits
+    )
+    body = refused(upload(api, "scans.json", content.encode(), "scans"), "scans.json")
+    assert len(body["message"]) < 300, body  # the number is not quoted in full
+
+
+def test_an_infinite_quantity_is_refused(api: Api) -> None:
+    """JSON answers cannot carry Infinity: stored, it would make every read of it fail."""
+    content = json.dumps({"scans": [{**SCAN, "quantity": float("inf")}]}).encode()
+    refused(upload(api, "scans.json", content, "scans"), "scans.json", "quantity", "finite")
+    anpr = ",".join(ANPR_HEADER) + "\n" + ",".join([*anpr_rows(1)[0][:-1], "1e999"]) + "\n"
+    refused(upload(api, "anpr.csv", anpr.encode(), "anpr"), "anpr.csv", "confidence", "finite")
+
+
+# --- a mapping's CSV options and shape -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [
+        ("csv: {delimiter: ''}", "csv.delimiter"),
+        ("csv: {delimiter: ';;'}", "csv.delimiter"),
+        ("csv: {delimiter: 1}", "csv.delimiter"),
+        ("csv: {encoding: klingon}", "csv.encoding"),
+        ("csv: {encoding: base64}", "csv.encoding"),
+        ("sheet: [1]", "sheet"),
+    ],
+)
+def test_a_mapping_with_bad_csv_options_is_refused(api: Api, extra: str, field: str) -> None:
+    r = upload(
+        api, "people.csv", b"record_id,full_name\np1,Ana\n", "tabular", f"{PERSON_MAPPING}{extra}\n"
+    )
+    refused(r, "people.yml", field)
+
+
+@pytest.mark.parametrize(
+    "mapping",
+    [
+        "entities: [1]\n",
+        "entities: {person: 1}\n",
+        "entities: {person: {schema: [1]}}\n",
+        "a: &a [*a]\n",
+        "1: a\nb: c\n",
+    ],
+    ids=["list", "scalar", "schema-list", "alias-loop", "mixed-keys"],
+)
+def test_a_mapping_of_the_wrong_shape_is_refused(api: Api, mapping: str) -> None:
+    r = upload(api, "people.csv", b"record_id,full_name\np1,Ana\n", "tabular", mapping)
+    refused(r, "people.yml")
+
+
+# --- control characters and lone surrogates, in every reader --------------------------------------
+
+NUL = "\x00"
+
+
+def _ftm(value: str) -> tuple[str, str, bytes, str | None]:
+    return "people.ftm.json", "ftm", ftm_line(name=f"Ana{value}Kovac"), None
+
+
+def _report(value: str) -> tuple[str, str, bytes, str | None]:
+    report = {"report_id": f"r{value}1", "agency": "RS-MUP",
+              "items": [{"item_id": "1", "text": "seen at Horgos"}]}  # fmt: skip
+    return "report.json", "report", json.dumps(report).encode(), None
+
+
+#: reader → (a file whose one id or name holds `value`, the field the error must name).
+CARRIERS: dict[str, tuple[Callable[[str], tuple[str, str, bytes, str | None]], str]] = {
+    "ftm id": (
+        lambda v: ("people.ftm.json", "ftm", ftm_line(entity_id=f"p{v}1"), None), "id"),
+    "ftm name": (_ftm, "properties.name"),
+    "tabular id": (
+        lambda v: ("people.csv", "tabular", f"record_id,full_name\np{v}1,Ana\n".encode(),
+                   PERSON_MAPPING), "record_id"),
+    "tabular name": (
+        lambda v: ("people.csv", "tabular", f"record_id,full_name\np1,A{v}na\n".encode(),
+                   PERSON_MAPPING), "full_name"),
+    "report id": (_report, "report_id"),
+    "anpr id": (
+        lambda v: ("anpr.csv", "anpr", (",".join(ANPR_HEADER) + "\n"
+                   + ",".join([f"r{v}1", *anpr_rows(1)[0][1:]]) + "\n").encode(), None),
+        "read_id"),
+    "scan id": (lambda v: ("scans.json", "scans", scans(scan_id=f"s{v}1"), None), "scan_id"),
+    "scan place": (
+        lambda v: ("scans.json", "scans", scans(crossing_point=f"Hor{v}gos"), None),
+        "crossing_point"),
+    "sighting sensor": (
+        lambda v: ("sightings.geojson", "sightings", json.dumps({
+            "type": "FeatureCollection", "features": [{
+                "type": "Feature", "geometry": {"type": "Point", "coordinates": [19.8, 45.2]},
+                "properties": {"sighting_id": "s1", "sensor_id": f"D{v}1",
+                               "observed_at": "2024-06-01T05:00:00Z", "people_count": 3}}],
+        }).encode(), None), "sensor_id"),
+    "provenance source_ref": (
+        lambda v: ("scans.json", "scans", scans(source_ref=f"ref{v}1"), None), "source_ref"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("char", [NUL, "\x07", "\x1b", "\x85"], ids=["NUL", "BEL", "ESC", "NEL"])
+@pytest.mark.parametrize("carrier", sorted(CARRIERS))
+def test_a_control_character_is_refused_by_every_reader(api: Api, carrier: str, char: str) -> None:
+    make, field = CARRIERS[carrier]
+    name, kind, content, mapping = make(char)
+    body = refused(upload(api, name, content, kind, mapping), name, field, "control character")
+    assert body["line"] is not None or body["item"] is not None, body
+    assert statements(api) == 0
+
+
+@pytest.mark.parametrize(
+    "carrier", ["ftm id", "ftm name", "report id", "scan id", "scan place", "sighting sensor"]
+)
+def test_a_lone_surrogate_is_refused_by_every_json_reader(api: Api, carrier: str) -> None:
+    make, field = CARRIERS[carrier]
+    name, kind, content, mapping = make("\\ud800")  # written as JSON writes it
+    content = content.replace(b"\\\\ud800", b"\\ud800")
+    refused(upload(api, name, content, kind, mapping), name, field, "surrogate")
+
+
+def test_line_breaks_stay_allowed_in_what_people_write(api: Api) -> None:
+    """A note's text and a name may hold a line break or a tab (FtM folds it in a name)."""
+    report = {"report_id": "r1", "agency": "RS-MUP",
+              "items": [{"item_id": "1", "text": "seen at Horgos,\n\tat night"}]}  # fmt: skip
+    r = upload(api, "report.json", json.dumps(report).encode(), "report")
+    assert r.status_code == 200, r.text
+    r = upload(api, "people.ftm.json", ftm_line(name="Ana\tKovac"))
+    assert r.status_code == 200, r.text
 
 
 # --- a partner's signed package ------------------------------------------------------------------

@@ -18,7 +18,7 @@ from corridor.ingest.base import IngestContext, named, provenance_fields
 from corridor.ingest.ftm import strict_proxy
 from corridor.ingest.sensors import load_json
 from corridor.model.provenance import Provenance
-from corridor.model.statements import entity_statements
+from corridor.model.text import check_text
 from corridor.plugins import IngestReader
 
 
@@ -38,9 +38,9 @@ def _text(obj: dict[str, Any], key: str, required: bool = True) -> str | None:
         if required:
             raise ValidationError(f"{key} is required", key)
         return None
-    if not isinstance(value, str | int):
+    if isinstance(value, bool) or not isinstance(value, str | int):
         raise ValidationError(f"{key} must be text", key)
-    return str(value).strip()
+    return check_text(str(value).strip(), key, line_breaks=key == "text")
 
 
 def _make(schema: str, entity_id: str, **props: Any) -> EntityProxy:
@@ -90,7 +90,7 @@ def _read_report(ctx: IngestContext, report: Any, where: str) -> list[dict[str, 
             raise ctx.error(exc, at) from None
         item_prov[item_id] = prov
         note = _make("Note", f"{report_id}#{item_id}", description=text, entity=report_id)
-        rows.extend(entity_statements(note, prov))
+        rows.extend(ctx.statements(note, prov, at))
         mentions.extend((item_id, ref) for ref in refs)
 
     first = next(iter(item_prov.values()))
@@ -100,7 +100,7 @@ def _read_report(ctx: IngestContext, report: Any, where: str) -> list[dict[str, 
         raise ctx.error(exc, where) from None
     agency = doc_prov.agency
     doc = _make("PlainText", report_id, title=title, author=agency, authoredAt=reported_at)
-    rows.extend(entity_statements(doc, doc_prov))
+    rows.extend(ctx.statements(doc, doc_prov, where))
 
     first_mention: dict[str, str] = {}
     for item_id, ref in mentions:
@@ -112,7 +112,7 @@ def _read_report(ctx: IngestContext, report: Any, where: str) -> list[dict[str, 
             entity=ref,
             role=f"mentioned in item {item_id}",
         )
-        rows.extend(entity_statements(link, item_prov[item_id]))
+        rows.extend(ctx.statements(link, item_prov[item_id], where))
 
     entities = report.get("entities") or []
     if not isinstance(entities, list):
@@ -138,7 +138,7 @@ def _read_report(ctx: IngestContext, report: Any, where: str) -> list[dict[str, 
                 prov = ctx.provenance({**prov.to_fields(), "person_category": category})
         except ValidationError as exc:
             raise ctx.error(exc, at) from None
-        rows.extend(entity_statements(proxy, prov))
+        rows.extend(ctx.statements(proxy, prov, at))
     return rows
 
 

@@ -23,11 +23,11 @@ from followthemoney.proxy import EntityProxy
 from followthemoney.types import registry
 
 from corridor.errors import InputError, ValidationError
-from corridor.ingest.base import BATCH, IngestContext, Location, named
+from corridor.ingest.base import BATCH, IngestContext, Location, named, undecodable_line
 from corridor.ingest.progress import open_text
 from corridor.model.provenance import FIELDS as PROVENANCE_FIELDS
 from corridor.model.provenance import Provenance
-from corridor.model.statements import entity_statements
+from corridor.model.text import refusal, unsafe_char
 from corridor.plugins import IngestReader
 
 _MAPPING_KEYS = {"entities", "provenance", "csv", "sheet", "format"}
@@ -40,7 +40,10 @@ class Mapping_:
         name = path.name
         if not isinstance(data, dict):
             raise InputError("a mapping must be a YAML object", file=name)
-        unknown = sorted(set(data) - _MAPPING_KEYS)
+        shape = _shape_error(data)
+        if shape is not None:
+            raise InputError(shape, file=name)
+        unknown = sorted((k for k in data if k not in _MAPPING_KEYS), key=str)
         if unknown:
             raise InputError(f"unknown mapping key {unknown[0]!r}", file=name, field=unknown[0])
         prov = data.get("provenance") or {}
@@ -63,17 +66,48 @@ class Mapping_:
         csv_opts = data.get("csv") or {}
         if not isinstance(csv_opts, dict):
             raise InputError("csv options must be an object", file=name, field="csv")
-        self.delimiter = str(csv_opts.get("delimiter", ","))
+        self.delimiter = csv_opts.get("delimiter", ",")
+        if (
+            not isinstance(self.delimiter, str)
+            or len(self.delimiter) != 1
+            or (self.delimiter in '"\r\n')
+        ):
+            raise InputError(
+                "the delimiter must be one character (not a quote or a line break)",
+                file=name,
+                field="csv.delimiter",
+            )
         self.encoding = str(csv_opts.get("encoding", "utf-8-sig"))
+        try:  # a text encoding Python knows (not, say, base64)
+            b"x".decode(self.encoding)
+        except UnicodeDecodeError:
+            pass  # known: only the probe is not text in it
+        except (LookupError, ValueError):
+            raise InputError(
+                f"unknown encoding {self.encoding!r}", file=name, field="csv.encoding"
+            ) from None
         self.sheet = data.get("sheet")
+        if self.sheet is not None and not isinstance(self.sheet, str):
+            raise InputError("sheet must be a sheet's name", file=name, field="sheet")
+        entities = data.get("entities") or {}
+        if not isinstance(entities, dict) or not all(
+            isinstance(e, dict) for e in entities.values()
+        ):
+            raise InputError(
+                "entities must be an object of entity mappings", file=name, field="entities"
+            )
         key_prefix = self.literals.get("agency")
         try:
             self.query: QueryMapping = model.make_mapping(
-                {"csv_url": "-", "entities": data.get("entities") or {}},
+                {"csv_url": "-", "entities": entities},
                 key_prefix=str(key_prefix) if key_prefix else None,
             )
         except InvalidMapping as exc:
             raise InputError(f"invalid mapping: {exc}", file=name, field="entities") from None
+        except (AttributeError, TypeError, ValueError) as exc:  # FtM assumes a well-formed one
+            raise InputError(
+                f"invalid mapping: {type(exc).__name__}: {exc}", file=name, field="entities"
+            ) from None
 
     @classmethod
     def load(cls, path: Path) -> Mapping_:
@@ -82,6 +116,11 @@ class Mapping_:
                 data = yaml.safe_load(f)
         except FileNotFoundError:
             raise InputError("mapping file not found", file=path.name) from None
+        except UnicodeDecodeError as exc:
+            line = undecodable_line(path, encoding="utf-8")
+            raise InputError(f"not UTF-8 text: {exc.reason}", file=path.name, line=line) from None
+        except RecursionError:
+            raise InputError("invalid YAML: nested too deeply", file=path.name) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark is not None else None
@@ -91,6 +130,31 @@ class Mapping_:
     @property
     def refs(self) -> set[str]:
         return set(self.query.refs) | set(self.columns.values())
+
+
+#: A mapping file nests a few levels and names a few dozen columns: a bound on both keeps a
+#: YAML file whose aliases repeat (or contain) themselves from being walked without end.
+MAPPING_DEPTH = 16
+MAPPING_NODES = 10_000
+
+
+def _shape_error(data: Any) -> str | None:
+    """What is wrong with a mapping document's size, counting an alias each time it is used."""
+    stack = [(data, 1)]
+    nodes = 0
+    while stack:
+        value, depth = stack.pop()
+        nodes += 1
+        if nodes > MAPPING_NODES:
+            return f"the mapping is too large (more than {MAPPING_NODES:,} values)"
+        children = (
+            list(value.values()) if isinstance(value, dict) else value if isinstance(value, list)
+            else []
+        )  # fmt: skip
+        if children and depth >= MAPPING_DEPTH:
+            return f"the mapping is nested too deeply (more than {MAPPING_DEPTH} levels)"
+        stack.extend((child, depth + 1) for child in children)
+    return None
 
 
 def _map_entity(
@@ -216,6 +280,10 @@ def read_tabular(ctx: IngestContext) -> None:
     batch: list[dict[str, Any]] = []
     for where, record in rows:
         try:
+            for column, value in record.items():
+                char = unsafe_char(value, line_breaks=True)
+                if char is not None:
+                    raise ValidationError(refusal(char), column)
             per_row = {key: record.get(col) for key, col in mapping.columns.items()}
             prov: Provenance = ctx.provenance(per_row, mapping.literals, where=where)
             done: dict[str, EntityProxy] = {}
@@ -223,7 +291,7 @@ def read_tabular(ctx: IngestContext) -> None:
                 proxy = _map_entity(em, record, done)
                 if proxy is not None:
                     done[em.name] = proxy
-                    batch.extend(entity_statements(proxy, prov))
+                    batch.extend(ctx.statements(proxy, prov, where))
         except ValidationError as exc:
             raise ctx.error(exc, where) from None
         ctx.writer.count_read()
