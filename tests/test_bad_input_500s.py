@@ -11,20 +11,24 @@ package whose header or rows the store cannot take.
 from __future__ import annotations
 
 import copy
+import io
 import json
 import threading
+import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from openpyxl import Workbook
 
 from conftest import ANPR_HEADER, Api, anpr_rows
 from corridor.access.caller import Caller
 from corridor.api.app import create_app
 from corridor.api.routes import ingest as ingest_route
 from corridor.errors import PackageRefused
+from corridor.ingest import tabular
 from corridor.share import package
 from corridor.share.package import seal
 from sharing_support import node_pair
@@ -350,6 +354,69 @@ def test_line_breaks_stay_allowed_in_what_people_write(api: Api) -> None:
     assert r.status_code == 200, r.text
     r = upload(api, "people.ftm.json", ftm_line(name="Ana\tKovac"))
     assert r.status_code == 200, r.text
+
+
+# --- a workbook that unpacks to far more than it weighs ---------------------------------------------
+
+
+def workbook(cell: str) -> bytes:
+    """A workbook of one person whose name is `cell` (written into the sheet as it is: Excel
+    and openpyxl cut a cell at 32,767 characters, a hand-made file need not)."""
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["record_id", "full_name"])
+    sheet.append(["p1", "CELL"])
+    made = io.BytesIO()
+    book.save(made)
+    out = io.BytesIO()
+    with zipfile.ZipFile(made) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for member in source.infolist():
+            data = source.read(member)
+            if member.filename.startswith("xl/worksheets/"):
+                assert b">CELL<" in data
+                data = data.replace(b">CELL<", f">{cell}<".encode())
+            z.writestr(member, data, zipfile.ZIP_DEFLATED)
+    return out.getvalue()
+
+
+def test_a_workbook_holding_one_huge_cell_is_refused_before_it_is_read(api: Api) -> None:
+    """A 613 KB workbook holding a 600 MB cell once took the server to 2.75 GB: the same shape,
+    scaled down (a few kilobytes holding 8 MB), is refused from the archive's directory."""
+    content = workbook("A" * 8 * 1024**2)
+    assert len(content) < 100_000
+    r = upload(api, "people.xlsx", content, "tabular", PERSON_MAPPING)
+    refused(r, "people.xlsx", None, "unpacks to", "times its size")
+    assert statements(api) == 0
+
+
+@pytest.mark.parametrize(
+    ("limit", "value", "words"),
+    [
+        ("XLSX_MAX_MEMBER_BYTES", 1_000, "more than 1,000"),
+        ("XLSX_MAX_TOTAL_BYTES", 5_000, "the workbook unpacks to"),
+        ("XLSX_MAX_MEMBERS", 3, "files, more than 3"),
+    ],
+)
+def test_a_workbook_past_each_bound_is_refused(
+    api: Api, monkeypatch: pytest.MonkeyPatch, limit: str, value: int, words: str
+) -> None:
+    monkeypatch.setattr(tabular, limit, value)
+    r = upload(api, "people.xlsx", workbook("Ana Kovac"), "tabular", PERSON_MAPPING)
+    refused(r, "people.xlsx", None, words)
+
+
+def test_a_workbook_within_the_bounds_is_read(api: Api) -> None:
+    r = upload(api, "people.xlsx", workbook("Ana Kovac"), "tabular", PERSON_MAPPING)
+    assert r.status_code == 200 and r.json()["statements_added"] == 1, r.text
+
+
+def test_a_zip_that_is_no_workbook_is_refused(api: Api) -> None:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as z:
+        z.writestr("hello.txt", "hello")
+    r = upload(api, "people.xlsx", out.getvalue(), "tabular", PERSON_MAPPING)
+    refused(r, "people.xlsx", None, "unreadable XLSX")
 
 
 # --- a partner's signed package ------------------------------------------------------------------

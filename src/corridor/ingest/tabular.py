@@ -8,6 +8,7 @@ property mappings but every discarded value becomes an error naming the line and
 from __future__ import annotations
 
 import csv
+import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -234,9 +235,50 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
+#: What an XLSX (a zip archive) may unpack to, checked in its directory before any of it is
+#: read: a workbook of a few hundred kilobytes can hold a cell of hundreds of megabytes, which
+#: the XLSX reader would hold in memory several times over. (A feed larger than this is a CSV.)
+XLSX_MAX_MEMBERS = 10_000
+XLSX_MAX_MEMBER_BYTES = 256 * 1024**2
+XLSX_MAX_TOTAL_BYTES = 512 * 1024**2
+#: How much a member larger than `XLSX_RATIO_FROM` may inflate (real sheets: 5-30 times).
+XLSX_MAX_RATIO = 100
+XLSX_RATIO_FROM = 1024**2
+
+
+def _check_archive(ctx: IngestContext) -> None:
+    """Refuse an XLSX whose members would unpack to more than the bounds above (sizes as its
+    directory declares them: the zip reader never inflates a member past its declared size)."""
+    try:
+        with zipfile.ZipFile(ctx.path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ctx.fail(f"unreadable XLSX: {exc}") from None
+    if len(members) > XLSX_MAX_MEMBERS:
+        raise ctx.fail(f"the workbook holds {len(members):,} files, more than {XLSX_MAX_MEMBERS:,}")
+    total = 0
+    for member in members:
+        size, packed = member.file_size, max(member.compress_size, 1)
+        total += size
+        if size > XLSX_MAX_MEMBER_BYTES:
+            raise ctx.fail(
+                f"the workbook's {member.filename} unpacks to {size:,} bytes, more than "
+                f"{XLSX_MAX_MEMBER_BYTES:,}"
+            )
+        if size > XLSX_RATIO_FROM and size > packed * XLSX_MAX_RATIO:
+            raise ctx.fail(
+                f"the workbook's {member.filename} unpacks to {size // packed:,} times its size "
+                f"({size:,} bytes), more than {XLSX_MAX_RATIO} times"
+            )
+    if total > XLSX_MAX_TOTAL_BYTES:
+        limit = XLSX_MAX_TOTAL_BYTES
+        raise ctx.fail(f"the workbook unpacks to {total:,} bytes, more than {limit:,}")
+
+
 def _rows_xlsx(ctx: IngestContext, mapping: Mapping_) -> Iterator[tuple[Location, dict[str, str]]]:
     from openpyxl import load_workbook  # here: ~100 ms to import, and only XLSX ingest needs it
 
+    _check_archive(ctx)
     try:
         book = load_workbook(ctx.path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many unrelated types for a bad file
