@@ -27,6 +27,7 @@ from conftest import ANPR_HEADER, Api, anpr_rows
 from corridor.access.caller import Caller
 from corridor.api.app import create_app
 from corridor.api.routes import ingest as ingest_route
+from corridor.audit import Event, audit
 from corridor.errors import PackageRefused
 from corridor.ingest import tabular
 from corridor.share import package
@@ -103,6 +104,50 @@ def scans(**change: Any) -> bytes:
 def test_a_page_past_any_store_is_refused(api: Api, url: str, user: str, name: str) -> None:
     r = api.get(url, user=user, params={name: 2**63})
     assert r.status_code == 422 and r.json()["field"] == name, r.text
+
+
+# --- control characters in a request ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "part"),
+    [
+        ("/entities/a%00b", "path"),
+        ("/entities/%1B", "path"),
+        ("/search?q=a%00", "query"),
+        ("/audit?user=%C2%85", "query"),
+    ],
+)
+def test_a_control_character_in_a_url_is_refused(api: Api, url: str, part: str) -> None:
+    r = api.get(url, user="auditor" if url.startswith("/audit") else "analyst")
+    assert r.status_code == 422 and r.json()["field"] == part, r.text
+
+
+def test_a_control_character_in_the_stated_purpose_is_refused(api: Api) -> None:
+    headers = {**api.headers("analyst"), "X-Corridor-Purpose": "case\x1b[31m 42"}
+    r = api.client.get("/entities", headers=headers)
+    assert r.status_code == 422 and r.json()["field"] == "purpose", r.text
+
+
+def test_a_nul_in_a_body_is_refused_and_the_log_still_takes_entries(api: Api) -> None:
+    """A NUL sent in a body (an id to judge, to consent to) is bad input on every store
+    (PostgreSQL can neither look one up nor log it), and it leaves the audit log writable."""
+    body = {"left_id": "ap\x00", "right_id": "ap-1", "verdict": "unsure", "note": "x\x00"}
+    r = api.post("/judgements", user="supervisor", json=body)
+    assert 400 <= r.status_code < 500, r.text
+    assert api.get("/entities", user="analyst").status_code == 200
+    r = api.get("/audit", user="auditor", params={"limit": 1000})
+    assert r.status_code == 200, r.text
+    assert all("\x00" not in e["target"] for e in r.json()["entries"])
+    assert api.get("/audit/verify", user="auditor").json()["ok"]
+
+
+def test_the_audit_log_records_a_control_character_as_its_escape(api: Api) -> None:
+    caller = Caller.operator()
+    audit(api.store, caller, Event.READ, "entities/a\x00b\ud800")
+    audit(api.store, caller, Event.ADMIN, "after")  # writes the buffered read first
+    targets = [e.target for e in api.store.audit_entries()]
+    assert "entities/a\\x00b\\ud800" in targets and "after" in targets, targets
 
 
 # --- /match -------------------------------------------------------------------------------------

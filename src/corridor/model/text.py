@@ -50,6 +50,12 @@ def check_text(value: str, field: str, *, line_breaks: bool = False) -> str:
     return value
 
 
+def escaped(value: str) -> str:
+    """`value` with each control character and lone surrogate written as its escape (`\\x00`,
+    `\\ud800`): for what must record any text as it came (the audit log) and still be stored."""
+    return _UNSAFE.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), value)
+
+
 #: Bytes a UTF-8 text holds only if it may hold a control character: C0 and DEL are single
 #: bytes, C1 (U+0080–U+009F) starts with 0xC2. Every other byte is deleted in one fast pass.
 _SUSPECT = bytes(range(0x20)) + b"\x7f\xc2"
