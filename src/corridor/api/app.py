@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from corridor import __version__
 from corridor.api import errors
 from corridor.api.deps import PURPOSE_HEADER, PURPOSE_MAX
-from corridor.api.limits import DEFAULT_BODY_BYTES, BodyLimit
+from corridor.api.limits import DEFAULT_BODY_BYTES, BodyLimit, PlainURL
 from corridor.api.routes import (
     audit,
     entities,
@@ -122,6 +122,7 @@ def create_app(
         default=DEFAULT_BODY_BYTES,
         limits={"/inbox": sharing.MAX_PACKAGE_BYTES, "/ingest": ingest.MAX_UPLOAD_BYTES},
     )
+    app.add_middleware(PlainURL)
     app.state.store = store
     app.state.workdir = workdir
     app.state.sharing = sharing_service

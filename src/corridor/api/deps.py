@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from corridor.access.caller import Caller
 from corridor.access.roles import Action
 from corridor.errors import Unauthenticated, ValidationError
+from corridor.model.text import check_text
 from corridor.store.base import Store
 from corridor.users.service import RefusedKey, authenticate, known_key
 
@@ -100,4 +101,4 @@ def stated_purpose(value: str | None) -> str | None:
         raise ValidationError("the purpose is not UTF-8 text", "purpose") from None
     if len(value) > PURPOSE_MAX:
         raise ValidationError(f"the purpose is longer than {PURPOSE_MAX} characters", "purpose")
-    return value.strip()
+    return check_text(value.strip(), "purpose")  # it is logged: no control characters

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from corridor.audit.chain import _chain, _Draft, _iso, canonical_json
 from corridor.model.classification import Classification
+from corridor.model.text import escaped
 
 if TYPE_CHECKING:
     from corridor.access.authz import Authz
@@ -77,7 +78,10 @@ class AuditLog:
     ) -> None:
         store = self._store()  # alive: the caller holds it
         detail_value = _plain(dict(detail) if detail else {})  # JSON values: text parses back
-        purpose = purpose.strip() or None if purpose is not None else None
+        purpose = escaped(purpose.strip()) or None if purpose is not None else None
+        # What a caller sent is logged as sent, a control character as its escape: a store
+        # may refuse the character itself (PostgreSQL a NUL), and with it every entry after.
+        target = escaped(target)
         draft = _Draft(
             datetime.now(UTC), authz.user, str(authz.role), authz.agency, str(event), target,
             purpose, detail_value, canonical_json(detail_value),

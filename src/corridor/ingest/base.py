@@ -6,7 +6,8 @@ Readers raise `ValidationError` for a bad value; `IngestContext.error` turns it 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -67,10 +68,15 @@ class IngestContext:
     def statements(
         self, proxy: EntityProxy, prov: Provenance, where: Location = None
     ) -> list[dict[str, Any]]:
-        """An entity's statements, with where it was read (`add_statements` names it)."""
+        """An entity's statements, with where it was read (`add_statements` names it); a value
+        the model refuses (a control character in an id, say) is an error at `where`, the
+        entity's line or item."""
         if self.hidden is not None and proxy.id is not None:
             self._where.setdefault(proxy.id, where)
-        return list(entity_statements(proxy, prov))
+        try:
+            return list(entity_statements(proxy, prov))
+        except ValidationError as exc:
+            raise self.error(exc, where) from None
 
     def add_statements(self, rows: Sequence[dict[str, Any]]) -> None:
         """Write statements, refusing the file if any is about an entity the store holds but
@@ -116,6 +122,46 @@ class IngestContext:
                 field="classification",
             )
         return prov
+
+
+def text_lines(ctx: IngestContext, lines: Iterable[str]) -> Iterator[tuple[int, str]]:
+    """The non-blank lines of a text file with their numbers; a file that does not decode is
+    an error at the first line that does not."""
+    n = 0
+    try:
+        for n, line in enumerate(lines, start=1):
+            if line.strip():
+                yield n, line
+    except UnicodeDecodeError as exc:
+        # The stream decodes ahead of the line it hands out: find the line itself.
+        raise ctx.fail(f"not UTF-8 text: {exc.reason}", undecodable_line(ctx.path, n)) from None
+
+
+def undecodable_line(path: Path, after: int = 0, encoding: str = "utf-8-sig") -> int | None:
+    """The number of the first line (past `after`) that does not decode, read again as bytes
+    once decoding has failed."""
+    with path.open("rb") as f:
+        for n, raw in enumerate(f, start=1):
+            if n > after:
+                try:
+                    raw.decode(encoding)
+                except UnicodeDecodeError:
+                    return n
+    return None
+
+
+def parse_json(ctx: IngestContext, text: str, where: Location = None) -> Any:
+    """A JSON document (a file, or one line of one), or an error naming where it is wrong:
+    invalid JSON, nesting too deep to read, a number too long to read."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        at = where if where is not None else exc.lineno
+        raise ctx.fail(f"invalid JSON: {exc.msg}", at) from None
+    except RecursionError:
+        raise ctx.fail("invalid JSON: nested too deeply", where) from None
+    except ValueError:  # an integer of more digits than Python converts (4,300)
+        raise ctx.fail("invalid JSON: a number too long to read", where) from None
 
 
 def provenance_fields(record: Mapping[str, Any]) -> dict[str, Any]:

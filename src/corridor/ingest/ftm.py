@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from followthemoney import model
@@ -10,8 +9,9 @@ from followthemoney.exc import InvalidData
 from followthemoney.proxy import EntityProxy
 
 from corridor.errors import ValidationError
-from corridor.ingest.base import BATCH, IngestContext, named
+from corridor.ingest.base import BATCH, IngestContext, named, parse_json, text_lines
 from corridor.ingest.progress import open_text
+from corridor.model.text import check_text
 from corridor.plugins import IngestReader
 
 
@@ -21,7 +21,10 @@ def strict_proxy(data: dict[str, Any]) -> EntityProxy:
     if schema is None:
         raise ValidationError(f"unknown schema {data['schema']!r}", "schema")
     proxy = model.make_entity(schema)
-    proxy.id = str(data["id"])
+    entity_id = data["id"]
+    if isinstance(entity_id, bool) or not isinstance(entity_id, str | int):
+        raise ValidationError("an id must be text", "id")
+    proxy.id = check_text(str(entity_id), "id")
     properties = data.get("properties") or {}
     if not isinstance(properties, dict):
         raise ValidationError("properties must be an object", "properties")
@@ -30,6 +33,13 @@ def strict_proxy(data: dict[str, Any]) -> EntityProxy:
         if prop is None:
             raise ValidationError(f"{schema.name} has no property {name!r}", f"properties.{name}")
         for value in values if isinstance(values, list) else [values]:
+            field = f"properties.{name}"
+            if isinstance(value, str):
+                check_text(value, field, line_breaks=True)
+            elif isinstance(value, bool) or not isinstance(value, int | float | None):
+                # A nested list or object is no value: refused here, before anything (an
+                # error message's repr, FtM's cleaning) walks a structure a file may nest deep.
+                raise ValidationError(f"a value of {name} must be text or a number", field)
             try:
                 added = proxy.unsafe_add(prop, value)
                 if added is None and isinstance(value, str) and ";" in value:
@@ -39,24 +49,17 @@ def strict_proxy(data: dict[str, Any]) -> EntityProxy:
                     if all(prop.type.clean(v, proxy=proxy) for v in parts):
                         added = [proxy.unsafe_add(prop, v) for v in parts][-1]
             except InvalidData as exc:
-                raise ValidationError(str(exc), f"properties.{name}") from None
+                raise ValidationError(str(exc), field) from None
             if added is None and value not in (None, ""):
-                raise ValidationError(
-                    f"{value!r} is not a valid {prop.type.name}", f"properties.{name}"
-                )
+                raise ValidationError(f"{value!r} is not a valid {prop.type.name}", field)
     return proxy
 
 
 def read_ftm(ctx: IngestContext) -> None:
     batch: list[dict[str, Any]] = []
     with open_text(ctx.path, f"entities {ctx.name}", show=ctx.show_progress) as f:
-        for n, line in enumerate(f, start=1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-            except json.JSONDecodeError as exc:
-                raise ctx.fail(f"invalid JSON: {exc.msg}", n) from None
+        for n, line in text_lines(ctx, f):
+            data = parse_json(ctx, line, n)
             if not isinstance(data, dict):
                 raise ctx.fail("expected a JSON object (an FtM entity)", n)
             if not data.get("id"):

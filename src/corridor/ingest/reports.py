@@ -18,6 +18,7 @@ from corridor.ingest.base import IngestContext, named, provenance_fields
 from corridor.ingest.ftm import strict_proxy
 from corridor.ingest.sensors import load_json
 from corridor.model.provenance import Provenance
+from corridor.model.text import check_text
 from corridor.plugins import IngestReader
 
 
@@ -37,9 +38,9 @@ def _text(obj: dict[str, Any], key: str, required: bool = True) -> str | None:
         if required:
             raise ValidationError(f"{key} is required", key)
         return None
-    if not isinstance(value, str | int):
+    if isinstance(value, bool) or not isinstance(value, str | int):
         raise ValidationError(f"{key} must be text", key)
-    return str(value).strip()
+    return check_text(str(value).strip(), key, line_breaks=key == "text")
 
 
 def _make(schema: str, entity_id: str, **props: Any) -> EntityProxy:

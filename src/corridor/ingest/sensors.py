@@ -9,7 +9,6 @@ hands the columns to the store; a bad value is reported at its own line and fiel
 from __future__ import annotations
 
 import csv
-import json
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -19,7 +18,7 @@ import pyarrow.compute as pc
 from pyarrow import csv as pacsv
 
 from corridor.errors import ValidationError
-from corridor.ingest.base import IngestContext, Location, named
+from corridor.ingest.base import IngestContext, Location, named, parse_json, undecodable_line
 from corridor.ingest.progress import open_binary
 from corridor.model.observations import SPECS, ColumnParser, ObservationKind, RowError
 from corridor.model.provenance import FIELDS as PROVENANCE_FIELDS
@@ -232,11 +231,10 @@ def read_detections(ctx: IngestContext) -> None:
 def load_json(ctx: IngestContext) -> Any:
     try:
         with ctx.path.open(encoding="utf-8-sig") as f:
-            return json.load(f)
-    except json.JSONDecodeError as exc:
-        raise ctx.fail(f"invalid JSON: {exc.msg}", exc.lineno) from None
+            text = f.read()
     except UnicodeDecodeError as exc:
-        raise ctx.fail(f"not UTF-8 text: {exc.reason}") from None
+        raise ctx.fail(f"not UTF-8 text: {exc.reason}", undecodable_line(ctx.path)) from None
+    return parse_json(ctx, text)
 
 
 def _items(ctx: IngestContext, data: Any, key: str) -> tuple[list[Any], dict[str, Any] | None]:
@@ -258,6 +256,9 @@ def _check_keys(
     unknown = sorted(k for k in item if k not in known)
     if unknown:
         raise ctx.fail(f"unknown field {unknown[0]!r}", where, unknown[0])
+    for key, value in item.items():
+        if isinstance(value, dict | list):  # every field is one value; a file may nest deep
+            raise ctx.fail(f"{key} must be a single value, not a list or an object", where, key)
 
 
 def read_sightings(ctx: IngestContext) -> None:

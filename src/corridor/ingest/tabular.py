@@ -8,6 +8,7 @@ property mappings but every discarded value becomes an error naming the line and
 from __future__ import annotations
 
 import csv
+import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -23,10 +24,11 @@ from followthemoney.proxy import EntityProxy
 from followthemoney.types import registry
 
 from corridor.errors import InputError, ValidationError
-from corridor.ingest.base import BATCH, IngestContext, Location, named
+from corridor.ingest.base import BATCH, IngestContext, Location, named, undecodable_line
 from corridor.ingest.progress import open_text
 from corridor.model.provenance import FIELDS as PROVENANCE_FIELDS
 from corridor.model.provenance import Provenance
+from corridor.model.text import refusal, unsafe_char
 from corridor.plugins import IngestReader
 
 _MAPPING_KEYS = {"entities", "provenance", "csv", "sheet", "format"}
@@ -39,7 +41,10 @@ class Mapping_:
         name = path.name
         if not isinstance(data, dict):
             raise InputError("a mapping must be a YAML object", file=name)
-        unknown = sorted(set(data) - _MAPPING_KEYS)
+        shape = _shape_error(data)
+        if shape is not None:
+            raise InputError(shape, file=name)
+        unknown = sorted((k for k in data if k not in _MAPPING_KEYS), key=str)
         if unknown:
             raise InputError(f"unknown mapping key {unknown[0]!r}", file=name, field=unknown[0])
         prov = data.get("provenance") or {}
@@ -62,17 +67,48 @@ class Mapping_:
         csv_opts = data.get("csv") or {}
         if not isinstance(csv_opts, dict):
             raise InputError("csv options must be an object", file=name, field="csv")
-        self.delimiter = str(csv_opts.get("delimiter", ","))
+        self.delimiter = csv_opts.get("delimiter", ",")
+        if (
+            not isinstance(self.delimiter, str)
+            or len(self.delimiter) != 1
+            or (self.delimiter in '"\r\n')
+        ):
+            raise InputError(
+                "the delimiter must be one character (not a quote or a line break)",
+                file=name,
+                field="csv.delimiter",
+            )
         self.encoding = str(csv_opts.get("encoding", "utf-8-sig"))
+        try:  # a text encoding Python knows (not, say, base64)
+            b"x".decode(self.encoding)
+        except UnicodeDecodeError:
+            pass  # known: only the probe is not text in it
+        except (LookupError, ValueError):
+            raise InputError(
+                f"unknown encoding {self.encoding!r}", file=name, field="csv.encoding"
+            ) from None
         self.sheet = data.get("sheet")
+        if self.sheet is not None and not isinstance(self.sheet, str):
+            raise InputError("sheet must be a sheet's name", file=name, field="sheet")
+        entities = data.get("entities") or {}
+        if not isinstance(entities, dict) or not all(
+            isinstance(e, dict) for e in entities.values()
+        ):
+            raise InputError(
+                "entities must be an object of entity mappings", file=name, field="entities"
+            )
         key_prefix = self.literals.get("agency")
         try:
             self.query: QueryMapping = model.make_mapping(
-                {"csv_url": "-", "entities": data.get("entities") or {}},
+                {"csv_url": "-", "entities": entities},
                 key_prefix=str(key_prefix) if key_prefix else None,
             )
         except InvalidMapping as exc:
             raise InputError(f"invalid mapping: {exc}", file=name, field="entities") from None
+        except (AttributeError, TypeError, ValueError) as exc:  # FtM assumes a well-formed one
+            raise InputError(
+                f"invalid mapping: {type(exc).__name__}: {exc}", file=name, field="entities"
+            ) from None
 
     @classmethod
     def load(cls, path: Path) -> Mapping_:
@@ -81,6 +117,11 @@ class Mapping_:
                 data = yaml.safe_load(f)
         except FileNotFoundError:
             raise InputError("mapping file not found", file=path.name) from None
+        except UnicodeDecodeError as exc:
+            line = undecodable_line(path, encoding="utf-8")
+            raise InputError(f"not UTF-8 text: {exc.reason}", file=path.name, line=line) from None
+        except RecursionError:
+            raise InputError("invalid YAML: nested too deeply", file=path.name) from None
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = mark.line + 1 if mark is not None else None
@@ -90,6 +131,31 @@ class Mapping_:
     @property
     def refs(self) -> set[str]:
         return set(self.query.refs) | set(self.columns.values())
+
+
+#: A mapping file nests a few levels and names a few dozen columns: a bound on both keeps a
+#: YAML file whose aliases repeat (or contain) themselves from being walked without end.
+MAPPING_DEPTH = 16
+MAPPING_NODES = 10_000
+
+
+def _shape_error(data: Any) -> str | None:
+    """What is wrong with a mapping document's size, counting an alias each time it is used."""
+    stack = [(data, 1)]
+    nodes = 0
+    while stack:
+        value, depth = stack.pop()
+        nodes += 1
+        if nodes > MAPPING_NODES:
+            return f"the mapping is too large (more than {MAPPING_NODES:,} values)"
+        children = (
+            list(value.values()) if isinstance(value, dict) else value if isinstance(value, list)
+            else []
+        )  # fmt: skip
+        if children and depth >= MAPPING_DEPTH:
+            return f"the mapping is nested too deeply (more than {MAPPING_DEPTH} levels)"
+        stack.extend((child, depth + 1) for child in children)
+    return None
 
 
 def _map_entity(
@@ -169,9 +235,50 @@ def _cell(value: Any) -> str:
     return str(value).strip()
 
 
+#: What an XLSX (a zip archive) may unpack to, checked in its directory before any of it is
+#: read: a workbook of a few hundred kilobytes can hold a cell of hundreds of megabytes, which
+#: the XLSX reader would hold in memory several times over. (A feed larger than this is a CSV.)
+XLSX_MAX_MEMBERS = 10_000
+XLSX_MAX_MEMBER_BYTES = 256 * 1024**2
+XLSX_MAX_TOTAL_BYTES = 512 * 1024**2
+#: How much a member larger than `XLSX_RATIO_FROM` may inflate (real sheets: 5-30 times).
+XLSX_MAX_RATIO = 100
+XLSX_RATIO_FROM = 1024**2
+
+
+def _check_archive(ctx: IngestContext) -> None:
+    """Refuse an XLSX whose members would unpack to more than the bounds above (sizes as its
+    directory declares them: the zip reader never inflates a member past its declared size)."""
+    try:
+        with zipfile.ZipFile(ctx.path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as exc:
+        raise ctx.fail(f"unreadable XLSX: {exc}") from None
+    if len(members) > XLSX_MAX_MEMBERS:
+        raise ctx.fail(f"the workbook holds {len(members):,} files, more than {XLSX_MAX_MEMBERS:,}")
+    total = 0
+    for member in members:
+        size, packed = member.file_size, max(member.compress_size, 1)
+        total += size
+        if size > XLSX_MAX_MEMBER_BYTES:
+            raise ctx.fail(
+                f"the workbook's {member.filename} unpacks to {size:,} bytes, more than "
+                f"{XLSX_MAX_MEMBER_BYTES:,}"
+            )
+        if size > XLSX_RATIO_FROM and size > packed * XLSX_MAX_RATIO:
+            raise ctx.fail(
+                f"the workbook's {member.filename} unpacks to {size // packed:,} times its size "
+                f"({size:,} bytes), more than {XLSX_MAX_RATIO} times"
+            )
+    if total > XLSX_MAX_TOTAL_BYTES:
+        limit = XLSX_MAX_TOTAL_BYTES
+        raise ctx.fail(f"the workbook unpacks to {total:,} bytes, more than {limit:,}")
+
+
 def _rows_xlsx(ctx: IngestContext, mapping: Mapping_) -> Iterator[tuple[Location, dict[str, str]]]:
     from openpyxl import load_workbook  # here: ~100 ms to import, and only XLSX ingest needs it
 
+    _check_archive(ctx)
     try:
         book = load_workbook(ctx.path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many unrelated types for a bad file
@@ -215,6 +322,10 @@ def read_tabular(ctx: IngestContext) -> None:
     batch: list[dict[str, Any]] = []
     for where, record in rows:
         try:
+            for column, value in record.items():
+                char = unsafe_char(value, line_breaks=True)
+                if char is not None:
+                    raise ValidationError(refusal(char), column)
             per_row = {key: record.get(col) for key, col in mapping.columns.items()}
             prov: Provenance = ctx.provenance(per_row, mapping.literals, where=where)
             done: dict[str, EntityProxy] = {}

@@ -7,6 +7,7 @@ Every table also has the common columns (`COMMON_COLUMNS`) and the provenance co
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,6 +20,7 @@ import pyarrow.compute as pc
 from followthemoney.types import registry
 
 from corridor.errors import ValidationError
+from corridor.model.text import arrow_unsafe_index, refusal, unsafe_char
 from corridor.model.timeparse import parse_datetime
 from corridor.normalise.phones import normalise_phone
 from corridor.normalise.plates import normalise_plate
@@ -78,6 +80,12 @@ def _require_pattern(values: pa.Array, pattern: str) -> None:
         raise ValueError("not every value has the plain form")
 
 
+def _shown(value: Any) -> str:
+    """A value as an error message quotes it: at most 40 characters of it."""
+    text = repr(value) if not isinstance(value, int) or abs(value) < 10**40 else "a long number"
+    return text if len(text) <= 40 else f"{text[:37]}..."
+
+
 class _Float(Converter):
     def __init__(self, lo: float | None = None, hi: float | None = None) -> None:
         self.lo, self.hi = lo, hi
@@ -85,18 +93,20 @@ class _Float(Converter):
     def __call__(self, value: Any) -> float:
         try:
             number = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(f"not a number: {value!r}") from None
+        except (TypeError, ValueError, OverflowError):  # overflow: a JSON integer of 400 digits
+            raise ValueError(f"not a number: {_shown(value)}") from None
         lo, hi = self.lo, self.hi
-        if number != number or (lo is not None and number < lo) or (hi is not None and number > hi):
+        if not math.isfinite(number):  # NaN and Infinity: JSON answers cannot carry them
+            raise ValueError(f"not a finite number: {_shown(value)}")
+        if (lo is not None and number < lo) or (hi is not None and number > hi):
             raise ValueError(f"{value!r} is outside {lo}..{hi}")
         return number
 
     def arrow(self, values: pa.Array, target: pa.DataType) -> pa.Array:
         _require_pattern(values, _DECIMAL)
         numbers = values.cast(pa.float64())
-        if pc.any(pc.is_nan(numbers)).as_py():
-            raise ValueError("NaN")
+        if pc.any(pc.invert(pc.is_finite(numbers))).as_py():
+            raise ValueError("not finite")
         bounds = pc.min_max(numbers).as_py()
         if bounds["min"] is not None:
             if self.lo is not None and bounds["min"] < self.lo:
@@ -114,11 +124,11 @@ class _Int(Converter):
         try:
             number = int(str(value).strip())
         except (TypeError, ValueError):
-            raise ValueError(f"not a whole number: {value!r}") from None
+            raise ValueError(f"not a whole number: {_shown(value)}") from None
         if self.lo is not None and number < self.lo:
-            raise ValueError(f"{value!r} is below {self.lo}")
+            raise ValueError(f"{_shown(value)} is below {self.lo}")
         if number > 2**31 - 1:
-            raise ValueError(f"{value!r} is too large")
+            raise ValueError(f"{_shown(value)} is too large")
         return number
 
     def arrow(self, values: pa.Array, target: pa.DataType) -> pa.Array:
@@ -369,6 +379,20 @@ def _blank(value: Any) -> bool:
     return value is None or value == "" or (isinstance(value, str) and value.isspace())
 
 
+def _first_unsafe(values: Sequence[Any]) -> tuple[int, str] | None:
+    """The first text value holding a character no stored text may (`model.text`)."""
+    for index, value in enumerate(values):
+        if value.__class__ is str:
+            char = unsafe_char(value)
+            if char is not None:
+                return index, char
+    return None
+
+
+def _unsafe_error(source: str, char: str) -> ValidationError:
+    return ValidationError(f"invalid {source}: {refusal(char)}", source)
+
+
 class ColumnParser:
     """Converts a batch of raw records of one kind, column by column, into typed columns.
 
@@ -399,6 +423,10 @@ class ColumnParser:
                 if required:
                     errors.append((0, order, ValidationError(f"{source} is required", source)))
                 out[column] = [default] * n
+                continue
+            unsafe = _first_unsafe(values)
+            if unsafe is not None:
+                errors.append((unsafe[0], order, _unsafe_error(source, unsafe[1])))
                 continue
             try:
                 converted = [
@@ -438,6 +466,11 @@ class ColumnParser:
                 out[column] = pa.array([default] * n, target)
                 continue
             raw = table.column(source).combine_chunks().cast(pa.string())
+            unsafe = arrow_unsafe_index(raw)
+            if unsafe is not None:
+                char = unsafe_char(raw[unsafe].as_py()) or "\x00"
+                errors.append((unsafe, order, _unsafe_error(source, char)))
+                continue
             trimmed = pc.utf8_trim(raw, WHITESPACE)
             blank = pc.fill_null(pc.equal(trimmed, ""), True)
             try:

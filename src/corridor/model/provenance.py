@@ -18,6 +18,7 @@ from typing import Any
 from corridor.errors import ValidationError
 from corridor.model.classification import Classification
 from corridor.model.grading import Grade, HandlingConditions, check_conditions
+from corridor.model.text import check_text
 from corridor.model.timeparse import parse_date, parse_datetime
 
 
@@ -129,9 +130,21 @@ def parse_agency(value: Any) -> str:
     return text
 
 
+def _field(raw: Mapping[str, Any], name: str) -> str | None:
+    """One raw field as text: a single value (never a list or an object), holding no control
+    character (handling instructions may hold line breaks) and no lone surrogate."""
+    value = raw.get(name)
+    if isinstance(value, Mapping | list | tuple | set):
+        raise ValidationError(f"{name} must be a single value", name)
+    text = _text(value)
+    if text is not None:
+        check_text(text, name, line_breaks=name == "handling_instructions")
+    return text
+
+
 def build_provenance(raw: Mapping[str, Any]) -> Provenance:
     """Build and validate a provenance from raw fields; unknown keys are ignored."""
-    key = tuple((name, _text(raw.get(name))) for name in FIELDS)
+    key = tuple((name, _field(raw, name)) for name in FIELDS)
     return _build_cached(key)
 
 
@@ -169,7 +182,9 @@ def merge_fields(*layers: Mapping[str, Any] | None) -> dict[str, Any]:
     for layer in reversed([layer for layer in layers if layer]):
         for name in FIELDS:
             value = layer.get(name)
-            if _text(value) is not None:
+            # Present unless empty (a list or an object is present: `build_provenance` refuses
+            # it, without turning it into text first, which a deep one would not survive).
+            if value is not None and (not isinstance(value, str) or value.strip()):
                 merged[name] = value
     return merged
 

@@ -24,6 +24,7 @@ from followthemoney.statement.util import BASE_ID
 
 from corridor.model.classification import Classification, highest
 from corridor.model.provenance import FIELDS, Provenance
+from corridor.model.text import check_text
 
 #: The FtM dataset Corridor's assembled entities belong to.
 CORRIDOR_DATASET = Dataset.make({"name": "corridor", "title": "Corridor"})
@@ -61,15 +62,19 @@ def _provenance_key(prov: Provenance) -> str:
 def entity_statements(proxy: EntityProxy, prov: Provenance) -> Iterator[dict[str, Any]]:
     """Statement rows (column → value) for every property value of an FtM entity.
 
-    A row's id hashes FtM's statement key with the provenance that asserts it.
+    A row's id hashes FtM's statement key with the provenance that asserts it. Every reader's
+    values pass here: an id or a value holding a control character or a lone surrogate is
+    refused (`corridor.model.text`), naming the field, before anything is written.
     """
     if proxy.id is None:
         return
+    check_text(proxy.id, "id")
     dataset = prov.agency
     prov_columns = prov.columns()
     prov_key = _provenance_key(prov)
     schema = proxy.schema.name
     for prop, value in proxy.itervalues():
+        check_text(value, prop.name, line_breaks=True)
         ftm_key = Statement.make_key(dataset, proxy.id, prop.name, value, False)
         row = {
             "id": hashlib.sha1(f"{ftm_key}\x1f{prov_key}".encode()).hexdigest(),

@@ -95,6 +95,8 @@ class Header:
             )  # fmt: skip
         except (KeyError, TypeError, ValueError) as exc:
             raise PackageRefused("malformed", f"header field missing or invalid: {exc}") from None
+        if header.created_at.tzinfo is None or header.expires_at.tzinfo is None:
+            raise PackageRefused("malformed", "the header's times carry no time zone")
         if header.kind not in KINDS:
             raise PackageRefused("malformed", f"unknown package kind {header.kind!r}")
         if not 0 <= header.sequence < 2**63:

@@ -15,6 +15,7 @@ from corridor.errors import PackageRefused, ValidationError
 from corridor.model.classification import Classification
 from corridor.model.observations import SPECS, ObservationKind
 from corridor.model.provenance import parse_agency
+from corridor.model.text import refusal, unsafe_char
 from corridor.share.package import Header
 from corridor.share.policy import parsed_grade
 from corridor.store.tables import OBSERVATIONS
@@ -57,8 +58,8 @@ def incoming_rfi(rfi: Mapping[str, Any], header: Header) -> dict[str, Any]:
         raise PackageRefused("malformed", f"request for information: {exc}") from None
 
 
-#: The largest integer a store column holds (BIGINT).
-_INT_MAX = 2**63 - 1
+#: The size in bits of each integer column type of the store.
+_INT_BITS = {"SMALLINT": 16, "INTEGER": 32, "BIGINT": 64}
 _CLASSIFICATIONS = frozenset(int(c) for c in Classification)
 
 
@@ -79,6 +80,21 @@ def _owned_by_sender(row: Mapping[str, Any], header: Header) -> None:
             raise ValueError(f"agency {agency!r} is the recipient's own")
 
 
+#: A statement's text columns (the value's and its provenance's), and those that may hold
+#: line breaks; every one is checked as the ingest checks it (`corridor.model.text`).
+_TEXT = ("id", "entity_id", "schema", "prop", "prop_type", "value", "original_value", "lang",
+         "dataset", "agency", "source_ref", "grading_scheme", "grading", "action_code",
+         "sanitisation_code", "handling_instructions", "person_category")  # fmt: skip
+_FREE_TEXT = frozenset({"value", "original_value", "handling_instructions"})
+
+
+def _checked_text(column: str, value: str) -> str:
+    char = unsafe_char(value, line_breaks=column in _FREE_TEXT)
+    if char is not None:
+        raise ValueError(f"{column}: {refusal(char)}")
+    return value
+
+
 def received_statement(row: Any, n: int, header: Header) -> dict[str, Any]:
     """A received statement, checked: a partner's bad row refuses the package, naming it."""
     if not isinstance(row, dict):
@@ -87,9 +103,14 @@ def received_statement(row: Any, n: int, header: Header) -> dict[str, Any]:
         if row.get(key) in (None, ""):
             raise PackageRefused("malformed", f"statement {n}: field {key!r} is missing")
     try:
-        for key in ("id", "entity_id", "schema", "prop", "prop_type", "value", "dataset"):
-            if not isinstance(row[key], str) or "\x00" in row[key]:
+        for key in _TEXT:
+            value = row.get(key)
+            if key in _REQUIRED and not isinstance(value, str):
                 raise ValueError(f"{key} is not text")
+            if value is not None:
+                if not isinstance(value, str):
+                    raise ValueError(f"{key} is not text")
+                _checked_text(key, value)
         _owned_by_sender(row, header)
         schema = model.get(row["schema"])
         if schema is None:
@@ -133,8 +154,9 @@ def _observation_value(col: str, typ: str, value: Any) -> Any:
         if not isinstance(value, bool):
             raise ValueError(f"{col} is not true or false")
         return value
-    if typ in ("SMALLINT", "INTEGER", "BIGINT"):
-        if isinstance(value, bool) or not isinstance(value, int) or abs(value) > _INT_MAX:
+    if typ in _INT_BITS:
+        top = 2 ** (_INT_BITS[typ] - 1)
+        if isinstance(value, bool) or not isinstance(value, int) or not -top <= value < top:
             raise ValueError(f"{col} is not an integer in range")
         return value
     if typ == "DOUBLE":
@@ -144,9 +166,9 @@ def _observation_value(col: str, typ: str, value: Any) -> Any:
         if not (math.isfinite(value) and low <= value <= high):
             raise ValueError(f"{col} {value!r} is out of range")
         return value
-    if not isinstance(value, str) or "\x00" in value:
+    if not isinstance(value, str):
         raise ValueError(f"{col} is not text")
-    return value
+    return _checked_text(col, value)
 
 
 def received_observations(data: Any, header: Header) -> dict[ObservationKind, dict[str, list[Any]]]:

@@ -21,7 +21,9 @@ router = APIRouter(tags=["audit"])
 def entries(
     store: StoreDep,
     caller: Auditor,
-    after: Annotated[int, Query(ge=0, description="Entries after this sequence number.")] = 0,
+    after: Annotated[
+        int, Query(ge=0, le=2**63 - 1, description="Entries after this sequence number.")
+    ] = 0,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     user: Annotated[str | None, Query(max_length=200)] = None,
     event: Annotated[Event | None, Query()] = None,
@@ -76,7 +78,7 @@ def review_due(
         date | None, Query(description="Review-by dates before this day (default today).")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
     """The caller's agency's records whose review-by date has passed (within their
     clearance): entities (with how many of their statements are due) and observations."""

@@ -51,7 +51,7 @@ def list_entities(
     caller: Reader,
     schema: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> dict[str, Any]:
     records = service.list_entities(store, caller, schema, limit, offset)
     return {"results": [r.to_dict() for r in records], "limit": limit, "offset": offset}

@@ -23,8 +23,15 @@ router = APIRouter(tags=["ingest"])
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+#: The longest name an upload is saved (and its errors named) under: file systems take 255
+#: bytes; the name's end is kept, since its suffixes say what kind of file it is.
+MAX_NAME_CHARS = 120
+
+
 def _save(upload: UploadFile, folder: Path, fallback: str) -> Path:
     name = _SAFE.sub("_", Path(upload.filename or fallback).name).strip("._") or fallback
+    if len(name) > MAX_NAME_CHARS:
+        name = name[-MAX_NAME_CHARS:].lstrip("._") or fallback
     path = folder / name
     with path.open("wb") as out:
         shutil.copyfileobj(upload.file, out)

@@ -255,6 +255,12 @@ class PostgresStore(SQLStore):
             raise StoreUnavailable(
                 f"lost the PostgreSQL store at {self.url}: {_first_line(exc)}"
             ) from None
+        except psycopg.DataError as exc:
+            # PostgreSQL holds no NUL in text, nor looks one up: a value a caller sent (an id
+            # in a body, say) is refused as the bad input it is, not a failure of the store.
+            if "0x00" not in str(exc):
+                raise
+            raise ValidationError("a value holds a NUL character, which no record does") from None
 
     @contextmanager
     def _session(self, write: bool = False) -> Iterator[Session]:
