@@ -21,13 +21,13 @@ from corridor.api.process import free_port, start_server, stop_server
 from corridor.audit import flush
 from corridor.cli import app as cli_app
 from corridor.errors import Conflict, NotFound, Unauthenticated, ValidationError
+from corridor.model.lifetime import parse_expiry
 from corridor.settings import Settings
 from corridor.store.base import Store
 from corridor.store.duckdb import DuckDBStore
 from corridor.store.postgres import PostgresStore
 from corridor.store.records import AuditEntry
 from corridor.users import service as users
-from corridor.users.expiry import parse_expiry
 from stores import BACKEND, workdir_store
 
 OPERATOR = Caller.operator("key management")

@@ -8,7 +8,7 @@ from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from corridor.errors import ValidationError
-from corridor.users.expiry import parse_expiry
+from corridor.model.lifetime import parse_expiry
 
 
 class Settings(BaseSettings):

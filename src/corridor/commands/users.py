@@ -12,8 +12,8 @@ from corridor.access.caller import Caller
 from corridor.commands.common import Purpose, StoreUrl, Workdir, err, out, store_session
 from corridor.errors import CorridorError
 from corridor.model.classification import Classification
+from corridor.model.lifetime import parse_expiry
 from corridor.store.records import UserRecord
-from corridor.users.expiry import parse_expiry
 from corridor.users.service import (
     Lifetime,
     create_user,

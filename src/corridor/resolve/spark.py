@@ -32,6 +32,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pyarrow as pa
+from pyspark import SparkContext
 from pyspark.errors import PySparkException
 from pyspark.sql import SparkSession
 from splink import SparkAPI
@@ -195,8 +196,6 @@ def _stop_locked() -> None:
 def _stop_jvm() -> None:
     """End the JVM PySpark launched (stopping a session leaves its gateway JVM running); the
     next session launches a new one."""
-    from pyspark import SparkContext
-
     gateway = SparkContext._gateway
     if gateway is None:
         return

@@ -24,11 +24,11 @@ from corridor.access.roles import Role
 from corridor.audit import Event, audit
 from corridor.errors import Conflict, NotFound, Unauthenticated, ValidationError
 from corridor.model.classification import Classification
+from corridor.model.lifetime import parse_expiry
 from corridor.model.provenance import parse_agency
 from corridor.settings import Settings
 from corridor.store.base import Store
 from corridor.store.records import UserRecord
-from corridor.users.expiry import parse_expiry
 
 KEY_PREFIX = "cor_"
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$")
