@@ -10,7 +10,6 @@ package whose header or rows the store cannot take.
 
 from __future__ import annotations
 
-import copy
 import io
 import json
 import threading
@@ -33,7 +32,11 @@ from corridor.ingest import tabular
 from corridor.share import package
 from corridor.share.package import seal
 from sharing_support import node_pair
-from test_share_malformed import _observation, _statement, good_content
+from test_share_malformed import (
+    _observation,
+    _statement,
+    assert_refused_before_spooling,
+)
 
 FORM = {"grading": "1AP", "classification": "OFFICIAL"}
 PERSON_MAPPING = """
@@ -482,15 +485,7 @@ PACKAGE_CHANGES: dict[str, tuple[Callable[[dict[str, Any]], None], str]] = {
 
 @pytest.mark.parametrize("change", sorted(PACKAGE_CHANGES))
 def test_a_signed_package_the_store_cannot_take_is_refused(tmp_path: Path, change: str) -> None:
-    rs, uk, _ = node_pair(tmp_path)
-    content = copy.deepcopy(good_content(rs))
-    edit, named = PACKAGE_CHANGES[change]
-    edit(content)
-    _, blob = seal(rs.identity, uk.identity.public, "intelligence", 50, content)
-    with pytest.raises(PackageRefused) as info:
-        uk.receive(blob)
-    assert info.value.reason == "malformed" and named in info.value.message, info.value.message
-    assert uk.received() == []
+    assert_refused_before_spooling(tmp_path, *PACKAGE_CHANGES[change])
 
 
 def test_a_signed_package_whose_times_carry_no_zone_is_refused(

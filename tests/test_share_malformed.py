@@ -5,6 +5,7 @@ imported is set aside, so the node starts and serves instead of failing at every
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -76,11 +77,13 @@ def test_the_good_package_imports(tmp_path: Path) -> None:
     assert len(uk.store.observations(ObservationQuery(), SYSTEM.scope)) == 1
 
 
-@pytest.mark.parametrize("change", sorted(CHANGES))
-def test_a_malformed_package_is_refused_before_it_is_spooled(tmp_path: Path, change: str) -> None:
+def assert_refused_before_spooling(
+    tmp_path: Path, edit: Callable[[dict[str, Any]], None], named: str
+) -> None:
+    """RS-MUP's good package, changed by `edit`, is refused by GB-NCA as `malformed`, naming
+    `named`, with nothing imported and nothing spooled."""
     rs, uk, _ = node_pair(tmp_path)
     content = copy.deepcopy(good_content(rs))
-    edit, named = CHANGES[change]
     edit(content)
     _, blob = seal(rs.identity, uk.identity.public, "intelligence", 50, content)
     with pytest.raises(PackageRefused) as info:
@@ -88,6 +91,11 @@ def test_a_malformed_package_is_refused_before_it_is_spooled(tmp_path: Path, cha
     assert info.value.reason == "malformed" and named in info.value.message, info.value.message
     assert statements(uk) == 0 and uk.received() == []
     assert not list((tmp_path / "uk" / "inbox").glob("*"))  # nothing spooled
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES))
+def test_a_malformed_package_is_refused_before_it_is_spooled(tmp_path: Path, change: str) -> None:
+    assert_refused_before_spooling(tmp_path, *CHANGES[change])
 
 
 def test_a_sequence_past_what_the_store_holds_is_refused(tmp_path: Path) -> None:
