@@ -232,8 +232,8 @@ def test_the_same_file_ingested_at_once_by_two_processes_is_stored_once(
 
 
 def test_an_unreachable_database_is_a_clear_error() -> None:
+    from corridor.ports import free_port as _free_port
     from corridor.store.postgres import StoreUnavailable
-    from corridor.store.postgres.cluster import _free_port
 
     url = f"postgresql://corridor:secret@127.0.0.1:{_free_port()}/corridor"
     with pytest.raises(StoreUnavailable) as caught:
@@ -321,7 +321,7 @@ def test_the_demo_on_postgresql_prints_the_same_counts_as_on_duckdb(
     tables = {}
     for name, store in (("duckdb", str(tmp_path / "duckdb" / "corridor.duckdb")),
                         ("postgres", f"{pg_url}?schema=demo_{uuid.uuid4().hex[:8]}")):  # fmt: skip
-        port = free_port()
+        port = free_port(span=3)  # the demo serves on it, its two nodes on the next two
         r = CliRunner().invoke(app, [
             "demo", "--no-serve", "--workdir", str(tmp_path / name), "--store", store,
             "--seed", "3", "--scale", "0.05", "--port", str(port),

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,16 +13,11 @@ from pathlib import Path
 import httpx
 
 from corridor.errors import CorridorError
+from corridor.ports import free_port
 from corridor.store.location import WORKDIR_PLACEHOLDER
 
 STORE_ENV = "CORRIDOR_STORE"
-
-
-def free_port() -> int:
-    """A port nothing listens on now (on the loopback interface)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+__all__ = ["free_port", "start_server", "stop_server"]
 
 
 def start_server(

@@ -13,7 +13,6 @@ import os
 import pwd
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -23,15 +22,10 @@ from types import TracebackType
 import psycopg
 
 from corridor.errors import CorridorError
+from corridor.ports import free_port
 
 DATABASE = "corridor"
 USER = "corridor"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def server_bin(name: str) -> Path:
@@ -56,7 +50,7 @@ class LocalCluster:
     database on 127.0.0.1 until the block ends."""
 
     def __init__(self, max_connections: int = 400) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.max_connections = max_connections
         self.url = f"postgresql://{USER}@127.0.0.1:{self.port}/{DATABASE}"
         self._folder: Path | None = None
