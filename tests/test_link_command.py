@@ -166,3 +166,47 @@ def test_febrl_4_through_the_command_reaches_f1_0_999(tmp_path: Path) -> None:
     true_links = sum(1 for x, y in predicted if x.split("-")[1] == y.split("-")[1])
     precision, recall = true_links / len(predicted), true_links / 5000
     assert 2 * precision * recall / (precision + recall) >= 0.999, (precision, recall)
+
+
+def test_the_trained_model_is_written_and_splink_loads_it(tmp_path: Path) -> None:
+    """`--model-out` writes Splink's settings JSON: a user can inspect it, and Splink itself
+    scores the table with it."""
+    import json
+
+    import duckdb
+    from splink import DuckDBAPI, Linker
+
+    from corridor.resolve.table_model import table_of
+
+    out, model = tmp_path / "clusters.csv", tmp_path / "model.json"
+    source = SHARED_DATA / "er" / "febrl_dataset3.csv"
+    corridor("link", str(source), "--id-column", "rec_id", "--out", str(out),
+             "--model-out", str(model), "--threshold", "0.9")  # fmt: skip
+    settings = json.loads(model.read_text(encoding="utf-8"))
+    names = {c["output_column_name"] for c in settings["comparisons"]}
+    assert {"name", "dob", "postcode"} <= names
+    for comparison in settings["comparisons"]:
+        for level in comparison["comparison_levels"]:
+            if not level.get("is_null_level"):
+                assert 0 < level["m_probability"] <= 1 and 0 < level["u_probability"] <= 1
+    assert 0 < settings["probability_two_random_records_match"] < 0.05
+    # Splink loads it and scores rows built by the same feature builder.
+    from corridor.resolve.features import person_features
+    from corridor.resolve.table_model import table_row
+    from corridor.resolve.tabular import _input, read_table, recognise
+
+    table = read_table(source, "rec_id")
+    roles = recognise(table.columns, "rec_id", {})
+    rows = [table_row(person_features(_input(r, roles, i, "s")))
+            for i, r in zip(table.ids[:300], table.rows[:300], strict=True)]  # fmt: skip
+    db = DuckDBAPI(connection=duckdb.connect())
+    linker = Linker(db.register(table_of(rows), dataset_display_name="t"), settings)
+    scored = linker.inference.predict(threshold_match_probability=0.5).as_pandas_dataframe()
+    assert len(scored) > 0
+
+
+def test_an_out_of_range_threshold_is_refused(tmp_path: Path) -> None:
+    people = write_csv(tmp_path / "people.csv", HEADER, PEOPLE)
+    proc = corridor("link", str(people), "--id-column", "id", "--out", str(tmp_path / "o.csv"),
+                    "--threshold", "1.5", check=False)  # fmt: skip
+    assert proc.returncode != 0 and "--threshold" in proc.stderr

@@ -6,7 +6,7 @@ import networkx as nx
 from hypothesis import given
 from hypothesis import strategies as st
 
-from corridor.resolve.clusters import cluster
+from corridor.resolve.clusters import cluster, cluster_cohesive
 
 NODES = [f"n{i}" for i in range(12)]
 edge = st.tuples(st.sampled_from(NODES), st.sampled_from(NODES), st.floats(0, 1))
@@ -55,3 +55,37 @@ def test_a_negative_judgement_splits_a_chain_at_its_weakest_link() -> None:
     assert groups(cluster("abcd", links, 0.5)) == {frozenset("abcd")}
     split = groups(cluster("abcd", links, 0.5, different=[("a", "d")]))
     assert split == {frozenset("ab"), frozenset("cd")}
+
+
+# --- clusters that one weak link cannot chain (`corridor link`) ----------------------------------
+
+
+@given(st.lists(edge, max_size=30), st.floats(0, 1), st.floats(0, 1))
+def test_cohesive_clusters_refine_connected_components(edges, threshold, cohesion) -> None:  # type: ignore[no-untyped-def]
+    """Every cohesive cluster lies inside one connected component, each is connected by links
+    at or above the threshold, and every record is in exactly one."""
+    found = cluster_cohesive(NODES, edges, threshold, cohesion)
+    assert set(found) == set(NODES)
+    graph = nx.Graph()
+    graph.add_nodes_from(NODES)
+    graph.add_edges_from((a, b) for a, b, p in edges if p >= threshold and a != b)
+    component = {n: i for i, c in enumerate(nx.connected_components(graph)) for n in c}
+    for group in groups(found):
+        assert len({component[n] for n in group}) == 1
+        assert nx.is_connected(graph.subgraph(group))
+    if cohesion == 0:
+        assert groups(found) == {frozenset(c) for c in nx.connected_components(graph)}
+
+
+def test_one_weak_link_does_not_merge_two_people_known_many_times() -> None:
+    a = [f"a{i}" for i in range(6)]
+    b = [f"b{i}" for i in range(6)]
+    dense = [(x, y, 0.99) for g in (a, b) for i, x in enumerate(g) for y in g[i + 1 :]]
+    bridge = [("a0", "b0", 0.9)]
+    found = cluster_cohesive(a + b, dense + bridge, 0.5)
+    assert groups(found) == {frozenset(a), frozenset(b)}
+    # Connected components would have made them one.
+    assert len(groups(cluster(a + b, dense + bridge, 0.5))) == 1
+    # Most of one person's records linking to the other's: they are one.
+    many = [(f"a{i}", f"b{i}", 0.9) for i in range(4)]
+    assert len(groups(cluster_cohesive(a + b, dense + many, 0.5))) == 1

@@ -24,7 +24,7 @@ from corridor.commands.common import (
 from corridor.errors import ValidationError
 from corridor.resolve import service
 from corridor.resolve.records import RESOLVABLE
-from corridor.resolve.tabular import describe, link_tables, write_outputs
+from corridor.resolve.tabular import LINK_THRESHOLD, describe, link_tables, write_outputs
 
 
 def resolve(
@@ -135,9 +135,18 @@ def link(
         list[str] | None,
         typer.Option("--field", help="ROLE=COLUMN, e.g. family_name=nazwisko (repeatable)."),
     ] = None,
-    threshold: Annotated[float, typer.Option(help="Match probability that joins a cluster.")] = 0.7,
+    threshold: Annotated[
+        float,
+        typer.Option(help="Match probability that joins a cluster (0.5: more likely than not)."),
+    ] = LINK_THRESHOLD,
+    model_out: Annotated[
+        Path | None,
+        typer.Option("--model-out", help="Write the trained model (Splink's settings JSON)."),
+    ] = None,
 ) -> None:
     """Deduplicate or link tables of people, trained on the input itself (no labels)."""
+    if not 0 < threshold < 1:
+        raise ValidationError("--threshold must be between 0 and 1", "threshold")
     fields = {}
     for item in field or []:
         role, sep, column = item.partition("=")
@@ -146,6 +155,8 @@ def link(
         fields[role.strip()] = column.strip()
     result = link_tables(inputs, id_column, fields, backend, threshold)
     write_outputs(result, out_file, pairs_out, sources=len(inputs) == 2)
+    if model_out is not None:
+        model_out.write_text(json.dumps(result.model, indent=2), encoding="utf-8")
     summary = describe(result)
     err.print(
         f"{summary['records']:,} records → {summary['clusters']:,} clusters "

@@ -1,8 +1,8 @@
 """`corridor link`: deduplicate one table of people, or link two, with no labels.
 
 Columns are recognised by their common names (or mapped with `--field ROLE=COLUMN`), normalised
-by the same feature builder the store uses, and scored by the same model definition, trained
-unsupervised on the input itself.
+by the same feature builder the store uses, and scored by a model of Splink's comparisons
+trained unsupervised on the input itself (`corridor.resolve.table_model`).
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from corridor.errors import InputError, ValidationError
-from corridor.resolve.clusters import cluster
+from corridor.resolve.clusters import cluster_cohesive
 from corridor.resolve.engines import make_engine
 from corridor.resolve.features import PersonInput, person_features
-from corridor.resolve.linkage import LinkType, spec_for, train
-from corridor.resolve.records import feature_table
+from corridor.resolve.linkage import LinkType
+from corridor.resolve.table_model import spec_for_table, table_of, table_row, train_table
 
 #: Roles and the column names that mean them (compared without case, spaces or punctuation).
 ROLES: dict[str, tuple[str, ...]] = {
@@ -45,6 +45,11 @@ ROLES: dict[str, tuple[str, ...]] = {
     "email": ("email", "emailaddress"),
 }  # fmt: skip
 MULTI = {"address", "phone", "id_number", "nationality"}  # roles that may take several columns
+#: Pairs join a cluster when the trained model gives them a match probability of at least this:
+#: a match more likely than not, the decision that is right most often when the model is
+#: calibrated, chosen with no labels. Chaining is held back by the cluster rule, not by a
+#: stricter threshold (`clusters.cluster_cohesive`).
+LINK_THRESHOLD = 0.5
 
 
 def _squash(name: str) -> str:
@@ -174,6 +179,8 @@ class LinkResult:
     roles: dict[str, list[str]]
     records: int
     link_type: str
+    #: The trained model as Splink's settings JSON (`--model-out`), loadable by Splink.
+    model: dict[str, Any]
 
 
 def link_tables(
@@ -181,7 +188,7 @@ def link_tables(
     id_column: str,
     fields: Mapping[str, str] | None = None,
     engine: str = "duckdb",
-    threshold: float = 0.5,
+    threshold: float = LINK_THRESHOLD,
 ) -> LinkResult:
     """Deduplicate one table or link two; every input record gets a cluster."""
     if not 1 <= len(paths) <= 2:
@@ -204,13 +211,14 @@ def link_tables(
         for record_id, row in zip(table.ids, table.rows, strict=True):
             key = f"{index}:{record_id}"
             internal[key] = (record_id, source)
-            rows.append(person_features(_input(row, roles, key, source)))
-        feature_tables.append(feature_table(rows))
+            rows.append(table_row(person_features(_input(row, roles, key, source))))
+        feature_tables.append(table_of(rows))
     link_type: LinkType = "link_only" if len(tables) == 2 else "dedupe_only"
-    spec = spec_for(pa.concat_tables(feature_tables))
+    spec = spec_for_table(pa.concat_tables(feature_tables))
     eng = make_engine(engine)
     try:
-        linker = train(eng, feature_tables, spec, link_type)
+        linker = train_table(eng, feature_tables, spec, link_type)
+        model = linker.misc.save_model_to_json()
         predictions = eng.to_arrow(linker.inference.predict(threshold_match_probability=0.01))
     finally:
         eng.close()
@@ -218,7 +226,7 @@ def link_tables(
         (r["record_id_l"], r["record_id_r"], float(r["match_probability"]))
         for r in predictions.select(["record_id_l", "record_id_r", "match_probability"]).to_pylist()
     ]
-    groups = cluster(internal, scored, threshold)
+    groups = cluster_cohesive(internal, scored, threshold)
     numbering: dict[str, str] = {}
     clusters = []
     for key in internal:
@@ -231,7 +239,7 @@ def link_tables(
             left, right = right, left
         pairs.append((internal[left][0], internal[right][0], p))
     pairs.sort(key=lambda t: (-t[2], t[0], t[1]))
-    return LinkResult(clusters, pairs, roles, len(internal), link_type)
+    return LinkResult(clusters, pairs, roles, len(internal), link_type, model)
 
 
 def write_outputs(

@@ -1,0 +1,320 @@
+"""The model `corridor link` trains on any table of people: Splink's comparison library over
+Corridor's normalised columns, trained without labels.
+
+Why not the store's model (`linkage.COMPARISONS`)? That one is built for intelligence records:
+few records per person, names in several scripts, priors that hold on a few hundred records,
+and a Python twin of every level for linking one new record in milliseconds. A table handed to
+`corridor link` is different: often tens of thousands of rows, many records per person, names
+that thousands of people share. There the evidence must be weighed by how common each value
+is (Splink's term-frequency adjustments), and every m must be learnt from the table itself.
+
+So the comparisons here are Splink's own levels (exact match with term frequencies, Jaro-
+Winkler and Damerau-Levenshtein thresholds, columns reversed, null levels), applied to the
+columns after Corridor's normalisation (latinised, transliterated, dates parsed, partial dates
+kept as a year), and Corridor's cross-script name keys come in as one more level of the name
+comparison: extra signal where spelling fails, not a replacement. Training: the match rate from
+deterministic rules, u from random pairs, m by expectation maximisation over two or three
+blocking rules chosen from the columns present; Splink's default m stands for any level EM could
+not reach. Nothing here is tuned to one data set.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import Linker, SettingsCreator, block_on
+
+from corridor.resolve.engines import SPLINK_LOG_LEVEL, Engine
+from corridor.resolve.linkage import LinkType, block_pairs
+from corridor.resolve.records import FEATURE_SCHEMA
+
+log = logging.getLogger(__name__)
+
+#: Comparisons one optional single-column block may add (see `blocks_for`).
+BLOCK_BUDGET = 2_000_000
+
+
+#: Columns the comparisons need beyond the feature table (see `table_row`).
+EXTRA_SCHEMA = pa.schema(
+    [("first_given", pa.string()), ("full_name", pa.string()), ("postcode_outward", pa.string())]
+)
+
+
+def table_row(features: dict[str, Any]) -> dict[str, Any]:
+    """A feature row with what the comparisons need besides: the first given name alone (a
+    middle name written or not), the whole name as one string (first given name and family
+    name, for exact and reversed matches weighed by frequency) and the postcode's outward
+    part (a UK postcode's inward part is always its last three characters)."""
+    given = (features.get("given_name") or "").split()
+    first = given[0] if given else None
+    family = features.get("family_name")
+    full = " ".join(p for p in (first, family) if p) or None
+    postcode = features.get("postcode") or ""
+    outward = postcode[:-3] if len(postcode) >= 5 else None
+    return {**features, "first_given": first, "full_name": full, "postcode_outward": outward}
+
+
+def table_of(rows: list[dict[str, Any]]) -> pa.Table:
+    return pa.Table.from_pylist(rows, schema=pa.unify_schemas([FEATURE_SCHEMA, EXTRA_SCHEMA]))
+
+
+def _has(table: pa.Table, column: str) -> bool:
+    if column not in table.column_names:
+        return False
+    values = table.column(column)
+    return bool(values.null_count < len(values))
+
+
+def _name_comparison() -> Any:
+    """One comparison for the whole name, so that a name's parts are not counted as
+    independent evidence; each agreeing level weighed by how common the name is."""
+    either_missing = (
+        "(first_given_l IS NULL AND family_name_l IS NULL) OR "
+        "(first_given_r IS NULL AND family_name_r IS NULL)"
+    )
+    return cl.CustomComparison(
+        output_column_name="name",
+        comparison_description="Name: exact, reversed, same keys across scripts, spelt alike",
+        comparison_levels=[
+            cll.CustomLevel(either_missing, "no name", base_dialect_str="duckdb").configure(
+                is_null_level=True
+            ),
+            cll.ExactMatchLevel("full_name").configure(tf_adjustment_column="full_name"),
+            cll.ColumnsReversedLevel("first_given", "family_name"),
+            cll.ExactMatchLevel("keys_sorted").configure(
+                tf_adjustment_column="keys_sorted", label_for_charts="same name keys"
+            ),
+            cll.And(
+                cll.ExactMatchLevel("family_name"),
+                cll.JaroWinklerLevel("first_given", 0.92),
+            ).configure(label_for_charts="family name, given name spelt alike"),
+            cll.And(
+                cll.JaroWinklerLevel("family_name", 0.92),
+                cll.JaroWinklerLevel("first_given", 0.92),
+            ).configure(label_for_charts="both spelt alike"),
+            cll.And(
+                cll.ExactMatchLevel("family_name"),
+                cll.CustomLevel(
+                    "(length(first_given_l) = 1 OR length(first_given_r) = 1) AND "
+                    "substr(first_given_l, 1, 1) = substr(first_given_r, 1, 1)",
+                    base_dialect_str="duckdb",
+                ),
+            ).configure(label_for_charts="family name, given initial"),
+            cll.And(
+                cll.JaroWinklerLevel("family_name", 0.85),
+                cll.JaroWinklerLevel("first_given", 0.85),
+            ).configure(label_for_charts="both spelt somewhat alike"),
+            cll.ExactMatchLevel("family_name").configure(tf_adjustment_column="family_name"),
+            cll.ExactMatchLevel("first_given").configure(tf_adjustment_column="first_given"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _dob_comparison() -> Any:
+    """Dates of birth: full or partial (a year alone), typos and day-month transpositions."""
+    return cl.CustomComparison(
+        output_column_name="dob",
+        comparison_description="Date of birth, full or partial",
+        comparison_levels=[
+            cll.NullLevel("dob_year"),
+            cll.ExactMatchLevel("dob"),
+            cll.CustomLevel(
+                "dob_year_l = dob_year_r AND dob_md_l = dob_dm_r",
+                "day and month transposed",
+                base_dialect_str="duckdb",
+            ),
+            cll.DamerauLevenshteinLevel("dob", 1).configure(label_for_charts="one typo apart"),
+            cll.CustomLevel(
+                "dob_year_l = dob_year_r AND (dob_l IS NULL OR dob_r IS NULL)",
+                "same year, one date partial",
+                base_dialect_str="duckdb",
+            ),
+            cll.CustomLevel(
+                "substr(dob_l, 1, 7) = substr(dob_r, 1, 7)",
+                "same year and month",
+                base_dialect_str="duckdb",
+            ),
+            cll.CustomLevel("dob_year_l = dob_year_r", "same year", base_dialect_str="duckdb"),
+            cll.CustomLevel(
+                "abs(dob_year_l - dob_year_r) <= 1", "a year apart", base_dialect_str="duckdb"
+            ),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+def _exact_tf(column: str, fuzzy: bool) -> Any:
+    """Exact agreement weighed by frequency; spelling alike for free text."""
+    levels: list[Any] = [
+        cll.NullLevel(column),
+        cll.ExactMatchLevel(column).configure(tf_adjustment_column=column),
+    ]
+    if fuzzy:
+        levels.append(cll.JaroWinklerLevel(column, 0.9))
+    levels.append(cll.ElseLevel())
+    return cl.CustomComparison(output_column_name=column, comparison_levels=levels)
+
+
+def _postcode() -> Any:
+    return cl.CustomComparison(
+        output_column_name="postcode",
+        comparison_levels=[
+            cll.NullLevel("postcode"),
+            cll.ExactMatchLevel("postcode").configure(tf_adjustment_column="postcode"),
+            cll.DamerauLevenshteinLevel("postcode", 1),
+            cll.ExactMatchLevel("postcode_outward").configure(label_for_charts="same outward code"),
+            cll.ElseLevel(),
+        ],
+    )
+
+
+@dataclass
+class TableSpec:
+    comparisons: list[Any]
+    blocks: list[Any]
+    deterministic: list[Any]
+    em_blocks: list[Any]
+
+
+def spec_for_table(table: pa.Table, budget: int = BLOCK_BUDGET) -> TableSpec:
+    """The comparisons and blocking rules the columns with data support."""
+    has = {c for c in table.column_names if _has(table, c)}
+    comparisons: list[Any] = []
+    if has & {"first_given", "family_name"}:
+        comparisons.append(_name_comparison())
+    if "dob_year" in has:
+        comparisons.append(_dob_comparison())
+    if "postcode" in has:
+        comparisons.append(_postcode())
+    text = ("birth_place", "occupation", "city", "address")
+    for column, fuzzy in [(c, True) for c in text] + [("street_number", False), ("email", False)]:
+        if column in has:
+            comparisons.append(_exact_tf(column, fuzzy))
+    if "gender" in has:
+        comparisons.append(cl.ExactMatch("gender"))
+    if "id_number" in has:
+        comparisons.append(
+            cl.CustomComparison(
+                output_column_name="id_number",
+                comparison_levels=[
+                    cll.NullLevel("id_number"),
+                    cll.ExactMatchLevel("id_number"),
+                    cll.DamerauLevenshteinLevel("id_number", 2),
+                    cll.ElseLevel(),
+                ],
+            )
+        )
+    if "phones" in has:
+        comparisons.append(cl.ArrayIntersectAtSizes("phones", [1]))
+    if "nationality" in has:
+        comparisons.append(cl.ArrayIntersectAtSizes("nationality", [1]))
+
+    candidates: list[tuple[str, ...]] = [
+        ("first_given", "family_name"),
+        ("family_name", "dob_year"),
+        ("first_given", "dob_year"),
+        ("keys_sorted",),
+        ("family_key", "given_key"),
+        ("dob", "postcode"),
+        ("dob", "birth_place"),
+        ("postcode", "first_given"),
+        ("id_number",),
+        ("email",),
+    ]
+    blocks: list[Any] = [block_on(*b) for b in candidates if all(c in has for c in b)]
+    if {"first_given", "family_name"} <= has:
+        blocks.append("l.first_given = r.family_name AND l.family_name = r.first_given")
+    if "phones" in has:
+        blocks.append(block_on("phones", arrays_to_explode=["phones"]))
+    # Single columns catch a typo in both names, while they stay affordable.
+    for column in ("dob", "family_name", "postcode"):
+        if column in has and block_pairs(table, column) <= budget:
+            blocks.append(block_on(column))
+
+    rules = [("full_name", "dob"), ("id_number",), ("email",), ("full_name", "postcode")]
+    deterministic = [block_on(*r) for r in rules if all(c in has for c in r)]
+    em = [
+        b
+        for b in (("first_given", "family_name"), ("dob",), ("postcode",))
+        if all(c in has for c in b)
+    ]
+    em_blocks = [block_on(*b) for b in em[:3]]
+    return TableSpec(comparisons, blocks, deterministic, em_blocks)
+
+
+def train_table(
+    engine: Engine,
+    tables: Sequence[pa.Table],
+    spec: TableSpec,
+    link_type: LinkType,
+    seed: int = 7,
+) -> Any:
+    """A Splink linker trained on the inputs themselves, with no labels."""
+    inputs = [engine.register(t, f"input_{i}") for i, t in enumerate(tables)]
+    target = inputs if len(inputs) > 1 else inputs[0]
+    settings = SettingsCreator(
+        link_type=link_type,
+        unique_id_column_name="record_id",
+        comparisons=spec.comparisons,
+        blocking_rules_to_generate_predictions=spec.blocks,
+        retain_intermediate_calculation_columns=False,
+        retain_matching_columns=False,
+    )
+    linker = Linker(target, settings, log_level=SPLINK_LOG_LEVEL)
+    if spec.deterministic:
+        # Deterministic rules find this share of true matches on typical person tables.
+        linker.training.estimate_probability_two_random_records_match(
+            spec.deterministic, recall=0.7
+        )
+    linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=seed)
+    for rule in spec.em_blocks:
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                rule, estimate_without_term_frequencies=True
+            )
+        except Exception as exc:
+            log.info("EM on %s skipped: %s", rule, exc)
+    model = smooth(linker.misc.save_model_to_json(), u_pairs=U_PAIRS)
+    return Linker(target, model, log_level=SPLINK_LOG_LEVEL)
+
+
+#: How much of each m is spread evenly over a comparison's levels (see `smooth`).
+M_SMOOTHING = 0.05
+
+
+#: Random pairs sampled for u.
+U_PAIRS = 1_000_000
+
+
+def smooth(
+    model: dict[str, Any], weight: float = M_SMOOTHING, u_pairs: float = U_PAIRS
+) -> dict[str, Any]:
+    """m spread a little over every level, in a copy of Splink's settings JSON.
+
+    EM learns from the pairs it took for matches; when none of them happened to differ in a
+    birth place, "different birth place" gets m ≈ 1e-23, and on the next table one clerk's
+    different spelling of a town vetoes a match that names, date of birth and postcode all
+    support. Additive smoothing (a share of each m spread evenly over the levels) keeps every
+    weight finite while leaving what EM learnt in place; levels EM never reached keep Splink's
+    defaults. A level no match reached gets m from the smoothing alone, and a level no random
+    pair reached gets u of one in `u_pairs` (it is rarer than that among non-matches), so that
+    every level of the model written out has both, as Splink and a reader expect.
+    """
+    out = {**model, "comparisons": []}
+    for comparison in model["comparisons"]:
+        levels = [dict(level) for level in comparison["comparison_levels"]]
+        counted = [lv for lv in levels if not lv.get("is_null_level")]
+        for level in counted:
+            m = level.get("m_probability") or 0.0
+            level["m_probability"] = (1 - weight) * m + weight / len(counted)
+            if not level.get("u_probability"):
+                level["u_probability"] = 1 / u_pairs
+        out["comparisons"].append({**comparison, "comparison_levels": levels})
+    return out
