@@ -136,6 +136,17 @@ HISTORICAL_COLUMNS = {
     "first_name": "name", "surname": "name", "dob": "dob", "birth_place": "exact",
     "postcode": "exact", "gender": "exact", "occupation": "exact",
 }  # fmt: skip
+#: Short forms a clerk may write (a few well-attested English, German, French and Italian ones).
+SHORT_FORMS = {
+    "william": ["bill", "will", "billy"], "robert": ["bob", "rob", "bobby"],
+    "margaret": ["maggie", "peggy", "meg"], "elizabeth": ["liz", "beth", "lizzie"],
+    "james": ["jim", "jimmy"], "richard": ["dick", "rick"], "thomas": ["tom", "tommy"],
+    "edward": ["ed", "ted", "eddie"], "catherine": ["kate", "cathy"], "john": ["jack", "johnny"],
+    "michael": ["mike", "mick"], "joseph": ["joe"], "daniel": ["dan", "danny"],
+    "christopher": ["chris"], "jennifer": ["jenny", "jen"], "susan": ["sue", "susie"],
+    "johannes": ["hans", "jan"], "wolfgang": ["wolf"], "giuseppe": ["beppe", "peppe"],
+    "francesco": ["franco", "cecco"], "alexander": ["alex", "sasha"], "nicholas": ["nick"],
+}  # fmt: skip
 LOCALES = ("en_GB", "en_GB", "de_DE", "fr_FR", "tr_TR", "pl_PL", "it_IT", "hr_HR")
 
 
@@ -194,6 +205,8 @@ def faker_table(workdir: Path, seed: int, people: int, copies: float = 3.0) -> P
                     s_name = _typo(rng, s_name)
                 if rng.random() < 0.06:
                     f_name = f_name[0] + "."
+                elif rng.random() < 0.08 and f_name.lower() in SHORT_FORMS:
+                    f_name = rng.choice(SHORT_FORMS[f_name.lower()]).title()
                 if rng.random() < 0.04:
                     f_name, s_name = s_name, f_name
                 if gender == "f" and rng.random() < 0.05:

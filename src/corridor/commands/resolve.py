@@ -153,7 +153,9 @@ def link(
         if not sep or not role or not column:
             raise ValidationError(f"--field {item!r}: write ROLE=COLUMN", "field")
         fields[role.strip()] = column.strip()
-    result = link_tables(inputs, id_column, fields, backend, threshold)
+    result = link_tables(
+        inputs, id_column, fields, backend, threshold, pairs_from=0.01 if pairs_out else None
+    )
     write_outputs(result, out_file, pairs_out, sources=len(inputs) == 2)
     if model_out is not None:
         model_out.write_text(json.dumps(result.model, indent=2), encoding="utf-8")
@@ -161,8 +163,8 @@ def link(
     err.print(
         f"{summary['records']:,} records → {summary['clusters']:,} clusters "
         f"({summary['multi_record_clusters']:,} with several records); "
-        f"{summary['pairs']:,} pairs scored; fields: "
-        + ", ".join(f"{r}={'+'.join(c)}" for r, c in summary["fields"].items())
+        f"{summary['pairs']:,} pairs at or above {min(threshold, 0.01 if pairs_out else 1):g}; "
+        "fields: " + ", ".join(f"{r}={'+'.join(c)}" for r, c in summary["fields"].items())
     )
 
 

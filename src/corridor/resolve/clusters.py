@@ -123,10 +123,12 @@ def cluster_cohesive(
     )
     neighbours: dict[str, set[str]] = {}
     for _, a, b in strong:
-        sets.add(a)
-        sets.add(b)
-        neighbours.setdefault(a, set()).add(b)
-        neighbours.setdefault(b, set()).add(a)
+        for x, y in ((a, b), (b, a)):
+            if x not in neighbours:
+                neighbours[x] = set()
+                if x not in sets.parent:
+                    sets.add(x)
+            neighbours[x].add(y)
     pending = strong
     for _ in range(4):
         refused = []

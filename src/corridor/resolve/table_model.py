@@ -30,6 +30,7 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
 
+from corridor.normalise.nicknames import given_name_variants
 from corridor.resolve.engines import SPLINK_LOG_LEVEL, Engine
 from corridor.resolve.linkage import LinkType, block_pairs
 from corridor.resolve.records import FEATURE_SCHEMA
@@ -42,22 +43,28 @@ BLOCK_BUDGET = 2_000_000
 
 #: Columns the comparisons need beyond the feature table (see `table_row`).
 EXTRA_SCHEMA = pa.schema(
-    [("first_given", pa.string()), ("full_name", pa.string()), ("postcode_outward", pa.string())]
-)
+    [("first_given", pa.string()), ("full_name", pa.string()), ("postcode_outward", pa.string()),
+     ("given_variants", pa.list_(pa.string()))]
+)  # fmt: skip
 
 
 def table_row(features: dict[str, Any]) -> dict[str, Any]:
     """A feature row with what the comparisons need besides: the first given name alone (a
     middle name written or not), the whole name as one string (first given name and family
-    name, for exact and reversed matches weighed by frequency) and the postcode's outward
-    part (a UK postcode's inward part is always its last three characters)."""
+    name, for exact and reversed matches weighed by frequency), the postcode's outward part (a
+    UK postcode's inward part is always its last three characters) and the full forms of the
+    first given name (Bill and William, Saša and Aleksandar)."""
     given = (features.get("given_name") or "").split()
     first = given[0] if given else None
     family = features.get("family_name")
     full = " ".join(p for p in (first, family) if p) or None
     postcode = features.get("postcode") or ""
     outward = postcode[:-3] if len(postcode) >= 5 else None
-    return {**features, "first_given": first, "full_name": full, "postcode_outward": outward}
+    variants = sorted(given_name_variants(first) | {first}) if first else None
+    return {
+        **features, "first_given": first, "full_name": full, "postcode_outward": outward,
+        "given_variants": variants,
+    }  # fmt: skip
 
 
 def table_of(rows: list[dict[str, Any]]) -> pa.Table:
@@ -94,6 +101,10 @@ def _name_comparison() -> Any:
                 cll.ExactMatchLevel("family_name"),
                 cll.JaroWinklerLevel("first_given", 0.92),
             ).configure(label_for_charts="family name, given name spelt alike"),
+            cll.And(
+                cll.ExactMatchLevel("family_name"),
+                cll.ArrayIntersectLevel("given_variants", 1),
+            ).configure(label_for_charts="family name, given name a short form of the other"),
             cll.And(
                 cll.JaroWinklerLevel("family_name", 0.92),
                 cll.JaroWinklerLevel("first_given", 0.92),
@@ -273,7 +284,12 @@ def train_table(
         linker.training.estimate_probability_two_random_records_match(
             spec.deterministic, recall=0.7
         )
-    linker.training.estimate_u_using_random_sampling(max_pairs=U_PAIRS, seed=seed)
+    # One pass over the sampled pairs: Splink's default samples in chunks until every level has
+    # been seen a hundred times, which for a rare level (day and month transposed) means every
+    # chunk; a level no pair reached gets u from `smooth`.
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=U_PAIRS, seed=seed, min_count_per_level=None, num_chunks=1
+    )
     for rule in spec.em_blocks:
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
@@ -282,7 +298,8 @@ def train_table(
         except Exception as exc:
             log.info("EM on %s skipped: %s", rule, exc)
     model = smooth(linker.misc.save_model_to_json(), u_pairs=U_PAIRS)
-    return Linker(target, model, log_level=SPLINK_LOG_LEVEL)
+    # The settings were validated when the first linker was made; only m and u changed.
+    return Linker(target, model, log_level=SPLINK_LOG_LEVEL, validate_settings=False)
 
 
 #: How much of each m is spread evenly over a comparison's levels (see `smooth`).
@@ -290,7 +307,7 @@ M_SMOOTHING = 0.05
 
 
 #: Random pairs sampled for u.
-U_PAIRS = 1_000_000
+U_PAIRS = 300_000
 
 
 def smooth(

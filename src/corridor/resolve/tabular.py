@@ -189,8 +189,10 @@ def link_tables(
     fields: Mapping[str, str] | None = None,
     engine: str = "duckdb",
     threshold: float = LINK_THRESHOLD,
+    pairs_from: float | None = None,
 ) -> LinkResult:
-    """Deduplicate one table or link two; every input record gets a cluster."""
+    """Deduplicate one table or link two; every input record gets a cluster. The pairs
+    returned are those scored at least `pairs_from` (by default, the threshold)."""
     if not 1 <= len(paths) <= 2:
         raise ValidationError("give one input to deduplicate or two to link", "input")
     tables = [read_table(p, id_column) for p in paths]
@@ -219,13 +221,18 @@ def link_tables(
     try:
         linker = train_table(eng, feature_tables, spec, link_type)
         model = linker.misc.save_model_to_json()
-        predictions = eng.to_arrow(linker.inference.predict(threshold_match_probability=0.01))
+        floor = min(threshold, threshold if pairs_from is None else pairs_from)
+        predictions = eng.to_arrow(linker.inference.predict(threshold_match_probability=floor))
     finally:
         eng.close()
-    scored = [
-        (r["record_id_l"], r["record_id_r"], float(r["match_probability"]))
-        for r in predictions.select(["record_id_l", "record_id_r", "match_probability"]).to_pylist()
-    ]
+    scored = list(
+        zip(
+            predictions.column("record_id_l").to_pylist(),
+            predictions.column("record_id_r").to_pylist(),
+            predictions.column("match_probability").to_pylist(),
+            strict=True,
+        )
+    )
     groups = cluster_cohesive(internal, scored, threshold)
     numbering: dict[str, str] = {}
     clusters = []
