@@ -172,7 +172,7 @@ def faker_table(workdir: Path, seed: int, people: int, copies: float = 3.0) -> P
     from faker import Faker
 
     rng = random.Random(seed)
-    fakers = {loc: Faker(loc) for loc in set(LOCALES)}
+    fakers = {loc: Faker(loc) for loc in sorted(set(LOCALES))}
     for i, f in enumerate(fakers.values()):
         f.seed_instance(seed * 100 + i)
     pools: dict[tuple[str, str], list[str]] = {}

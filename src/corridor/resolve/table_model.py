@@ -37,8 +37,11 @@ from corridor.resolve.records import FEATURE_SCHEMA
 
 log = logging.getLogger(__name__)
 
-#: Comparisons one optional single-column block may add (see `blocks_for`).
-BLOCK_BUDGET = 2_000_000
+#: Comparisons one optional single-column block may add, per record and at least (see
+#: `spec_for_table`): a family name alone is cheap on five thousand records and the bulk of the
+#: work on fifty thousand, where the composite blocks already pair most of what it would.
+BLOCK_BUDGET_PER_RECORD = 5
+BLOCK_BUDGET_MIN = 100_000
 
 
 #: Columns the comparisons need beyond the feature table (see `table_row`).
@@ -194,8 +197,10 @@ class TableSpec:
     em_blocks: list[Any]
 
 
-def spec_for_table(table: pa.Table, budget: int = BLOCK_BUDGET) -> TableSpec:
+def spec_for_table(table: pa.Table, budget: int | None = None) -> TableSpec:
     """The comparisons and blocking rules the columns with data support."""
+    if budget is None:
+        budget = max(BLOCK_BUDGET_MIN, BLOCK_BUDGET_PER_RECORD * table.num_rows)
     has = {c for c in table.column_names if _has(table, c)}
     comparisons: list[Any] = []
     if has & {"first_given", "family_name"}:
