@@ -216,6 +216,7 @@ def organisations(store: DuckDBStore, identities: list[dict[str, str]]) -> dict[
         "company_pairs": len(companies(expected)),
         "pairwise": prf(predicted, expected),
         "cross_agency": prf(across(predicted), across(expected)),
+        "companies": prf(companies(predicted), companies(expected)),
         "companies_cross_agency": prf(companies(across(predicted)), companies(across(expected))),
         "seconds": round(seconds, 2),
     }
@@ -370,7 +371,7 @@ def main() -> None:
         print(f"  organisations: {o['records']} records, {o['pairs_scored']} pairs scored, "
               f"{o['true_pairs']} true pairs ({o['cross_agency_pairs']} across agencies, "
               f"{o['company_pairs']} of companies)")  # fmt: skip
-        for label in ("pairwise", "cross_agency", "companies_cross_agency"):
+        for label in ("pairwise", "cross_agency", "companies", "companies_cross_agency"):
             r = o[label]
             print(f"  {label:22} F1 {r['f1']:.4f} (P {r['precision']:.4f}, R {r['recall']:.4f})")
     if "febrl" not in args.skip:

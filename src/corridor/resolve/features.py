@@ -9,7 +9,7 @@ paths are scored by one model definition.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -293,6 +293,15 @@ def org_features(item: PersonInput) -> dict[str, Any]:
         }
     )
     return row
+
+
+def incompatible(left: Mapping[str, Any] | None, right: Mapping[str, Any] | None) -> bool:
+    """Two feature rows that cannot be one entity: firms whose legal forms are of different
+    kinds (a d.o.o. is never an a.d.; one firm has one form at a time)."""
+    if left is None or right is None:
+        return False
+    a, b = left.get("org_kinds"), right.get("org_kinds")
+    return bool(a) and bool(b) and not set(a) & set(b)
 
 
 #: FtM properties read for each feature (identifiers of every kind count as ids).
