@@ -265,6 +265,7 @@ def org_features(item: PersonInput) -> dict[str, Any]:
             founded_year = date.year
             if date.month is not None and date.day is not None:
                 founded = f"{date.year:04d}-{date.month:02d}-{date.day:02d}"
+    core_keys = " ".join(sorted(set(primary.keys))) if primary and primary.keys else None
     row: dict[str, Any] = dict.fromkeys(PERSON_COLUMNS)
     address = " ".join(name_tokens(item.address)) if item.address else None
     row.update(
@@ -280,8 +281,7 @@ def org_features(item: PersonInput) -> dict[str, Any]:
             "address": address or None,
             "email": (item.email or "").strip().lower() or None,
             "org_core": primary.core if primary else None,
-            "org_core_keys": " ".join(sorted(set(primary.keys))) if primary and primary.keys
-            else None,
+            "org_core_keys": core_keys,
             "org_keys": sorted(keys) or None,
             "org_lead": primary.keys[0] if primary and primary.keys else None,
             "org_tail": primary.keys[-1] if primary and len(primary.keys) > 1 else None,
@@ -300,7 +300,7 @@ def incompatible(left: Mapping[str, Any] | None, right: Mapping[str, Any] | None
     kinds (a d.o.o. is never an a.d.; one firm has one form at a time)."""
     if left is None or right is None:
         return False
-    a, b = left.get("org_kinds"), right.get("org_kinds")
+    a, b = left.get("org_kinds") or (), right.get("org_kinds") or ()
     return bool(a) and bool(b) and not set(a) & set(b)
 
 

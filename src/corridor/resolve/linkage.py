@@ -262,8 +262,9 @@ COMPARISONS: dict[str, Comparison] = {
                 m=0.05,
                 u=0.05,
                 sql="founded_year_l = founded_year_r",
-                python=lambda a, b: a["founded_year"] is not None
-                and bool(a["founded_year"] == b["founded_year"]),
+                python=lambda a, b: (
+                    a["founded_year"] is not None and bool(a["founded_year"] == b["founded_year"])
+                ),
             ),
         ),
         ("founded_year", "founded"),

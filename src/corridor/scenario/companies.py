@@ -31,7 +31,8 @@ _TRADES_GB = {
 }
 #: Words firms are named after (besides their owner's surname or their town).
 _WORDS_RS = ("Sokol", "Orao", "Dunav", "Morava", "Sava", "Vihor", "Zvezda", "Balkan", "Euro",
-             "Jugo", "Delta", "Omega", "Kosmos", "Munja", "Lasta", "Tisa", "Drina", "Avala")  # fmt: skip
+             "Jugo", "Delta", "Omega", "Kosmos", "Munja", "Lasta", "Tisa", "Drina",
+             "Avala")  # fmt: skip
 _WORDS_GB = ("Channel", "Garden", "Medway", "Thames", "Weald", "Downs", "Crown", "Swift",
              "Eagle", "Harbour", "Gateway", "Albion")  # fmt: skip
 #: A word one edit or one letter-pair away: a different firm, not a typo of the same.
@@ -43,8 +44,9 @@ _NEAR = {"Sokol": "Soko", "Orao": "Oraj", "Dunav": "Dunavac", "Morava": "Moravac
          "Weald": "Wealden", "Downs": "Downes", "Crown": "Crowne", "Swift": "Swifts",
          "Eagle": "Eagles", "Harbour": "Harbor", "Gateway": "Getaway",
          "Albion": "Albino"}  # fmt: skip
-_STREETS_RS = ("Bulevar oslobođenja", "Kralja Petra", "Cara Dušana", "Njegoševa", "Vojvode Mišića",
-               "Kneza Miloša", "Nemanjina", "Karađorđeva", "Industrijska", "Partizanska")  # fmt: skip
+_STREETS_RS = ("Bulevar oslobođenja", "Kralja Petra", "Cara Dušana", "Njegoševa",
+               "Vojvode Mišića", "Kneza Miloša", "Nemanjina", "Karađorđeva", "Industrijska",
+               "Partizanska")  # fmt: skip
 _STREETS_GB = ("High Street", "Station Road", "London Road", "Dover Road", "Mill Lane",
                "Church Street", "Marsh Lane", "Ashford Road")  # fmt: skip
 _RS_TOWNS = ("belgrade", "novi-sad", "subotica", "nis", "sid", "loznica", "vranje", "presevo",
@@ -76,7 +78,8 @@ def _registration(country: str, rng: random.Random) -> str:
 
 def _domain(name: str, country: str) -> str:
     ascii_name = name.lower().translate(str.maketrans("čćšžđ", "ccszd"))
-    return "".join(ch for ch in ascii_name if ch.isalnum()) + (".rs" if country == "RS" else ".co.uk")
+    tld = ".rs" if country == "RS" else ".co.uk"
+    return "".join(ch for ch in ascii_name if ch.isalnum()) + tld
 
 
 def _company(
@@ -134,15 +137,11 @@ def build_companies(builder: Builder) -> list[Company]:
             latin = organiser.name.surname.latin
             word = latin[0] if latin and rng.random() < 0.3 else None
             form = "pr" if trade == "exchange" and rng.random() < 0.5 else "doo"
-            out.append(
-                _company(builder, rng, name_for("RS", trade, word), form, "RS",
-                         rng.choice(_RS_TOWNS), net.id)  # fmt: skip
-            )
+            name = name_for("RS", trade, word)
+            out.append(_company(builder, rng, name, form, "RS", rng.choice(_RS_TOWNS), net.id))
         if net.uk_cell:
-            out.append(
-                _company(builder, rng, name_for("GB", "haulage"), "ltd", "GB",
-                         rng.choice(_GB_TOWNS), net.id)  # fmt: skip
-            )
+            name = name_for("GB", "haulage")
+            out.append(_company(builder, rng, name, "ltd", "GB", rng.choice(_GB_TOWNS), net.id))
     fronts = list(out)
     for _ in range(max(3, round(8 * builder.scale**0.35))):
         country = "RS" if rng.random() < 0.7 else "GB"
