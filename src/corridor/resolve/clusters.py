@@ -9,7 +9,7 @@ maintained library offers the constraint). Positive judgements are links of cert
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 
@@ -33,11 +33,16 @@ class _Sets:
             self.parent[item], item = root, self.parent[item]
         return root
 
-    def union(self, a: str, b: str) -> bool:
+    def union(self, a: str, b: str, conflict: Callable[[str, str], bool] | None = None) -> bool:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return True
         if rb in self.apart[ra]:
+            return False
+        if conflict is not None and any(
+            conflict(x, y) for x in self.members[ra] for y in self.members[rb]
+        ):
+            self.separate(ra, rb)
             return False
         if len(self.members[ra]) < len(self.members[rb]):
             ra, rb = rb, ra
@@ -62,13 +67,16 @@ def cluster(
     threshold: float,
     same: Iterable[tuple[str, str]] = (),
     different: Iterable[tuple[str, str]] = (),
+    conflict: Callable[[str, str], bool] | None = None,
 ) -> dict[str, str]:
     """Map every record to its cluster id (the smallest record id in the cluster).
 
     `links` are (left, right, probability); those at or above `threshold` join clusters,
     strongest first. `same` pairs always join; `different` pairs never end in one cluster.
     A judgement of "same" that contradicts a judgement of "different" loses: keeping apart is
-    the safe side when intelligence about two people could be wrongly merged.
+    the safe side when intelligence about two people could be wrongly merged. `conflict` says
+    which two records can never be one entity (two firms of incompatible legal forms): a link
+    that would put such records in one cluster is refused, as a judgement would refuse it.
     """
     sets = _Sets()
     for record in records:
@@ -89,7 +97,7 @@ def cluster(
     for _, a, b in strong:
         sets.add(a)
         sets.add(b)
-        sets.union(a, b)
+        sets.union(a, b, conflict)
     out: dict[str, str] = {}
     for root, members in sets.members.items():
         del root

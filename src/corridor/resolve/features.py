@@ -9,19 +9,22 @@ paths are scored by one model definition.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from followthemoney import model
 from followthemoney.proxy import EntityProxy
 from followthemoney.types import registry
 from normality import ascii_text
 
 from corridor.normalise.dates import parse_partial_date
 from corridor.normalise.names import NameRoles
+from corridor.normalise.orgs import org_name
 from corridor.normalise.phones import normalise_phone
 from corridor.normalise.plates import normalise_plate
+from corridor.normalise.spelling import name_key, name_tokens
 from corridor.resolve.names import NameFeatures, fielded_features, name_features
 
 #: Feature columns and their Arrow types (lists are `list<string>`).
@@ -55,6 +58,19 @@ PERSON_COLUMNS: dict[str, str] = {
     "birth_place": "string",
     "occupation": "string",
     "email": "string",
+    # Organisations (`org_features`): a person's or a vehicle's row leaves these empty, and a
+    # company's leaves the person's name and birth columns empty, so each kind gets its own
+    # comparisons and blocks (`linkage.spec_for` keeps those whose columns carry data).
+    "org_core": "string",
+    "org_core_keys": "string",
+    "org_keys": "list",
+    "org_lead": "string",
+    "org_tail": "string",
+    "org_forms": "list",
+    "org_kinds": "list",
+    "org_ids": "list",
+    "founded": "string",
+    "founded_year": "int",
 }
 
 _GENDER = {"m": "m", "male": "m", "man": "m", "f": "f", "female": "f", "woman": "f"}
@@ -107,7 +123,10 @@ def person_features(item: PersonInput, roles: NameRoles | None = None) -> dict[s
     """The feature row of one record (every key of `PERSON_COLUMNS`, `None` where unknown).
 
     `roles` (learned from the records being resolved) help tell family from given names.
+    An organisation's record gets an organisation's features (`org_features`).
     """
+    if is_org(item.schema):
+        return org_features(item)
     names = [n for n in item.names if n and n.strip()]
     family_key: str | None = None
     given_keys: set[str] = set()
@@ -181,6 +200,108 @@ def person_features(item: PersonInput, roles: NameRoles | None = None) -> dict[s
         "occupation": _text_key(item.occupation),
         "email": (item.email or "").strip().lower() or None,
     }
+
+
+@lru_cache(maxsize=64)
+def is_org(schema: str) -> bool:
+    """Organisations, companies, public bodies, and legal entities not known to be people."""
+    s = model.get(schema)
+    return s is not None and (s.is_a("Organization") or s.name == "LegalEntity")
+
+
+#: Words that join a firm's name and say nothing about which firm ("Bank of Armenia" and
+#: "Bank of America" share no more than "bank").
+_ORG_STOPWORDS = frozenset(("of", "the", "and", "for", "i", "u", "za", "na", "d", "e"))
+
+
+@dataclass(frozen=True, slots=True)
+class OrgNameFeatures:
+    core: str | None  # the name without legal form or seat, latinised ("sokol trans")
+    keys: tuple[str, ...]  # its words' phonetic keys, in order
+    forms: tuple[str, ...]  # legal forms, latinised ("doo", "ltd")
+    kinds: tuple[str, ...]  # their generic kinds ("llc"), or the forms where rigour has none
+
+
+@lru_cache(maxsize=100_000)
+def org_name_features(name: str) -> OrgNameFeatures:
+    """An organisation's name for linkage: legal forms split off in any language and script
+    (`corridor.normalise.orgs`), then the core latinised and keyed word by word like a
+    person's name, so "Транспорт д.о.о." and "TRANSPORT DOO" have one core.
+
+    Serbian registered names put the seat after the legal form ("Sokol Trans d.o.o. Beograd");
+    words after a form that is not the first word are the seat, not the name."""
+    parsed = org_name(name)
+    words = parsed.compare.split(" ")
+    forms = set(parsed.forms)
+    core = parsed.core
+    cut = max((i for i, w in enumerate(words) if w in forms), default=0)
+    if 0 < cut < len(words) - 1:
+        core = org_name(" ".join(words[:cut])).core
+    tokens = name_tokens(core)
+    latin_forms = tuple(sorted({" ".join(name_tokens(f)) for f in parsed.forms} - {""}))
+    return OrgNameFeatures(
+        core=" ".join(tokens) or None,
+        keys=tuple(k for k in (name_key(t) for t in tokens if t not in _ORG_STOPWORDS) if k),
+        forms=latin_forms,
+        kinds=parsed.kinds or latin_forms,
+    )
+
+
+def org_features(item: PersonInput) -> dict[str, Any]:
+    """The feature row of an organisation's record (the keys of `PERSON_COLUMNS`).
+
+    Its identifiers (registration, tax, LEI numbers) go to `org_ids`, compared as a set: two
+    registers' numbers of one firm differ in kind, not by a typo, so no edit distance."""
+    names = [n for n in item.names if n and n.strip()]
+    parsed = [org_name_features(n) for n in names]
+    primary = parsed[0] if parsed else None
+    keys = {k for p in parsed for k in p.keys}
+    founded = founded_year = None
+    for raw in item.dates_of_birth:
+        date = parse_partial_date(raw)
+        if date is None:
+            continue
+        if founded_year is None or (date.day is not None and founded is None):
+            founded_year = date.year
+            if date.month is not None and date.day is not None:
+                founded = f"{date.year:04d}-{date.month:02d}-{date.day:02d}"
+    core_keys = " ".join(sorted(set(primary.keys))) if primary and primary.keys else None
+    row: dict[str, Any] = dict.fromkeys(PERSON_COLUMNS)
+    address = " ".join(name_tokens(item.address)) if item.address else None
+    row.update(
+        {
+            "record_id": item.record_id,
+            "source": item.source,
+            "schema": item.schema,
+            "name": names[0] if names else None,
+            "nationality": _list(
+                (registry.country.clean(n) or "").lower() or None for n in item.nationalities
+            ),
+            "phones": _list(normalise_phone(p) for p in item.phones),
+            "address": address or None,
+            "email": (item.email or "").strip().lower() or None,
+            "org_core": primary.core if primary else None,
+            "org_core_keys": core_keys,
+            "org_keys": sorted(keys) or None,
+            "org_lead": primary.keys[0] if primary and primary.keys else None,
+            "org_tail": primary.keys[-1] if primary and len(primary.keys) > 1 else None,
+            "org_forms": _list(f for p in parsed for f in p.forms),
+            "org_kinds": _list(k for p in parsed for k in p.kinds),
+            "org_ids": _list(_ID_CLEAN.sub("", i.upper()) or None for i in item.ids),
+            "founded": founded,
+            "founded_year": founded_year,
+        }
+    )
+    return row
+
+
+def incompatible(left: Mapping[str, Any] | None, right: Mapping[str, Any] | None) -> bool:
+    """Two feature rows that cannot be one entity: firms whose legal forms are of different
+    kinds (a d.o.o. is never an a.d.; one firm has one form at a time)."""
+    if left is None or right is None:
+        return False
+    a, b = left.get("org_kinds") or (), right.get("org_kinds") or ()
+    return bool(a) and bool(b) and not set(a) & set(b)
 
 
 #: FtM properties read for each feature (identifiers of every kind count as ids).

@@ -209,6 +209,66 @@ COMPARISONS: dict[str, Comparison] = {
             ("email", "Email"),
         )
     },
+    # Organisations: their own name, legal form, identifier and founding comparisons (a
+    # person's row leaves their columns empty, so `spec_for` leaves them out for people).
+    "org_name": Comparison(
+        "org_name",
+        "Organisation name without its legal form, latinised and keyed across scripts",
+        (
+            Null("no organisation name", columns=("org_keys",)),
+            Exact("same name, legal form aside", m=0.55, u=5e-05, column="org_core"),
+            Exact("same name keys, any order", m=0.2, u=0.0001, column="org_core_keys"),
+            # A typo, not another word: "Petrochemical" and "Petromechanical" are three edits
+            # apart, and Jaro-Winkler would call "bank of armenia" and "bank of america" alike.
+            Custom(
+                "name one edit apart",
+                m=0.08,
+                u=0.0005,
+                sql="levenshtein(org_core_l, org_core_r) <= 1",
+                python=lambda a, b: _levenshtein(a["org_core"], b["org_core"]) <= 1,
+            ),
+            Intersect("two name keys shared", m=0.05, u=0.002, column="org_keys", min_size=2),
+            Intersect("one name key shared", m=0.04, u=0.05, column="org_keys", min_size=1),
+        ),
+        ("org_keys", "org_core", "org_core_keys"),
+    ),
+    "legal_form": Comparison(
+        "legal_form",
+        "Legal form, in any language (d.o.o., DOO and LLC are one kind; a.d. and JSC another)",
+        (
+            Null("no legal form", columns=("org_forms",)),
+            Intersect("same legal form", m=0.57, u=0.35, column="org_forms", min_size=1),
+            Intersect("legal forms of one kind", m=0.41, u=0.35, column="org_kinds", min_size=1),
+        ),
+        ("org_forms", "org_kinds"),
+    ),
+    "org_ids": Comparison(
+        "org_ids",
+        "Registration, tax and LEI numbers",
+        (
+            Null("no registration number", columns=("org_ids",)),
+            Intersect("a registration number shared", m=0.85, u=1e-05, column="org_ids"),
+        ),
+        ("org_ids",),
+    ),
+    "founded": Comparison(
+        "founded",
+        "Date of incorporation",
+        (
+            Null("no date of incorporation", columns=("founded_year",)),
+            Exact("same date of incorporation", m=0.8, u=0.0002, column="founded"),
+            Custom(
+                "same year of incorporation",
+                m=0.05,
+                u=0.05,
+                sql="founded_year_l = founded_year_r",
+                python=lambda a, b: (
+                    a["founded_year"] is not None and bool(a["founded_year"] == b["founded_year"])
+                ),
+            ),
+        ),
+        ("founded_year", "founded"),
+    ),
     "street_number": Comparison(
         "street_number",
         "Street number",
@@ -246,6 +306,8 @@ PREDICTION_BLOCKS: tuple[tuple[str, ...], ...] = (
     ("plates*",),
     ("postcode", "given_key"),
     ("email",),
+    ("org_core_keys",),
+    ("org_ids*",),
 )
 
 
@@ -294,6 +356,8 @@ AFFORDABLE_BLOCKS: tuple[tuple[str, ...], ...] = (
     ("given_key",),
     ("postcode",),
     ("address",),
+    ("org_lead",),
+    ("org_tail",),
 )
 #: Comparisons one optional block may add.
 BLOCK_BUDGET = 1_000_000
@@ -362,9 +426,10 @@ def train(
     linker = Linker(target, settings, log_level=SPLINK_LOG_LEVEL)
     priors = linker.misc.save_model_to_json()
     # The match rate comes from the strictest rule the data support: a name and date of birth
-    # for people, a shared plate for vehicles, a document number or a phone otherwise.
+    # for people, a name for organisations, a shared plate for vehicles, a document number or
+    # a phone otherwise.
     rules = (("keys_sorted", "dob"), ("keys_sorted",), ("family_key", "given_key"),
-             ("plates*",), ("id_number",), ("phones*",))  # fmt: skip
+             ("org_core_keys",), ("plates*",), ("id_number",), ("phones*",))  # fmt: skip
     deterministic = [r for r in rules if all(c.rstrip("*") in spec.columns for c in r)]
     if deterministic:
         linker.training.estimate_probability_two_random_records_match(

@@ -24,7 +24,7 @@ from corridor.model.statements import EntityRecord
 from corridor.plugins import AfterIngestStep, StepResult
 from corridor.resolve.clusters import cluster
 from corridor.resolve.engines import make_engine
-from corridor.resolve.features import entity_input, person_features
+from corridor.resolve.features import entity_input, incompatible, person_features
 from corridor.resolve.keys import index_keys, lookup_keys
 from corridor.resolve.linkage import ModelSpec, spec_for, train
 from corridor.resolve.names import learn_roles, roles_from_json, roles_to_json
@@ -122,8 +122,14 @@ def resolve_all(
     model["corridor_name_roles"] = roles_to_json(roles)
     ids = [r["record_id"] for r in rows]
     same, different = _judged(store)
+    by_id = {r["record_id"]: r for r in rows}
     clusters = cluster(
-        ids, ((p.left_id, p.right_id, p.probability) for p in pairs), threshold, same, different
+        ids,
+        ((p.left_id, p.right_id, p.probability) for p in pairs),
+        threshold,
+        same,
+        different,
+        lambda a, b: incompatible(by_id.get(a), by_id.get(b)),
     )
     keys = [(k, r["record_id"]) for r in rows for k in index_keys(kind, r, spec.blocks)]
     run = ResolutionRun(
@@ -174,15 +180,16 @@ def link_records(store: Store, kind: str, records: Sequence[dict[str, Any]]) -> 
                 found[left, right] = Pair(left, right, score.probability, score.match_weight)
     new_pairs = list(found.values())
     ids = {r["record_id"] for r in records}
-    clusters = _recluster(store, ids, new_pairs, run.threshold)
+    clusters = _recluster(store, ids, new_pairs, run.threshold, kind)
     store.add_resolved(kind, run.id, features, keys, new_pairs, clusters)
     return new_pairs
 
 
 def _recluster(
-    store: Store, ids: Iterable[str], extra: Sequence[Pair], threshold: float
+    store: Store, ids: Iterable[str], extra: Sequence[Pair], threshold: float, kind: str
 ) -> dict[str, str]:
-    """Re-cluster the clusters touched by `ids` and by strong pairs, with every judgement."""
+    """Re-cluster the clusters touched by `ids` and by strong pairs, with every judgement (and,
+    for organisations, never two firms of incompatible legal forms in one cluster)."""
     touched = set(ids) | {
         x for p in extra if p.probability >= threshold for x in (p.left_id, p.right_id)
     }
@@ -195,7 +202,15 @@ def _recluster(
     links = [(p.left_id, p.right_id, p.probability) for p in pairs.values()
              if p.left_id in affected and p.right_id in affected]  # fmt: skip
     same, different = _judged(store, sorted(affected))
-    result = cluster(sorted(affected), links, threshold, same, different)
+    features = store.resolved_features(kind, sorted(affected)) if kind == "Organization" else {}
+    result = cluster(
+        sorted(affected),
+        links,
+        threshold,
+        same,
+        different,
+        lambda a, b: incompatible(features.get(a), features.get(b)),
+    )
     return {r: c for r, c in result.items() if r in affected}
 
 
@@ -307,8 +322,8 @@ def judge(
             kind_run = run
             break
     threshold = kind_run.threshold if kind_run else DEFAULT_THRESHOLD
-    clusters = _recluster(store, [left, right], [], threshold)
     kind = kind_run.kind if kind_run else "Person"
+    clusters = _recluster(store, [left, right], [], threshold, kind)
     store.add_resolved(kind, kind_run.id if kind_run else "", [], [], [], clusters)
     detail: dict[str, Any] = {"verdict": verdict, "note": note}
     if user != caller.user:

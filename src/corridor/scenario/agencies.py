@@ -16,6 +16,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from corridor.scenario.banking import bank_name, format_iban
+from corridor.scenario.companies import Company
 from corridor.scenario.handling import GB_NCA, HEADER, RS_MUP, SourceRefs, draw_handling
 from corridor.scenario.names import (
     BG_CYR_TO_LAT,
@@ -779,6 +780,91 @@ class _Recorder:
                 return rid
         return ""
 
+    # Companies ---------------------------------------------------------------------------------
+
+    def companies(self) -> None:
+        """The firms the agency has come across, written its way: the legal form spelt out or
+        abbreviated (dotted or not, translated by GB-NCA), RS-MUP's often in Cyrillic."""
+        world, view = self.world, self.view
+        # A generator of its own, drawn last: the agency's other files stay as they were.
+        rng = random.Random(f"{world.seed}:{world.scale}:agency:{self.agency}:companies")
+        known: list[tuple[Company, int]] = []
+        uk_cells = {n.id for n in world.networks if n.uk_cell}
+        for co in world.companies:
+            home = (co.country == "GB") == self.gb
+            if co.network_id:
+                p = 0.85 if home else (0.6 if co.network_id in uk_cells else 0.35)
+            else:
+                p = 0.7 if home else 0.25
+            if rng.random() < p:
+                known.append((co, 0))
+                if rng.random() < 0.06:
+                    known.append((co, 1))
+        numbers = list(range(1, len(known) + 1))
+        rng.shuffle(numbers)
+        rows = []
+        for (co, _dup), n in zip(known, numbers, strict=True):
+            rid = f"{view.prefix}-co-{n:06d}"
+            view.identities.append((rid, "Company", co.id))
+            cyrillic = not self.gb and co.country == "RS" and rng.random() < 0.5
+            place = world.geo.places[co.town]
+            town = place.name
+            if self.gb:
+                town = gb_ascii(town)
+            elif cyrillic:
+                town = _PLACE_SR_CYR.get(co.town) or sr_latin_to_cyrillic(town)
+            registration = tax_id = ""
+            if rng.random() < ((0.85 if co.country == "RS" else 0.4) if not self.gb else
+                               (0.9 if co.country == "GB" else 0.45)):  # fmt: skip
+                registration = co.registration
+                if rng.random() < 0.2:
+                    registration = f"{registration[:4]} {registration[4:]}"
+            if co.tax_id and rng.random() < (0.2 if self.gb else 0.6):
+                tax_id = co.tax_id
+            street = co.street if not cyrillic else sr_latin_to_cyrillic(co.street)
+            if self.gb:
+                street = gb_ascii(street)
+            row = {
+                "record_id": rid,
+                "name": _company_name(co, self.gb, cyrillic, town, rng),
+                "registration": registration,
+                "tax_id": tax_id,
+                "founded": self.date_text(co.founded) if rng.random() < 0.4 else "",
+                "address": f"{street}, {town}" if rng.random() < 0.6 else "",
+                "country": _country_text(co.country, self.gb, rng) if rng.random() < 0.7 else "",
+                "phone": self.phone_text(co.phone) if rng.random() < 0.5 else "",
+                "email": co.email if co.email and rng.random() < 0.5 else "",
+            }
+            if not self.gb:
+                row = {_COMPANY_COLUMNS_SR.get(k, k): v for k, v in row.items()}
+            when = START + timedelta(seconds=rng.randint(0, int((END - START).total_seconds())))
+            row.update(draw_handling(self.agency, rng, when, self.refs.next(when, "INT")).row())
+            rows.append(row)
+        rows.sort(key=lambda r: r["record_id"])
+        col = {en: en if self.gb else sr for en, sr in _COMPANY_COLUMNS_SR.items()}
+        founded: dict[str, str] = {"column": col["founded"], "format": self.date_format()}
+        mapping = {
+            "provenance": _prov_mapping(self.agency),
+            "entities": {
+                "company": {
+                    "schema": "Company",
+                    "id_column": "record_id",
+                    "properties": {
+                        "name": {"column": col["name"]},
+                        "registrationNumber": {"column": col["registration"]},
+                        "taxNumber": {"column": col["tax_id"]},
+                        "incorporationDate": founded,
+                        "address": {"column": col["address"]},
+                        "country": {"column": col["country"]},
+                        "phone": {"column": col["phone"], "format": "GB" if self.gb else "RS"},
+                        "email": {"column": col["email"]},
+                    },
+                },
+            },
+        }
+        columns = ["record_id", *col.values(), *HEADER]
+        view.tables.append(Table("companies", columns, rows, mapping))
+
     # Associates and family --------------------------------------------------------------------
 
     def links(self) -> None:
@@ -829,8 +915,58 @@ class _Recorder:
         self.payments()
         self.calls()
         self.links()
+        self.companies()
         self.view.identities.sort()
         return self.view
+
+
+#: The company file's columns as RS-MUP names them.
+_COMPANY_COLUMNS_SR = {
+    "name": "naziv", "registration": "maticni_broj", "tax_id": "pib", "founded": "datum_osnivanja",
+    "address": "sediste", "country": "drzava", "phone": "telefon", "email": "email",
+}  # fmt: skip
+#: Each legal form as each agency may write it: (Latin, Cyrillic) for RS-MUP, English for GB-NCA.
+_FORMS_SR = {
+    "doo": (("d.o.o.", "DOO", "doo", "društvo sa ograničenom odgovornošću"),
+            ("д.о.о.", "ДОО", "доо", "друштво са ограниченом одговорношћу")),
+    "ad": (("a.d.", "AD", "akcionarsko društvo"), ("а.д.", "АД", "акционарско друштво")),
+    "pr": (("PR", "preduzetnik"), ("ПР", "предузетник")),
+    "ltd": (("Ltd", "Limited"), ("Ltd", "Limited")),
+    "plc": (("PLC", "plc"), ("PLC", "plc")),
+}  # fmt: skip
+_FORMS_GB = {
+    "doo": ("DOO", "d.o.o.", "LLC", "Limited Liability Company"),
+    "ad": ("AD", "a.d.", "JSC", "Joint Stock Company"),
+    "pr": ("PR", "Sole Trader"),
+    "ltd": ("Ltd", "Limited", "LTD", "Ltd."),
+    "plc": ("PLC", "plc", "Public Limited Company"),
+}  # fmt: skip
+
+
+def _company_name(co: Company, gb: bool, cyrillic: bool, town: str, rng: random.Random) -> str:
+    """A firm's name as one record writes it (its legal form sometimes left out)."""
+    core = gb_ascii(co.name) if gb else co.name
+    if cyrillic:
+        core = sr_latin_to_cyrillic(core)
+    forms = _FORMS_GB[co.form] if gb else _FORMS_SR[co.form][1 if cyrillic else 0]
+    form = rng.choice(forms) if rng.random() < 0.9 else ""
+    if form and len(form.split()) > 1 and not gb and rng.random() < 0.4:
+        text = f"{form[0].upper()}{form[1:]} {core}"  # spelt out, it may come first
+    else:
+        text = f"{core} {form}".strip()
+    if not gb and co.country == "RS" and rng.random() < 0.35:
+        text = f"{text} {town}"
+    if gb and rng.random() < 0.3:
+        text = text.upper()
+    if rng.random() < 0.05:
+        text = typo(text, rng)
+    return text
+
+
+def _country_text(iso2: str, gb: bool, rng: random.Random) -> str:
+    if gb:
+        return rng.choice((iso2, {"RS": "Serbia", "GB": "United Kingdom"}[iso2]))
+    return rng.choice((iso2, _SERBIAN_COUNTRY[iso2], _iso3(iso2)))
 
 
 def _colour_sr(colour: str) -> str:

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from corridor.scenario.geography import Geography
 from corridor.scenario.names import PersonName
+
+if TYPE_CHECKING:
+    from corridor.scenario.companies import Company
 
 #: The scenario's fixed time frame: the Frontex figures it draws on run to April 2025.
 START = datetime(2024, 1, 1)
@@ -207,6 +211,7 @@ class World:
     calls: list[Call]
     relations: list[Relation]
     background: list[BackgroundVehicle]
+    companies: list[Company] = field(default_factory=list)
 
     def phones(self) -> list[PhoneLine]:
         return [line for p in self.people.values() for line in p.phones]

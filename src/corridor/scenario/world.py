@@ -17,6 +17,7 @@ import math
 from corridor.scenario.background import build_background
 from corridor.scenario.builder import Builder
 from corridor.scenario.calls import build_calls
+from corridor.scenario.companies import build_companies
 from corridor.scenario.geography import Geography
 from corridor.scenario.groups import build_groups
 from corridor.scenario.networks import associate, build_networks
@@ -37,6 +38,7 @@ def build_world(geo: Geography, seed: int, scale: float) -> World:
     build_payments(builder)
     build_calls(builder)
     build_background(builder)
+    companies = build_companies(builder)  # last: its own generator and ids, nothing else moves
     builder.drives.sort(key=lambda d: (d.start, d.id))
     return World(
         builder.seed,
@@ -53,4 +55,5 @@ def build_world(geo: Geography, seed: int, scale: float) -> World:
         builder.calls,
         builder.relations,
         builder.background,
+        companies,
     )
