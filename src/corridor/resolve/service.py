@@ -129,7 +129,8 @@ def resolve_all(
         threshold,
         same,
         different,
-        lambda a, b: incompatible(by_id.get(a), by_id.get(b)),
+        # Only firms carry legal forms; the check costs a pass over both clusters per union.
+        (lambda a, b: incompatible(by_id.get(a), by_id.get(b))) if kind == "Organization" else None,
     )
     keys = [(k, r["record_id"]) for r in rows for k in index_keys(kind, r, spec.blocks)]
     run = ResolutionRun(
@@ -209,7 +210,7 @@ def _recluster(
         threshold,
         same,
         different,
-        lambda a, b: incompatible(features.get(a), features.get(b)),
+        (lambda a, b: incompatible(features.get(a), features.get(b))) if features else None,
     )
     return {r: c for r, c in result.items() if r in affected}
 

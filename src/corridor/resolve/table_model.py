@@ -9,7 +9,7 @@ that thousands of people share. There the evidence must be weighed by how common
 is (Splink's term-frequency adjustments), and every m must be learnt from the table itself.
 
 So the comparisons here are Splink's own levels (exact match with term frequencies, Jaro-
-Winkler and Damerau-Levenshtein thresholds, columns reversed, null levels), applied to the
+Winkler and Levenshtein thresholds, columns reversed, null levels), applied to the
 columns after Corridor's normalisation (latinised, transliterated, dates parsed, partial dates
 kept as a year), and Corridor's cross-script name keys come in as one more level of the name
 comparison: extra signal where spelling fails, not a replacement. Training: the match rate from
@@ -144,7 +144,9 @@ def _dob_comparison() -> Any:
                 "day and month transposed",
                 base_dialect_str="duckdb",
             ),
-            cll.DamerauLevenshteinLevel("dob", 1).configure(label_for_charts="one typo apart"),
+            # Levenshtein, not Damerau-Levenshtein: DuckDB's Damerau is six times slower, and
+            # the transposition that matters in dates (day and month) has a level of its own.
+            cll.LevenshteinLevel("dob", 1).configure(label_for_charts="one typo apart"),
             cll.CustomLevel(
                 "dob_year_l = dob_year_r AND (dob_l IS NULL OR dob_r IS NULL)",
                 "same year, one date partial",
@@ -182,7 +184,7 @@ def _postcode() -> Any:
         comparison_levels=[
             cll.NullLevel("postcode"),
             cll.ExactMatchLevel("postcode").configure(tf_adjustment_column="postcode"),
-            cll.DamerauLevenshteinLevel("postcode", 1),
+            cll.LevenshteinLevel("postcode", 1),
             cll.ExactMatchLevel("postcode_outward").configure(label_for_charts="same outward code"),
             cll.ElseLevel(),
         ],
@@ -222,7 +224,7 @@ def spec_for_table(table: pa.Table, budget: int | None = None) -> TableSpec:
                 comparison_levels=[
                     cll.NullLevel("id_number"),
                     cll.ExactMatchLevel("id_number"),
-                    cll.DamerauLevenshteinLevel("id_number", 2),
+                    cll.LevenshteinLevel("id_number", 2),
                     cll.ElseLevel(),
                 ],
             )
