@@ -9,7 +9,7 @@ paths are scored by one model definition.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -77,6 +77,10 @@ _GENDER = {"m": "m", "male": "m", "man": "m", "f": "f", "female": "f", "woman": 
 _ID_CLEAN = re.compile(r"[^A-Z0-9]")
 
 
+def _id_key(value: str) -> str | None:
+    return _ID_CLEAN.sub("", value.upper()) or None
+
+
 _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
@@ -92,6 +96,11 @@ def _text_key(value: str | None) -> str | None:
 def _list(values: Iterable[str | None]) -> list[str] | None:
     out = sorted({v for v in values if v})
     return out or None
+
+
+def _each(values: Sequence[str], normalise: Callable[[str], str | None]) -> list[str] | None:
+    """The distinct normalised values, sorted; None for none (most records have no phone)."""
+    return _list(normalise(v) for v in values) if values else None
 
 
 @dataclass
@@ -168,7 +177,7 @@ def person_features(item: PersonInput, roles: NameRoles | None = None) -> dict[s
         (_GENDER[g.strip().lower()] for g in item.genders if g and g.strip().lower() in _GENDER),
         None,
     )
-    ids = _list(_ID_CLEAN.sub("", i.upper()) or None for i in item.ids)
+    ids = _each(item.ids, _id_key)
     return {
         "record_id": item.record_id,
         "source": item.source,
@@ -188,10 +197,10 @@ def person_features(item: PersonInput, roles: NameRoles | None = None) -> dict[s
         "dob_dm": dob_dm,
         "gender": gender,
         "nationality": nationality,
-        "phones": _list(normalise_phone(p) for p in item.phones),
+        "phones": _each(item.phones, normalise_phone),
         "ids": ids,
         "id_number": ids[0] if ids else None,
-        "plates": _list(normalise_plate(p) or None for p in item.plates),
+        "plates": _each(item.plates, normalise_plate),
         "postcode": _ID_CLEAN.sub("", (item.postcode or "").upper()) or None,
         "address": _text_key(item.address),
         "city": _text_key(item.city),

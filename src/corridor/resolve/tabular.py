@@ -155,19 +155,24 @@ def recognise(
 def _input(
     row: Mapping[str, str], roles: Mapping[str, list[str]], record_id: str, source: str
 ) -> PersonInput:
-    def values(role: str) -> list[str]:
-        return [row[c] for c in roles.get(role, []) if row.get(c)]
+    values = {role: [row[c] for c in columns if row.get(c)] for role, columns in roles.items()}
+    none: list[str] = []
+    if values.get("given_name") or values.get("family_name"):
+        # Fielded names say which part is which; a full-name column beside them says nothing
+        # more to the model, and parsing it would double the cost of normalising.
+        values.pop("full_name", None)
 
     def one(role: str) -> str | None:
-        found = values(role)
+        found = values.get(role)
         return " ".join(found) if found else None
 
     return PersonInput(
-        record_id=record_id, source=source, names=values("full_name"), given=values("given_name"),
-        family=values("family_name"), dates_of_birth=values("dob"), genders=values("gender"),
-        nationalities=values("nationality"), phones=values("phone"), ids=values("id_number"),
-        postcode=one("postcode"), address=one("address"), city=one("city"),
-        street_number=one("street_number"), birth_place=one("birth_place"),
+        record_id=record_id, source=source, names=values.get("full_name", none),
+        given=values.get("given_name", none), family=values.get("family_name", none),
+        dates_of_birth=values.get("dob", none), genders=values.get("gender", none),
+        nationalities=values.get("nationality", none), phones=values.get("phone", none),
+        ids=values.get("id_number", none), postcode=one("postcode"), address=one("address"),
+        city=one("city"), street_number=one("street_number"), birth_place=one("birth_place"),
         occupation=one("occupation"), email=one("email"),
     )  # fmt: skip
 
