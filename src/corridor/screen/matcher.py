@@ -194,6 +194,12 @@ def _key_score(q: NameForm, c: NameForm, w: Mapping[str, float]) -> tuple[float,
     # Extra parts on the listed side are often middle names a query leaves out.
     extra_c = len(cp.parts) - n
     cost_c = extra_c * w["middle_name_cost"] if n >= 2 else extra_c
+    if n >= 2 and c.family and not q.family:
+        # ... but not a family name the list marks (with a comma or capitals), unless the
+        # query marks its own: a query almost never leaves the family name out.
+        aligned_c = {j for _, j, _ in aligned}
+        missing = sum(1 for j in c.family if j not in aligned_c)
+        cost_c += missing * (1 - w["middle_name_cost"])
     score = matched / (n + cost_q + cost_c)
     detail = f"{n} of {len(qp.parts)} parts aligned"
     # Given names agreeing while family (or tribal) names differ is a different person.
@@ -232,6 +238,11 @@ def _name_score(q: NameForm, c: NameForm, w: Mapping[str, float]) -> tuple[float
         if score < 1.0 and not one_word and qr is not None and cr is not None and _related(qr, cr):
             s, d = symbolic_score(qr, cr, w["extra_query_part"], w["middle_name_cost"],
                                   w["family_name_weight"])  # fmt: skip
+            if "family names differ" in detail:
+                # Corridor's parse knows the family names (a comma, capitals, an article);
+                # rigour's, given only the text, does not: the same rule holds for both.
+                s *= w["family_name_mismatch"]
+                d += "; family names differ"
             if s > score:
                 score, detail = s, d
     if q.note:

@@ -94,8 +94,11 @@ _MIXED = re.compile(r"\b(?=\w*[0-9@$])(?=(?:\w*[^\W\d_]){2})[\w@$]+\b")
 _CAMEL = re.compile(r"(?<=[a-z\u00e0-\u024f]{3})(?=[A-Z\u00c0-\u00de][a-z\u00e0-\u024f]{2})")
 _WORD = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 _NUMBER = re.compile(r"\d+")
-#: Arabic articles rigour keeps as parts of their own (al-Hassan: "al", "hassan").
-_ARTICLES = frozenset({"al", "el", "ul"})
+#: Arabic articles and particles rigour keeps as parts of their own (al-Hassan: "al",
+#: "hassan"; Ben Youssef; Abd al-Rahman): the name is the part after them, so they weigh little.
+_PARTICLES = frozenset({"al", "el", "ul", "ben", "bin", "ibn", "bint", "ould", "abd", "abdul",
+                        "abdel"})  # fmt: skip
+_CAPS_WORD = re.compile(r"^[^\W\d_]*[A-Z\u00c0-\u00de\u0391-\u03a9\u0400-\u042f][^\W\d_a-z]*$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,8 +157,10 @@ def analyse(text: str, kind: str) -> RName | None:
         if latin and latin != source:
             readings.append(latin)
     names: list[Name] = []
+    family = _marked_family(source) if kind in ("PER", "ENT") else []
     for reading in readings:
-        found = analyze_names(tag, [reading], None, infer_initials=True, phonetics=False)
+        tags = {NamePartTag.FAMILY: family} if family and reading == source else None
+        found = analyze_names(tag, [reading], tags, infer_initials=True, phonetics=False)
         names.extend(sorted(found, key=lambda n: n.comparable))
     names = [n for n in names if n.parts]
     if not names and not letters:
@@ -164,6 +169,21 @@ def analyse(text: str, kind: str) -> RName | None:
     grams = frozenset(g for n in names for g in _grams(n.comparable))
     numbers = frozenset(_NUMBER.findall(" ".join(n.comparable for n in names)))
     return RName(tuple(names), symbols, grams, script, letters, numbers, kind)
+
+
+def _marked_family(text: str) -> list[str]:
+    """The family name a record marks: before a comma ("AL-RAWI, Talib"), or in capitals
+    beside words in mixed case ("JOVANOVIĆ Miroslav")."""
+    head, comma, tail = text.partition(",")
+    if comma and head.strip() and tail.strip():
+        return [head.strip()]
+    words = text.split()
+    caps = [
+        w for w in words if len(w) > 1 and _CAPS_WORD.match(w.replace("-", "").replace("'", ""))
+    ]
+    if caps and len(caps) < len(words):
+        return caps
+    return []
 
 
 def query_variants(text: str, kind: str) -> list[tuple[str, str]]:
@@ -254,7 +274,10 @@ def _pair_score(q: Name, c: Name, extra_query: float, extra_listed: float,
                     m.score = spelling_similarity(m.qps[0].comparable, m.rps[0].comparable)
                 matches.append(m)
         for m in matches:
-            if not m.qps:
+            if not m.qps and any(p.tag == NamePartTag.FAMILY for p in m.rps):
+                # A family name the list marks is what a query almost never leaves out.
+                m.weight = extra_query
+            elif not m.qps:
                 m.weight = extra_listed * _extra_weight(m.rps, c)
             elif not m.rps:
                 m.weight = extra_query * _extra_weight(m.qps, q)
@@ -262,7 +285,7 @@ def _pair_score(q: Name, c: Name, extra_query: float, extra_listed: float,
                 m.score = 1.0
             if person and _is_family(m):
                 m.weight *= family_weight
-            if all(p.comparable in _ARTICLES for p in (*m.qps, *m.rps)):
+            if all(p.comparable in _PARTICLES for p in (*m.qps, *m.rps)):
                 m.weight *= 0.2  # al-Tamimi and al-Hassan share only the article
         total = sum(m.weight for m in matches)
         score = sum(m.score * m.weight for m in matches) / total if total else 0.0
