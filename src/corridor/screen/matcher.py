@@ -44,6 +44,8 @@ WEIGHTS: dict[str, tuple[float, str]] = {
                                 "(rigour's comparison)."),
     "spelling_only": (0.0, "1: also compare names with no part in common by key (spelling "
                            "alone); 0: do not."),
+    "number_mismatch": (0.6, "Different numbers in two names (both written): the score is "
+                             "multiplied by this."),
     "one_word": (0.85, "Two one-word names (nicknames) that agree count this much."),
     "full_name_conflict": (0.6, "One word in common while the full names differ: the score is "
                                 "multiplied by this."),
@@ -245,6 +247,17 @@ def _name_score(q: NameForm, c: NameForm, w: Mapping[str, float]) -> tuple[float
                 d += "; family names differ"
             if s > score:
                 score, detail = s, d
+    if (
+        qr is not None
+        and cr is not None
+        and score > 0
+        and qr.numbers.isdisjoint(cr.numbers)
+        and (
+            (qr.numbers and cr.numbers) or ("OBJ" in (q.kind, c.kind) and qr.numbers != cr.numbers)
+        )
+    ):
+        score *= w["number_mismatch"]  # Brigade 44 is not Brigade 45, nor Grace 1 Grace 2
+        detail += "; numbers differ"
     if q.note:
         detail = f"{detail} ({q.note})"
     if c.weak:
