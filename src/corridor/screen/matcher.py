@@ -251,7 +251,7 @@ def _name_score(q: NameForm, c: NameForm, w: Mapping[str, float]) -> tuple[float
         qr is not None
         and cr is not None
         and score > 0
-        and qr.numbers.isdisjoint(cr.numbers)
+        and qr.numbers.isdisjoint(cr.numbers)  # Forty-Four reads as 44, 40 and 4
         and (
             (qr.numbers and cr.numbers) or ("OBJ" in (q.kind, c.kind) and qr.numbers != cr.numbers)
         )
