@@ -46,6 +46,7 @@ WEIGHTS: dict[str, tuple[float, str]] = {
                            "alone); 0: do not."),
     "number_mismatch": (0.6, "Different numbers in two names (both written): the score is "
                              "multiplied by this."),
+    "symbolic_below": (0.8, "rigour's comparison is run where the keys' score is below this."),
     "one_word": (0.85, "Two one-word names (nicknames) that agree count this much."),
     "full_name_conflict": (0.6, "One word in common while the full names differ: the score is "
                                 "multiplied by this."),
@@ -212,12 +213,14 @@ def _key_score(q: NameForm, c: NameForm, w: Mapping[str, float]) -> tuple[float,
 
 
 def _related(q: RName, c: RName) -> bool:
-    """Whether two names have enough in common for rigour's comparison to be worth running: a
-    symbol, or a good share of their letter trigrams (names run together, a typo in each part)."""
-    if not q.symbols.isdisjoint(c.symbols):
-        return True
+    """Whether two names have enough in common for rigour's comparison to be worth running (it
+    costs ten times the keys'): symbols in common for half the query's parts, or half their
+    letter trigrams (names run together, a typo in each part)."""
     shared = len(q.grams & c.grams)
-    return shared >= 3 and 2 * shared >= min(len(q.grams), len(c.grams))
+    if shared >= 3 and 2 * shared >= min(len(q.grams), len(c.grams)):
+        return True
+    need = max(1, (len(q.names[0].parts) + 1) // 2)
+    return len(q.symbols & c.symbols) >= need
 
 
 def _name_score(q: NameForm, c: NameForm, w: Mapping[str, float]) -> tuple[float, str]:
@@ -237,7 +240,16 @@ def _name_score(q: NameForm, c: NameForm, w: Mapping[str, float]) -> tuple[float
         score, detail = _key_score(q, c, w) if q.parsed.parts and c.parsed.parts else (0.0, "")
         # One word each is a nickname or a kunya: weak evidence, as `_key_score` weighs it.
         one_word = len(q.parsed.parts) == 1 and len(c.parsed.parts) == 1 and c.kind != "ORG"
-        if score < 1.0 and not one_word and qr is not None and cr is not None and _related(qr, cr):
+        # Keys that already agree this well leave rigour little to add, at ten times the cost.
+        if (
+            score < w["symbolic_below"]
+            and not one_word
+            and qr is not None
+            and cr is not None
+            and qr.names
+            and cr.names
+            and _related(qr, cr)
+        ):
             s, d = symbolic_score(qr, cr, w["extra_query_part"], w["middle_name_cost"],
                                   w["family_name_weight"])  # fmt: skip
             if "family names differ" in detail:
