@@ -42,7 +42,6 @@ _TABLE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "nebojsa": ((), ("nesa",)),
     "nenad": ((), ("nesa",)),
     "slobodan": ((), ("sloba", "boban", "bobo")),
-    "vladimir": ((), ("vlada", "vlado")),
     "dusan": ((), ("dule", "duca")),
     "zoran": ((), ("zoki",)),
     "goran": ((), ("goki",)),
@@ -83,7 +82,7 @@ _TABLE: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "abdulrahman": (("abdelrahman", "abdurrahman", "abdalrahman"), ("abdo", "abboud", "aboudi")),
     "yusuf": (("youssef", "yousef", "jusuf", "yousuf", "youcef"), ()),
     # Russian, Ukrainian and Belarusian diminutives (the lists' Russian names)
-    "vladimir": (("volodymyr", "uladzimir"), ("vova", "volodya", "vlad")),
+    "vladimir": (("volodymyr", "uladzimir"), ("vlada", "vlado", "vova", "volodya", "vlad")),
     "aleksandr": (("alexandr", "oleksandr", "aliaksandr"), ("sasha", "sanya", "shura")),
     "aleksei": (("alexei", "alexey", "aleksey", "oleksiy"), ("alyosha", "lyosha", "lesha")),
     "dmitry": (("dmitri", "dmitrii", "dmytro", "dzmitry"), ("dima", "mitya")),

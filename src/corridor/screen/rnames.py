@@ -24,6 +24,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 from rapidfuzz.distance import OSA, Levenshtein
 from rigour.names import (
@@ -53,7 +54,7 @@ _C = Symbol.Category
 #: little less; an initial agrees with many names, so it weighs half; a legal form or a generic
 #: word ("international") says little about which company it is; a number says a lot
 #: (Brigade 44 is not Brigade 45).
-SYMBOL_SCORES: dict[_C, tuple[float, float]] = {
+SYMBOL_SCORES: dict[Any, tuple[float, float]] = {
     _C.NAME: (0.95, 1.0),
     _C.NICK: (0.85, 1.0),
     _C.INITIAL: (0.9, 0.5),
@@ -66,7 +67,7 @@ SYMBOL_SCORES: dict[_C, tuple[float, float]] = {
 }
 #: How much a part left unmatched weighs, by what it is: a missing legal form or generic word
 #: is often just omitted; a missing number matters.
-EXTRA_WEIGHTS: dict[_C, float] = {
+EXTRA_WEIGHTS: dict[Any, float] = {
     _C.ORG_CLASS: 0.3,
     _C.SYMBOL: 0.5,
     _C.NUMERIC: 1.3,
