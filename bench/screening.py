@@ -552,6 +552,54 @@ def http_qps(workdir: Path, cases: list[Case], seconds: float, threads: int) -> 
     return out
 
 
+PAIRS = Path(__file__).with_name("data") / "name_pairs.csv"
+
+
+def pair_checks(work: Path, peer: bool) -> dict[str, Any]:
+    """The hand-written pair checks (bench/data/name_pairs.csv): each pair scored by both
+    matchers, precision, recall and F1 per category and overall at the 0.7 threshold."""
+    import csv
+
+    from corridor.screen.index import profile
+    from corridor.screen.matcher import compare
+
+    rows = list(csv.DictReader(PAIRS.open(encoding="utf-8")))
+    ours = {
+        str(n): compare(profile(r["schema"], {"name": [r["left"]]}),
+                        profile(r["schema"], {"name": [r["right"]]}), Config()).score
+        for n, r in enumerate(rows)
+    }  # fmt: skip
+    scores = {"corridor": ours}
+    if peer:
+        cases = [Case(str(n), r["category"], r["schema"], {"name": [r["left"]]}, None)
+                 for n, r in enumerate(rows)]  # fmt: skip
+        fake = ScreeningIndex()
+        for n, r in enumerate(rows):
+            fake.add("pairs", {"id": f"r{n}", "schema": r["schema"],
+                               "properties": {"name": [r["right"]]}})  # fmt: skip
+        peer_scores, _ = run_peer(fake, cases, {str(n): [n] for n in range(len(rows))}, work)
+        scores["logic_v2"] = {k: v.get(f"r{k}", 0.0) for k, v in peer_scores.items()}
+    out: dict[str, Any] = {}
+    for matcher, by_row in scores.items():
+        counts: dict[str, Counter[str]] = defaultdict(Counter)
+        for n, r in enumerate(rows):
+            hit = by_row[str(n)] >= THRESHOLD
+            truth = r["expected"] == "true"
+            key = "tp" if hit and truth else "fp" if hit else "fn" if truth else "tn"
+            counts[r["category"]][key] += 1
+            counts["all"][key] += 1
+        out[matcher] = {cat: _prf(c) for cat, c in sorted(counts.items())}
+    return out
+
+
+def _prf(c: Counter[str]) -> dict[str, float]:
+    p = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 1.0
+    r = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 1.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": round(p, 3), "recall": round(r, 3), "f1": round(f1, 3),
+            "n": sum(c.values())}  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seed", type=int, default=2026)  # 11 was used for tuning
@@ -562,7 +610,23 @@ def main() -> None:
     parser.add_argument("--http-seconds", type=float, default=15.0)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--no-peer", action="store_true", help="Corridor only (tuning runs).")
+    parser.add_argument("--pairs-only", action="store_true", help="Only the pair checks.")
     args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory() as tmp:
+        pairs = pair_checks(Path(tmp), not args.no_peer)
+    names = list(pairs)
+    print("pair checks (bench/data/name_pairs.csv), F1 by category: " + " / ".join(names))
+    for cat in pairs["corridor"]:
+        cells = "  ".join(
+            f"P {pairs[m][cat]['precision']:.2f} R {pairs[m][cat]['recall']:.2f} "
+            f"F1 {pairs[m][cat]['f1']:.2f}"
+            for m in names
+        )
+        print(f"    {cat:20s} n {pairs['corridor'][cat]['n']:3d}  {cells}")
+    if args.pairs_only:
+        write_result("screening_pairs", pairs)
+        return
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -597,6 +661,7 @@ def main() -> None:
             "categories": dict(sorted(counts.items())),
             "seed": args.seed,
             "threshold": THRESHOLD,
+            "pair_checks": pairs,
         }
         results["corridor_served"] = {
             **prf(predicted_from(served), cases),

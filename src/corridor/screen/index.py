@@ -23,9 +23,11 @@ from corridor.model.classification import Classification
 from corridor.model.scope import ReadScope
 from corridor.normalise.dates import PartialDate, parse_partial_date
 from corridor.normalise.names import ParsedName, parse_name
+from corridor.normalise.orgs import org_name
 from corridor.normalise.phones import normalise_phone
 from corridor.normalise.plates import normalise_plate
 from corridor.normalise.spelling import name_key
+from corridor.screen.rnames import RName, analyse, query_variants
 
 _ID_CLEAN = re.compile(r"[^A-Z0-9]")
 ID_PROPS = ("passportNumber", "idNumber", "taxNumber", "registrationNumber", "innCode",
@@ -54,13 +56,28 @@ class NameForm:
     alt_keys: tuple[str, ...] = ()  # keys reading "ch" as "sh" (French romanisation), or ""
     key_set: frozenset[str] = frozenset()  # every key of the name, alternatives included
     key_index: Mapping[str, tuple[int, ...]] = field(default_factory=dict)  # key → parts
+    kind: str = "ENT"  # PER, ORG, ENT (either) or OBJ (a vessel, aircraft or vehicle)
+    rn: RName | None = None  # the name as rigour analyses it
+    note: str = ""  # how a query variant was read ("digits read as letters"), or ""
+    script_keys: frozenset[str] = frozenset()  # letters of a CJK/Khmer/… name, for retrieval
 
 
-def name_form(text: str, weak: bool = False) -> NameForm | None:
-    """A parsed name, or None where nothing of it is a name."""
-    parsed = parse_name(text)
+#: The kind of name each schema carries, as rigour tags it.
+KINDS = {"Person": "PER", "Organization": "ORG", "Company": "ORG", "PublicBody": "ORG",
+         "Vessel": "OBJ", "Airplane": "OBJ", "Vehicle": "OBJ"}  # fmt: skip
+
+
+def name_form(text: str, weak: bool = False, kind: str = "ENT", note: str = "") -> NameForm | None:
+    """A parsed name, or None where nothing of it is a name. An organisation's keys are those
+    of its name without legal forms (`org_name`): "Siemens AG" and "Siemens
+    Aktiengesellschaft" share them, and "C.B.A." is one part, not three initials."""
+    rn = analyse(text, kind)
+    parsed = parse_name(org_name(text).core if kind == "ORG" else text)
     if not parsed.keys:
-        return None
+        if rn is None or not rn.script:
+            return None
+        return NameForm(text, parsed, weak, kind=kind, rn=rn, note=note,
+                        script_keys=frozenset("§" + ch for ch in rn.letters))  # fmt: skip
     # Family names the writer marked (a comma, capitals), or an Arabic tribal name (al-…):
     # weaker evidence (a part's ending, learnt roles) misreads typos and Spanish names.
     family: frozenset[int] = frozenset()
@@ -80,7 +97,9 @@ def name_form(text: str, weak: bool = False) -> NameForm | None:
         for key in dict.fromkeys(keys):
             if key:
                 key_index[key] = (*key_index.get(key, ()), j)
-    return NameForm(text, parsed, weak, part_keys, family, spelt, alt, key_set - {""}, key_index)
+    script_keys = frozenset("§" + ch for ch in rn.letters) if rn is not None else frozenset()
+    return NameForm(text, parsed, weak, part_keys, family, spelt, alt, key_set - {""}, key_index,
+                    kind, rn, note, script_keys)  # fmt: skip
 
 
 def spelling(part: str) -> str:
@@ -104,7 +123,7 @@ class Profile:
 
     @property
     def keys(self) -> set[str]:
-        return {k for n in self.names for k in n.key_set}
+        return {k for n in self.names for k in (*n.key_set, *n.script_keys)}
 
 
 def _values(props: Mapping[str, Sequence[str]], *names: str) -> list[str]:
@@ -114,18 +133,21 @@ def _values(props: Mapping[str, Sequence[str]], *names: str) -> list[str]:
 def profile(schema: str, props: Mapping[str, Sequence[str]]) -> Profile:
     """A profile from FtM-style properties (a listed entity's, or a query's)."""
     p = Profile(schema)
+    kind = KINDS.get(schema, "ENT")
     strong = _values(props, "name", "alias", "previousName")
     if not strong and (props.get("firstName") or props.get("lastName")):
         parts = _values(props, "firstName", "secondName", "middleName", "fatherName", "lastName")
         strong = [" ".join(parts)]
-    for text in dict.fromkeys(strong):
-        form = name_form(text)
-        if form is not None:
-            p.names.append(form)
-    for text in dict.fromkeys(_values(props, "weakAlias")):
-        form = name_form(text, weak=True)
-        if form is not None:
-            p.names.append(form)
+    for weak, texts in ((False, strong), (True, _values(props, "weakAlias"))):
+        for text in dict.fromkeys(texts):
+            form = name_form(text, weak, kind)
+            if form is not None:
+                p.names.append(form)
+            # Other readings (digits for letters, run-together names, titles): the best counts.
+            for variant, note in query_variants(text, kind):
+                form = name_form(variant, weak, kind, note)
+                if form is not None:
+                    p.names.append(form)
     for text in _values(props, "birthDate", "incorporationDate", "buildDate"):
         date = parse_partial_date(text)
         if date is not None:

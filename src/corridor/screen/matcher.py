@@ -16,11 +16,18 @@ from functools import lru_cache
 from typing import Any
 
 from followthemoney import model
-from rapidfuzz.distance import JaroWinkler
 
 from corridor.errors import ValidationError
+from corridor.normalise.nicknames import given_name_variants
 from corridor.plugins import Algorithm
 from corridor.screen.index import NameForm, Profile
+from corridor.screen.rnames import (
+    RName,
+    object_score,
+    script_score,
+    spelling_similarity,
+    symbolic_score,
+)
 
 #: corridor-v1's weights, each with what it does: `GET /algorithms` shows them, and a request's
 #: `weights` override them by name. The defaults are tuned on bench/screening.py's evaluation set.
@@ -28,10 +35,18 @@ WEIGHTS: dict[str, tuple[float, str]] = {
     "weak_alias": (0.8, "A weak alias counts this much of a strong name."),
     "middle_name_cost": (0.35, "An unaligned part of the listed name (often a middle name a "
                                "query leaves out) costs this much of an aligned one."),
-    "spelling_floor": (0.82, "Name parts spelt less alike than this (Jaro-Winkler) do not align."),
-    "spelling_floor_short": (0.88, "The same, for parts under seven letters."),
+    "nickname": (0.9, "A recorded short form of the same given name (Bibi, Benjamin) counts "
+                      "this much of a part."),
+    "initial": (0.9, "An initial agreeing with a part (J., Juncker) counts this much of it."),
+    "extra_query_part": (1.0, "A part of the query's name found nowhere in the listed name weighs "
+                              "this much (rigour's comparison)."),
+    "family_name_weight": (1.3, "A family name weighs this much more than a given name "
+                                "(rigour's comparison)."),
     "spelling_only": (0.0, "1: also compare names with no part in common by key (spelling "
                            "alone); 0: do not."),
+    "number_mismatch": (0.6, "Different numbers in two names (both written): the score is "
+                             "multiplied by this."),
+    "symbolic_below": (0.8, "rigour's comparison is run where the keys' score is below this."),
     "one_word": (0.85, "Two one-word names (nicknames) that agree count this much."),
     "full_name_conflict": (0.6, "One word in common while the full names differ: the score is "
                                 "multiplied by this."),
@@ -103,10 +118,11 @@ FEATURE_DOCS = {
 def _align(q: NameForm, c: NameForm, w: Mapping[str, float]) -> list[tuple[int, int, float]]:
     """Greedy best alignment of query parts to candidate parts: (q index, c index, similarity).
 
-    Parts align by key (the same name in another script or romanisation) or, failing that, by
-    Jaro-Winkler similarity at or above a floor (typos); short parts need to be closer, as one
-    letter changes more of them (Wadi/Rawi). Spelling is only tried between parts that found
-    no key: a keyed pair (similarity 1) is always taken first, so the result is the same."""
+    Parts align by key (the same name in another script or romanisation, similarity 1); or,
+    failing that, as a recorded short form of the same given name (Bibi/Benjamin, Saša/
+    Aleksandar: `nickname`), as an initial of the part (J./Juncker: `initial`), or by spelling
+    within an edit budget scaled by the part's length (`spelling_similarity`: typos, not other
+    names a letter or two apart). Only parts no key joined are tried the other ways."""
     pairs: list[tuple[float, int, int]] = []
     index = c.key_index
     unkeyed = []
@@ -118,15 +134,21 @@ def _align(q: NameForm, c: NameForm, w: Mapping[str, float]) -> list[tuple[int, 
             unkeyed.append(i)
     if unkeyed:
         keyed = {j for _, _, j in pairs}
-        long_floor, short_floor = w["spelling_floor"], w["spelling_floor_short"]
+        nickname, initial = w["nickname"], w["initial"]
         for i in unkeyed:
             qs = q.spelt[i]
-            long_q = len(qs) >= 7
+            q_part = q.parsed.parts[i]
             for j, cs in enumerate(c.spelt):
                 if j in keyed:
                     continue
-                floor = long_floor if long_q and len(cs) >= 7 else short_floor
-                sim = JaroWinkler.similarity(qs, cs, score_cutoff=floor)
+                c_part = c.parsed.parts[j]
+                if len(q_part) == 1 or len(c_part) == 1:
+                    if q_part[0] == c_part[0] and len(q_part) != len(c_part):
+                        pairs.append((initial, i, j))
+                    continue
+                sim = spelling_similarity(qs, cs)
+                if not sim and given_name_variants(q_part) & given_name_variants(c_part):
+                    sim = nickname
                 if sim:
                     pairs.append((sim, i, j))
     if len(pairs) > 1:
@@ -143,47 +165,113 @@ def _align(q: NameForm, c: NameForm, w: Mapping[str, float]) -> list[tuple[int, 
     return out
 
 
-def _name_score(q: NameForm, c: NameForm, w: Mapping[str, float]) -> tuple[float, str]:
-    """How well two names agree (0–1), and why: the inner loop of matching, so it returns a
-    plain tuple and the `Feature` is built once, for the best name."""
+def _key_score(q: NameForm, c: NameForm, w: Mapping[str, float]) -> tuple[float, str]:
+    """Corridor's romanisation keys: parts aligned across scripts, spellings and orders."""
     qp, cp = q.parsed, c.parsed
     if len(qp.parts) == 1 and len(cp.parts) == 1:
         # One word each (a nickname, a kunya, an acronym): keys drop vowels, so on one word
         # they say little (Itso and AUC share one); the spelling must agree, and even then one
         # word is weak evidence.
-        a, b = q.spelt[0], c.spelt[0]
-        sim = (
-            1.0 if a == b else JaroWinkler.similarity(a, b, score_cutoff=w["spelling_floor_short"])
-        )
+        sim = spelling_similarity(q.spelt[0], c.spelt[0])
         if not sim:
             return 0.0, "one word, spelt differently"
-        score, detail = sim * w["one_word"], "one word"
-    elif qp.keys == cp.keys:
-        score, detail = 1.0, "same name parts"
-    elif q.key_set.isdisjoint(c.key_set) and w["spelling_only"] < 1:
+        return sim * w["one_word"], "one word"
+    if (
+        qp.keys == cp.keys
+        and len(qp.parts) == len(cp.parts)
+        and (qp.parts == cp.parts or all(len(p) > 1 for p in qp.parts))
+    ):
+        return 1.0, "same name parts"
+    if q.key_set.isdisjoint(c.key_set) and w["spelling_only"] < 1:
         # Not one part in common by key: spelling alone (a typo in every part) is not tried,
         # which keeps a query's cost to the names that can be it.
         return 0.0, "no part in common"
+    aligned = _align(q, c, w)
+    # An initial or a nickname alone is no evidence: some part must agree by key or spelling.
+    if not any(sim >= 0.5 and len(qp.parts[i]) > 1 and sim != w["nickname"]
+               for i, _, sim in aligned):  # fmt: skip
+        return 0.0, "no parts aligned"
+    matched = sum(sim for _, _, sim in aligned)
+    n = len(aligned)
+    cost_q = len(qp.parts) - n
+    # Extra parts on the listed side are often middle names a query leaves out.
+    extra_c = len(cp.parts) - n
+    cost_c = extra_c * w["middle_name_cost"] if n >= 2 else extra_c
+    if n >= 2 and c.family and not q.family:
+        # ... but not a family name the list marks (with a comma or capitals), unless the
+        # query marks its own: a query almost never leaves the family name out.
+        aligned_c = {j for _, j, _ in aligned}
+        missing = sum(1 for j in c.family if j not in aligned_c)
+        cost_c += missing * (1 - w["middle_name_cost"])
+    score = matched / (n + cost_q + cost_c)
+    detail = f"{n} of {len(qp.parts)} parts aligned"
+    # Given names agreeing while family (or tribal) names differ is a different person.
+    if q.family and c.family and not any(i in q.family and j in c.family for i, j, _ in aligned):
+        score *= w["family_name_mismatch"]
+        detail += "; family names differ"
+    return score, detail
+
+
+def _related(q: RName, c: RName) -> bool:
+    """Whether two names have enough in common for rigour's comparison to be worth running (it
+    costs ten times the keys'): symbols in common for half the query's parts, or half their
+    letter trigrams (names run together, a typo in each part)."""
+    shared = len(q.grams & c.grams)
+    if shared >= 3 and 2 * shared >= min(len(q.grams), len(c.grams)):
+        return True
+    need = max(1, (len(q.names[0].parts) + 1) // 2)
+    return len(q.symbols & c.symbols) >= need
+
+
+def _name_score(q: NameForm, c: NameForm, w: Mapping[str, float]) -> tuple[float, str]:
+    """How well two names agree (0–1), and why: the inner loop of matching, so it returns a
+    plain tuple and the `Feature` is built once, for the best name.
+
+    Names in the same non-Latin script (Chinese, Korean, Khmer, …) are compared character by
+    character in it; vessels and other objects as whole names with their numbers; everything
+    else both by Corridor's romanisation keys and by rigour's symbols, the better counting."""
+    qr, cr = q.rn, c.rn
+    if qr is not None and cr is not None and qr.script and qr.script == cr.script:
+        score = script_score(qr, cr)
+        detail = f"compared in {qr.script.lower()} script"
+    elif qr is not None and cr is not None and "OBJ" in (q.kind, c.kind):
+        score, detail = object_score(qr, cr)
     else:
-        aligned = _align(q, c, w)
-        if not aligned:
-            return 0.0, "no parts aligned"
-        matched = sum(sim for _, _, sim in aligned)
-        n = len(aligned)
-        cost_q = len(qp.parts) - n
-        # Extra parts on the listed side are often middle names a query leaves out.
-        extra_c = len(cp.parts) - n
-        cost_c = extra_c * w["middle_name_cost"] if n >= 2 else extra_c
-        score = matched / (n + cost_q + cost_c)
-        detail = f"{n} of {len(qp.parts)} parts aligned"
-        # Given names agreeing while family (or tribal) names differ is a different person.
+        score, detail = _key_score(q, c, w) if q.parsed.parts and c.parsed.parts else (0.0, "")
+        # One word each is a nickname or a kunya: weak evidence, as `_key_score` weighs it.
+        one_word = len(q.parsed.parts) == 1 and len(c.parsed.parts) == 1 and c.kind != "ORG"
+        # Keys that already agree this well leave rigour little to add, at ten times the cost.
         if (
-            q.family
-            and c.family
-            and not any(i in q.family and j in c.family for i, j, _ in aligned)
+            score < w["symbolic_below"]
+            and not one_word
+            and qr is not None
+            and cr is not None
+            and qr.names
+            and cr.names
+            and _related(qr, cr)
         ):
-            score *= w["family_name_mismatch"]
-            detail += "; family names differ"
+            s, d = symbolic_score(qr, cr, w["extra_query_part"], w["middle_name_cost"],
+                                  w["family_name_weight"])  # fmt: skip
+            if "family names differ" in detail:
+                # Corridor's parse knows the family names (a comma, capitals, an article);
+                # rigour's, given only the text, does not: the same rule holds for both.
+                s *= w["family_name_mismatch"]
+                d += "; family names differ"
+            if s > score:
+                score, detail = s, d
+    if (
+        qr is not None
+        and cr is not None
+        and score > 0
+        and qr.numbers.isdisjoint(cr.numbers)  # Forty-Four reads as 44, 40 and 4
+        and (
+            (qr.numbers and cr.numbers) or ("OBJ" in (q.kind, c.kind) and qr.numbers != cr.numbers)
+        )
+    ):
+        score *= w["number_mismatch"]  # Brigade 44 is not Brigade 45, nor Grace 1 Grace 2
+        detail += "; numbers differ"
+    if q.note:
+        detail = f"{detail} ({q.note})"
     if c.weak:
         score *= w["weak_alias"]
     return score, detail
@@ -191,7 +279,7 @@ def _name_score(q: NameForm, c: NameForm, w: Mapping[str, float]) -> tuple[float
 
 def compare_names(q: NameForm, c: NameForm, config: Config) -> Feature:
     """How well two names agree (0–1), with the aligned parts as the detail."""
-    if not q.parsed.parts or not c.parsed.parts:
+    if (q.rn is None and not q.parsed.parts) or (c.rn is None and not c.parsed.parts):
         return Feature(0.0)
     score, detail = _name_score(q, c, config.weights)
     return Feature(score, detail, q.text, c.text)
@@ -209,7 +297,12 @@ def compare(query: Profile, candidate: Profile, config: Config) -> Result:
             s, detail = _name_score(qn, cn, w)
             if best is None or s > best[0]:
                 best = (s, detail, qn, cn)
-            if len(qn.parsed.parts) > 1 and len(cn.parsed.parts) > 1 and not cn.weak:
+            if (
+                len(qn.parsed.parts) > 1
+                and len(cn.parsed.parts) > 1
+                and not cn.weak
+                and not qn.note
+            ):
                 best_full = max(best_full, s)
         if best is not None and best[0] >= 1.0:
             break  # no name can do better

@@ -1,0 +1,83 @@
+"""The hand-written name pair checks (bench/data/name_pairs.csv) through the matcher: an F1
+floor over all of them, the known false positives below the match threshold and the known true
+pairs above it, and rules that hold for any text."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from corridor.screen.index import profile
+from corridor.screen.matcher import Config, compare
+
+PAIRS = Path(__file__).resolve().parents[1] / "bench" / "data" / "name_pairs.csv"
+THRESHOLD = 0.7
+
+
+def score(schema: str, left: str, right: str) -> float:
+    return compare(profile(schema, {"name": [left]}), profile(schema, {"name": [right]}),
+                   Config()).score  # fmt: skip
+
+
+def test_pair_checks_reach_an_f1_floor() -> None:
+    rows = list(csv.DictReader(PAIRS.open(encoding="utf-8")))
+    assert len({r["category"] for r in rows}) >= 12
+    tp = fp = fn = 0
+    for r in rows:
+        hit = score(r["schema"], r["left"], r["right"]) >= THRESHOLD
+        expected = r["expected"] == "true"
+        tp += hit and expected
+        fp += hit and not expected
+        fn += expected and not hit
+    f1 = 2 * tp / (2 * tp + fp + fn)
+    assert f1 >= 0.93, (tp, fp, fn)
+
+
+@pytest.mark.parametrize(
+    ("schema", "left", "right"),
+    [("Person", "Masoud Pezeshfar", "Masoud Pezeshkian"), ("Person", "Viktor Orbach", "Viktor Orbán"),
+     ("Company", "China Petromechanical Corporation", "China Petrochemical Corporation"),
+     ("Organization", "Bank of Armenia", "Bank of America"), ("Person", "习近朋", "习近平"),
+     ("Person", "김종은", "김정은"), ("Company", "C.B.A. Company", "A.B.C. Company")],
+)  # fmt: skip
+def test_known_false_positives_stay_below_the_threshold(schema: str, left: str, right: str) -> None:
+    assert score(schema, left, right) < THRESHOLD
+    assert score(schema, right, left) < THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("schema", "left", "right"),
+    [("Company", "Siemens Aktiengesellschaft", "Siemens AG"),
+     ("Company", "OAO Gazprom", "Open Joint Stock Company Gazprom"),
+     ("Company", "ACME LIMITED", "Acme Ltd"), ("Company", "o.O.O. Romashka", "OOO Romashka"),
+     ("Person", "A. Khamenei", "Ali Khamenei"), ("Person", "J.-C. Juncker", "Jean-Claude Juncker"),
+     ("Person", "Bibi Netanyahu", "Benjamin Netanyahu"), ("Person", "Barry Obama", "Barack Obama"),
+     ("Organization", "Brigade Forty-Four", "Brigade 44"), ("Person", "SergeiLavrov", "Sergei Lavrov"),
+     ("Person", "Ig0r Sech1n", "Igor Sechin"),
+     ("Person", "President Recep Tayyip Erdoğan", "Recep Tayyip Erdoğan"),
+     ("Person", "习近平", "习近平"), ("Person", "ហ៊ុន សែន", "ហ៊ុន សែន")],
+)  # fmt: skip
+def test_listed_true_pairs_match(schema: str, left: str, right: str) -> None:
+    assert score(schema, left, right) >= THRESHOLD
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.text(max_size=30), st.text(max_size=30),
+       st.sampled_from(["Person", "Company", "Organization", "Vessel", "LegalEntity"]))  # fmt: skip
+def test_any_text_scores_in_range_deterministically(left: str, right: str, schema: str) -> None:
+    first = score(schema, left, right)
+    assert 0.0 <= first <= 1.0
+    assert score(schema, left, right) == first
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.text(alphabet=st.characters(categories=["Lu", "Ll", "Lo", "Nd", "Zs", "Pd"]),
+               max_size=30))  # fmt: skip
+def test_a_name_matches_itself(name: str) -> None:
+    form = profile("Person", {"name": [name]})
+    if form.names:
+        assert score("Person", name, name) >= THRESHOLD
