@@ -3,7 +3,9 @@
 (a) The Western Balkans scenario's two agencies (ground truth from the generator): pairwise
     precision, recall and F1, cross-script pairs reported separately, cluster-level B-cubed
     scores, wall time.
-(b) FEBRL 4 (5,000 + 5,000 records, 5,000 true links) through `corridor link`.
+(b) Person tables Corridor's generator did not make, through `corridor link`, each beside plain
+    Splink in the same run: FEBRL 1, 2, 3 (deduplication) and 4 (linkage), and Faker-made
+    registers with errors (see `er_tables.py`). Median time of `--repeats` alternating runs.
 (c) Incremental: one new person record linked against 1,000,000 stored person records.
 
 Plain Splink is given the same records as written (names, dates of birth, nationality, phones),
@@ -17,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import itertools
 import logging
 import statistics
 import sys
@@ -25,7 +26,6 @@ import tempfile
 import time
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -40,27 +40,12 @@ from corridor.ingest.service import ingest_path
 from corridor.model.scope import SYSTEM_SCOPE
 from corridor.resolve import service
 from corridor.resolve.clusters import cluster
-from corridor.resolve.tabular import link_tables
 from corridor.scenario import build_scenario
 from corridor.store.duckdb import DuckDBStore
+from er_tables import fix_hash_seed, pairs_of, prf
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "er"
 Pairs = set[tuple[str, str]]
-
-
-def pairs_of(groups: Iterable[Iterable[str]]) -> Pairs:
-    return {p for g in groups for p in itertools.combinations(sorted(g), 2)}
-
-
-def prf(predicted: Pairs, expected: Pairs) -> dict[str, float]:
-    tp = len(predicted & expected)
-    p = tp / len(predicted) if predicted else 1.0
-    r = tp / len(expected) if expected else 1.0
-    return {
-        "precision": round(p, 4),
-        "recall": round(r, 4),
-        "f1": round(2 * p * r / (p + r), 4) if p + r else 0.0,
-    }
 
 
 def bcubed(found: dict[str, str], truth: dict[str, str]) -> dict[str, float]:
@@ -222,100 +207,27 @@ def organisations(store: DuckDBStore, identities: list[dict[str, str]]) -> dict[
     }
 
 
-# --- (b) FEBRL 4 ------------------------------------------------------------------------------
+# --- (b) person tables through `corridor link` ------------------------------------------------
 
 
-def febrl_truth(pairs: Pairs) -> Pairs:
-    def key(rec: str) -> str:
-        return rec.split("-")[1]
+def tables(repeats: int, faker: bool) -> dict[str, Any]:
+    """FEBRL 1 to 4 and Faker-made registers, each beside plain Splink in the same run."""
+    from er_tables import compare, faker_table, febrl_tables
 
-    return {(a, b) for a, b in pairs if key(a) == key(b)}
-
-
-def plain_splink_febrl(a: Path, b: Path) -> tuple[list[set[str]], float]:
-    started = time.perf_counter()
-    con = duckdb.connect()
-    db = DuckDBAPI(connection=con)
-    tables = []
-    for n, path in enumerate((a, b)):
-        con.execute(
-            f"CREATE TABLE t{n} AS SELECT * FROM read_csv(?, all_varchar=true)", [str(path)]
-        )
-        tables.append(db.register(f"t{n}", dataset_display_name=f"febrl_{n}"))
-    settings = SettingsCreator(
-        link_type="link_only",
-        unique_id_column_name="rec_id",
-        comparisons=[
-            cl.NameComparison("given_name"),
-            cl.NameComparison("surname"),
-            cl.DateOfBirthComparison(
-                "date_of_birth", input_is_string=True, datetime_format="%Y%m%d"
-            ),
-            cl.ExactMatch("soc_sec_id"),
-            cl.ExactMatch("postcode"),
-            cl.ExactMatch("street_number"),
-            cl.JaroWinklerAtThresholds("suburb"),
-        ],
-        blocking_rules_to_generate_predictions=[
-            block_on("given_name"),
-            block_on("surname"),
-            block_on("date_of_birth"),
-            block_on("soc_sec_id"),
-            block_on("postcode"),
-        ],
-    )
-    linker = Linker(tables, settings, log_level=logging.ERROR)
-    linker.training.estimate_probability_two_random_records_match(
-        [block_on("given_name", "surname")], recall=0.7
-    )
-    linker.training.estimate_u_using_random_sampling(max_pairs=1e6, seed=1)
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("date_of_birth"))
-    linker.training.estimate_parameters_using_expectation_maximisation(block_on("surname"))
-    predictions = linker.inference.predict(threshold_match_probability=0.5)
-    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, 0.5)
-    rows = con.sql(f"SELECT cluster_id, rec_id FROM {clusters.physical_name}").fetchall()
-    out: dict[str, set[str]] = defaultdict(set)
-    for cid, rec in rows:
-        out[str(cid)].add(rec.strip())
-    return list(out.values()), time.perf_counter() - started
-
-
-def febrl(repeats: int = 3) -> dict[str, Any]:
-    """Each side runs `repeats` times, alternating, and reports its median time (the first run
-    of either pays for warming caches the other then reuses)."""
-    a, b = SHARED / "febrl_dataset4a.csv", SHARED / "febrl_dataset4b.csv"
-    corridor_times, plain_times = [], []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        result = link_tables([a, b], "rec_id")
-        corridor_times.append(time.perf_counter() - started)
-        plain_groups, seconds = plain_splink_febrl(a, b)
-        plain_times.append(seconds)
-    corridor_seconds, plain_seconds = (
-        statistics.median(corridor_times),
-        statistics.median(plain_times),
-    )
-    groups: dict[str, set[str]] = defaultdict(set)
-    for record, cid, _ in result.clusters:
-        groups[cid].add(record)
-    expected_n = 5000
     out: dict[str, Any] = {}
-    for label, found, seconds in (
-        ("corridor_link", groups.values(), corridor_seconds),
-        ("plain_splink", plain_groups, plain_seconds),
-    ):
-        predicted = pairs_of(found)
-        tp = len(febrl_truth(predicted))
-        p = tp / len(predicted) if predicted else 1.0
-        r = tp / expected_n
-        out[label] = {
-            "precision": round(p, 5),
-            "recall": round(r, 5),
-            "f1": round(2 * p * r / (p + r), 5),
-            "seconds": round(seconds, 2),
-        }
-    out["time_ratio_corridor_to_plain"] = round(corridor_seconds / plain_seconds, 3)
+    with tempfile.TemporaryDirectory() as tmp:
+        found = febrl_tables(Path(tmp))
+        if faker:
+            for seed, people, copies in FAKER_TABLES:
+                found.append(faker_table(Path(tmp), seed, people, copies))
+        for table in found:
+            out[table.name] = compare(table, repeats)
     return out
+
+
+#: (seed, people, records per person): a small register, a middling one, and one shaped like a
+#: historical register (about nine records per person, many sharing a name).
+FAKER_TABLES = ((1, 1000, 3.0), (2, 5000, 3.0), (3, 5000, 9.0), (5, 600, 0.7))
 
 
 # --- (c) incremental --------------------------------------------------------------------------
@@ -352,10 +264,13 @@ def main() -> None:
     parser.add_argument("--scale", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--stored", type=int, default=1_000_000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-faker", action="store_true", help="FEBRL tables only")
     parser.add_argument(
-        "--skip", nargs="*", default=[], choices=["scenario", "febrl", "incremental"]
+        "--skip", nargs="*", default=[], choices=["scenario", "tables", "incremental"]
     )
     args = parser.parse_args()
+    fix_hash_seed()
     results: dict[str, Any] = {}
     if "scenario" not in args.skip:
         results["scenario"] = scenario(args.scale, args.seed)
@@ -374,16 +289,15 @@ def main() -> None:
         for label in ("pairwise", "cross_agency", "companies", "companies_cross_agency"):
             r = o[label]
             print(f"  {label:22} F1 {r['f1']:.4f} (P {r['precision']:.4f}, R {r['recall']:.4f})")
-    if "febrl" not in args.skip:
-        results["febrl4"] = febrl()
-        f = results["febrl4"]
-        print("(b) FEBRL 4 (5,000 true links)")
-        for label in ("corridor_link", "plain_splink"):
-            r = f[label]
-            print(
-                f"  {label:13} F1 {r['f1']:.5f} (P {r['precision']:.5f}, R {r['recall']:.5f}); {r['seconds']:.2f} s"
-            )
-        print(f"  time ratio corridor/plain: {f['time_ratio_corridor_to_plain']:.2f}")
+    if "tables" not in args.skip:
+        results["tables"] = tables(args.repeats, not args.no_faker)
+        print("(b) person tables: corridor link against plain Splink, same run")
+        for name, t in results["tables"].items():
+            c, p = t["corridor_link"], t["plain_splink"]
+            print(f"  {name}: {t['records']:,} records, {t['true_pairs']:,} true pairs\n"
+                  f"    corridor link F1 {c['f1']:.4f} (P {c['precision']:.4f}, R {c['recall']:.4f}) {c['seconds']:.2f} s\n"
+                  f"    plain Splink  F1 {p['f1']:.4f} (P {p['precision']:.4f}, R {p['recall']:.4f}) {p['seconds']:.2f} s\n"
+                  f"    time ratio {t['time_ratio']:.2f}")  # fmt: skip
     if "incremental" not in args.skip:
         results["incremental"] = incremental(args.stored)
         i = results["incremental"]

@@ -123,43 +123,57 @@ def cluster_cohesive(
     Links refused once are tried again after the clusters have grown, until nothing changes.
     (Written here: no maintained library clusters with this rule on pairs Splink has scored.)
     """
-    sets = _Sets()
+    # Records as integers (in the order given, so that ties break the same way every run),
+    # a union-find over lists: this runs over every pair above the threshold, hundreds of
+    # thousands on a register of fifty thousand records.
+    index: dict[str, int] = {}
     for record in records:
-        sets.add(record)
-    strong = sorted(
-        ((p, a, b) for a, b, p in links if p >= threshold), key=lambda t: (-t[0], t[1], t[2])
-    )
-    neighbours: dict[str, set[str]] = {}
-    for _, a, b in strong:
-        for x, y in ((a, b), (b, a)):
-            if x not in neighbours:
-                neighbours[x] = set()
-                if x not in sets.parent:
-                    sets.add(x)
-            neighbours[x].add(y)
+        index.setdefault(record, len(index))
+    strong: list[tuple[float, int, int]] = []
+    for a, b, p in links:
+        if p >= threshold:
+            ia, ib = index.setdefault(a, len(index)), index.setdefault(b, len(index))
+            strong.append((-p, ia, ib) if ia < ib else (-p, ib, ia))
+    strong.sort()
+    n = len(index)
+    parent = list(range(n))
+    members: list[list[int]] = [[i] for i in range(n)]
+    neighbours: dict[int, list[int]] = {}
+    for _, left, right in strong:
+        neighbours.setdefault(left, []).append(right)
+        neighbours.setdefault(right, []).append(left)
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
     pending = strong
     for _ in range(4):
         refused = []
-        for p, a, b in pending:
-            ra, rb = sets.find(a), sets.find(b)
+        for edge in pending:
+            ra, rb = find(edge[1]), find(edge[2])
             if ra == rb:
                 continue
-            small, large = (ra, rb) if len(sets.members[ra]) <= len(sets.members[rb]) else (rb, ra)
-            members = sets.members[small]
-            if len(members) > 1:
-                linked = sum(
-                    1 for m in members if any(sets.find(n) == large for n in neighbours[m])
-                )
-                if linked < cohesion * len(members):
-                    refused.append((p, a, b))
+            small, large = (ra, rb) if len(members[ra]) <= len(members[rb]) else (rb, ra)
+            group = members[small]
+            if len(group) > 1:
+                linked = sum(1 for m in group if any(find(x) == large for x in neighbours[m]))
+                if linked < cohesion * len(group):
+                    refused.append(edge)
                     continue
-            sets.union(a, b)
+            parent[small] = large
+            members[large].extend(group)
+            members[small] = []
         if len(refused) == len(pending):
             break
         pending = refused
+    names = list(index)
     out: dict[str, str] = {}
-    for members in sets.members.values():
-        cluster_id = min(members)
-        for member in members:
-            out[member] = cluster_id
+    for group in members:
+        if group:
+            cluster_id = min(names[i] for i in group)
+            for i in group:
+                out[names[i]] = cluster_id
     return out

@@ -70,8 +70,11 @@ def table_row(features: dict[str, Any]) -> dict[str, Any]:
     }  # fmt: skip
 
 
+TABLE_SCHEMA = pa.unify_schemas([FEATURE_SCHEMA, EXTRA_SCHEMA])
+
+
 def table_of(rows: list[dict[str, Any]]) -> pa.Table:
-    return pa.Table.from_pylist(rows, schema=pa.unify_schemas([FEATURE_SCHEMA, EXTRA_SCHEMA]))
+    return pa.Table.from_pylist(rows, schema=TABLE_SCHEMA)
 
 
 def _has(table: pa.Table, column: str) -> bool:
@@ -263,7 +266,8 @@ def spec_for_table(table: pa.Table, budget: int | None = None) -> TableSpec:
         for b in (("first_given", "family_name"), ("dob",), ("postcode",))
         if all(c in has for c in b)
     ]
-    em_blocks = [block_on(*b) for b in em[:3]]
+    # Two passes train every comparison: the first all but the names, the second the names.
+    em_blocks = [block_on(*b) for b in em[:2]]
     return TableSpec(comparisons, blocks, deterministic, em_blocks)
 
 

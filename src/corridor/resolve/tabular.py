@@ -180,7 +180,7 @@ def _input(
 @dataclass(frozen=True)
 class LinkResult:
     clusters: list[tuple[str, str, str]]  # record id, cluster id, source
-    pairs: list[tuple[str, str, float]]
+    pairs: list[tuple[str, str, float]]  # in no particular order (written out sorted)
     roles: dict[str, list[str]]
     records: int
     link_type: str
@@ -250,7 +250,6 @@ def link_tables(
         if left.startswith("1:") and right.startswith("0:"):
             left, right = right, left
         pairs.append((internal[left][0], internal[right][0], p))
-    pairs.sort(key=lambda t: (-t[2], t[0], t[1]))
     return LinkResult(clusters, pairs, roles, len(internal), link_type, model)
 
 
@@ -266,7 +265,7 @@ def write_outputs(
         with pairs_out.open("w", newline="", encoding="utf-8") as f:
             writer = csv.writer(f)
             writer.writerow(["left_id", "right_id", "probability"])
-            for left, right, p in result.pairs:
+            for left, right, p in sorted(result.pairs, key=lambda t: (-t[2], t[0], t[1])):
                 writer.writerow([left, right, f"{p:.6f}"])
 
 
