@@ -19,7 +19,7 @@ from followthemoney.proxy import EntityProxy
 from followthemoney.types import registry
 from normality import ascii_text
 
-from corridor.normalise.dates import parse_partial_date
+from corridor.normalise.dates import PartialDate, parse_partial_date
 from corridor.normalise.names import NameRoles
 from corridor.normalise.orgs import org_name
 from corridor.normalise.phones import normalise_phone
@@ -98,6 +98,19 @@ def _list(values: Iterable[str | None]) -> list[str] | None:
     return out or None
 
 
+def best_date(values: Iterable[str]) -> PartialDate | None:
+    """The first full date written, else the first partial one (a year, a year and month)."""
+    first = None
+    for raw in values:
+        date = parse_partial_date(raw)
+        if date is None:
+            continue
+        if date.month is not None and date.day is not None:
+            return date
+        first = first or date
+    return first
+
+
 def _each(values: Sequence[str], normalise: Callable[[str], str | None]) -> list[str] | None:
     """The distinct normalised values, sorted; None for none (most records have no phone)."""
     return _list(normalise(v) for v in values) if values else None
@@ -159,16 +172,13 @@ def person_features(item: PersonInput, roles: NameRoles | None = None) -> dict[s
     given_key = min(given_keys) if given_keys else None
 
     dob = dob_year = dob_md = dob_dm = None
-    for raw in item.dates_of_birth:
-        date = parse_partial_date(raw)
-        if date is None:
-            continue
-        if dob_year is None or (date.day is not None and dob is None):
-            dob_year = date.year
-            if date.month is not None and date.day is not None:
-                dob = f"{date.year:04d}-{date.month:02d}-{date.day:02d}"
-                dob_md = f"{date.month:02d}{date.day:02d}"
-                dob_dm = f"{date.day:02d}{date.month:02d}"
+    born = best_date(item.dates_of_birth)
+    if born is not None:
+        dob_year = born.year
+        if born.month is not None and born.day is not None:
+            dob = f"{born.year:04d}-{born.month:02d}-{born.day:02d}"
+            dob_md = f"{born.month:02d}{born.day:02d}"
+            dob_dm = f"{born.day:02d}{born.month:02d}"
 
     nationality = _list(
         (registry.country.clean(n) or "").lower() or None for n in item.nationalities
@@ -266,14 +276,11 @@ def org_features(item: PersonInput) -> dict[str, Any]:
     primary = parsed[0] if parsed else None
     keys = {k for p in parsed for k in p.keys}
     founded = founded_year = None
-    for raw in item.dates_of_birth:
-        date = parse_partial_date(raw)
-        if date is None:
-            continue
-        if founded_year is None or (date.day is not None and founded is None):
-            founded_year = date.year
-            if date.month is not None and date.day is not None:
-                founded = f"{date.year:04d}-{date.month:02d}-{date.day:02d}"
+    date = best_date(item.dates_of_birth)
+    if date is not None:
+        founded_year = date.year
+        if date.month is not None and date.day is not None:
+            founded = f"{date.year:04d}-{date.month:02d}-{date.day:02d}"
     core_keys = " ".join(sorted(set(primary.keys))) if primary and primary.keys else None
     row: dict[str, Any] = dict.fromkeys(PERSON_COLUMNS)
     address = " ".join(name_tokens(item.address)) if item.address else None
