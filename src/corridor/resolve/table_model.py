@@ -200,6 +200,9 @@ class TableSpec:
     blocks: list[Any]
     deterministic: list[Any]
     em_blocks: list[Any]
+    #: The columns that carry data: only these are handed to Splink, which reads every
+    #: column of its input at each step.
+    columns: list[str]
 
 
 def spec_for_table(table: pa.Table, budget: int | None = None) -> TableSpec:
@@ -268,7 +271,15 @@ def spec_for_table(table: pa.Table, budget: int | None = None) -> TableSpec:
     ]
     # Two passes train every comparison: the first all but the names, the second the names.
     em_blocks = [block_on(*b) for b in em[:2]]
-    return TableSpec(comparisons, blocks, deterministic, em_blocks)
+    used = set(has)
+    if has & {"first_given", "family_name"}:
+        used |= {"first_given", "family_name", "full_name", "keys_sorted", "given_variants"}
+    if "dob_year" in has:
+        used |= {"dob", "dob_year", "dob_md", "dob_dm"}
+    if "postcode" in has:
+        used.add("postcode_outward")
+    columns = ["record_id", *sorted(used - {"record_id"})]
+    return TableSpec(comparisons, blocks, deterministic, em_blocks, columns)
 
 
 def train_table(
@@ -279,7 +290,7 @@ def train_table(
     seed: int = 7,
 ) -> Any:
     """A Splink linker trained on the inputs themselves, with no labels."""
-    inputs = [engine.register(t, f"input_{i}") for i, t in enumerate(tables)]
+    inputs = [engine.register(t.select(spec.columns), f"input_{i}") for i, t in enumerate(tables)]
     target = inputs if len(inputs) > 1 else inputs[0]
     settings = SettingsCreator(
         link_type=link_type,
