@@ -47,6 +47,8 @@ WEIGHTS: dict[str, tuple[float, str]] = {
     "number_mismatch": (0.6, "Different numbers in two names (both written): the score is "
                              "multiplied by this."),
     "symbolic_below": (0.8, "rigour's comparison is run where the keys' score is below this."),
+    "symbolic_floor": (0.5, "rigour's comparison counts only where it reaches this (and is "
+                            "not run where a bound says it cannot)."),
     "one_word": (0.85, "Two one-word names (nicknames) that agree count this much."),
     "full_name_conflict": (0.6, "One word in common while the full names differ: the score is "
                                 "multiplied by this."),
@@ -214,13 +216,16 @@ def _key_score(q: NameForm, c: NameForm, w: Mapping[str, float]) -> tuple[float,
 
 def _related(q: RName, c: RName) -> bool:
     """Whether two names have enough in common for rigour's comparison to be worth running (it
-    costs ten times the keys'): symbols in common for half the query's parts, or half their
-    letter trigrams (names run together, a typo in each part)."""
+    costs ten times the keys'): half the query's parts each sharing a symbol with the listed
+    name (a part carries several: Sergei is three name entities, which must count once), or
+    half their letter trigrams (names run together, a typo in each part)."""
     shared = len(q.grams & c.grams)
     if shared >= 3 and 2 * shared >= min(len(q.grams), len(c.grams)):
         return True
-    need = max(1, (len(q.names[0].parts) + 1) // 2)
-    return len(q.symbols & c.symbols) >= need
+    parts = q.bounds[0].parts
+    need = max(1, (len(parts) + 1) // 2)
+    symbols = c.symbols
+    return sum(1 for p in parts if not p.symbols.isdisjoint(symbols)) >= need
 
 
 def _name_score(q: NameForm, c: NameForm, w: Mapping[str, float]) -> tuple[float, str]:
@@ -251,7 +256,8 @@ def _name_score(q: NameForm, c: NameForm, w: Mapping[str, float]) -> tuple[float
             and _related(qr, cr)
         ):
             s, d = symbolic_score(qr, cr, w["extra_query_part"], w["middle_name_cost"],
-                                  w["family_name_weight"])  # fmt: skip
+                                  w["family_name_weight"],
+                                  max(w["symbolic_floor"], score))  # fmt: skip
             if "family names differ" in detail:
                 # Corridor's parse knows the family names (a comma, capitals, an article);
                 # rigour's, given only the text, does not: the same rule holds for both.

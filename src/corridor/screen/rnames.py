@@ -105,6 +105,27 @@ _CAPS_WORD = re.compile(r"^[^\W\d_]*[A-Z\u00c0-\u00de\u0391-\u03a9\u0400-\u042f]
 
 
 @dataclass(frozen=True, slots=True)
+class PartBound:
+    """What bounding a part's contribution needs: its symbols, its letters counted, and the
+    least weight it carries when nothing matches it (a legal form or an article weigh little)."""
+
+    symbols: frozenset[Symbol]
+    letters: dict[str, int]
+    unmatched_weight: float
+    numeric: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NameBound:
+    """One analysed `Name`'s parts as `symbolic_bound` reads them, computed once per name."""
+
+    parts: tuple[PartBound, ...]
+    symbols: frozenset[Symbol]
+    letters: dict[str, int]
+    length: int
+
+
+@dataclass(frozen=True, slots=True)
 class RName:
     """One name as rigour analyses it, with what scoring needs precomputed."""
 
@@ -115,6 +136,60 @@ class RName:
     letters: str  # the name's letters in that script
     numbers: frozenset[str]
     kind: str
+    bounds: tuple[NameBound, ...] = ()  # one per name in `names`
+
+
+def _letters(text: str) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for ch in text:
+        out[ch] = out.get(ch, 0) + 1
+    return out
+
+
+def name_bound(name: Name) -> NameBound:
+    """A name's parts prepared for `symbolic_bound`."""
+    by_part: dict[NamePart, set[Symbol]] = {p: set() for p in name.parts}
+    for span in name.spans:
+        for part in span.parts:
+            by_part.setdefault(part, set()).add(span.symbol)
+    parts = []
+    for part in name.parts:
+        weight = _extra_weight((part,), name)
+        if part.comparable in _PARTICLES:
+            weight *= 0.2
+        symbols = frozenset(by_part.get(part, ()))
+        numeric = any(s.category == _C.NUMERIC for s in symbols)
+        parts.append(PartBound(symbols, _letters(part.comparable), weight, numeric))
+    text = "".join(p.comparable for p in name.parts)
+    return NameBound(tuple(parts), frozenset(name.symbols), _letters(text), len(text))
+
+
+def symbolic_bound(q: NameBound, c: NameBound, extra_query: float, person: bool) -> float:
+    """An upper bound of `_pair_score` for two names, at the cost of counting letters.
+
+    A query part can only score in a match that shares a symbol with the other name, or in a
+    spelling cluster within the edit budget; the budget of any cluster is at most a quarter of
+    the longer name, and a part with more letters absent from the other name than that cannot
+    be in one. Parts that cannot score weigh at least what they weigh unmatched; parts that can
+    are counted at the most a match may weigh (a number 1.3, a family name 1.3 times)."""
+    budget = max(q.length, c.length) // 4
+    family = 1.3 if person else 1.0
+    live = dead = 0.0
+    for part in q.parts:
+        if not part.symbols.isdisjoint(c.symbols):
+            live += family * (1.3 if part.numeric else 1.0)
+            continue
+        missing = 0
+        have = c.letters
+        for ch, n in part.letters.items():
+            m = n - have.get(ch, 0)
+            if m > 0:
+                missing += m
+        if missing <= budget:
+            live += family
+        else:
+            dead += extra_query * part.unmatched_weight
+    return live / (live + dead) if live else 0.0
 
 
 def script_of(text: str) -> tuple[str, str]:
@@ -175,7 +250,8 @@ def analyse(text: str, kind: str) -> RName | None:
         [str(s.id) for s in symbols if s.category == _C.NUMERIC]
         or _NUMBER.findall(" ".join(n.comparable for n in names))
     )
-    return RName(tuple(names), symbols, grams, script, letters, numbers, kind)
+    bounds = tuple(name_bound(n) for n in names)
+    return RName(tuple(names), symbols, grams, script, letters, numbers, kind, bounds)
 
 
 def _marked_family(text: str) -> list[str]:
@@ -325,17 +401,23 @@ def explain(matches: list[Alignment]) -> str:
 
 
 def symbolic_score(q: RName, c: RName, extra_query: float, extra_listed: float,
-                   family_weight: float) -> tuple[float, str]:  # fmt: skip
+                   family_weight: float, floor: float = 0.0) -> tuple[float, str]:  # fmt: skip
     """The best agreement of two analysed names (0–1) by rigour's symbols and the strict
-    spelling of what they leave, and why."""
+    spelling of what they leave, and why; 0 where it is below `floor` (rigour's comparison
+    is then not run at all where `symbolic_bound` says it could not reach it)."""
     best, best_matches = 0.0, []
-    for qn in q.names:
-        for cn in c.names:
+    for qn, qb in zip(q.names, q.bounds, strict=True):
+        for cn, cb in zip(c.names, c.bounds, strict=True):
             if qn.comparable == cn.comparable:
                 return 1.0, f"{cn.comparable!r} literal"
+            bound = symbolic_bound(qb, cb, extra_query, NameTypeTag.PER in (qn.tag, cn.tag))
+            if bound < floor or bound <= best:
+                continue
             score, matches = _pair_score(qn, cn, extra_query, extra_listed, family_weight)
             if score > best:
                 best, best_matches = score, matches
+    if best < floor:
+        return 0.0, ""
     return best, explain(best_matches)
 
 
