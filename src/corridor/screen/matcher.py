@@ -228,9 +228,13 @@ def _related(q: RName, c: RName) -> bool:
     return sum(1 for p in parts if not p.symbols.isdisjoint(symbols)) >= need
 
 
-def _name_score(q: NameForm, c: NameForm, w: Mapping[str, float]) -> tuple[float, str]:
+def _name_score(
+    q: NameForm, c: NameForm, w: Mapping[str, float], beat: float = 0.0
+) -> tuple[float, str]:
     """How well two names agree (0–1), and why: the inner loop of matching, so it returns a
-    plain tuple and the `Feature` is built once, for the best name.
+    plain tuple and the `Feature` is built once, for the best name. `beat` is the score another
+    pair of names of the same entities already reached: rigour's comparison is not run where it
+    cannot do better (a score it would not raise is the same score).
 
     Names in the same non-Latin script (Chinese, Korean, Khmer, …) are compared character by
     character in it; vessels and other objects as whole names with their numbers; everything
@@ -257,7 +261,7 @@ def _name_score(q: NameForm, c: NameForm, w: Mapping[str, float]) -> tuple[float
         ):
             s, d = symbolic_score(qr, cr, w["extra_query_part"], w["middle_name_cost"],
                                   w["family_name_weight"],
-                                  max(w["symbolic_floor"], score))  # fmt: skip
+                                  max(w["symbolic_floor"], score, beat))  # fmt: skip
             if "family names differ" in detail:
                 # Corridor's parse knows the family names (a comma, capitals, an article);
                 # rigour's, given only the text, does not: the same rule holds for both.
@@ -300,15 +304,15 @@ def compare(query: Profile, candidate: Profile, config: Config) -> Result:
     best_full = -1.0  # the best agreement of two full (several-part) names; -1: none to compare
     for qn in query.names:
         for cn in candidate.names:
-            s, detail = _name_score(qn, cn, w)
+            full = len(qn.parsed.parts) > 1 and len(cn.parsed.parts) > 1
+            full = full and not cn.weak and not qn.note
+            # A pair that cannot beat the best so far need not be scored exactly, unless it is
+            # two full names whose agreement below decides the one-word rule.
+            beat = best[0] if best is not None and (not full or best_full >= 0.5) else 0.0
+            s, detail = _name_score(qn, cn, w, beat)
             if best is None or s > best[0]:
                 best = (s, detail, qn, cn)
-            if (
-                len(qn.parsed.parts) > 1
-                and len(cn.parsed.parts) > 1
-                and not cn.weak
-                and not qn.note
-            ):
+            if full:
                 best_full = max(best_full, s)
         if best is not None and best[0] >= 1.0:
             break  # no name can do better
