@@ -606,7 +606,7 @@ def main() -> None:
     parser.add_argument("--positives", type=int, default=1200)
     parser.add_argument("--negatives", type=int, default=800)
     parser.add_argument("--peer-k", type=int, default=10)
-    parser.add_argument("--k", type=int, default=30)
+    parser.add_argument("--k", type=int, default=20)
     parser.add_argument("--http-seconds", type=float, default=15.0)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--no-peer", action="store_true", help="Corridor only (tuning runs).")

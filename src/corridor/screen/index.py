@@ -23,6 +23,7 @@ from corridor.model.classification import Classification
 from corridor.model.scope import ReadScope
 from corridor.normalise.dates import PartialDate, parse_partial_date
 from corridor.normalise.names import ParsedName, parse_name
+from corridor.normalise.nicknames import given_name_variants
 from corridor.normalise.orgs import org_name
 from corridor.normalise.phones import normalise_phone
 from corridor.normalise.plates import normalise_plate
@@ -60,6 +61,7 @@ class NameForm:
     rn: RName | None = None  # the name as rigour analyses it
     note: str = ""  # how a query variant was read ("digits read as letters"), or ""
     script_keys: frozenset[str] = frozenset()  # letters of a CJK/Khmer/… name, for retrieval
+    variants: tuple[frozenset[str], ...] = ()  # each part's given-name forms (`nickname`)
 
 
 #: The kind of name each schema carries, as rigour tags it.
@@ -98,8 +100,9 @@ def name_form(text: str, weak: bool = False, kind: str = "ENT", note: str = "") 
             if key:
                 key_index[key] = (*key_index.get(key, ()), j)
     script_keys = frozenset("§" + ch for ch in rn.letters) if rn is not None else frozenset()
+    variants = tuple(given_name_variants(part) for part in parsed.parts)
     return NameForm(text, parsed, weak, part_keys, family, spelt, alt, key_set - {""}, key_index,
-                    kind, rn, note, script_keys)  # fmt: skip
+                    kind, rn, note, script_keys, variants)  # fmt: skip
 
 
 def spelling(part: str) -> str:

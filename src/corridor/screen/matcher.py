@@ -18,7 +18,6 @@ from typing import Any
 from followthemoney import model
 
 from corridor.errors import ValidationError
-from corridor.normalise.nicknames import given_name_variants
 from corridor.plugins import Algorithm
 from corridor.screen.index import NameForm, Profile
 from corridor.screen.rnames import (
@@ -47,7 +46,7 @@ WEIGHTS: dict[str, tuple[float, str]] = {
     "number_mismatch": (0.6, "Different numbers in two names (both written): the score is "
                              "multiplied by this."),
     "symbolic_below": (0.8, "rigour's comparison is run where the keys' score is below this."),
-    "symbolic_floor": (0.5, "rigour's comparison counts only where it reaches this (and is "
+    "symbolic_floor": (0.6, "rigour's comparison counts only where it reaches this (and is "
                             "not run where a bound says it cannot)."),
     "one_word": (0.85, "Two one-word names (nicknames) that agree count this much."),
     "full_name_conflict": (0.6, "One word in common while the full names differ: the score is "
@@ -149,7 +148,7 @@ def _align(q: NameForm, c: NameForm, w: Mapping[str, float]) -> list[tuple[int, 
                         pairs.append((initial, i, j))
                     continue
                 sim = spelling_similarity(qs, cs)
-                if not sim and given_name_variants(q_part) & given_name_variants(c_part):
+                if not sim and not q.variants[i].isdisjoint(c.variants[j]):
                     sim = nickname
                 if sim:
                     pairs.append((sim, i, j))

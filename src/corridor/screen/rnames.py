@@ -110,7 +110,7 @@ class PartBound:
     least weight it carries when nothing matches it (a legal form or an article weigh little)."""
 
     symbols: frozenset[Symbol]
-    letters: dict[str, int]
+    letters: frozenset[str]
     unmatched_weight: float
     numeric: bool
     length: int
@@ -122,7 +122,6 @@ class NameBound:
 
     parts: tuple[PartBound, ...]
     symbols: frozenset[Symbol]
-    letters: dict[str, int]
     length: int
 
 
@@ -140,13 +139,6 @@ class RName:
     bounds: tuple[NameBound, ...] = ()  # one per name in `names`
 
 
-def _letters(text: str) -> dict[str, int]:
-    out: dict[str, int] = {}
-    for ch in text:
-        out[ch] = out.get(ch, 0) + 1
-    return out
-
-
 def name_bound(name: Name) -> NameBound:
     """A name's parts prepared for `symbolic_bound`."""
     by_part: dict[NamePart, set[Symbol]] = {p: set() for p in name.parts}
@@ -161,40 +153,27 @@ def name_bound(name: Name) -> NameBound:
         symbols = frozenset(by_part.get(part, ()))
         numeric = any(s.category == _C.NUMERIC for s in symbols)
         parts.append(
-            PartBound(symbols, _letters(part.comparable), weight, numeric, len(part.comparable))
+            PartBound(symbols, frozenset(part.comparable), weight, numeric, len(part.comparable))
         )
-    text = "".join(p.comparable for p in name.parts)
-    return NameBound(tuple(parts), frozenset(name.symbols), _letters(text), len(text))
-
-
-def _missing(letters: dict[str, int], have: dict[str, int], other: dict[str, int]) -> int:
-    """How many of a part's letters two other parts' letters together lack."""
-    missing = 0
-    for ch, n in letters.items():
-        m = n - have.get(ch, 0) - other.get(ch, 0)
-        if m > 0:
-            missing += m
-    return missing
-
-
-_NONE: dict[str, int] = {}
+    length = sum(len(p.comparable) for p in name.parts)
+    return NameBound(tuple(parts), frozenset(name.symbols), length)
 
 
 def _could_spell(part: PartBound, c: NameBound) -> bool:
     """Whether a part could be a spelling (within its edit budget) of a part of the other name,
     of a piece of one, or of two run together (no longer together than the part and its
-    budget): no more of its letters are absent from them than its budget (a quarter of its
-    length) allows."""
+    budget): no more of its distinct letters are absent from them than its budget (a quarter
+    of its length) allows. (Distinct letters: set operations, and a bound all the same.)"""
     budget = part.length // 4
     letters = part.letters
     others = c.parts
     for r in others:
-        if _missing(letters, r.letters, _NONE) <= budget:
+        if len(letters - r.letters) <= budget:
             return True
     most = part.length + budget
     for i, r in enumerate(others):
         for s in others[i + 1 :]:
-            if r.length + s.length <= most and _missing(letters, r.letters, s.letters) <= budget:
+            if r.length + s.length <= most and len(letters - r.letters - s.letters) <= budget:
                 return True
     return False
 
