@@ -28,7 +28,7 @@ from corridor.normalise.orgs import org_name
 from corridor.normalise.phones import normalise_phone
 from corridor.normalise.plates import normalise_plate
 from corridor.normalise.spelling import name_key
-from corridor.screen.rnames import RName, analyse, query_variants
+from corridor.screen.rnames import RName, analyse, query_variants, script_of
 
 _ID_CLEAN = re.compile(r"[^A-Z0-9]")
 ID_PROPS = ("passportNumber", "idNumber", "taxNumber", "registrationNumber", "innCode",
@@ -42,6 +42,9 @@ QUERY_SCHEMATA = ("Thing", "LegalEntity", "Person", "Organization", "Company", "
 def clean_id(value: str) -> str | None:
     text = _ID_CLEAN.sub("", str(value).upper())
     return text if len(text) >= 4 else None  # shorter "identifiers" are noise ("N/A", "1")
+
+
+_UNSET: Any = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,10 +61,21 @@ class NameForm:
     key_set: frozenset[str] = frozenset()  # every key of the name, alternatives included
     key_index: Mapping[str, tuple[int, ...]] = field(default_factory=dict)  # key → parts
     kind: str = "ENT"  # PER, ORG, ENT (either) or OBJ (a vessel, aircraft or vehicle)
-    rn: RName | None = None  # the name as rigour analyses it
     note: str = ""  # how a query variant was read ("digits read as letters"), or ""
     script_keys: frozenset[str] = frozenset()  # letters of a CJK/Khmer/… name, for retrieval
     variants: tuple[frozenset[str], ...] = ()  # each part's given-name forms (`nickname`)
+    _rn: Any = field(default=_UNSET, repr=False, compare=False)
+
+    @property
+    def rn(self) -> RName | None:
+        """The name as rigour analyses it: on first use, not when the index is built (most
+        listed names are never compared with anything, and rigour's analysis is two thirds
+        of a build). `analyse` is a pure function of the text, so this is deterministic."""
+        rn = self._rn
+        if rn is _UNSET:
+            rn = analyse(self.text, self.kind)
+            object.__setattr__(self, "_rn", rn)
+        return rn  # type: ignore[no-any-return]
 
 
 #: The kind of name each schema carries, as rigour tags it.
@@ -73,13 +87,13 @@ def name_form(text: str, weak: bool = False, kind: str = "ENT", note: str = "") 
     """A parsed name, or None where nothing of it is a name. An organisation's keys are those
     of its name without legal forms (`org_name`): "Siemens AG" and "Siemens
     Aktiengesellschaft" share them, and "C.B.A." is one part, not three initials."""
-    rn = analyse(text, kind)
+    script, letters = script_of(text)
+    script_keys = frozenset("§" + ch for ch in letters)
     parsed = parse_name(org_name(text).core if kind == "ORG" else text)
     if not parsed.keys:
-        if rn is None or not rn.script:
+        if not script:
             return None
-        return NameForm(text, parsed, weak, kind=kind, rn=rn, note=note,
-                        script_keys=frozenset("§" + ch for ch in rn.letters))  # fmt: skip
+        return NameForm(text, parsed, weak, kind=kind, note=note, script_keys=script_keys)
     # Family names the writer marked (a comma, capitals), or an Arabic tribal name (al-…):
     # weaker evidence (a part's ending, learnt roles) misreads typos and Spanish names.
     family: frozenset[int] = frozenset()
@@ -99,10 +113,9 @@ def name_form(text: str, weak: bool = False, kind: str = "ENT", note: str = "") 
         for key in dict.fromkeys(keys):
             if key:
                 key_index[key] = (*key_index.get(key, ()), j)
-    script_keys = frozenset("§" + ch for ch in rn.letters) if rn is not None else frozenset()
     variants = tuple(given_name_variants(part) for part in parsed.parts)
     return NameForm(text, parsed, weak, part_keys, family, spelt, alt, key_set - {""}, key_index,
-                    kind, rn, note, script_keys, variants)  # fmt: skip
+                    kind, note, script_keys, variants)  # fmt: skip
 
 
 def spelling(part: str) -> str:
