@@ -31,6 +31,9 @@ from corridor.normalise.spelling import name_key
 from corridor.screen.rnames import RName, analyse, query_variants, script_of
 
 _ID_CLEAN = re.compile(r"[^A-Z0-9]")
+#: Endings of Slavic family names and patronymics (Timchenko, Rabinovich, Ivanchuk, …).
+_SLAVIC = re.compile(r"(?:enko|chuk|czuk|vich|vych|vna|ovich|evich|ovna|evna|ski|sky|skiy|"
+                     r"skaya|ov|ova|ev|eva|in|ina|yn|uk|yuk|ko|ak|ek|ic|vic)$")  # fmt: skip
 ID_PROPS = ("passportNumber", "idNumber", "taxNumber", "registrationNumber", "innCode",
             "vatCode", "ogrnCode", "leiCode", "imoNumber", "swiftBic",
             "personalNumber")  # fmt: skip
@@ -105,8 +108,12 @@ def name_form(text: str, weak: bool = False, kind: str = "ENT", note: str = "") 
     part_keys = tuple(name_key(part) for part in parsed.parts)
     spelt = tuple(spelling(part) for part in parsed.parts)
     # French romanisations of Arabic write sh as ch (Charkaoui for Sharqawi, Chami for Shami);
-    # the key reads ch as k (Slavic č, Italian ch), so the other reading is kept beside it.
-    alt = tuple(name_key(p.replace("ch", "sh")) if "ch" in p else "" for p in parsed.parts)
+    # the key reads ch as k (Slavic č, Italian ch), so the other reading is kept beside it,
+    # but not for a Slavic name, whose ch is never sh (Timchenko is not Tymoshenko).
+    alt = tuple(
+        name_key(p.replace("ch", "sh")) if "ch" in p and not _SLAVIC.search(p) else ""
+        for p in parsed.parts
+    )
     key_set = frozenset(part_keys) | frozenset(alt)
     key_index: dict[str, tuple[int, ...]] = {}
     for j, keys in enumerate(zip(part_keys, alt, strict=True)):

@@ -314,7 +314,9 @@ def spelling_similarity(a: str, b: str) -> float:
     """How alike two spellings of one part are (0–1): an edit budget that grows with the length
     of the part (one edit from 4 letters, two from 8, three from 12), each edit costing more
     than the last ((1 - d/L)^2d), and nothing beyond the budget: Orbach is not Orbán, nor
-    Pezeshfar Pezeshkian. Numbers are never spelt alike (Unit 8200 is not Unit 8100)."""
+    Pezeshfar Pezeshkian; in a part of fewer than eight letters, one consonant for another is
+    not a spelling either (`_consonant_swapped`). Numbers are never spelt alike (Unit 8200 is
+    not Unit 8100)."""
     if a == b:
         return 1.0
     if _DIGIT.search(a) or _DIGIT.search(b):
@@ -326,7 +328,22 @@ def spelling_similarity(a: str, b: str) -> float:
     d = OSA.distance(a, b, score_cutoff=budget)
     if d > budget:
         return 0.0
+    if budget == 1 and _consonant_swapped(a, b):
+        return 0.0
     return float((1 - d / length) ** (2 * d))
+
+
+_VOWELS = frozenset("aeiouy")
+
+
+def _consonant_swapped(a: str, b: str) -> bool:
+    """One consonant written for another in a short part (Kadyrov/Kadymov, Putin/Pugin, Alfa/
+    Alma): another name more often than a slip, where a letter dropped, doubled or swapped with
+    its neighbour, or one vowel for another (Usmanov/Usmonov), is a spelling."""
+    if len(a) != len(b):
+        return False
+    diff = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    return len(diff) == 1 and diff[0][0] not in _VOWELS and diff[0][1] not in _VOWELS
 
 
 def script_score(q: RName, c: RName) -> float:
