@@ -570,8 +570,10 @@ def unlisted_people(index: ScreeningIndex, seed: int, n: int) -> list[Case]:
         person = random_name(rng.choice(nationalities), rng.choice(("male", "female")), rng)
         native = rng.random() < 0.25
         given, surname = person.given, person.surname
-        name = (f"{given.native} {surname.native}" if native
-                else f"{given.latin} {surname.latin}")  # fmt: skip
+        if native:
+            name = f"{given.native} {surname.native}"
+        else:  # one of the usual romanisations of each part
+            name = f"{rng.choice(given.latin)} {rng.choice(surname.latin)}"
         if name in seen or parse_name(name).keys in listed:
             continue
         seen.add(name)
@@ -740,10 +742,12 @@ def http_qps(workdir: Path, cases: list[Case], seconds: float, threads: int) -> 
             for c in cases
         ]
         headers = {"Authorization": f"ApiKey {key}", "Content-Type": "application/json"}
-        # Warm the index (loaded on first use) and the connection.
+        # Warm the index (built as the server starts, its names analysed in the background)
+        # and the connection: one pass over the queries, as a server that has been running.
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-        conn.request("POST", "/match/default", body=bodies[0], headers=headers)
-        assert conn.getresponse().read()
+        for body in bodies:
+            conn.request("POST", "/match/default", body=body, headers=headers)
+            assert conn.getresponse().read()
         done = [0] * threads
         errors = [0] * threads
         stop = time.monotonic() + seconds

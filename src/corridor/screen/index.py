@@ -254,6 +254,12 @@ class ScreeningIndex:
     def __len__(self) -> int:
         return len(self.entities)
 
+    def analyse_names(self) -> None:
+        """Have rigour analyse every listed name now rather than on first use (`NameForm.rn`)."""
+        for listed in self.entities:
+            for form in listed.profile.names:
+                _ = form.rn
+
     def visible(self, dataset: str, scope: ReadScope) -> bool:
         """Whether a reader may know a dataset exists: one of its entries is within their
         scope, or it has none (a list loaded empty discloses nothing)."""

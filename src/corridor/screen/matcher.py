@@ -144,10 +144,18 @@ def _align(q: NameForm, c: NameForm, w: Mapping[str, float]) -> list[tuple[int, 
                     continue
                 c_part = c.parsed.parts[j]
                 if len(q_part) == 1 or len(c_part) == 1:
-                    if q_part[0] == c_part[0] and len(q_part) != len(c_part):
+                    # A one-letter family name the list marks is a name (O, Kuk-Ryol), not an
+                    # initial.
+                    if (
+                        q_part[0] == c_part[0]
+                        and len(q_part) != len(c_part)
+                        and not (len(c_part) == 1 and j in c.family)
+                        and not (len(q_part) == 1 and i in q.family)
+                    ):
                         pairs.append((initial, i, j))
                     continue
-                sim = spelling_similarity(qs, cs)
+                family_pair = _family_position(q, i) and _family_position(c, j)
+                sim = spelling_similarity(qs, cs, family_pair)
                 if not sim and not q.variants[i].isdisjoint(c.variants[j]):
                     sim = nickname
                 if sim:
@@ -164,6 +172,14 @@ def _align(q: NameForm, c: NameForm, w: Mapping[str, float]) -> list[tuple[int, 
         used_c.add(j)
         out.append((i, j, sim))
     return out
+
+
+def _family_position(form: NameForm, i: int) -> bool:
+    """Whether a person's part i is where the family name is: marked (a comma, capitals), or
+    else the last part."""
+    if form.kind != "PER":
+        return False
+    return i in form.family if form.family else i == len(form.parsed.parts) - 1
 
 
 def _key_score(q: NameForm, c: NameForm, w: Mapping[str, float]) -> tuple[float, str]:

@@ -115,10 +115,10 @@ INDEXES = _IndexCache()
 
 
 def warm(store: Store) -> None:
-    """Build the store's index now (a served node does, in the background, as it starts: the
-    first `/match` then does not wait for it)."""
+    """Build the store's index now, and have rigour analyse its names (a served node does, in
+    the background, as it starts: the first `/match` then waits for neither)."""
     try:
-        INDEXES.get(store)
+        INDEXES.get(store).analyse_names()
     except Exception:  # the first match builds it instead, and reports what fails
         log.warning("screening index: could not be built ahead of use", exc_info=True)
 

@@ -310,13 +310,13 @@ def query_variants(text: str, kind: str) -> list[tuple[str, str]]:
     return [(t, why) for t, why in out if t.strip() and t != text]
 
 
-def spelling_similarity(a: str, b: str) -> float:
+def spelling_similarity(a: str, b: str, family: bool = False) -> float:
     """How alike two spellings of one part are (0–1): an edit budget that grows with the length
     of the part (one edit from 4 letters, two from 8, three from 12), each edit costing more
     than the last ((1 - d/L)^2d), and nothing beyond the budget: Orbach is not Orbán, nor
-    Pezeshfar Pezeshkian; in a part of fewer than eight letters, one consonant for another is
-    not a spelling either (`_consonant_swapped`). Numbers are never spelt alike (Unit 8200 is
-    not Unit 8100)."""
+    Pezeshfar Pezeshkian; in two family names (`family`) of fewer than eight letters, one
+    consonant for another is not a spelling either (`_consonant_swapped`). Numbers are never
+    spelt alike (Unit 8200 is not Unit 8100)."""
     if a == b:
         return 1.0
     if _DIGIT.search(a) or _DIGIT.search(b):
@@ -328,7 +328,7 @@ def spelling_similarity(a: str, b: str) -> float:
     d = OSA.distance(a, b, score_cutoff=budget)
     if d > budget:
         return 0.0
-    if budget == 1 and _consonant_swapped(a, b):
+    if family and budget == 1 and _consonant_swapped(a, b):
         return 0.0
     return float((1 - d / length) ** (2 * d))
 
@@ -359,6 +359,17 @@ def script_score(q: RName, c: RName) -> float:
 
 def _is_family(match: Alignment) -> bool:
     return any(p.tag == NamePartTag.FAMILY for p in (*match.qps, *match.rps))
+
+
+def _family_pair(match: Alignment, q: Name, c: Name) -> bool:
+    """Whether a match joins one family name to another: tagged so, or else each the last part
+    of its name."""
+    if len(match.qps) != 1 or len(match.rps) != 1:
+        return False
+    qp, rp = match.qps[0], match.rps[0]
+    if NamePartTag.FAMILY in (qp.tag, rp.tag):
+        return True
+    return qp.index == len(q.parts) - 1 and rp.index == len(c.parts) - 1
 
 
 def _extra_weight(parts: tuple[NamePart, ...] | list[NamePart], name: Name) -> float:
@@ -397,7 +408,9 @@ def _pair_score(q: Name, c: Name, extra_query: float, extra_listed: float,
                     # The strict spelling budget, not rigour's looser one, over the parts the
                     # cluster joins (SergeiLavrov against Sergei Lavrov).
                     m.score = spelling_similarity(
-                        "".join(p.comparable for p in m.qps), "".join(p.comparable for p in m.rps)
+                        "".join(p.comparable for p in m.qps),
+                        "".join(p.comparable for p in m.rps),
+                        person and _family_pair(m, q, c),
                     )
                 matches.append(m)
         for m in matches:
