@@ -748,6 +748,13 @@ def http_qps(workdir: Path, cases: list[Case], seconds: float, threads: int) -> 
         for body in bodies:
             conn.request("POST", "/match/default", body=body, headers=headers)
             assert conn.getresponse().read()
+        # ... and wait until it is idle (its background work done), up to a minute.
+        for _ in range(120):
+            before = cpu_seconds(server.pid)
+            time.sleep(0.5)
+            after = cpu_seconds(server.pid)
+            if before is None or after is None or after - before < 0.05:
+                break
         done = [0] * threads
         errors = [0] * threads
         stop = time.monotonic() + seconds
