@@ -577,7 +577,8 @@ def unlisted_people(index: ScreeningIndex, seed: int, n: int) -> list[Case]:
         if name in seen or parse_name(name).keys in listed:
             continue
         seen.add(name)
-        out.append(Case(f"unlisted-{len(out):04d}", "unlisted", "Person", {"name": [name]}, None))
+        category = f"unlisted_{person.culture.split('-')[0]}"
+        out.append(Case(f"unlisted-{len(out):04d}", category, "Person", {"name": [name]}, None))
     return out
 
 
@@ -594,6 +595,13 @@ def found_rate(scores: dict[str, dict[str, float]], cases: list[Case]) -> dict[s
         out.update(found=found, of=len(pos), rate=round(found / len(pos), 4))
     if neg:
         out.update(flagged=flagged, of=len(neg), rate=round(flagged / len(neg), 4))
+        by: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        for c in neg:
+            by[c.category][0] += bool(predicted.get(c.id))
+            by[c.category][1] += 1
+        if len(by) > 1:
+            out["by_category"] = {k: {"flagged": f, "of": n, "rate": round(f / n, 4)}
+                                  for k, (f, n) in sorted(by.items())}  # fmt: skip
     return out
 
 

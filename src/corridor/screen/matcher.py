@@ -136,6 +136,7 @@ def _align(q: NameForm, c: NameForm, w: Mapping[str, float]) -> list[tuple[int, 
     if unkeyed:
         keyed = {j for _, _, j in pairs}
         nickname, initial = w["nickname"], w["initial"]
+        mixed = (q.kind == "PER") != (c.kind == "PER")
         for i in unkeyed:
             qs = q.spelt[i]
             q_part = q.parsed.parts[i]
@@ -145,14 +146,16 @@ def _align(q: NameForm, c: NameForm, w: Mapping[str, float]) -> list[tuple[int, 
                 c_part = c.parsed.parts[j]
                 if len(q_part) == 1 or len(c_part) == 1:
                     # A one-letter family name the list marks is a name (O, Kuk-Ryol), not an
-                    # initial.
+                    # initial; nor, to a person's name, the letters of an entity's (S.A.).
                     if (
-                        q_part[0] == c_part[0]
-                        and len(q_part) != len(c_part)
-                        and not (len(c_part) == 1 and j in c.family)
-                        and not (len(q_part) == 1 and i in q.family)
+                        mixed
+                        or q_part[0] != c_part[0]
+                        or len(q_part) == len(c_part)
+                        or (len(c_part) == 1 and j in c.family)
+                        or (len(q_part) == 1 and i in q.family)
                     ):
-                        pairs.append((initial, i, j))
+                        continue
+                    pairs.append((initial, i, j))
                     continue
                 family_pair = _family_position(q, i) and _family_position(c, j)
                 sim = spelling_similarity(qs, cs, family_pair)
