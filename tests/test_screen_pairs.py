@@ -81,3 +81,47 @@ def test_a_name_matches_itself(name: str) -> None:
     form = profile("Person", {"name": [name]})
     if form.names:
         assert score("Person", name, name) >= THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [("Ramzan Kadyrov", "Ramzan Kadymov"), ("Vladimir Putin", "Vladimir Pugin"),
+     ("Gennady Timchenko", "Gennady Tymoshenko"), ("Ömer Koç", "O, Kuk-Ryol")],
+)  # fmt: skip
+def test_other_family_names_a_letter_apart_do_not_match(left: str, right: str) -> None:
+    assert score("Person", left, right) < THRESHOLD
+
+
+@pytest.mark.parametrize(
+    ("left", "right"),
+    [("Ramzan Kadryov", "Ramzan Kadyrov"), ("Vladimir Puttin", "Vladimir Putin"),
+     ("Ramzam Kadyrov", "Ramzan Kadyrov"), ("sergeilavrov", "Sergei Lavrov")],
+)  # fmt: skip
+def test_slips_still_match(left: str, right: str) -> None:
+    """A swapped or doubled letter in a family name, a consonant in a given name, and a name
+    run together in lower case are slips."""
+    assert score("Person", left, right) >= THRESHOLD
+
+
+def test_the_bound_on_rigours_comparison_holds_on_the_pair_checks() -> None:
+    """`symbolic_bound` is never below what `_pair_score` gives, for every pair of names in the
+    pair checks (both ways), so skipping a pair by it changes no score."""
+    from rigour.names import NameTypeTag
+
+    from corridor.screen.rnames import _pair_score, analyse, symbolic_bound
+
+    kinds = {"Person": "PER", "Company": "ORG", "Organization": "ORG", "Vessel": "OBJ"}
+    checked = 0
+    for r in csv.DictReader(PAIRS.open(encoding="utf-8")):
+        kind = kinds.get(r["schema"], "ENT")
+        for left, right in ((r["left"], r["right"]), (r["right"], r["left"])):
+            q, c = analyse(left, kind), analyse(right, kind)
+            if q is None or c is None:
+                continue
+            for qn, qb in zip(q.names, q.bounds, strict=True):
+                for cn, cb in zip(c.names, c.bounds, strict=True):
+                    person = NameTypeTag.PER in (qn.tag, cn.tag)
+                    actual, _ = _pair_score(qn, cn, 1.0, 0.35, 1.3)
+                    assert actual <= symbolic_bound(qb, cb, 1.0, 0.35, person) + 1e-9, (left, right)
+                    checked += 1
+    assert checked > 300

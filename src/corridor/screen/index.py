@@ -23,13 +23,17 @@ from corridor.model.classification import Classification
 from corridor.model.scope import ReadScope
 from corridor.normalise.dates import PartialDate, parse_partial_date
 from corridor.normalise.names import ParsedName, parse_name
+from corridor.normalise.nicknames import given_name_variants
 from corridor.normalise.orgs import org_name
 from corridor.normalise.phones import normalise_phone
 from corridor.normalise.plates import normalise_plate
 from corridor.normalise.spelling import name_key
-from corridor.screen.rnames import RName, analyse, query_variants
+from corridor.screen.rnames import RName, analyse, query_variants, script_of
 
 _ID_CLEAN = re.compile(r"[^A-Z0-9]")
+#: Endings of Slavic family names and patronymics (Timchenko, Rabinovich, Ivanchuk, …).
+_SLAVIC = re.compile(r"(?:enko|chuk|czuk|vich|vych|vna|ovich|evich|ovna|evna|ski|sky|skiy|"
+                     r"skaya|ov|ova|ev|eva|in|ina|yn|uk|yuk|ko|ak|ek|ic|vic)$")  # fmt: skip
 ID_PROPS = ("passportNumber", "idNumber", "taxNumber", "registrationNumber", "innCode",
             "vatCode", "ogrnCode", "leiCode", "imoNumber", "swiftBic",
             "personalNumber")  # fmt: skip
@@ -41,6 +45,9 @@ QUERY_SCHEMATA = ("Thing", "LegalEntity", "Person", "Organization", "Company", "
 def clean_id(value: str) -> str | None:
     text = _ID_CLEAN.sub("", str(value).upper())
     return text if len(text) >= 4 else None  # shorter "identifiers" are noise ("N/A", "1")
+
+
+_UNSET: Any = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,9 +64,21 @@ class NameForm:
     key_set: frozenset[str] = frozenset()  # every key of the name, alternatives included
     key_index: Mapping[str, tuple[int, ...]] = field(default_factory=dict)  # key → parts
     kind: str = "ENT"  # PER, ORG, ENT (either) or OBJ (a vessel, aircraft or vehicle)
-    rn: RName | None = None  # the name as rigour analyses it
     note: str = ""  # how a query variant was read ("digits read as letters"), or ""
     script_keys: frozenset[str] = frozenset()  # letters of a CJK/Khmer/… name, for retrieval
+    variants: tuple[frozenset[str], ...] = ()  # each part's given-name forms (`nickname`)
+    _rn: Any = field(default=_UNSET, repr=False, compare=False)
+
+    @property
+    def rn(self) -> RName | None:
+        """The name as rigour analyses it: on first use, not when the index is built (most
+        listed names are never compared with anything, and rigour's analysis is two thirds
+        of a build). `analyse` is a pure function of the text, so this is deterministic."""
+        rn = self._rn
+        if rn is _UNSET:
+            rn = analyse(self.text, self.kind)
+            object.__setattr__(self, "_rn", rn)
+        return rn  # type: ignore[no-any-return]
 
 
 #: The kind of name each schema carries, as rigour tags it.
@@ -71,13 +90,13 @@ def name_form(text: str, weak: bool = False, kind: str = "ENT", note: str = "") 
     """A parsed name, or None where nothing of it is a name. An organisation's keys are those
     of its name without legal forms (`org_name`): "Siemens AG" and "Siemens
     Aktiengesellschaft" share them, and "C.B.A." is one part, not three initials."""
-    rn = analyse(text, kind)
+    script, letters = script_of(text)
+    script_keys = frozenset("§" + ch for ch in letters)
     parsed = parse_name(org_name(text).core if kind == "ORG" else text)
     if not parsed.keys:
-        if rn is None or not rn.script:
+        if not script:
             return None
-        return NameForm(text, parsed, weak, kind=kind, rn=rn, note=note,
-                        script_keys=frozenset("§" + ch for ch in rn.letters))  # fmt: skip
+        return NameForm(text, parsed, weak, kind=kind, note=note, script_keys=script_keys)
     # Family names the writer marked (a comma, capitals), or an Arabic tribal name (al-…):
     # weaker evidence (a part's ending, learnt roles) misreads typos and Spanish names.
     family: frozenset[int] = frozenset()
@@ -89,17 +108,21 @@ def name_form(text: str, weak: bool = False, kind: str = "ENT", note: str = "") 
     part_keys = tuple(name_key(part) for part in parsed.parts)
     spelt = tuple(spelling(part) for part in parsed.parts)
     # French romanisations of Arabic write sh as ch (Charkaoui for Sharqawi, Chami for Shami);
-    # the key reads ch as k (Slavic č, Italian ch), so the other reading is kept beside it.
-    alt = tuple(name_key(p.replace("ch", "sh")) if "ch" in p else "" for p in parsed.parts)
+    # the key reads ch as k (Slavic č, Italian ch), so the other reading is kept beside it,
+    # but not for a Slavic name, whose ch is never sh (Timchenko is not Tymoshenko).
+    alt = tuple(
+        name_key(p.replace("ch", "sh")) if "ch" in p and not _SLAVIC.search(p) else ""
+        for p in parsed.parts
+    )
     key_set = frozenset(part_keys) | frozenset(alt)
     key_index: dict[str, tuple[int, ...]] = {}
     for j, keys in enumerate(zip(part_keys, alt, strict=True)):
         for key in dict.fromkeys(keys):
             if key:
                 key_index[key] = (*key_index.get(key, ()), j)
-    script_keys = frozenset("§" + ch for ch in rn.letters) if rn is not None else frozenset()
+    variants = tuple(given_name_variants(part) for part in parsed.parts)
     return NameForm(text, parsed, weak, part_keys, family, spelt, alt, key_set - {""}, key_index,
-                    kind, rn, note, script_keys)  # fmt: skip
+                    kind, note, script_keys, variants)  # fmt: skip
 
 
 def spelling(part: str) -> str:
@@ -230,6 +253,12 @@ class ScreeningIndex:
 
     def __len__(self) -> int:
         return len(self.entities)
+
+    def analyse_names(self) -> None:
+        """Have rigour analyse every listed name now rather than on first use (`NameForm.rn`)."""
+        for listed in self.entities:
+            for form in listed.profile.names:
+                _ = form.rn
 
     def visible(self, dataset: str, scope: ReadScope) -> bool:
         """Whether a reader may know a dataset exists: one of its entries is within their

@@ -18,7 +18,6 @@ from typing import Any
 from followthemoney import model
 
 from corridor.errors import ValidationError
-from corridor.normalise.nicknames import given_name_variants
 from corridor.plugins import Algorithm
 from corridor.screen.index import NameForm, Profile
 from corridor.screen.rnames import (
@@ -47,6 +46,8 @@ WEIGHTS: dict[str, tuple[float, str]] = {
     "number_mismatch": (0.6, "Different numbers in two names (both written): the score is "
                              "multiplied by this."),
     "symbolic_below": (0.8, "rigour's comparison is run where the keys' score is below this."),
+    "symbolic_floor": (0.6, "rigour's comparison counts only where it reaches this (and is "
+                            "not run where a bound says it cannot)."),
     "one_word": (0.85, "Two one-word names (nicknames) that agree count this much."),
     "full_name_conflict": (0.6, "One word in common while the full names differ: the score is "
                                 "multiplied by this."),
@@ -135,6 +136,7 @@ def _align(q: NameForm, c: NameForm, w: Mapping[str, float]) -> list[tuple[int, 
     if unkeyed:
         keyed = {j for _, _, j in pairs}
         nickname, initial = w["nickname"], w["initial"]
+        mixed = (q.kind == "PER") != (c.kind == "PER")
         for i in unkeyed:
             qs = q.spelt[i]
             q_part = q.parsed.parts[i]
@@ -143,11 +145,21 @@ def _align(q: NameForm, c: NameForm, w: Mapping[str, float]) -> list[tuple[int, 
                     continue
                 c_part = c.parsed.parts[j]
                 if len(q_part) == 1 or len(c_part) == 1:
-                    if q_part[0] == c_part[0] and len(q_part) != len(c_part):
-                        pairs.append((initial, i, j))
+                    # A one-letter family name the list marks is a name (O, Kuk-Ryol), not an
+                    # initial; nor, to a person's name, the letters of an entity's (S.A.).
+                    if (
+                        mixed
+                        or q_part[0] != c_part[0]
+                        or len(q_part) == len(c_part)
+                        or (len(c_part) == 1 and j in c.family)
+                        or (len(q_part) == 1 and i in q.family)
+                    ):
+                        continue
+                    pairs.append((initial, i, j))
                     continue
-                sim = spelling_similarity(qs, cs)
-                if not sim and given_name_variants(q_part) & given_name_variants(c_part):
+                family_pair = _family_position(q, i) and _family_position(c, j)
+                sim = spelling_similarity(qs, cs, family_pair)
+                if not sim and not q.variants[i].isdisjoint(c.variants[j]):
                     sim = nickname
                 if sim:
                     pairs.append((sim, i, j))
@@ -163,6 +175,14 @@ def _align(q: NameForm, c: NameForm, w: Mapping[str, float]) -> list[tuple[int, 
         used_c.add(j)
         out.append((i, j, sim))
     return out
+
+
+def _family_position(form: NameForm, i: int) -> bool:
+    """Whether a person's part i is where the family name is: marked (a comma, capitals), or
+    else the last part."""
+    if form.kind != "PER":
+        return False
+    return i in form.family if form.family else i == len(form.parsed.parts) - 1
 
 
 def _key_score(q: NameForm, c: NameForm, w: Mapping[str, float]) -> tuple[float, str]:
@@ -214,18 +234,25 @@ def _key_score(q: NameForm, c: NameForm, w: Mapping[str, float]) -> tuple[float,
 
 def _related(q: RName, c: RName) -> bool:
     """Whether two names have enough in common for rigour's comparison to be worth running (it
-    costs ten times the keys'): symbols in common for half the query's parts, or half their
-    letter trigrams (names run together, a typo in each part)."""
+    costs ten times the keys'): half the query's parts each sharing a symbol with the listed
+    name (a part carries several: Sergei is three name entities, which must count once), or
+    half their letter trigrams (names run together, a typo in each part)."""
     shared = len(q.grams & c.grams)
     if shared >= 3 and 2 * shared >= min(len(q.grams), len(c.grams)):
         return True
-    need = max(1, (len(q.names[0].parts) + 1) // 2)
-    return len(q.symbols & c.symbols) >= need
+    parts = q.bounds[0].parts
+    need = max(1, (len(parts) + 1) // 2)
+    symbols = c.symbols
+    return sum(1 for p in parts if not p.symbols.isdisjoint(symbols)) >= need
 
 
-def _name_score(q: NameForm, c: NameForm, w: Mapping[str, float]) -> tuple[float, str]:
+def _name_score(
+    q: NameForm, c: NameForm, w: Mapping[str, float], beat: float = 0.0
+) -> tuple[float, str]:
     """How well two names agree (0–1), and why: the inner loop of matching, so it returns a
-    plain tuple and the `Feature` is built once, for the best name.
+    plain tuple and the `Feature` is built once, for the best name. `beat` is the score another
+    pair of names of the same entities already reached: rigour's comparison is not run where it
+    cannot do better (a score it would not raise is the same score).
 
     Names in the same non-Latin script (Chinese, Korean, Khmer, …) are compared character by
     character in it; vessels and other objects as whole names with their numbers; everything
@@ -251,7 +278,8 @@ def _name_score(q: NameForm, c: NameForm, w: Mapping[str, float]) -> tuple[float
             and _related(qr, cr)
         ):
             s, d = symbolic_score(qr, cr, w["extra_query_part"], w["middle_name_cost"],
-                                  w["family_name_weight"])  # fmt: skip
+                                  w["family_name_weight"],
+                                  max(w["symbolic_floor"], score, beat))  # fmt: skip
             if "family names differ" in detail:
                 # Corridor's parse knows the family names (a comma, capitals, an article);
                 # rigour's, given only the text, does not: the same rule holds for both.
@@ -294,15 +322,15 @@ def compare(query: Profile, candidate: Profile, config: Config) -> Result:
     best_full = -1.0  # the best agreement of two full (several-part) names; -1: none to compare
     for qn in query.names:
         for cn in candidate.names:
-            s, detail = _name_score(qn, cn, w)
+            full = len(qn.parsed.parts) > 1 and len(cn.parsed.parts) > 1
+            full = full and not cn.weak and not qn.note
+            # A pair that cannot beat the best so far need not be scored exactly, unless it is
+            # two full names whose agreement below decides the one-word rule.
+            beat = best[0] if best is not None and (not full or best_full >= 0.5) else 0.0
+            s, detail = _name_score(qn, cn, w, beat)
             if best is None or s > best[0]:
                 best = (s, detail, qn, cn)
-            if (
-                len(qn.parsed.parts) > 1
-                and len(cn.parsed.parts) > 1
-                and not cn.weak
-                and not qn.note
-            ):
+            if full:
                 best_full = max(best_full, s)
         if best is not None and best[0] >= 1.0:
             break  # no name can do better

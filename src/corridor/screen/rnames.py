@@ -105,6 +105,27 @@ _CAPS_WORD = re.compile(r"^[^\W\d_]*[A-Z\u00c0-\u00de\u0391-\u03a9\u0400-\u042f]
 
 
 @dataclass(frozen=True, slots=True)
+class PartBound:
+    """What bounding a part's contribution needs: its symbols, its letters counted, and the
+    least weight it carries when nothing matches it (a legal form or an article weigh little)."""
+
+    symbols: frozenset[Symbol]
+    letters: frozenset[str]
+    unmatched_weight: float
+    numeric: bool
+    length: int
+
+
+@dataclass(frozen=True, slots=True)
+class NameBound:
+    """One analysed `Name`'s parts as `symbolic_bound` reads them, computed once per name."""
+
+    parts: tuple[PartBound, ...]
+    symbols: frozenset[Symbol]
+    length: int
+
+
+@dataclass(frozen=True, slots=True)
 class RName:
     """One name as rigour analyses it, with what scoring needs precomputed."""
 
@@ -115,6 +136,83 @@ class RName:
     letters: str  # the name's letters in that script
     numbers: frozenset[str]
     kind: str
+    bounds: tuple[NameBound, ...] = ()  # one per name in `names`
+
+
+def name_bound(name: Name) -> NameBound:
+    """A name's parts prepared for `symbolic_bound`."""
+    by_part: dict[NamePart, set[Symbol]] = {p: set() for p in name.parts}
+    for span in name.spans:
+        for part in span.parts:
+            by_part.setdefault(part, set()).add(span.symbol)
+    parts = []
+    for part in name.parts:
+        weight = _extra_weight((part,), name)
+        if part.comparable in _PARTICLES:
+            weight *= 0.2
+        symbols = frozenset(by_part.get(part, ()))
+        numeric = any(s.category == _C.NUMERIC for s in symbols)
+        parts.append(
+            PartBound(symbols, frozenset(part.comparable), weight, numeric, len(part.comparable))
+        )
+    length = sum(len(p.comparable) for p in name.parts)
+    return NameBound(tuple(parts), frozenset(name.symbols), length)
+
+
+def _could_spell(part: PartBound, c: NameBound) -> bool:
+    """Whether a part could be a spelling (within its edit budget) of a part of the other name,
+    of a piece of one, or of two run together (no longer together than the part and its
+    budget): no more of its distinct letters are absent from them than its budget (a quarter
+    of its length) allows. (Distinct letters: set operations, and a bound all the same.)"""
+    budget = part.length // 4
+    letters = part.letters
+    others = c.parts
+    for r in others:
+        if len(letters - r.letters) <= budget:
+            return True
+    most = part.length + budget
+    for i, r in enumerate(others):
+        for s in others[i + 1 :]:
+            if r.length + s.length <= most and len(letters - r.letters - s.letters) <= budget:
+                return True
+    return False
+
+
+def symbolic_bound(q: NameBound, c: NameBound, extra_query: float, extra_listed: float,
+                   person: bool, floor: float = 0.0) -> float:  # fmt: skip
+    """What `_pair_score` can reach for two names at most, at the cost of counting letters.
+
+    A part scores only in a match sharing a symbol with the other name, or in a spelling
+    within the edit budget (`spelling_similarity`): a part with more letters absent from every
+    part of the other name (and every two of them, run together) than its budget allows is no
+    spelling of them. Parts of either name that cannot score weigh at least what they weigh
+    unmatched; parts that can are counted at the most a match may weigh (a number 1.3, a family
+    name 1.3 times). The listed name's parts are only looked at where the query's leave the
+    bound at `floor` or above. Not covered: parts run together and split again elsewhere
+    (moham medali, mohammed ali), or a cluster's edits crowded into one short part: the pair
+    checks test it (tests/test_screen_pairs.py), and on bench/screening.py's 2,000 queries no
+    score changed with it."""
+    family = 1.3 if person else 1.0
+    live = dead = 0.0
+    for part in q.parts:
+        if not part.symbols.isdisjoint(c.symbols):
+            live += family * (1.3 if part.numeric else 1.0)
+        elif _could_spell(part, c):
+            live += family
+        else:
+            dead += extra_query * part.unmatched_weight
+    if not live:
+        return 0.0
+    if live / (live + dead) >= floor:
+        # The listed name's parts that cannot score, unless rigour puts them in one cluster
+        # with the query's (Safiullah, Rahmatullah: one weight for both): the larger side.
+        listed = min(extra_query, extra_listed)  # a family name the list marks: extra_query
+        dead_listed = 0.0
+        for part in c.parts:
+            if part.symbols.isdisjoint(q.symbols) and not _could_spell(part, q):
+                dead_listed += listed * part.unmatched_weight
+        dead = max(dead, dead_listed)
+    return live / (live + dead)
 
 
 def script_of(text: str) -> tuple[str, str]:
@@ -175,7 +273,8 @@ def analyse(text: str, kind: str) -> RName | None:
         [str(s.id) for s in symbols if s.category == _C.NUMERIC]
         or _NUMBER.findall(" ".join(n.comparable for n in names))
     )
-    return RName(tuple(names), symbols, grams, script, letters, numbers, kind)
+    bounds = tuple(name_bound(n) for n in names)
+    return RName(tuple(names), symbols, grams, script, letters, numbers, kind, bounds)
 
 
 def _marked_family(text: str) -> list[str]:
@@ -212,11 +311,13 @@ def query_variants(text: str, kind: str) -> list[tuple[str, str]]:
     return [(t, why) for t, why in out if t.strip() and t != text]
 
 
-def spelling_similarity(a: str, b: str) -> float:
+def spelling_similarity(a: str, b: str, family: bool = False) -> float:
     """How alike two spellings of one part are (0–1): an edit budget that grows with the length
     of the part (one edit from 4 letters, two from 8, three from 12), each edit costing more
     than the last ((1 - d/L)^2d), and nothing beyond the budget: Orbach is not Orbán, nor
-    Pezeshfar Pezeshkian. Numbers are never spelt alike (Unit 8200 is not Unit 8100)."""
+    Pezeshfar Pezeshkian; in two family names (`family`) of fewer than eight letters, one
+    consonant for another is not a spelling either (`_consonant_swapped`). Numbers are never
+    spelt alike (Unit 8200 is not Unit 8100)."""
     if a == b:
         return 1.0
     if _DIGIT.search(a) or _DIGIT.search(b):
@@ -228,7 +329,22 @@ def spelling_similarity(a: str, b: str) -> float:
     d = OSA.distance(a, b, score_cutoff=budget)
     if d > budget:
         return 0.0
+    if family and budget == 1 and _consonant_swapped(a, b):
+        return 0.0
     return float((1 - d / length) ** (2 * d))
+
+
+_VOWELS = frozenset("aeiouy")
+
+
+def _consonant_swapped(a: str, b: str) -> bool:
+    """One consonant written for another in a short part (Kadyrov/Kadymov, Putin/Pugin, Alfa/
+    Alma): another name more often than a slip, where a letter dropped, doubled or swapped with
+    its neighbour, or one vowel for another (Usmanov/Usmonov), is a spelling."""
+    if len(a) != len(b):
+        return False
+    diff = [(x, y) for x, y in zip(a, b, strict=True) if x != y]
+    return len(diff) == 1 and diff[0][0] not in _VOWELS and diff[0][1] not in _VOWELS
 
 
 def script_score(q: RName, c: RName) -> float:
@@ -244,6 +360,17 @@ def script_score(q: RName, c: RName) -> float:
 
 def _is_family(match: Alignment) -> bool:
     return any(p.tag == NamePartTag.FAMILY for p in (*match.qps, *match.rps))
+
+
+def _family_pair(match: Alignment, q: Name, c: Name) -> bool:
+    """Whether a match joins one family name to another: tagged so, or else each the last part
+    of its name."""
+    if len(match.qps) != 1 or len(match.rps) != 1:
+        return False
+    qp, rp = match.qps[0], match.rps[0]
+    if NamePartTag.FAMILY in (qp.tag, rp.tag):
+        return True
+    return qp.index == len(q.parts) - 1 and rp.index == len(c.parts) - 1
 
 
 def _extra_weight(parts: tuple[NamePart, ...] | list[NamePart], name: Name) -> float:
@@ -282,7 +409,9 @@ def _pair_score(q: Name, c: Name, extra_query: float, extra_listed: float,
                     # The strict spelling budget, not rigour's looser one, over the parts the
                     # cluster joins (SergeiLavrov against Sergei Lavrov).
                     m.score = spelling_similarity(
-                        "".join(p.comparable for p in m.qps), "".join(p.comparable for p in m.rps)
+                        "".join(p.comparable for p in m.qps),
+                        "".join(p.comparable for p in m.rps),
+                        person and _family_pair(m, q, c),
                     )
                 matches.append(m)
         for m in matches:
@@ -325,17 +454,24 @@ def explain(matches: list[Alignment]) -> str:
 
 
 def symbolic_score(q: RName, c: RName, extra_query: float, extra_listed: float,
-                   family_weight: float) -> tuple[float, str]:  # fmt: skip
+                   family_weight: float, floor: float = 0.0) -> tuple[float, str]:  # fmt: skip
     """The best agreement of two analysed names (0–1) by rigour's symbols and the strict
-    spelling of what they leave, and why."""
+    spelling of what they leave, and why; 0 where it is below `floor` (rigour's comparison
+    is then not run at all where `symbolic_bound` says it could not reach it)."""
     best, best_matches = 0.0, []
-    for qn in q.names:
-        for cn in c.names:
+    for qn, qb in zip(q.names, q.bounds, strict=True):
+        for cn, cb in zip(c.names, c.bounds, strict=True):
             if qn.comparable == cn.comparable:
                 return 1.0, f"{cn.comparable!r} literal"
+            person = NameTypeTag.PER in (qn.tag, cn.tag)
+            bound = symbolic_bound(qb, cb, extra_query, extra_listed, person, max(floor, best))
+            if bound < floor or bound <= best:
+                continue
             score, matches = _pair_score(qn, cn, extra_query, extra_listed, family_weight)
             if score > best:
                 best, best_matches = score, matches
+    if best < floor:
+        return 0.0, ""
     return best, explain(best_matches)
 
 
