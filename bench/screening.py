@@ -50,6 +50,7 @@ import threading
 import time
 import unicodedata
 from collections import Counter, defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -168,29 +169,35 @@ def split_name(text: str) -> tuple[list[str], list[str]] | None:
     return [t.title() for t in given], [t.title() for t in family]
 
 
-def sources(index: ScreeningIndex) -> list[Source]:
-    """Listed people whose name no other listed name contains: the same person on two lists
-    (OFAC's "HRYB, Mikhail" is the EU's "Mikhail Viachaslavavich HRYB") would otherwise count
-    as a false positive for whichever matcher finds both."""
+def unambiguous(index: ScreeningIndex, schemata: Sequence[str]) -> Iterator[tuple[Any, list[Any]]]:
+    """Listed entities of these schemata with their strong Latin names, when no other listed
+    name holds every key of the first one (so that a variant of it has one right answer)."""
     postings: dict[str, set[int]] = defaultdict(set)
     for n, listed in enumerate(index.entities):
         for key in listed.profile.keys:
             postings[key].add(n)
-    out = []
     for n, listed in enumerate(index.entities):
-        if listed.profile.schema != "Person":
+        if listed.profile.schema not in schemata:
             continue
-        props = listed.entity.get("properties") or {}
         names = [f for f in listed.profile.names if not f.weak and script_of(f.text) == "latin"]
-        if not names:
+        if not names or not names[0].parsed.keys:
             continue
-        sharing = set.intersection(*(postings[k] for k in names[0].parsed.keys)) - {n}
+        keys = set(names[0].parsed.keys)
+        sharing = set.intersection(*(postings[k] for k in keys)) - {n}
         if any(
-            set(names[0].parsed.keys) <= set(f.parsed.keys)
-            for m in sharing
-            for f in index.entities[m].profile.names
+            keys <= set(f.parsed.keys) for m in sharing for f in index.entities[m].profile.names
         ):
             continue
+        yield listed, names
+
+
+def sources(index: ScreeningIndex) -> list[Source]:
+    """Listed people whose name no other listed name contains: the same person on two lists
+    (OFAC's "HRYB, Mikhail" is the EU's "Mikhail Viachaslavavich HRYB") would otherwise count
+    as a false positive for whichever matcher finds both."""
+    out = []
+    for listed, names in unambiguous(index, ("Person",)):
+        props = listed.entity.get("properties") or {}
         split = split_name(names[0].text)
         if split is None or len(split[0]) + len(split[1]) < 2:
             continue
@@ -398,25 +405,9 @@ class OrgSource:
 def org_sources(index: ScreeningIndex) -> list[OrgSource]:
     """Listed organisations, companies and vessels whose name no other listed name contains
     (as `sources` does for people)."""
-    postings: dict[str, set[int]] = defaultdict(set)
-    for n, listed in enumerate(index.entities):
-        for key in listed.profile.keys:
-            postings[key].add(n)
     out = []
-    for n, listed in enumerate(index.entities):
+    for listed, names in unambiguous(index, ORG_SCHEMATA + VESSEL_SCHEMATA):
         schema = listed.profile.schema
-        if schema not in ORG_SCHEMATA + VESSEL_SCHEMATA:
-            continue
-        names = [f for f in listed.profile.names if not f.weak and script_of(f.text) == "latin"]
-        if not names or not names[0].parsed.keys:
-            continue
-        sharing = set.intersection(*(postings[k] for k in names[0].parsed.keys)) - {n}
-        if any(
-            set(names[0].parsed.keys) <= set(f.parsed.keys)
-            for m in sharing
-            for f in index.entities[m].profile.names
-        ):
-            continue
         words = re.findall(r"[^\W_]+(?:[-'.][^\W_]+)*\.?", names[0].text)
         if not words:
             continue
