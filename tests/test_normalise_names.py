@@ -231,3 +231,12 @@ def test_unknown_names_are_their_own_variant() -> None:
     assert given_name_variants("Miroslav") == given_name_variants("Мирослав") == {"miroslav"}
     assert not given_name_variants("Bill") & given_name_variants("Robert")
     assert given_name_variants("") == frozenset()
+
+
+@pytest.mark.parametrize(
+    ("written", "parts"),
+    [("Mera’i", ("merai",)), ("O'Brien", ("obrien",)), ("Ma'ruf Sa‘id", ("maruf", "said")),
+     ("'Abd al-Rahman", ("abdalrahman",))],
+)  # fmt: skip
+def test_an_apostrophe_inside_a_word_does_not_split_it(written: str, parts: tuple[str, ...]) -> None:
+    assert parse_name(written).parts == parts

@@ -174,7 +174,7 @@ def test_ofac_counts(ofac: list[ListedEntity]) -> None:
     assert len(ofac) == 8976
     assert len(by_id(ofac)) == 8976
     assert Counter(i.entity.schema.name for i in ofac) == {
-        "Person": 4620, "LegalEntity": 3673, "Vessel": 406, "Airplane": 277,
+        "Person": 4620, "Organization": 3673, "Vessel": 406, "Airplane": 277,
     }  # fmt: skip
 
 

@@ -125,3 +125,90 @@ def test_candidates_come_from_rare_keys_and_identifiers() -> None:
 def test_any_query_scores_between_zero_and_one(name: str, date: str) -> None:
     value = score({"name": [name], "birthDate": [date]})
     assert 0.0 <= value <= 1.0
+
+
+def _scored(index: ScreeningIndex, name: str) -> dict[str, tuple[float, str]]:
+    from corridor.model.scope import SYSTEM_SCOPE
+    from corridor.screen.matching import query_profile, score_candidates
+
+    query = query_profile("Person", {"name": [name]}, "q")
+    hits = score_candidates(index, query, None, Config(), SYSTEM_SCOPE)
+    return {
+        str(index.entities[i].entity["id"]): (r.score, r.explanations["name"].detail or "")
+        for i, r in hits
+    }
+
+
+def _person_index(names: dict[str, str]) -> ScreeningIndex:
+    index = ScreeningIndex()
+    for entity_id, name in names.items():
+        index.add("un", {"id": entity_id, "schema": "Person", "properties": {"name": [name]}})
+    index.freeze()
+    return index
+
+
+def test_a_left_out_part_is_cheap_only_when_the_query_picks_out_one_listed_name() -> None:
+    # Mohammed Khalil is part of many listed names; Vladimir Karanik of one.
+    listed = {f"k{i}": f"KHALIL, {given} Mohamed" for i, given in enumerate(
+        ("Ibrahim", "Yusuf", "Omar", "Hamid", "Tariq", "Bilal", "Sami", "Nabil"))}  # fmt: skip
+    listed["v"] = "Владимир Степанович КАРАНИК"
+    index = _person_index(listed)
+    unique = _scored(index, "Vladimir Karanik")
+    assert unique["v"][0] >= 0.7
+    common = _scored(index, "Mohammed Khalil")
+    assert max(s for s, _ in common.values()) < 0.7
+    assert all("in 8 listed names" in d for s, d in common.values() if s > 0.5)
+    # The full name still matches its one listed person.
+    assert _scored(index, "Ibrahim Mohamed Khalil")["k0"][0] >= 0.9
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.lists(
+            st.sampled_from(["ali", "omar", "hasan", "karim", "samir", "nadia"]),
+            min_size=1,
+            max_size=3,
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    st.lists(
+        st.sampled_from(["ali", "omar", "hasan", "karim", "samir", "nadia", "zed"]),
+        min_size=1,
+        max_size=3,
+    ),
+)
+def test_holders_count_the_listed_names_bearing_every_key(
+    names: list[list[str]], query: list[str]
+) -> None:
+    from corridor.normalise.spelling import name_key
+
+    index = _person_index({f"p{i}": " ".join(parts) for i, parts in enumerate(names)})
+    keys = tuple(name_key(p) for p in query)
+    expected = sum(set(keys) <= {name_key(p) for p in parts} for parts in names)
+    assert index.holders(keys) == expected
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [("娟 郑", "ZHANG, Jian"), ("Juan Zheng", "ZHANG, Jian"), ("Moustafa Saeed", "CHAD, Mustapha"),
+     ("Hussain Aldulaimi", "AL-DULAYMI, Hasan")],
+)  # fmt: skip
+def test_latin_names_apart_by_their_vowels_are_other_names(query: str, listed: str) -> None:
+    value = compare(profile("Person", {"name": [query]}), profile("Person", {"name": [listed]}),
+                    Config()).score  # fmt: skip
+    assert value < 0.7, (query, listed, value)
+
+
+@pytest.mark.parametrize(
+    ("query", "listed"),
+    [("محمد الحسن", "Muhammad al-Hasan"), ("Mohammed Hassan", "Muhammad Hasan"),
+     ("Youssef Mansour", "Yusuf Mansur"), ("Zhang Jian", "ZHANG, Jian")],
+)  # fmt: skip
+def test_a_key_with_the_spelling_or_a_script_without_vowels_still_matches(
+    query: str, listed: str
+) -> None:
+    value = compare(profile("Person", {"name": [query]}), profile("Person", {"name": [listed]}),
+                    Config()).score  # fmt: skip
+    assert value >= 0.7, (query, listed, value)

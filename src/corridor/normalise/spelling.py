@@ -82,8 +82,14 @@ def _abjad_glides(token: str) -> str:
     return "".join(out)
 
 
+# An apostrophe between two letters marks an elision or a transliterated ʿayn or hamza
+# (O'Brien, Ma'ruf, Mera’i): the word goes on, as rigour's tokeniser reads it.
+_INNER_APOSTROPHE = re.compile(r"(?<=[^\W\d_])['‘’ʼʻʿʾ`´](?=[^\W\d_])")
+
+
 def _latin(text: str) -> str:
     """Latin, lower-case ASCII text of a name in any script."""
+    text = _INNER_APOSTROPHE.sub("", text)
     if text.isascii():
         return text.lower()  # the common case, kept off ICU
     abjad = ABJAD.search(text) is not None

@@ -12,7 +12,7 @@ import heapq
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +27,7 @@ from corridor.normalise.nicknames import given_name_variants
 from corridor.normalise.orgs import org_name
 from corridor.normalise.phones import normalise_phone
 from corridor.normalise.plates import normalise_plate
-from corridor.normalise.spelling import name_key
+from corridor.normalise.spelling import ABJAD, name_key
 from corridor.screen.rnames import RName, analyse, query_variants, script_of
 
 _ID_CLEAN = re.compile(r"[^A-Z0-9]")
@@ -67,6 +67,7 @@ class NameForm:
     note: str = ""  # how a query variant was read ("digits read as letters"), or ""
     script_keys: frozenset[str] = frozenset()  # letters of a CJK/Khmer/… name, for retrieval
     variants: tuple[frozenset[str], ...] = ()  # each part's given-name forms (`nickname`)
+    abjad: bool = False  # written in an abjad (Arabic, Persian, Urdu): short vowels unwritten
     _rn: Any = field(default=_UNSET, repr=False, compare=False)
 
     @property
@@ -122,7 +123,7 @@ def name_form(text: str, weak: bool = False, kind: str = "ENT", note: str = "") 
                 key_index[key] = (*key_index.get(key, ()), j)
     variants = tuple(given_name_variants(part) for part in parsed.parts)
     return NameForm(text, parsed, weak, part_keys, family, spelt, alt, key_set - {""}, key_index,
-                    kind, note, script_keys, variants)  # fmt: skip
+                    kind, note, script_keys, variants, ABJAD.search(text) is not None)  # fmt: skip
 
 
 def spelling(part: str) -> str:
@@ -143,6 +144,9 @@ class Profile:
     phones: set[str] = field(default_factory=set)
     plates: set[str] = field(default_factory=set)
     genders: set[str] = field(default_factory=set)
+    #: For a query: how many listed entities bear every one of some name keys (`ScreeningIndex.
+    #: holders`), set by the search that scores it; None where there is no list to ask.
+    holders: Callable[[tuple[str, ...]], int] | None = None
 
     @property
     def keys(self) -> set[str]:
@@ -222,6 +226,7 @@ class ScreeningIndex:
         self._phones: dict[str, list[int]] = defaultdict(list)
         self._plates: dict[str, list[int]] = defaultdict(list)
         self._idf: dict[str, float] = {}
+        self._holders: dict[tuple[str, ...], int] = {}
         self.versions: dict[str, Any] = {}  # dataset → its latest ListVersion
         #: dataset → the (classification, agency) markings its entries bear
         self.markings: dict[str, set[tuple[int, str | None]]] = defaultdict(set)
@@ -250,9 +255,31 @@ class ScreeningIndex:
         """Compute how rare each name key is; rare keys pick candidates first."""
         n = max(len(self.entities), 1)
         self._idf = {k: math.log((n + 1) / (len(v) + 1)) + 1 for k, v in self._names.items()}
+        self._holders.clear()
 
     def __len__(self) -> int:
         return len(self.entities)
+
+    def holders(self, keys: tuple[str, ...]) -> int:
+        """How many listed entities bear every one of `keys` among their names' keys: of how
+        many listed people a partial name could be a part (memoised: the index is fixed once
+        built, and the same common parts come back query after query)."""
+        found = self._holders.get(keys)
+        if found is None:
+            postings = sorted((self._names.get(k, ()) for k in set(keys)), key=len)
+            if not postings or not postings[0]:
+                found = 0
+            else:
+                common = set(postings[0])
+                for more in postings[1:]:
+                    common.intersection_update(more)
+                    if not common:
+                        break
+                found = len(common)
+            if len(self._holders) > 100_000:
+                self._holders.clear()
+            self._holders[keys] = found
+        return found
 
     def analyse_names(self) -> None:
         """Have rigour analyse every listed name now rather than on first use (`NameForm.rn`)."""

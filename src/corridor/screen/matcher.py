@@ -10,7 +10,8 @@ shown by `GET /algorithms`); the defaults are tuned on the evaluation set in ben
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
@@ -36,11 +37,13 @@ WEIGHTS: dict[str, tuple[float, str]] = {
                                "query leaves out) costs this much of an aligned one."),
     "nickname": (0.9, "A recorded short form of the same given name (Bibi, Benjamin) counts "
                       "this much of a part."),
-    "initial": (0.9, "An initial agreeing with a part (J., Juncker) counts this much of it."),
+    "initial": (0.7, "An initial agreeing with a part (J., Juncker) counts this much of it."),
     "extra_query_part": (1.0, "A part of the query's name found nowhere in the listed name weighs "
                               "this much (rigour's comparison)."),
     "family_name_weight": (1.3, "A family name weighs this much more than a given name "
                                 "(rigour's comparison)."),
+    "key_only": (0.6, "Two Latin parts with the same key (consonants) spelt further apart than a "
+                      "slip count this much (rigour's symbols may still join them)."),
     "spelling_only": (0.0, "1: also compare names with no part in common by key (spelling "
                            "alone); 0: do not."),
     "number_mismatch": (0.6, "Different numbers in two names (both written): the score is "
@@ -127,10 +130,27 @@ def _align(q: NameForm, c: NameForm, w: Mapping[str, float]) -> list[tuple[int, 
     pairs: list[tuple[float, int, int]] = []
     index = c.key_index
     unkeyed = []
+    vowels_unwritten = q.abjad or c.abjad
+    # A name romanised by machine from a script of its own (Chinese, Korean, Khmer, …) is
+    # short syllables: a key says nothing there (Zheng, Zhang), only the spelling does.
+    key_only = 0.0 if q.script_keys or c.script_keys else w["key_only"]
     for i, (qk, qa) in enumerate(zip(q.part_keys, q.alt_keys, strict=True)):
         js = index.get(qk, ()) + index.get(qa, ()) if qa else index.get(qk, ())
         if js:
-            pairs.extend((1.0, i, j) for j in js)
+            if vowels_unwritten:
+                pairs.extend((1.0, i, j) for j in js)
+            else:
+                # A key keeps the consonants: in two Latin spellings the vowels are written,
+                # and names apart by them are other names (Zheng/Zhang, Juan/Jian, Hussain/
+                # Hasan). The spelling decides, and rigour's symbols (a known variant of the
+                # same name) can still raise the score in `_name_score`.
+                qs = q.spelt[i]
+                found = [(sim, i, j) for j in js
+                         if (sim := max(_romanised_alike(qs, c.spelt[j]), key_only))]  # fmt: skip
+                if found:
+                    pairs.extend(found)
+                else:
+                    unkeyed.append(i)
         else:
             unkeyed.append(i)
     if unkeyed:
@@ -177,6 +197,24 @@ def _align(q: NameForm, c: NameForm, w: Mapping[str, float]) -> list[tuple[int, 
     return out
 
 
+_DOUBLED = re.compile(r"(.)\1+")
+_VOWEL_SPELLINGS = (("ou", "u"), ("oo", "u"), ("ee", "i"))
+
+
+def _romanised_alike(a: str, b: str) -> float:
+    """How alike two spellings of parts with the same key are, once the ways romanisations
+    write one vowel or consonant are set aside: doubled letters and the French ou or English
+    ee and oo for u and i (Youssef/Yusuf, Sameer/Samir, Hassan/Hasan). What is left apart is
+    another name's vowel (Zheng/Zhang, Hussain/Hasan)."""
+    sim = spelling_similarity(a, b)
+    if sim == 1.0:
+        return sim
+    na, nb = _DOUBLED.sub(r"\1", a), _DOUBLED.sub(r"\1", b)
+    for old, new in _VOWEL_SPELLINGS:
+        na, nb = na.replace(old, new), nb.replace(old, new)
+    return max(sim, spelling_similarity(na, nb))
+
+
 def _family_position(form: NameForm, i: int) -> bool:
     """Whether a person's part i is where the family name is: marked (a comma, capitals), or
     else the last part."""
@@ -200,6 +238,7 @@ def _key_score(q: NameForm, c: NameForm, w: Mapping[str, float]) -> tuple[float,
         qp.keys == cp.keys
         and len(qp.parts) == len(cp.parts)
         and (qp.parts == cp.parts or all(len(p) > 1 for p in qp.parts))
+        and (q.abjad or c.abjad or sorted(q.spelt) == sorted(c.spelt))
     ):
         return 1.0, "same name parts"
     if q.key_set.isdisjoint(c.key_set) and w["spelling_only"] < 1:
@@ -246,8 +285,33 @@ def _related(q: RName, c: RName) -> bool:
     return sum(1 for p in parts if not p.symbols.isdisjoint(symbols)) >= need
 
 
+def _leave_out_cost(
+    q: NameForm, c: NameForm, w: Mapping[str, float], holders: Callable[[tuple[str, ...]], int]
+) -> tuple[float, int]:
+    """What a listed part the query leaves out costs, and in how many listed names the query's
+    parts all are (0: not asked). A middle name left out is cheap when what the query does give
+    picks out this listed person; when its parts are in many listed names (Mohammed Khalil is
+    part of a dozen), the query is as much any of them, and a part left out costs up to a whole
+    part: `middle_name_cost` + (1 - it) × (1 - B/A), A the listed names holding the query's
+    parts, B those holding all of this listed name's (the same person on other lists)."""
+    cost = w["middle_name_cost"]
+    if len(c.parsed.parts) <= len(q.parsed.parts):
+        return cost, 0
+    many = holders(q.part_keys)
+    if many <= 1:
+        return cost, many
+    these = max(holders(c.part_keys), 1)
+    if many <= these:
+        return cost, many
+    return cost + (1 - cost) * (1 - these / many), many
+
+
 def _name_score(
-    q: NameForm, c: NameForm, w: Mapping[str, float], beat: float = 0.0
+    q: NameForm,
+    c: NameForm,
+    w: Mapping[str, float],
+    beat: float = 0.0,
+    holders: Callable[[tuple[str, ...]], int] | None = None,
 ) -> tuple[float, str]:
     """How well two names agree (0–1), and why: the inner loop of matching, so it returns a
     plain tuple and the `Feature` is built once, for the best name. `beat` is the score another
@@ -264,6 +328,13 @@ def _name_score(
     elif qr is not None and cr is not None and "OBJ" in (q.kind, c.kind):
         score, detail = object_score(qr, cr)
     else:
+        many = 0
+        if holders is not None and q.parsed.parts:
+            cost, many = _leave_out_cost(q, c, w, holders)
+            if cost != w["middle_name_cost"]:
+                w = {**w, "middle_name_cost": cost}
+            else:
+                many = 0
         score, detail = _key_score(q, c, w) if q.parsed.parts and c.parsed.parts else (0.0, "")
         # One word each is a nickname or a kunya: weak evidence, as `_key_score` weighs it.
         one_word = len(q.parsed.parts) == 1 and len(c.parsed.parts) == 1 and c.kind != "ORG"
@@ -287,6 +358,8 @@ def _name_score(
                 d += "; family names differ"
             if s > score:
                 score, detail = s, d
+        if many:
+            detail += f"; the query's parts are in {many} listed names"
     if (
         qr is not None
         and cr is not None
@@ -327,7 +400,7 @@ def compare(query: Profile, candidate: Profile, config: Config) -> Result:
             # A pair that cannot beat the best so far need not be scored exactly, unless it is
             # two full names whose agreement below decides the one-word rule.
             beat = best[0] if best is not None and (not full or best_full >= 0.5) else 0.0
-            s, detail = _name_score(qn, cn, w, beat)
+            s, detail = _name_score(qn, cn, w, beat, query.holders)
             if best is None or s > best[0]:
                 best = (s, detail, qn, cn)
             if full:

@@ -207,6 +207,7 @@ def score_candidates(
     given), best first (ties by id: deterministic). Watchlist entries above the reader's
     clearance are never candidates."""
     compare = (algorithm or default_algorithm()).compare
+    query.holders = index.holders
     scored = []
     for i in index.candidates(query, names, limit=candidate_limit):
         listed = index.entities[i]

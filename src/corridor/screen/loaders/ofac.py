@@ -8,7 +8,8 @@ Header-less, comma-separated, `-0-` for an empty value, a trailing EOF byte (0x1
 
 Mapping:
 - id `ofac-<ent_num>`. SDN_Type `individual` → Person, `vessel` → Vessel, `aircraft` →
-  Airplane, empty → LegalEntity (OFAC does not say whether an entity is a company).
+  Airplane, empty → Organization (OFAC's "entity": never a person; whether it is a company
+  OFAC does not say, and a Company query still matches an Organization).
 - `name` = SDN_Name as written (`NORIEGA, Manuel Antonio`); for people the part before the
   first comma is `lastName`, the rest `firstName`. Title → `position`.
 - alt.csv by alt_type: `aka` and `nka` → `alias`, `fka` → `previousName`, any type containing
@@ -49,7 +50,7 @@ from corridor.screen.loaders.sniff import HINTED, NAMED, first_rows, table_like
 AUTHORITY = "US OFAC"
 DETAILS_URL = "https://sanctionssearch.ofac.treas.gov/Details.aspx?id={}"
 _SDN_WIDTH, _ADD_WIDTH, _ALT_WIDTH = 12, 6, 5
-_TYPES = {"individual": "Person", "vessel": "Vessel", "aircraft": "Airplane", "": "LegalEntity"}
+_TYPES = {"individual": "Person", "vessel": "Vessel", "aircraft": "Airplane", "": "Organization"}
 _TAIL_NUMBER = re.compile(r"^[A-Z0-9]{1,3}-?[A-Z0-9]{2,6}$")
 
 
@@ -305,7 +306,7 @@ def _entry(
     parsed = parse_remarks(remarks)
     b.add_all("weakAlias", parsed.weak_aliases)
     for prop, value in parsed.values:
-        # LegalEntity has no imoNumber: an IMO company number is its registration number.
+        # An Organization has no imoNumber: an IMO company number is its registration number.
         b.add("registrationNumber" if prop == "imoNumber" and not b.has_prop(prop) else prop, value)
     b.add("notes", remarks)
     b.add("topics", "sanction")
