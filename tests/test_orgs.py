@@ -31,3 +31,12 @@ def test_any_text_gives_a_core_and_is_stable(text: str) -> None:
     assert org_name(text) == once
     assert (once.core == "") == (once.compare == "")
     assert all(form for form in once.forms)
+
+
+def test_a_form_written_with_its_letters_apart_is_the_form() -> None:
+    for written in ("Geoplasticos S A", "geoplasticos s a", "GEOPLASTICOS S.A."):
+        assert org_name(written).core == "geoplasticos", written
+        assert org_name(written).forms == ("sa",), written
+    assert org_name("o o o Romashka").forms == ("ooo",)
+    # Numbers written apart stay apart: Bank 2 3 is not Bank 23.
+    assert org_name("Bank 2 3").compare == "bank 2 3"

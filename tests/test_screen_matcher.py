@@ -212,3 +212,16 @@ def test_a_key_with_the_spelling_or_a_script_without_vowels_still_matches(
     value = compare(profile("Person", {"name": [query]}), profile("Person", {"name": [listed]}),
                     Config()).score  # fmt: skip
     assert value >= 0.7, (query, listed, value)
+
+
+def test_a_vessel_is_found_by_its_name_with_a_prefix_or_a_slip() -> None:
+    index = ScreeningIndex()
+    for i, name in enumerate(("PARAMACONI", "BATIS", "KUM SONG 3", "SANCHI", "ARGO I")):
+        index.add("ofac", {"id": f"v{i}", "schema": "Vessel", "properties": {"name": [name]}})
+    for i in range(40):  # other vessels sharing letters
+        index.add("ofac", {"id": f"o{i}", "schema": "Vessel", "properties": {"name": [f"PARA {i}"]}})
+    index.freeze()
+    for query, expected in (("PARAMAONI", "v0"), ("M/T BATIS", "v1"), ("MT KUM SONG 3", "v2"),
+                            ("SANCI", "v3")):  # fmt: skip
+        found = index.candidates(profile("Vessel", {"name": [query]}), limit=5)
+        assert expected in [index.entities[i].entity["id"] for i in found], query

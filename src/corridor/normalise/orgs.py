@@ -21,12 +21,17 @@ _DOTTED = re.compile(r"(?<!\w)(?:\w\.){1,}\w?\.?(?!\w)")
 _SPACE = re.compile(r"\s+")
 
 
+# Single letters written apart, two or more in a row: "s a", "o o o" (a form typed without its
+# dots, or read from a document that dropped them).
+_SPACED = re.compile(r"(?<!\w)[^\W\d_](?: [^\W\d_])+(?!\w)")
+
+
 def _undot(text: str) -> str:
     def join(m: re.Match[str]) -> str:
         letters = m.group(0).replace(".", "")
         return letters if len(letters) >= 2 else m.group(0)
 
-    return _DOTTED.sub(join, text)
+    return _SPACED.sub(lambda m: m.group(0).replace(" ", ""), _DOTTED.sub(join, text))
 
 
 def prepare(name: str) -> str:

@@ -18,6 +18,7 @@ from typing import Any
 
 from followthemoney import model
 from followthemoney.types import registry
+from rigour.names import remove_obj_prefixes
 
 from corridor.model.classification import Classification
 from corridor.model.scope import ReadScope
@@ -93,7 +94,10 @@ def name_form(text: str, weak: bool = False, kind: str = "ENT", note: str = "") 
     Aktiengesellschaft" share them, and "C.B.A." is one part, not three initials."""
     script, letters = script_of(text)
     script_keys = frozenset("§" + ch for ch in letters)
-    parsed = parse_name(org_name(text).core if kind == "ORG" else text)
+    source = org_name(text).core if kind == "ORG" else text
+    if kind == "OBJ":  # M/T Batis is the Batis (rigour's list of vessel prefixes)
+        source = remove_obj_prefixes(source) or source
+    parsed = parse_name(source)
     if not parsed.keys:
         if not script:
             return None
@@ -203,6 +207,16 @@ def profile(schema: str, props: Mapping[str, Sequence[str]]) -> Profile:
     return p
 
 
+def _object_grams(prof: Profile) -> set[str]:
+    """Letter trigrams of a vessel's, aircraft's or vehicle's names (nothing for others)."""
+    grams: set[str] = set()
+    for form in prof.names:
+        if form.kind == "OBJ":
+            word = "".join(form.spelt)
+            grams.update(word[i : i + 3] for i in range(len(word) - 2))
+    return grams
+
+
 @dataclass(slots=True)
 class Listed:
     """A listed entity in the index: its FtM data, its profile, where it comes from, and the
@@ -227,6 +241,7 @@ class ScreeningIndex:
         self._plates: dict[str, list[int]] = defaultdict(list)
         self._idf: dict[str, float] = {}
         self._holders: dict[tuple[str, ...], int] = {}
+        self._grams: dict[str, list[int]] = defaultdict(list)  # vessels' letter trigrams
         self.versions: dict[str, Any] = {}  # dataset → its latest ListVersion
         #: dataset → the (classification, agency) markings its entries bear
         self.markings: dict[str, set[tuple[int, str | None]]] = defaultdict(set)
@@ -244,6 +259,8 @@ class ScreeningIndex:
         self.by_id[str(entity["id"])] = index
         for key in prof.keys:
             self._names[key].append(index)
+        for gram in _object_grams(prof):
+            self._grams[gram].append(index)
         for value in prof.ids:
             self._ids[value].append(index)
         for value in prof.phones:
@@ -321,6 +338,18 @@ class ScreeningIndex:
             idf = self._idf.get(key, 1.0)
             for index in postings:
                 weights[index] += idf
+        # A vessel's name is often one word, and a slip in it changes its only key: its letter
+        # trigrams find it (half of the query's in common), as rigour's do for people's.
+        grams = _object_grams(query)
+        if grams:
+            shared: dict[int, int] = defaultdict(int)
+            for gram in grams:
+                for index in self._grams.get(gram, ()):
+                    shared[index] += 1
+            need = max(2, len(grams) // 2)
+            for index, n in shared.items():
+                if n >= need:
+                    weights[index] += n / len(grams)
         if wanted is not None:  # before ranking, so a small list is not crowded out by a big one
             strong = {i for i in strong if self.entities[i].dataset in wanted}
             weights = {i: v for i, v in weights.items() if self.entities[i].dataset in wanted}
