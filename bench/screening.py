@@ -573,6 +573,39 @@ def unlisted_people(index: ScreeningIndex, seed: int, n: int) -> list[Case]:
     return out
 
 
+#: Faker's locales for people on no list that Corridor's generator did not make.
+FAKER_LOCALES = ("ar_AA", "bg_BG", "de_DE", "el_GR", "en_GB", "en_US", "es_ES", "fa_IR", "fr_FR",
+                 "hi_IN", "hr_HR", "it_IT", "ja_JP", "ko_KR", "nl_NL", "pl_PL", "pt_BR", "ro_RO",
+                 "ru_RU", "tr_TR", "uk_UA", "zh_CN")  # fmt: skip
+
+
+def faker_people(index: ScreeningIndex, seed: int, n: int) -> list[Case]:
+    """People on no list made by Faker (22 locales, each in its own script): a first name and
+    a last name as the locale writes them; names a listed entity bears exactly left out.
+    Empty where Faker is not installed (`make bench` installs it)."""
+    try:
+        from faker import Faker
+    except ImportError:
+        return []
+    from corridor.normalise.names import parse_name
+
+    rng = random.Random(seed)
+    fakers = {loc: Faker(loc) for loc in FAKER_LOCALES}
+    for i, f in enumerate(fakers.values()):
+        f.seed_instance(seed * 100 + i)
+    listed = {f.parsed.keys for e in index.entities for f in e.profile.names}
+    out: list[Case] = []
+    seen: set[str] = set()
+    while len(out) < n:
+        loc = rng.choice(FAKER_LOCALES)
+        name = f"{fakers[loc].first_name()} {fakers[loc].last_name()}"
+        if name in seen or parse_name(name).keys in listed:
+            continue
+        seen.add(name)
+        out.append(Case(f"faker-{len(out):04d}", f"faker_{loc}", "Person", {"name": [name]}, None))
+    return out
+
+
 def found_rate(scores: dict[str, dict[str, float]], cases: list[Case]) -> dict[str, Any]:
     """Share of queries whose expected entity is matched (top five, threshold), and share of
     queries with no expected entity that match anything."""
@@ -945,17 +978,26 @@ def main() -> None:
         # UN-listed names with a typo, and people on no list (the lists as served).
         un = un_typo_cases(full, args.seed)
         unlisted = unlisted_people(full, args.seed, args.unlisted)
-        both = un + unlisted
+        faker = faker_people(full, args.seed, args.unlisted)
+        both = un + unlisted + faker
         served, _ = run_corridor(full, both, args.k)
         results["un_typo"] = found_rate(served, un)
         results["unlisted_false_positives"] = found_rate(served, unlisted)
+        if faker:
+            results["faker_unlisted_false_positives"] = found_rate(served, faker)
         if not args.no_peer:
             cands = candidates(full, both, args.peer_k)
             peer_scores, _ = run_peer(full, both, cands, work)
             results["un_typo"]["logic_v2"] = found_rate(peer_scores, un)
             results["unlisted_false_positives"]["logic_v2"] = found_rate(peer_scores, unlisted)
+            if faker:
+                results["faker_unlisted_false_positives"]["logic_v2"] = found_rate(
+                    peer_scores, faker
+                )
         print(f"UN-listed names with one typo found: {results['un_typo']}")
         print(f"people on no list matched: {results['unlisted_false_positives']}")
+        if faker:
+            print(f"Faker's people (no list) matched: {results['faker_unlisted_false_positives']}")
 
         # Organisations, companies and vessels: the lists, and OpenSanctions' sample if present.
         if OPENSANCTIONS.exists():
@@ -988,7 +1030,8 @@ def main() -> None:
             peer = r[part].get("logic_v2_same_candidates", {}).get("f1")
             cells.append(f"{ours:.3f} / {peer:.3f}" if peer is not None else f"{ours:.3f}")
         print(f"{seed:>5} {cells[0]:>30} {cells[1]:>40}")
-    shown = ("http", "f1_without_birth_year_negatives", "un_typo", "unlisted_false_positives")
+    shown = ("http", "f1_without_birth_year_negatives", "un_typo", "unlisted_false_positives",
+             "faker_unlisted_false_positives")  # fmt: skip
     print(json.dumps({k: v for k, v in results.items() if not isinstance(v, dict) or k in shown},
                      indent=1))  # fmt: skip
     write_result("screening", results)
