@@ -166,6 +166,8 @@ def path(
         if found is not None:
             links = found.links
             out.update(found=True, nodes=found.nodes)
+    position = {n: i for i, n in enumerate(out["nodes"])}
+    links.sort(key=lambda k: (min(position[k.a], position[k.b]), k.kind, k.via or ""))
     out["nodes"] = [network.nodes[n].to_dict() for n in out["nodes"]]
     out["links"] = [k.to_dict() for k in links]
     audit(store, caller, Event.READ, "network/path",
