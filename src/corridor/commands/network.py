@@ -30,7 +30,7 @@ def _day(value: str | None) -> date | None:
     try:
         return parse_date(value, "as_of")
     except ValidationError as exc:
-        raise typer.BadParameter(exc.message) from None
+        raise typer.BadParameter(exc.message, param_hint="--as-of") from None
 
 
 AsOf = Annotated[
