@@ -44,13 +44,8 @@ def worlds(draw: st.DrawFn) -> list[tuple[str, str, str, Entity]]:
         out.append((draw(st.sampled_from(LEVELS)), draw(st.sampled_from(GRADES)),
                     "2024-01-01T00:00:00Z", ("Person", p, props)))  # fmt: skip
     pair = st.tuples(st.sampled_from(people), st.sampled_from(people))
-    for i, (kind, (a, b)) in enumerate(
-        draw(
-            st.lists(
-                st.tuples(st.sampled_from(["Associate", "Call", "mention"]), pair), max_size=10
-            )
-        )  # fmt: skip
-    ):
+    kinds = st.sampled_from(["Associate", "Call", "mention"])
+    for i, (kind, (a, b)) in enumerate(draw(st.lists(st.tuples(kinds, pair), max_size=10))):
         month = draw(st.integers(1, 12))
         collected = f"2024-{month:02d}-15T00:00:00Z"
         if kind == "Associate":
