@@ -43,6 +43,7 @@ from corridor.network.evidence import Evidence, trust
 from corridor.network.graph import Link, Network, Node
 from corridor.resolve.records import RESOLVABLE
 from corridor.resolve.seen import sees_everything
+from corridor.resolve.service import reader_clusters
 from corridor.store.base import Store
 
 #: Entities that are nodes: who acts and what they use (everything else is evidence of a tie).
@@ -159,8 +160,6 @@ def canonical_ids(
                 if record_id in present:
                     key[record_id] = f"{kind}:{cluster_id}"
     else:
-        from corridor.resolve.service import reader_clusters
-
         resolvable = [r.id for r in records if _kind(r.schema) in RESOLVABLE]
         key.update(reader_clusters(store, sorted(resolvable), scope))
     groups: dict[str, list[str]] = defaultdict(list)
