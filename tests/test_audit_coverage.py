@@ -51,6 +51,13 @@ READS: dict[tuple[str, str], tuple[str, dict[str, Any], str, str]] = {
     ("get", "/judgements"): (
         "/judgements", {"params": {"entity_id": "rs-p-1"}}, "read", "entities/rs-p-1/judgements"),
     ("get", "/search"): ("/search", {"params": {"q": "jovanovic"}}, "read", "search"),
+    ("get", "/network"): ("/network", {}, "read", "network"),
+    ("get", "/network/communities"): ("/network/communities", {}, "read", "network/communities"),
+    ("get", "/network/rank"): ("/network/rank", {}, "read", "network/rank"),
+    ("get", "/network/path"): (
+        "/network/path", {"params": {"a": "rs-p-1", "b": "rs-p-3"}}, "read", "network/path"),
+    ("get", "/network/expand/{entity_id}"): (
+        "/network/expand/rs-p-1", {}, "read", "network/expand/rs-p-1"),
     ("get", "/observations"): (
         "/observations", {"params": {"plate": "BG 001-AB"}}, "read", "observations"),
     ("get", "/alerts"): ("/alerts", {}, "read", "alerts"),
@@ -207,6 +214,12 @@ def test_every_command_that_reads_or_changes_personal_data_leaves_one_entry(
         (["search", "jovanovic"], "read", "search"),
         (["matches", "rs-p-1"], "read", "entities/rs-p-1/matches"),
         (["canonical", "rs-p-1"], "read", "entities/rs-p-1/canonical"),
+        (["network", "build"], "read", "network"),
+        (["network", "communities", "--out", str(tmp_path / "c.csv")], "read",
+         "network/communities"),
+        (["network", "rank", "--out", str(tmp_path / "r.csv")], "read", "network/rank"),
+        (["network", "path", "rs-p-1", "rs-p-3"], "read", "network/path"),
+        (["network", "expand", "rs-p-1"], "read", "network/expand/rs-p-1"),
         (["alerts", "list"], "read", "alerts"),
         (["screen", str(names), "--out", str(tmp_path / "hits.csv"), "--dataset", "wl"],
          "read", "screen/wl"),

@@ -23,6 +23,7 @@ from corridor.api.routes import (
     entities,
     health,
     ingest,
+    network,
     observations,
     resolve,
     screening,
@@ -128,8 +129,8 @@ def create_app(
     app.state.sharing = sharing_service
     errors.install(app)
     for module in (
-        health, entities, resolve, screening, search, observations, ingest, stats, sharing,
-        audit,
+        health, entities, resolve, network, screening, search, observations, ingest, stats,
+        sharing, audit,
     ):  # fmt: skip
         app.include_router(module.router)
     _document_purpose(app)

@@ -1,0 +1,192 @@
+"""Network benchmark: groups recovered and organisers ranked, on the scenario against its truth.
+
+For each seed the Western Balkans scenario is generated, ingested and resolved (people,
+organisations, vehicles and accounts), and the network is built as the operator sees it.
+
+- Network recovery: Leiden communities on the resolved people's network, scored against
+  `truth/networks.csv` by the adjusted Rand index and NMI (igraph's `compare_communities`), over
+  the person records of network members (a hawala banker who settles for two networks belongs
+  to either, and is left out of these two scores).
+- Disruption: the share of the networks' organisers among the top 10 of the ranking.
+
+Beside it, in the same run, the baseline: Louvain (igraph's multilevel) on the graph of the
+records as written (no resolution; the same links and weights), and a ranking by degree on it.
+
+Run: `.venv/bin/python bench/network.py [--scale 1] [--seeds 1 2 3 4 5]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import igraph as ig
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import write_result
+from corridor.access.caller import Caller
+from corridor.ingest.service import ingest_path
+from corridor.model.scope import SYSTEM_SCOPE
+from corridor.network import analysis
+from corridor.network.build import build_network
+from corridor.network.graph import Network
+from corridor.resolve import service
+from corridor.resolve.records import RESOLVABLE
+from corridor.scenario import build_scenario
+from corridor.store.duckdb import DuckDBStore
+
+TOP = 10
+
+
+def truth(bundle: Path) -> tuple[dict[str, str], dict[str, list[str]], set[str]]:
+    """Record → true person; true person → networks; the organisers."""
+    with (bundle / "truth" / "identities.csv").open(encoding="utf-8") as f:
+        identities = {r["record_id"]: r["true_id"] for r in csv.DictReader(f)}
+    networks: dict[str, list[str]] = defaultdict(list)
+    organisers = set()
+    with (bundle / "truth" / "networks.csv").open(encoding="utf-8") as f:
+        for r in csv.DictReader(f):
+            networks[r["true_id"]].append(r["network_id"])
+            if r["role"] == "organiser":
+                organisers.add(r["true_id"])
+    return identities, networks, organisers
+
+
+def recovery(
+    found: dict[str, int], identities: dict[str, str], networks: dict[str, list[str]]
+) -> dict[str, Any]:
+    """ARI and NMI over the person records of members of exactly one network."""
+    predicted, expected = [], []
+    for record_id, community in sorted(found.items()):
+        true = networks.get(identities.get(record_id, ""), [])
+        if len(true) == 1:
+            predicted.append(community)
+            expected.append(true[0])
+    labels = {n: i for i, n in enumerate(sorted(set(expected)))}
+    truth_ids = [labels[n] for n in expected]
+    return {
+        "records": len(predicted),
+        "ari": round(ig.compare_communities(predicted, truth_ids, method="ari"), 4),
+        "nmi": round(ig.compare_communities(predicted, truth_ids, method="nmi"), 4),
+    }
+
+
+def organisers_on_top(
+    ranked: list[list[str]], identities: dict[str, str], organisers: set[str]
+) -> dict[str, Any]:
+    """How many organisers have a record among the top `TOP` rows (each row: its record ids)."""
+    top = {identities.get(r) for row in ranked[:TOP] for r in row}
+    hit = len(organisers & top)
+    return {"organisers": len(organisers), "in_top": hit, "share": round(hit / len(organisers), 4)}
+
+
+def per_record(network: Network, groups: dict[str, int]) -> dict[str, int]:
+    return {r: groups[n.id] for n in network.nodes.values() for r in n.record_ids}
+
+
+def louvain(network: Network, seed: int) -> dict[str, int]:
+    g = analysis.Graph.of(network)
+    random.seed(seed)  # igraph draws from Python's generator
+    parts = g.graph.community_multilevel(weights="weight" if g.graph.ecount() else None)
+    return {g.ids[v]: c for v, c in enumerate(parts.membership)}
+
+
+def one_seed(scale: float, seed: int) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        bundle = Path(tmp) / "world"
+        build_scenario(bundle, seed=seed, scale=scale)
+        identities, networks, organisers = truth(bundle)
+        store = DuckDBStore(None)
+        operator = Caller.operator()
+        ingest_path(store, operator, bundle, show_progress=False)
+    started = time.perf_counter()
+    for kind in RESOLVABLE:
+        service.resolve_all(store, operator, kind)
+    resolve_seconds = time.perf_counter() - started
+
+    started = time.perf_counter()
+    people = build_network(store, SYSTEM_SCOPE).people()
+    build_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    groups = analysis.communities(people)
+    ranked = analysis.rank(people)
+    analysis_seconds = time.perf_counter() - started
+    corridor = {
+        "people": len(people.nodes),
+        "links": len(people.links),
+        "communities": len(set(groups.values())),
+        **recovery(per_record(people, groups), identities, networks),
+        "disruption": organisers_on_top([r.record_ids for r in ranked], identities, organisers),
+        "build_seconds": round(build_seconds, 2),
+        "analysis_seconds": round(analysis_seconds, 2),
+    }
+
+    raw = build_network(store, SYSTEM_SCOPE, resolved=False).people()
+    base_groups = louvain(raw, seed)
+    degree = raw.adjacency()
+    order = sorted(raw.nodes, key=lambda n: (-len({k.other(n) for k in degree.get(n, [])}), n))
+    baseline = {
+        "records": len(raw.nodes),
+        "communities": len(set(base_groups.values())),
+        **recovery(per_record(raw, base_groups), identities, networks),
+        "disruption": organisers_on_top(
+            [raw.nodes[n].record_ids for n in order], identities, organisers
+        ),
+    }
+    store.close()
+    return {
+        "networks": len({n for ns in networks.values() for n in ns}),
+        "resolve_seconds": round(resolve_seconds, 1),
+        "corridor": corridor,
+        "baseline": baseline,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[1, 2, 3, 4, 5])
+    args = parser.parse_args()
+    results: dict[str, Any] = {"scale": args.scale, "seeds": {}}
+    for seed in args.seeds:
+        r = one_seed(args.scale, seed)
+        results["seeds"][seed] = r
+        c, b = r["corridor"], r["baseline"]
+        print(f"seed {seed}: {r['networks']} networks, {c['people']} people, {c['links']} links "
+              f"(resolution {r['resolve_seconds']:.0f} s, build {c['build_seconds']:.2f} s, "
+              f"analyses {c['analysis_seconds']:.2f} s)\n"
+              f"  corridor  ARI {c['ari']:.3f} NMI {c['nmi']:.3f} over {c['records']} records; "
+              f"organisers in top {TOP}: {c['disruption']['in_top']}/{c['disruption']['organisers']}\n"
+              f"  baseline  ARI {b['ari']:.3f} NMI {b['nmi']:.3f}; organisers in top {TOP} by "
+              f"degree: {b['disruption']['in_top']}/{b['disruption']['organisers']}")  # fmt: skip
+    summary = {}
+    for label in ("corridor", "baseline"):
+        runs = [r[label] for r in results["seeds"].values()]
+        found = sum(r["disruption"]["in_top"] for r in runs)
+        total = sum(r["disruption"]["organisers"] for r in runs)
+        summary[label] = {
+            "ari_mean": round(statistics.fmean(r["ari"] for r in runs), 4),
+            "ari_min": min(r["ari"] for r in runs),
+            "nmi_mean": round(statistics.fmean(r["nmi"] for r in runs), 4),
+            "nmi_min": min(r["nmi"] for r in runs),
+            "organisers_in_top": f"{found}/{total}",
+            "organisers_in_top_share": round(found / total, 4),
+        }
+        s = summary[label]
+        print(f"{label:9} ARI mean {s['ari_mean']:.3f} (min {s['ari_min']:.3f}), NMI mean "
+              f"{s['nmi_mean']:.3f} (min {s['nmi_min']:.3f}), organisers in top {TOP}: "
+              f"{found}/{total} ({100 * s['organisers_in_top_share']:.0f} %)")  # fmt: skip
+    results["summary"] = summary
+    print(f"results: {write_result('network', results)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Networks: what the caller's network holds, its communities, whom to take out first, and
+how two entities are connected (built from what the caller may read)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from corridor.api.deps import Reader, StoreDep
+from corridor.api.schemas.network import (
+    Communities,
+    Expansion,
+    NetworkPath,
+    NetworkSummary,
+    Ranking,
+)
+from corridor.network import service
+
+router = APIRouter(tags=["networks"])
+
+AsOf = Annotated[
+    date | None, Query(description="Only what the agencies knew by the end of this day.")
+]
+
+
+def _day(as_of: date | None) -> str | None:
+    return as_of.isoformat() if as_of else None
+
+
+@router.get("/network", response_model=NetworkSummary)
+def network(store: StoreDep, caller: Reader, as_of: AsOf = None) -> dict[str, Any]:
+    """Nodes and links by kind, people, and how many communities they form."""
+    return service.build(store, caller, as_of)
+
+
+@router.get("/network/communities", response_model=Communities)
+def communities(store: StoreDep, caller: Reader, as_of: AsOf = None) -> dict[str, Any]:
+    """Every person record the caller may see, with its community (Leiden)."""
+    rows = service.communities(store, caller, as_of)
+    return {"as_of": _day(as_of),
+            "communities": [{"entity_id": r, "community": c} for r, c in rows]}  # fmt: skip
+
+
+@router.get("/network/rank", response_model=Ranking)
+def rank(
+    store: StoreDep,
+    caller: Reader,
+    as_of: AsOf = None,
+    limit: Annotated[int | None, Query(ge=1, le=100_000)] = None,
+) -> dict[str, Any]:
+    """Canonical people, the most disruptive to take out first, each with its reasons."""
+    rows = service.rank(store, caller, as_of, limit)
+    return {"as_of": _day(as_of), "results": [r.to_dict() for r in rows]}
+
+
+@router.get("/network/path", response_model=NetworkPath)
+def path(
+    store: StoreDep,
+    caller: Reader,
+    a: Annotated[str, Query(min_length=1, max_length=200)],
+    b: Annotated[str, Query(min_length=1, max_length=200)],
+    within: Annotated[
+        str | None, Query(max_length=20, description="30d, 12h, 2w: a time-respecting path.")
+    ] = None,
+    as_of: AsOf = None,
+) -> dict[str, Any]:
+    """How A is connected to B: the strongest chain, or one whose links follow in time."""
+    window = service.parse_window(within) if within is not None else None
+    return service.path(store, caller, a, b, as_of, window)
+
+
+@router.get("/network/expand/{entity_id}", response_model=Expansion)
+def expand(
+    entity_id: str,
+    store: StoreDep,
+    caller: Reader,
+    hops: Annotated[int, Query(ge=1, le=service.MAX_HOPS)] = 1,
+    as_of: AsOf = None,
+) -> dict[str, Any]:
+    """Everything within `hops` links of an entity, and the links among them."""
+    return service.expand(store, caller, entity_id, hops, as_of)

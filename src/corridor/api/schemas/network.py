@@ -1,0 +1,126 @@
+"""Networks (`/network…`): what the network holds, communities, the disruption ranking,
+neighbourhoods and paths, each link with the evidence behind it."""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class NetworkSummary(BaseModel):
+    nodes: int
+    links: int
+    nodes_by_kind: dict[str, int]
+    links_by_kind: dict[str, int]
+    evidence_items: int = Field(description="Records behind the links (each counted once).")
+    reference: str | None = Field(
+        description="The time link weights decay from: the as-of day's end, else the latest "
+        "evidence."
+    )
+    people: int
+    people_links: int = Field(
+        description="Links between people, other nodes (groups, vehicles, accounts) folded in."
+    )
+    communities: int
+    as_of: str | None
+
+
+class NetworkEvidence(BaseModel):
+    record_id: str = Field(description="The record that asserts the tie (a call, an Associate…).")
+    statement_ids: list[str]
+    agency: str
+    grading: str | None
+    grading_scheme: str | None
+    classification: str
+    at: str | None = Field(description="When the tie was seen: the event's time, else collected.")
+    dated: bool = Field(description="Whether `at` is the event's own time.")
+    trust: float = Field(description="What its grade (and any attribution) is trusted, 0–1.")
+
+
+class NetworkLink(BaseModel):
+    a: str
+    b: str
+    kind: str = Field(description="Associate, Call, Payment, co-mention, shared phone, …")
+    via: str | None = Field(description="The report, key or node the two share, if any.")
+    weight: float = Field(description="0–1, from how many items, how graded and how recent.")
+    first_seen: str | None
+    last_seen: str | None
+    classification: str
+    evidence: list[NetworkEvidence]
+
+
+class NetworkNode(BaseModel):
+    id: str = Field(description="The canonical entity: the least of its record ids.")
+    kind: str
+    schema_: str = Field(alias="schema")
+    label: str
+    record_ids: list[str]
+    categories: list[str] = Field(description="Categories of person its records were given.")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class ReachedNode(NetworkNode):
+    hops: int
+
+
+class CommunityRow(BaseModel):
+    entity_id: str
+    community: int
+
+
+class Communities(BaseModel):
+    as_of: str | None
+    communities: list[CommunityRow]
+
+
+class RankReasons(BaseModel):
+    reach: float = Field(description="Share lost with the pairs it was one end of.")
+    bridging: float = Field(description="Share lost as paths between others lengthen or break.")
+    degree: int
+    betweenness: float
+    pagerank: float
+    community: int
+
+
+class RankRow(BaseModel):
+    entity_id: str
+    score: float = Field(description="Share of the suspects' connectivity lost if taken out.")
+    record_ids: list[str]
+    label: str
+    categories: list[str]
+    reasons: RankReasons
+
+
+class Ranking(BaseModel):
+    as_of: str | None
+    results: list[RankRow]
+
+
+class PathStep(BaseModel):
+    from_: str = Field(alias="from")
+    to: str
+    at: str
+    kind: str
+    record_id: str
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class NetworkPath(BaseModel):
+    from_: str = Field(alias="from")
+    to: str
+    within: float | None = Field(description="The window in days (a time-respecting path).")
+    found: bool
+    nodes: list[NetworkNode]
+    links: list[NetworkLink]
+    steps: list[PathStep] = Field(description="Time-respecting: each link, in time order.")
+
+    model_config = ConfigDict(populate_by_name=True)
+
+
+class Expansion(BaseModel):
+    id: str
+    hops: int
+    truncated: bool
+    nodes: list[ReachedNode]
+    links: list[NetworkLink]

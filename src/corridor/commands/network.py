@@ -1,0 +1,178 @@
+"""`corridor network build|communities|rank|path|expand`: who works with whom, which group each
+person is in, whom to take out first, and how two entities are connected (and when)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import date
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from corridor.access.caller import Caller
+from corridor.commands.common import Purpose, StoreUrl, Workdir, out, store_session
+from corridor.errors import ValidationError
+from corridor.model.timeparse import parse_date
+from corridor.network import service
+
+network_app = typer.Typer(
+    help="Networks: groups, key players and paths, from what the store holds.",
+    no_args_is_help=True,
+)
+
+
+def _day(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return parse_date(value, "as_of")
+    except ValidationError as exc:
+        raise typer.BadParameter(exc.message, param_hint="--as-of") from None
+
+
+AsOf = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Only what the agencies knew by the end of this day (YYYY-MM-DD).",
+        show_default=False,
+    ),
+]
+Out = Annotated[Path, typer.Option("--out", help="The CSV file to write.")]
+
+
+@network_app.command("build")
+def build(
+    workdir: Workdir = None,
+    store: StoreUrl = None,
+    as_of: AsOf = None,
+    purpose: Purpose = None,
+) -> None:
+    """Build the network and say what it holds: nodes and links by kind."""
+    with store_session(workdir, store) as db:
+        summary = service.build(db, Caller.operator(purpose), _day(as_of))
+    table = Table(title="Network" + (f" as of {summary['as_of']}" if summary["as_of"] else ""))
+    table.add_column("what")
+    table.add_column("how many", justify="right")
+    for kind, n in summary["nodes_by_kind"].items():
+        table.add_row(f"nodes: {kind}", f"{n:,}")
+    for kind, n in summary["links_by_kind"].items():
+        table.add_row(f"links: {kind}", f"{n:,}")
+    table.add_row("people", f"{summary['people']:,}")
+    table.add_row("links between people", f"{summary['people_links']:,}")
+    table.add_row("communities", f"{summary['communities']:,}")
+    out.print(table)
+
+
+@network_app.command("communities")
+def communities(
+    out_file: Out,
+    workdir: Workdir = None,
+    store: StoreUrl = None,
+    as_of: AsOf = None,
+    purpose: Purpose = None,
+) -> None:
+    """Write `entity_id,community` for every person record (Leiden on the people's network)."""
+    with store_session(workdir, store) as db:
+        rows = service.communities(db, Caller.operator(purpose), _day(as_of))
+    with out_file.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["entity_id", "community"])
+        writer.writerows(rows)
+    out.print(f"{len(rows):,} person records in {len({c for _, c in rows}):,} communities")
+
+
+@network_app.command("rank")
+def rank(
+    out_file: Out,
+    workdir: Workdir = None,
+    store: StoreUrl = None,
+    as_of: AsOf = None,
+    top: Annotated[int, typer.Option(min=0, help="How many to show here (all go to --out).")] = 10,
+    purpose: Purpose = None,
+) -> None:
+    """Write `entity_id,score,record_ids` (one row per person, most disruptive first)."""
+    with store_session(workdir, store) as db:
+        rows = service.rank(db, Caller.operator(purpose), _day(as_of))
+    with out_file.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["entity_id", "score", "record_ids"])
+        for r in rows:
+            writer.writerow([r.entity_id, f"{r.score:.6f}", ";".join(r.record_ids)])
+    table = Table(title="Whom to take out first")
+    for col in ("entity", "name", "score", "reach", "bridging", "degree", "community"):
+        table.add_column(col, justify="left" if col in ("entity", "name") else "right")
+    for r in rows[:top]:
+        table.add_row(r.entity_id, r.label, f"{r.score:.4f}", f"{r.reach:.4f}",
+                      f"{r.bridging:.4f}", str(r.degree), str(r.community))  # fmt: skip
+    out.print(table)
+
+
+@network_app.command("path")
+def path(
+    a: Annotated[str, typer.Argument(help="A record id.")],
+    b: Annotated[str, typer.Argument(help="Another record id.")],
+    within: Annotated[
+        str | None,
+        typer.Option(
+            help="Links one after another, all within this time (30d, 12h, 2w).",
+            show_default=False,
+        ),
+    ] = None,
+    workdir: Workdir = None,
+    store: StoreUrl = None,
+    as_of: AsOf = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Write the answer as JSON.")] = False,
+    purpose: Purpose = None,
+) -> None:
+    """How A is connected to B: the strongest chain, or with --within a time-respecting one."""
+    window = service.parse_window(within) if within is not None else None
+    with store_session(workdir, store) as db:
+        found = service.path(db, Caller.operator(purpose), a, b, _day(as_of), window)
+    if as_json:
+        out.print_json(json.dumps(found, ensure_ascii=False))
+        return
+    if not found["found"]:
+        out.print(f"no {'time-respecting ' if window else ''}path from {a} to {b}")
+        return
+    labels = {n["id"]: n["label"] for n in found["nodes"]}
+    out.print(" → ".join(f"{labels[n['id']]} ({n['id']})" for n in found["nodes"]))
+    for step in found["steps"]:
+        out.print(f"  {step['at']}  {labels[step['from']]} → {labels[step['to']]}: "
+                  f"{step['kind']} ({step['record_id']})")  # fmt: skip
+    if not found["steps"]:
+        for link in found["links"]:
+            out.print(f"  {labels[link['a']]} – {labels[link['b']]}: {link['kind']}, weight "
+                      f"{link['weight']:.3f}, {len(link['evidence'])} evidence")  # fmt: skip
+
+
+@network_app.command("expand")
+def expand(
+    entity_id: Annotated[str, typer.Argument(help="A record id.")],
+    hops: Annotated[int, typer.Option(min=1, max=service.MAX_HOPS, help="How far.")] = 1,
+    workdir: Workdir = None,
+    store: StoreUrl = None,
+    as_of: AsOf = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Write the answer as JSON.")] = False,
+    purpose: Purpose = None,
+) -> None:
+    """Everything within some links of an entity, with the links among them."""
+    with store_session(workdir, store) as db:
+        found = service.expand(db, Caller.operator(purpose), entity_id, hops, _day(as_of))
+    if as_json:
+        out.print_json(json.dumps(found, ensure_ascii=False))
+        return
+    table = Table(title=f"Within {hops} link(s) of {found['id']}")
+    for col in ("hops", "entity", "kind", "name", "records"):
+        table.add_column(col)
+    for n in found["nodes"]:
+        table.add_row(str(n["hops"]), n["id"], n["kind"], n["label"], str(len(n["record_ids"])))
+    out.print(table)
+    out.print(f"{len(found['links']):,} links" + (" (truncated)" if found["truncated"] else ""))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(network_app, name="network")

@@ -1,0 +1,108 @@
+"""A reader never sees a link, or a score, that rests on evidence above their clearance.
+
+Property: for random small worlds of people and ties, each record at a random classification,
+everything a reader is shown (links with their weights and evidence, communities, centralities,
+the disruption ranking, paths) equals what the operator is shown of a store holding only what
+that reader may read. A hidden link therefore leaves no trace: not in a weight, a community,
+a rank, nor in the reference time the weights decay from.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from callers import reading
+from corridor.model.classification import Classification
+from corridor.model.scope import SYSTEM_SCOPE, ReadScope
+from corridor.network import analysis, service
+from corridor.network.build import build_network
+from corridor.network.graph import Network
+from corridor.store.base import Store
+from sharing_support import write_entities
+from stores import new_store
+
+LEVELS = ["OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET"]
+GRADES = ["1AP", "2BP", "3CP", "2AP", "2DP"]
+PHONES = ["+381641000001", "+381641000002", "+381641000003"]
+
+Entity = tuple[str, str, dict[str, Any]]
+
+
+@st.composite
+def worlds(draw: st.DrawFn) -> list[tuple[str, str, str, Entity]]:
+    """(classification, grading, collected, entity) for people and the ties between them."""
+    n = draw(st.integers(3, 6))
+    people = [f"p{i}" for i in range(n)]
+    out = []
+    for p in people:
+        props: dict[str, Any] = {"name": f"Person {p}"}
+        if draw(st.booleans()):
+            props["phone"] = draw(st.sampled_from(PHONES))
+        out.append((draw(st.sampled_from(LEVELS)), draw(st.sampled_from(GRADES)),
+                    "2024-01-01T00:00:00Z", ("Person", p, props)))  # fmt: skip
+    pair = st.tuples(st.sampled_from(people), st.sampled_from(people))
+    kinds = st.sampled_from(["Associate", "Call", "mention"])
+    for i, (kind, (a, b)) in enumerate(draw(st.lists(st.tuples(kinds, pair), max_size=10))):
+        month = draw(st.integers(1, 12))
+        collected = f"2024-{month:02d}-15T00:00:00Z"
+        if kind == "Associate":
+            entities: list[Entity] = [("Associate", f"as{i}", {"person": a, "associate": b})]
+        elif kind == "Call":
+            entities = [("Call", f"c{i}", {"callerNumber": draw(st.sampled_from(PHONES)),
+                                           "receiver": b, "startDate": collected[:10]})]  # fmt: skip
+        else:
+            entities = [("Documentation", f"d{i}a", {"document": f"r{i}", "entity": a}),
+                        ("Documentation", f"d{i}b", {"document": f"r{i}", "entity": b})]  # fmt: skip
+        level, grade = draw(st.sampled_from(LEVELS)), draw(st.sampled_from(GRADES))
+        out.extend((level, grade, collected, e) for e in entities)
+    return out
+
+
+def fill(store: Store, world: list[tuple[str, str, str, Entity]], top: Classification) -> None:
+    for level, grade, collected, entity in world:
+        if Classification.parse(level) <= top:
+            write_entities(store, [entity], classification=level, grading=grade,
+                           collected_at=collected)  # fmt: skip
+
+
+def shown(network: Network) -> dict[str, Any]:
+    """Everything a reader is shown of a network, as plain values."""
+    people = network.people()
+    ids = sorted(people.nodes)
+    path = analysis.shortest_path(network, ids[0], ids[-1]) if len(ids) > 1 else None
+    return {
+        "links": sorted((k.a, k.b, k.kind, k.via, round(k.weight, 12),
+                         sorted(e.record_id for e in k.evidence)) for k in network.links),
+        "reference": network.reference,
+        "communities": analysis.communities(people),
+        "centralities": analysis.centralities(people),
+        "rank": [(r.node_id, round(r.disruption.score, 12)) for r in analysis.rank(people)],
+        "path": path.nodes if path else None,
+    }  # fmt: skip
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(world=worlds(), clearance=st.sampled_from(LEVELS[:2]))
+def test_a_reader_sees_only_what_their_evidence_allows(
+    world: list[tuple[str, str, str, Entity]], clearance: str
+) -> None:
+    top = Classification.parse(clearance)
+    full, visible = new_store(), new_store()
+    try:
+        fill(full, world, Classification.TOP_SECRET)
+        fill(visible, world, top)
+        mine = build_network(full, ReadScope(top))
+        assert all(e.classification <= top for e in mine.evidence())
+        assert shown(mine) == shown(build_network(visible, SYSTEM_SCOPE))
+        # Through the service, as the API and the command line call it.
+        caller = reading(ReadScope(top))
+        assert [r.to_dict() for r in service.rank(full, caller)] == [
+            r.to_dict() for r in service.rank(visible, reading(SYSTEM_SCOPE))]  # fmt: skip
+        assert service.communities(full, caller) == service.communities(
+            visible, reading(SYSTEM_SCOPE))  # fmt: skip
+    finally:
+        full.close()
+        visible.close()
