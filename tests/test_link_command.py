@@ -210,3 +210,31 @@ def test_an_out_of_range_threshold_is_refused(tmp_path: Path) -> None:
     proc = corridor("link", str(people), "--id-column", "id", "--out", str(tmp_path / "o.csv"),
                     "--threshold", "1.5", check=False)  # fmt: skip
     assert proc.returncode != 0 and "--threshold" in proc.stderr
+
+
+def test_an_output_that_cannot_be_written_is_refused_before_linking(tmp_path: Path) -> None:
+    people = write_csv(tmp_path / "people.csv", HEADER, PEOPLE)
+    for option, value in (("--out", tmp_path / "missing" / "o.csv"), ("--model-out", tmp_path)):
+        args = ["link", str(people), "--id-column", "id", "--out", str(tmp_path / "o.csv")]
+        args += [option, str(value)] if option != "--out" else []
+        if option == "--out":
+            args[args.index("--out") + 1] = str(value)
+        proc = corridor(*args, check=False)
+        assert proc.returncode == 2, proc.stderr
+        assert option in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "o.csv").exists()
+
+
+def test_a_file_error_anywhere_in_a_command_is_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from corridor import cli
+
+    def fails() -> None:
+        raise PermissionError(13, "Permission denied", "report.csv")
+
+    monkeypatch.setattr(cli, "app", fails)
+    with pytest.raises(SystemExit) as exited:
+        cli.main()
+    assert exited.value.code == 2
+    assert "report.csv: Permission denied" in capsys.readouterr().err

@@ -55,10 +55,15 @@ app = build_app()
 
 
 def main() -> None:
-    """Entry point: Corridor's own errors print as one clear line and exit 2. Typer handles the
-    rest in standalone mode: a usage error names the option and exits 2, Ctrl-C exits 130."""
+    """Entry point: Corridor's own errors, and a file that cannot be read or written, print as
+    one clear line and exit 2. Typer handles the rest in standalone mode: a usage error names
+    the option and exits 2, Ctrl-C exits 130."""
     try:
         app()
     except CorridorError as exc:
         err.print(f"[red]error:[/red] {exc.message}", highlight=False)
+        sys.exit(2)
+    except OSError as exc:  # a file named on the command line that cannot be read or written
+        where = f"{exc.filename}: " if exc.filename else ""
+        err.print(f"[red]error:[/red] {where}{exc.strerror or exc}", highlight=False)
         sys.exit(2)

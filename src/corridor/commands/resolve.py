@@ -153,6 +153,11 @@ def link(
         if not sep or not role or not column:
             raise ValidationError(f"--field {item!r}: write ROLE=COLUMN", "field")
         fields[role.strip()] = column.strip()
+    for option, path in (("out", out_file), ("pairs_out", pairs_out), ("model_out", model_out)):
+        # Checked before the linking, which may take minutes, rather than when writing.
+        if path is not None and (path.is_dir() or not path.parent.is_dir()):
+            raise ValidationError(f"--{option.replace('_', '-')} {path}: not a file in an "
+                                  "existing folder", option)  # fmt: skip
     result = link_tables(
         inputs, id_column, fields, backend, threshold, pairs_from=0.01 if pairs_out else None
     )
