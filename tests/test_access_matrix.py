@@ -385,6 +385,18 @@ ROUTES: dict[tuple[str, str], Spec] = {
         lambda w: Example(path={"alert_id": w.alert_id}, json={"decision": "false_positive"}),
     ),
     ("GET", "/search"): Spec(Action.READ, lambda w: Example(params={"q": NAMES[0]})),
+    # Networks: each reader's own network, built from what they may read.
+    ("GET", "/network"): Spec(Action.READ),
+    ("GET", "/network/communities"): Spec(Action.READ),
+    ("GET", "/network/rank"): Spec(Action.READ),
+    ("GET", "/network/expand/{entity_id}"): Spec(
+        Action.READ, lambda w: Example(path={"entity_id": person_id(0)}, params={"hops": 1})
+    ),
+    ("GET", "/network/path"): Spec(
+        Action.READ,
+        lambda w: Example(params={"a": person_id(0), "b": person_id(1)}),
+        ok=frozenset({200, 404}),
+    ),
     ("GET", "/observations"): Spec(Action.READ),
     ("POST", "/ingest"): Spec(Action.INGEST, _upload),
     ("GET", "/stats/counts"): Spec(Action.STATS),
