@@ -201,7 +201,7 @@ def test_the_trained_model_is_written_and_splink_loads_it(tmp_path: Path) -> Non
             for i, r in zip(table.ids[:300], table.rows[:300], strict=True)]  # fmt: skip
     db = DuckDBAPI(connection=duckdb.connect())
     linker = Linker(db.register(table_of(rows), dataset_display_name="t"), settings)
-    scored = linker.inference.predict(threshold_match_probability=0.5).as_record_dict()
+    scored = linker.inference.predict(threshold_match_probability=0.5).as_record_list()
     assert len(scored) > 0
 
 
