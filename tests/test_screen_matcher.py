@@ -225,3 +225,21 @@ def test_a_vessel_is_found_by_its_name_with_a_prefix_or_a_slip() -> None:
                             ("SANCI", "v3")):  # fmt: skip
         found = index.candidates(profile("Vessel", {"name": [query]}), limit=5)
         assert expected in [index.entities[i].entity["id"] for i in found], query
+
+
+@pytest.mark.parametrize(
+    ("query", "listed", "same"),
+    [("Bank of Armenia", "Bank of America", False),
+     ("Ghaed Bassir Institute Products Company", "GHAED BASSIR PETROCHEMICAL PRODUCTS COMPANY",
+      False),
+     ("Day Bank State Company", "DAY BANK BROKERAGE COMPANY", False),
+     ("Behineh Trading Company", "BEHINEH TRADING CO.", True),
+     ("Hesong Trading Corp.", "HESONG TRADING CORPORATION", True),
+     ("Korea National Insurance", "KOREA NATIONAL INSURANCE CORPORATION", True)],
+)  # fmt: skip
+def test_a_word_put_for_another_makes_another_organisation(
+    query: str, listed: str, same: bool
+) -> None:
+    value = compare(profile("Company", {"name": [query]}),
+                    profile("Organization", {"name": [listed]}), Config()).score  # fmt: skip
+    assert (value >= 0.7) is same, (query, listed, value)

@@ -23,6 +23,7 @@ from corridor.plugins import Algorithm
 from corridor.screen.index import NameForm, Profile
 from corridor.screen.rnames import (
     RName,
+    analyse,
     object_score,
     script_score,
     spelling_similarity,
@@ -44,6 +45,9 @@ WEIGHTS: dict[str, tuple[float, str]] = {
                                 "(rigour's comparison)."),
     "key_only": (0.6, "Two Latin parts with the same key (consonants) spelt further apart than a "
                       "slip count this much (rigour's symbols may still join them)."),
+    "org_word_substituted": (0.8, "Two organisation names each holding a word the other "
+                                  "lacks (one word put for another): the score is multiplied "
+                                  "by this."),
     "spelling_only": (0.0, "1: also compare names with no part in common by key (spelling "
                            "alone); 0: do not."),
     "number_mismatch": (0.6, "Different numbers in two names (both written): the score is "
@@ -285,6 +289,32 @@ def _related(q: RName, c: RName) -> bool:
     return sum(1 for p in parts if not p.symbols.isdisjoint(symbols)) >= need
 
 
+def _unexplained(a: NameForm, b: NameForm) -> bool:
+    """Whether a word of `a` (not a letter, not a number) has neither a key, a spelling nor a
+    symbol of rigour's (Co and Company, Corp and Corporation) in `b`: a word `b` lacks."""
+    b_symbols = b.rn.symbols if b.rn is not None else frozenset()
+    for i, part in enumerate(a.parsed.parts):
+        if len(part) < 2 or part.isdigit():
+            continue
+        keys = {a.part_keys[i], a.alt_keys[i]} - {""}
+        if not keys.isdisjoint(b.key_set):
+            continue
+        if any(spelling_similarity(a.spelt[i], other) for other in b.spelt):
+            continue
+        word = analyse(part, "ORG")
+        if word is not None and not word.symbols.isdisjoint(b_symbols):
+            continue
+        return True
+    return False
+
+
+def _substituted(q: NameForm, c: NameForm) -> bool:
+    """Two organisation names each holding a word the other lacks: one word put for another
+    (Ghaed Bassir Petrochemical / Institute Products Company), where a word left out (Korea
+    National Insurance [Corporation]) or a legal form written another way is not."""
+    return _unexplained(q, c) and _unexplained(c, q)
+
+
 def _leave_out_cost(
     q: NameForm, c: NameForm, w: Mapping[str, float], holders: Callable[[tuple[str, ...]], int]
 ) -> tuple[float, int]:
@@ -360,6 +390,14 @@ def _name_score(
                 score, detail = s, d
         if many:
             detail += f"; the query's parts are in {many} listed names"
+    if (
+        score > 0
+        and "ORG" in (q.kind, c.kind)
+        and "PER" not in (q.kind, c.kind)
+        and _substituted(q, c)
+    ):
+        score *= w["org_word_substituted"]
+        detail += "; a word of each name has no counterpart in the other"
     if (
         qr is not None
         and cr is not None
