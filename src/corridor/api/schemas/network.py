@@ -34,6 +34,9 @@ class NetworkEvidence(BaseModel):
     at: str | None = Field(description="When the tie was seen: the event's time, else collected.")
     dated: bool = Field(description="Whether `at` is the event's own time.")
     trust: float = Field(description="What its grade (and any attribution) is trusted, 0–1.")
+    origin: str | None = Field(
+        None, description="Who the tie went out from: a payment's payer, a call's caller."
+    )
 
 
 class NetworkLink(BaseModel):
