@@ -111,6 +111,11 @@ def _is_node(schema_name: str) -> bool:
     return schema is not None and any(schema.is_a(n) for n in NODE_SCHEMATA)
 
 
+def _is_vehicle(schema_name: str) -> bool:
+    schema = ftm.get(schema_name)
+    return schema is not None and schema.is_a("Vehicle")
+
+
 def _kind(schema_name: str) -> str:
     schema = ftm.get(schema_name)
     if schema is None:
@@ -191,10 +196,11 @@ class _Builder:
             schema = first.schema
             categories = sorted({str(c) for r in recs for row in r.rows
                                  if (c := row.get("person_category"))})  # fmt: skip
-            plates = sorted({p for r in recs for row in r.values("registrationNumber")
+            plates = sorted({p for r in recs if _is_vehicle(r.schema)
+                             for row in r.values("registrationNumber")
                              if (p := normalise_plate(str(row["value"])))})  # fmt: skip
-            phones = sorted({p for r in recs for row in r.values("phone")
-                             if (p := normalise_phone(str(row["value"])))})  # fmt: skip
+            phones = sorted({e for r in recs for row in r.values("phone")
+                             if (e := normalise_phone(str(row["value"])))})  # fmt: skip
             nodes[node_id] = Node(
                 node_id, _kind(schema), schema, [r.id for r in recs], _label(first), categories,
                 plates, phones,

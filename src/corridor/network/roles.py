@@ -151,11 +151,13 @@ def _behaviour(network: Network) -> dict[str, _Behaviour]:
     return out
 
 
-def infer_roles(network: Network, people: Network | None = None) -> dict[str, RoleGuess]:
-    """Every person node's role (node id → guess), from the network (all nodes) and its
-    people's network (`people`, computed from it when not given)."""
+def infer_roles(
+    network: Network, people: Network | None = None, groups: dict[str, int] | None = None
+) -> dict[str, RoleGuess]:
+    """Every person node's role (node id → guess), from the network (all nodes), its people's
+    network and their communities (each computed here when not given)."""
     people = people if people is not None else network.people()
-    groups = analysis.communities(people)
+    groups = groups if groups is not None else analysis.communities(people)
     central = analysis.centralities(people)
     behaviour = _behaviour(network)
     nodes = network.nodes
