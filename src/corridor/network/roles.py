@@ -6,7 +6,8 @@ free text are one agency's opinion, in its language, and reading them would only
 The signals are structural, each an observable habit of the trade:
 
 - **organiser**: the hub of their group: the strongest ties in their community (weighted
-  degree, as a share of the community's strongest), paying several people;
+  degree, as a share of the community's strongest), paying several people; one per community
+  of at least three suspects;
 - **money handler** (hawala bankers too): money in from people outside the organisation (a
   migrant's relatives), money passed on, accounts in more than one place, an account named in
   an intelligence report;
@@ -66,7 +67,7 @@ class Signal:
     record_ids: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"signal": self.name, "value": round(self.value, 4),
+        return {"signal": self.name, "value": round(float(self.value), 4),
                 "record_ids": sorted(set(self.record_ids))[:50]}  # fmt: skip
 
 
@@ -165,6 +166,7 @@ def infer_roles(
     reported = {k.a if nodes[k.a].kind == "BankAccount" else k.b for k in network.links
                 if k.kind == "co-mention"
                 and "BankAccount" in (nodes[k.a].kind, nodes[k.b].kind)}  # fmt: skip
+    members = analysis.targets(people)
     strongest: dict[int, float] = defaultdict(float)
     for node_id, c in central.items():
         if not PROTECTED & set(nodes[node_id].categories):
@@ -181,7 +183,9 @@ def infer_roles(
             continue
         top = strongest[groups[node_id]]
         hub = central[node_id].strength / top if top > 0 else 0.0
-        size = sum(1 for g in groups.values() if g == groups[node_id])
+        # A community with fewer than three suspects (a banker and the relatives paying him)
+        # is no organisation to organise.
+        size = sum(1 for n in members if groups[n] == groups[node_id])
         if size >= 3:
             signals.append(Signal("share of the community's strongest ties", hub))
         payees = sorted(b.paid)
