@@ -8,9 +8,15 @@ organisations, vehicles and accounts), and the network is built as the operator 
   the person records of network members (a hawala banker who settles for two networks belongs
   to either, and is left out of these two scores).
 - Disruption: the share of the networks' organisers among the top 10 of the ranking.
+- Roles (`corridor.network.roles`, from behaviour only): per role, the share of its members'
+  person records given that role (accuracy, i.e. recall), precision and F1, and the macro-F1
+  over the seven roles; a hawala banker counts as a money handler. Every person record counts:
+  one outside the networks given a role is a false positive of that role.
 
 Beside it, in the same run, the baseline: Louvain (igraph's multilevel) on the graph of the
-records as written (no resolution; the same links and weights), and a ranking by degree on it.
+records as written (no resolution; the same links and weights), a ranking by degree on it, and
+roles by degree: the best-linked suspect of each Louvain community its organiser, every other
+suspect a driver (the commonest role).
 
 Run: `.venv/bin/python bench/network.py [--scale 1] [--seeds 1 2 3 4 5]`.
 """
@@ -38,26 +44,77 @@ from corridor.model.scope import SYSTEM_SCOPE
 from corridor.network import analysis
 from corridor.network.build import build_network
 from corridor.network.graph import Network
+from corridor.network.roles import DRIVER, ORGANISER, ROLES, UNKNOWN, infer_roles
 from corridor.resolve import service
 from corridor.resolve.records import RESOLVABLE
 from corridor.scenario import build_scenario
 from corridor.store.duckdb import DuckDBStore
 
 TOP = 10
+#: The scenario's roles as Corridor names them (a hawala banker handles money).
+TRUE_ROLE = {
+    "organiser": "organiser", "recruiter": "recruiter", "driver": "driver",
+    "safe_house_keeper": "safe-house keeper", "money_handler": "money handler",
+    "hawala_banker": "money handler", "document_forger": "forger", "spotter": "spotter",
+}  # fmt: skip
 
 
-def truth(bundle: Path) -> tuple[dict[str, str], dict[str, list[str]], set[str]]:
-    """Record → true person; true person → networks; the organisers."""
+def truth(
+    bundle: Path,
+) -> tuple[dict[str, str], dict[str, list[str]], set[str], dict[str, str]]:
+    """Record → true person; true person → networks; the organisers; true person → role."""
     with (bundle / "truth" / "identities.csv").open(encoding="utf-8") as f:
         identities = {r["record_id"]: r["true_id"] for r in csv.DictReader(f)}
     networks: dict[str, list[str]] = defaultdict(list)
     organisers = set()
+    roles: dict[str, str] = {}
     with (bundle / "truth" / "networks.csv").open(encoding="utf-8") as f:
         for r in csv.DictReader(f):
             networks[r["true_id"]].append(r["network_id"])
+            roles[r["true_id"]] = TRUE_ROLE[r["role"]]
             if r["role"] == "organiser":
                 organisers.add(r["true_id"])
-    return identities, networks, organisers
+    return identities, networks, organisers, roles
+
+
+def role_scores(
+    predicted: dict[str, str], identities: dict[str, str], roles: dict[str, str]
+) -> dict[str, Any]:
+    """Per role: accuracy (recall over its members' records), precision, F1; and macro-F1."""
+    pairs = [(roles.get(identities.get(r, ""), UNKNOWN), p) for r, p in sorted(predicted.items())]
+    per_role = {}
+    for role in ROLES:
+        tp = sum(1 for t, p in pairs if t == role and p == role)
+        members = sum(1 for t, _ in pairs if t == role)
+        given = sum(1 for _, p in pairs if p == role)
+        recall = tp / members if members else 0.0
+        precision = tp / given if given else 0.0
+        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        per_role[role] = {"records": members, "given": given, "accuracy": round(recall, 4),
+                          "precision": round(precision, 4), "f1": round(f1, 4)}  # fmt: skip
+    members = [(t, p) for t, p in pairs if t != UNKNOWN]
+    return {
+        "per_role": per_role,
+        "macro_f1": round(statistics.fmean(r["f1"] for r in per_role.values()), 4),
+        "member_accuracy": round(sum(t == p for t, p in members) / len(members), 4),
+        "outsiders_given_a_role": sum(1 for t, p in pairs if t == UNKNOWN and p != UNKNOWN),
+    }
+
+
+def degree_roles(network: Network, groups: dict[str, int]) -> dict[str, str]:
+    """The baseline: each community's best-linked suspect organiser, other suspects drivers."""
+    adjacency = network.adjacency()
+    degree = {n: len({k.other(n) for k in adjacency.get(n, [])}) for n in network.nodes}
+    suspects = {n for n, node in network.nodes.items() if "suspect" in node.categories}
+    top: dict[int, str] = {}
+    for n in sorted(suspects, key=lambda n: (-degree[n], n)):
+        top.setdefault(groups[n], n)
+    chosen = set(top.values())
+    return {
+        r: ORGANISER if n in chosen else DRIVER if n in suspects else UNKNOWN
+        for n, node in network.nodes.items()
+        for r in node.record_ids
+    }
 
 
 def recovery(
@@ -103,7 +160,7 @@ def one_seed(scale: float, seed: int) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         bundle = Path(tmp) / "world"
         build_scenario(bundle, seed=seed, scale=scale)
-        identities, networks, organisers = truth(bundle)
+        identities, networks, organisers, roles = truth(bundle)
         store = DuckDBStore(None)
         operator = Caller.operator()
         ingest_path(store, operator, bundle, show_progress=False)
@@ -113,20 +170,27 @@ def one_seed(scale: float, seed: int) -> dict[str, Any]:
     resolve_seconds = time.perf_counter() - started
 
     started = time.perf_counter()
-    people = build_network(store, SYSTEM_SCOPE).people()
+    whole = build_network(store, SYSTEM_SCOPE)
+    people = whole.people()
     build_seconds = time.perf_counter() - started
     started = time.perf_counter()
     groups = analysis.communities(people)
     ranked = analysis.rank(people)
     analysis_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    guessed = infer_roles(whole, people)
+    roles_seconds = time.perf_counter() - started
+    role_of = {r: g.role for g in guessed.values() for r in g.record_ids}
     corridor = {
         "people": len(people.nodes),
         "links": len(people.links),
         "communities": len(set(groups.values())),
         **recovery(per_record(people, groups), identities, networks),
         "disruption": organisers_on_top([r.record_ids for r in ranked], identities, organisers),
+        "roles": role_scores(role_of, identities, roles),
         "build_seconds": round(build_seconds, 2),
         "analysis_seconds": round(analysis_seconds, 2),
+        "roles_seconds": round(roles_seconds, 2),
     }
 
     raw = build_network(store, SYSTEM_SCOPE, resolved=False).people()
@@ -140,6 +204,7 @@ def one_seed(scale: float, seed: int) -> dict[str, Any]:
         "disruption": organisers_on_top(
             [raw.nodes[n].record_ids for n in order], identities, organisers
         ),
+        "roles": role_scores(degree_roles(raw, base_groups), identities, roles),
     }
     store.close()
     return {
@@ -148,6 +213,11 @@ def one_seed(scale: float, seed: int) -> dict[str, Any]:
         "corridor": corridor,
         "baseline": baseline,
     }
+
+
+def _pooled(runs: list[dict[str, Any]], role: str, metric: str) -> float:
+    """A role's metric, the mean over seeds."""
+    return round(statistics.fmean(r["roles"]["per_role"][role][metric] for r in runs), 4)
 
 
 def main() -> None:
@@ -166,7 +236,10 @@ def main() -> None:
               f"  corridor  ARI {c['ari']:.3f} NMI {c['nmi']:.3f} over {c['records']} records; "
               f"organisers in top {TOP}: {c['disruption']['in_top']}/{c['disruption']['organisers']}\n"
               f"  baseline  ARI {b['ari']:.3f} NMI {b['nmi']:.3f}; organisers in top {TOP} by "
-              f"degree: {b['disruption']['in_top']}/{b['disruption']['organisers']}")  # fmt: skip
+              f"degree: {b['disruption']['in_top']}/{b['disruption']['organisers']}\n"
+              f"  roles     macro-F1 {c['roles']['macro_f1']:.3f} (baseline "
+              f"{b['roles']['macro_f1']:.3f}); accuracy by role: "
+              + ", ".join(f"{k} {v['accuracy']:.2f}" for k, v in c["roles"]["per_role"].items()))  # fmt: skip
     summary = {}
     for label in ("corridor", "baseline"):
         runs = [r[label] for r in results["seeds"].values()]
@@ -179,11 +252,21 @@ def main() -> None:
             "nmi_min": min(r["nmi"] for r in runs),
             "organisers_in_top": f"{found}/{total}",
             "organisers_in_top_share": round(found / total, 4),
+            "roles_macro_f1_mean": round(statistics.fmean(r["roles"]["macro_f1"] for r in runs), 4),
+            "roles_macro_f1_min": min(r["roles"]["macro_f1"] for r in runs),
+            "roles_per_role": {
+                role: {m: _pooled(runs, role, m) for m in ("accuracy", "precision", "f1")}
+                for role in ROLES
+            },
         }
         s = summary[label]
         print(f"{label:9} ARI mean {s['ari_mean']:.3f} (min {s['ari_min']:.3f}), NMI mean "
               f"{s['nmi_mean']:.3f} (min {s['nmi_min']:.3f}), organisers in top {TOP}: "
-              f"{found}/{total} ({100 * s['organisers_in_top_share']:.0f} %)")  # fmt: skip
+              f"{found}/{total} ({100 * s['organisers_in_top_share']:.0f} %); roles macro-F1 "
+              f"mean {s['roles_macro_f1_mean']:.3f} (min {s['roles_macro_f1_min']:.3f})")  # fmt: skip
+        for role, m in s["roles_per_role"].items():
+            print(f"  {role:18} accuracy {m['accuracy']:.3f} precision {m['precision']:.3f} "
+                  f"F1 {m['f1']:.3f}")  # fmt: skip
     results["summary"] = summary
     print(f"results: {write_result('network', results)}")
 

@@ -58,6 +58,10 @@ READS: dict[tuple[str, str], tuple[str, dict[str, Any], str, str]] = {
         "/network/path", {"params": {"a": "rs-p-1", "b": "rs-p-3"}}, "read", "network/path"),
     ("get", "/network/expand/{entity_id}"): (
         "/network/expand/rs-p-1", {}, "read", "network/expand/rs-p-1"),
+    ("get", "/network/roles"): ("/network/roles", {}, "read", "network/roles"),
+    ("get", "/network/export"): (
+        "/network/export", {"params": {"format": "graphml"}}, "read", "network/export"),
+    ("get", "/timeline/{entity_id}"): ("/timeline/rs-p-1", {}, "read", "timeline/rs-p-1"),
     ("get", "/observations"): (
         "/observations", {"params": {"plate": "BG 001-AB"}}, "read", "observations"),
     ("get", "/alerts"): ("/alerts", {}, "read", "alerts"),
@@ -220,6 +224,10 @@ def test_every_command_that_reads_or_changes_personal_data_leaves_one_entry(
         (["network", "rank", "--out", str(tmp_path / "r.csv")], "read", "network/rank"),
         (["network", "path", "rs-p-1", "rs-p-3"], "read", "network/path"),
         (["network", "expand", "rs-p-1"], "read", "network/expand/rs-p-1"),
+        (["network", "roles", "--out", str(tmp_path / "roles.csv")], "read", "network/roles"),
+        (["network", "export", "--format", "i2", "--out", str(tmp_path)], "read",
+         "network/export"),
+        (["timeline", "rs-p-1"], "read", "timeline/rs-p-1"),
         (["alerts", "list"], "read", "alerts"),
         (["screen", str(names), "--out", str(tmp_path / "hits.csv"), "--dataset", "wl"],
          "read", "screen/wl"),

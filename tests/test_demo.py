@@ -36,6 +36,9 @@ def test_demo_builds_ingests_and_exercises_everything(tmp_path: Path) -> None:
         resolved = summary[f"resolved_{kind}"]
         assert isinstance(resolved, dict)
         assert 0 < resolved["entities"] < resolved["records"] and resolved["both"] > 0
+    nets = summary["networks"]
+    assert isinstance(nets, dict) and nets["communities"] > 0 and len(nets["top"]) == 5
+    assert sum(nets["roles"].values()) == nets["people"]
     screening = summary["screening"]
     assert isinstance(screening, dict)
     datasets = screening["datasets"]
@@ -82,7 +85,7 @@ def test_demo_builds_ingests_and_exercises_everything(tmp_path: Path) -> None:
     assert isinstance(trail, dict)
     assert {"search", "match/un_sc", "alerts", "entities/export", f"entities/{person}/matches",
             f"entities/{trail['entity']}/observations", "resolve/Person",
-            "lists/un_sc"} <= targets  # fmt: skip
+            "lists/un_sc", "network", "network/rank", "network/roles"} <= targets  # fmt: skip
     assert sum(t.startswith("ingest/") for t in targets) >= 10
     for node in ("rs", "uk"):
         node_store = workdir_store(tmp_path / "nodes" / node)

@@ -2,9 +2,10 @@
 
 Property: for random small worlds of people and ties, each record at a random classification,
 everything a reader is shown (links with their weights and evidence, communities, centralities,
-the disruption ranking, paths) equals what the operator is shown of a store holding only what
-that reader may read. A hidden link therefore leaves no trace: not in a weight, a community,
-a rank, nor in the reference time the weights decay from.
+the disruption ranking, roles, paths, timelines, and every export format) equals what the
+operator is shown of a store holding only what that reader may read. A hidden link therefore
+leaves no trace: not in a weight, a community, a rank, a role, an exported file, nor in the
+reference time the weights decay from.
 """
 
 from __future__ import annotations
@@ -17,9 +18,10 @@ from hypothesis import strategies as st
 from callers import reading
 from corridor.model.classification import Classification
 from corridor.model.scope import SYSTEM_SCOPE, ReadScope
-from corridor.network import analysis, service
+from corridor.network import analysis, export, service
 from corridor.network.build import build_network
 from corridor.network.graph import Network
+from corridor.network.roles import infer_roles
 from corridor.store.base import Store
 from sharing_support import write_entities
 from stores import new_store
@@ -81,6 +83,9 @@ def shown(network: Network) -> dict[str, Any]:
         "centralities": analysis.centralities(people),
         "rank": [(r.node_id, round(r.disruption.score, 12)) for r in analysis.rank(people)],
         "path": path.nodes if path else None,
+        "roles": {n: g.to_dict() for n, g in infer_roles(network, people).items()},
+        "exports": {fmt: write(network, service.facts(network)[0])
+                    for fmt, write in export.WRITERS.items()},
     }  # fmt: skip
 
 
@@ -103,6 +108,14 @@ def test_a_reader_sees_only_what_their_evidence_allows(
             r.to_dict() for r in service.rank(visible, reading(SYSTEM_SCOPE))]  # fmt: skip
         assert service.communities(full, caller) == service.communities(
             visible, reading(SYSTEM_SCOPE))  # fmt: skip
+        for fmt in export.FORMATS:
+            assert service.export_network(full, caller, fmt) == service.export_network(
+                visible, reading(SYSTEM_SCOPE), fmt)  # fmt: skip
+        assert [r.to_dict() for r in service.roles(full, caller)] == [
+            r.to_dict() for r in service.roles(visible, reading(SYSTEM_SCOPE))]  # fmt: skip
+        for node in sorted(mine.nodes)[:3]:
+            assert service.timeline(full, caller, node, community=True) == service.timeline(
+                visible, reading(SYSTEM_SCOPE), node, community=True)  # fmt: skip
     finally:
         full.close()
         visible.close()

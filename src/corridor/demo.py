@@ -17,6 +17,7 @@ from followthemoney import model
 from rich.console import Console
 from rich.table import Table
 
+from corridor.access.caller import Caller
 from corridor.demo_nodes import demo_caller, run_nodes, write_private_json
 from corridor.entities import service as entities
 from corridor.errors import NotFound
@@ -24,6 +25,7 @@ from corridor.ingest.service import ingest_path
 from corridor.ingest.table import IngestTable
 from corridor.model.classification import Classification
 from corridor.model.subjects import subject_keys
+from corridor.network import service as networks
 from corridor.normalise.plates import normalise_plate
 from corridor.resolve.records import RESOLVABLE
 from corridor.resolve.service import matches, resolve_all
@@ -207,6 +209,34 @@ def _screening(store: Store, bundle: Path, con: Console) -> dict[str, object]:
     }
 
 
+def _networks(db: Store, caller: Caller, con: Console) -> dict[str, object]:
+    """The scenario's networks as the demo's user sees them: communities, roles, top targets."""
+    built = networks.build(db, caller)
+    ranked = networks.rank(db, caller, limit=5)
+    roles = {g.entity_id: g.role for g in networks.roles(db, caller)}
+    by_role: dict[str, int] = defaultdict(int)
+    for role in roles.values():
+        by_role[role] += 1
+    con.print(
+        f"{built['people']:,} people, {built['people_links']:,} links between them, in "
+        f"[bold]{built['communities']:,}[/bold] communities (Leiden); roles inferred from "
+        "behaviour: " + ", ".join(f"{r} {n}" for r, n in sorted(by_role.items()))
+    )
+    table = Table(title="Whom to take out first (`corridor network rank`)")
+    for col in ("entity", "name", "score", "community", "role"):
+        table.add_column(col, justify="right" if col in ("score", "community") else "left")
+    for r in ranked:
+        table.add_row(r.entity_id, r.label, f"{r.score:.4f}", str(r.community),
+                      roles.get(r.entity_id, ""))  # fmt: skip
+    con.print(table)
+    return {
+        "people": built["people"],
+        "communities": built["communities"],
+        "roles": dict(sorted(by_role.items())),
+        "top": [r.entity_id for r in ranked],
+    }
+
+
 def run_demo(
     workdir: Path,
     seed: int = 7,
@@ -324,10 +354,13 @@ def run_demo(
                 )  # fmt: skip
                 con.print(f"{ids[0]} ~ {m['id']}: probability {m['probability']:.3f}: {fields}")
 
-        con.print("[bold]7. Screening against sanctions lists and the GB-NCA watchlist[/bold]")
+        con.print("[bold]7. Networks: who works with whom, in what role, whom to take out first")
+        summary["networks"] = _networks(db, caller, con)
+
+        con.print("[bold]8. Screening against sanctions lists and the GB-NCA watchlist[/bold]")
         summary["screening"] = _screening(db, bundle, con)
 
-        con.print("[bold]8. FollowTheMoney export[/bold]")
+        con.print("[bold]9. FollowTheMoney export[/bold]")
         exported = 0
         for record in entities.export_entities(db, caller):
             model.get_proxy(record.to_ftm_dict())  # raises if FtM's model refuses it
@@ -338,12 +371,12 @@ def run_demo(
         api_keys = ensure_users(db, workdir)
         summary["users"] = sorted(api_keys)
         con.print(
-            f"[bold]9. Users[/bold]: {', '.join(sorted(api_keys))} "
+            f"[bold]10. Users[/bold]: {', '.join(sorted(api_keys))} "
             f"(API keys in {workdir / KEYS_FILE})"
         )
     finally:
         db.close()
-    con.print("[bold]10. Two nodes: RS-MUP and GB-NCA share under their agreement[/bold]")
+    con.print("[bold]11. Two nodes: RS-MUP and GB-NCA share under their agreement[/bold]")
     summary["nodes"] = run_nodes(
         workdir, bundle, con, node_ports, keep_serving=keep_nodes, store=store
     )

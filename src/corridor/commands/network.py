@@ -1,5 +1,6 @@
-"""`corridor network build|communities|rank|path|expand`: who works with whom, which group each
-person is in, whom to take out first, and how two entities are connected (and when)."""
+"""`corridor network build|communities|rank|roles|path|expand|export` and `corridor timeline`:
+who works with whom, which group each person is in and what they do, whom to take out first,
+how two entities are connected (and when), the network for other tools, and what happened."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from corridor.access.caller import Caller
 from corridor.commands.common import Purpose, StoreUrl, Workdir, out, store_session
 from corridor.errors import ValidationError
 from corridor.model.timeparse import parse_date
-from corridor.network import service
+from corridor.network import export, service
 
 network_app = typer.Typer(
     help="Networks: groups, key players and paths, from what the store holds.",
@@ -174,5 +175,97 @@ def expand(
     out.print(f"{len(found['links']):,} links" + (" (truncated)" if found["truncated"] else ""))
 
 
+@network_app.command("roles")
+def roles(
+    out_file: Out,
+    workdir: Workdir = None,
+    store: StoreUrl = None,
+    as_of: AsOf = None,
+    purpose: Purpose = None,
+) -> None:
+    """Write `entity_id,role,score` for every person record (roles inferred from behaviour)."""
+    with store_session(workdir, store) as db:
+        guessed = service.roles(db, Caller.operator(purpose), _day(as_of))
+    rows = sorted((r, g.role, g.score) for g in guessed for r in g.record_ids)
+    with out_file.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["entity_id", "role", "score"])
+        writer.writerows([r, role, f"{score:.4f}"] for r, role, score in rows)
+    counts: dict[str, int] = {}
+    for g in guessed:
+        counts[g.role] = counts.get(g.role, 0) + 1
+    out.print(f"{len(rows):,} person records; people by role: "
+              + ", ".join(f"{r} {n:,}" for r, n in sorted(counts.items())))  # fmt: skip
+
+
+@network_app.command("export")
+def export_command(
+    fmt: Annotated[str, typer.Option("--format", help="graphml, gexf, cytoscape, i2 or ftm.")],
+    out_path: Annotated[
+        Path,
+        typer.Option(
+            "--out",
+            help="The file to write; for i2 a folder (entities.csv, links.csv, "
+            "import-spec.txt) or a name F (F.entities.csv, F.links.csv, F.import-spec.txt).",
+        ),
+    ],
+    workdir: Workdir = None,
+    store: StoreUrl = None,
+    as_of: AsOf = None,
+    purpose: Purpose = None,
+) -> None:
+    """Write the network for Gephi (GraphML, GEXF), Cytoscape, i2 Analyst's Notebook or Aleph."""
+    fmt = export.check_format(fmt)
+    with store_session(workdir, store) as db:
+        files = service.export_network(db, Caller.operator(purpose), fmt, _day(as_of))
+    written = []
+    for name, content in files.items():
+        if fmt != "i2":
+            target = out_path
+        elif out_path.is_dir() or str(out_path).endswith(("/", "\\")):
+            target = out_path / name
+        else:
+            target = out_path.with_name(f"{out_path.name}.{name}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+        written.append(str(target))
+    out.print("wrote " + ", ".join(written))
+
+
+def timeline(
+    entity_id: Annotated[str, typer.Argument(help="A record id.")],
+    network: Annotated[
+        bool, typer.Option("--network", help="The events of everyone in its community.")
+    ] = False,
+    workdir: Workdir = None,
+    store: StoreUrl = None,
+    as_of: AsOf = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Write the answer as JSON.")] = False,
+    limit: Annotated[int, typer.Option(min=0, help="How many events to show here.")] = 200,
+    purpose: Purpose = None,
+) -> None:
+    """The dated events of an entity: calls, payments, trips, sightings, crossings, reports,
+    links first seen."""
+    with store_session(workdir, store) as db:
+        found = service.timeline(
+            db, Caller.operator(purpose), entity_id, _day(as_of), community=network
+        )
+    if as_json:
+        out.print_json(json.dumps(found, ensure_ascii=False))
+        return
+    whose = f" and its community ({len(found['members'])})" if network else ""
+    table = Table(title=f"Timeline of {found['id']}{whose}")
+    for col in ("when", "what", "who", "with", "record", "detail"):
+        table.add_column(col)
+    for e in found["events"][:limit]:
+        table.add_row(e["at"][:19], e["kind"], e["entity"], e["other"] or "", e["record_id"],
+                      e["detail"])  # fmt: skip
+    out.print(table)
+    total = len(found["events"])
+    shown = f" ({limit} shown)" if limit < total else ""
+    out.print(f"{total:,} events{shown}" + (" (truncated)" if found["truncated"] else ""))
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(network_app, name="network")
+    app.command("timeline")(timeline)

@@ -41,6 +41,8 @@ from corridor.model.scope import ReadScope
 from corridor.model.timeparse import parse_datetime
 from corridor.network.evidence import Evidence, trust
 from corridor.network.graph import Link, Network, Node
+from corridor.normalise.phones import normalise_phone
+from corridor.normalise.plates import normalise_plate
 from corridor.resolve.records import RESOLVABLE
 from corridor.resolve.seen import sees_everything
 from corridor.resolve.service import reader_clusters
@@ -107,6 +109,11 @@ def _event_time(record: _Record) -> datetime | None:
 def _is_node(schema_name: str) -> bool:
     schema = ftm.get(schema_name)
     return schema is not None and any(schema.is_a(n) for n in NODE_SCHEMATA)
+
+
+def _is_vehicle(schema_name: str) -> bool:
+    schema = ftm.get(schema_name)
+    return schema is not None and schema.is_a("Vehicle")
 
 
 def _kind(schema_name: str) -> str:
@@ -189,14 +196,26 @@ class _Builder:
             schema = first.schema
             categories = sorted({str(c) for r in recs for row in r.rows
                                  if (c := row.get("person_category"))})  # fmt: skip
+            plates = sorted({p for r in recs if _is_vehicle(r.schema)
+                             for row in r.values("registrationNumber")
+                             if (p := normalise_plate(str(row["value"])))})  # fmt: skip
+            phones = sorted({e for r in recs for row in r.values("phone")
+                             if (e := normalise_phone(str(row["value"])))})  # fmt: skip
             nodes[node_id] = Node(
-                node_id, _kind(schema), schema, [r.id for r in recs], _label(first), categories
-            )
+                node_id, _kind(schema), schema, [r.id for r in recs], _label(first), categories,
+                plates, phones,
+            )  # fmt: skip
         return nodes
 
     # -- evidence and links ---------------------------------------------------------------------
 
-    def evidence(self, record: _Record, rows: Sequence[Row], attribution: float = 1.0) -> Evidence:
+    def evidence(
+        self,
+        record: _Record,
+        rows: Sequence[Row],
+        attribution: float = 1.0,
+        origin: str | None = None,
+    ) -> Evidence:
         """One item: `record` asserting a tie through `rows` (its own and any attributing)."""
         used = list(rows) or record.rows
         weakest = min(used, key=lambda r: trust(r.get("grading"), r.get("grading_scheme")))
@@ -213,6 +232,7 @@ class _Builder:
             known=max(known) if known else None,
             dated=at is not None,
             attribution=attribution,
+            origin=origin,
         )
 
     def link(
@@ -341,7 +361,8 @@ class _Builder:
     ) -> None:
         for a, rows_a, ta in left:
             for b, rows_b, tb in right:
-                self.link(a, b, kind, self.evidence(record, rows_a + rows_b, ta * tb))
+                item = self.evidence(record, rows_a + rows_b, ta * tb, origin=a)
+                self.link(a, b, kind, item)
 
     def _co_mentions(self) -> None:
         """Entities one report mentions, pairwise, each pair 1/(k − 1) of a tie."""

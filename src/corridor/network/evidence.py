@@ -74,6 +74,9 @@ class Evidence:
     #: The trust of any attribution the item needed (a phone number's user, an account's
     #: holder), multiplied in: a call attributed through a 2C phone record counts less.
     attribution: float = 1.0
+    #: The node the tie went out from where it has a direction: a payment's payer, a call's
+    #: caller (links themselves are undirected; roles read who pays and who calls whom).
+    origin: str | None = None
 
     @property
     def trust(self) -> float:
@@ -98,6 +101,7 @@ class Evidence:
             "at": self.at.isoformat() if self.at else None,
             "dated": self.dated,
             "trust": round(self.trust, 4),
+            "origin": self.origin,
         }
 
 

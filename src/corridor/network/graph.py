@@ -33,6 +33,9 @@ class Node:
     label: str
     #: The categories of person its records were given (suspect, victim, witness, contact, …).
     categories: list[str] = field(default_factory=list)
+    #: Its records' plates and phone numbers, normalised: what finds its sensor observations.
+    plates: list[str] = field(default_factory=list)
+    phones: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+
+from followthemoney import model as ftm
 
 from corridor.access.caller import Caller
 from corridor.audit import Event, audit
 from corridor.errors import NotFound, ValidationError
 from corridor.model.classification import Classification, highest
-from corridor.network import analysis
-from corridor.network.build import build_network
-from corridor.network.graph import Link, Network
+from corridor.network import analysis, export
+from corridor.network.build import build_network, end_of
+from corridor.network.export import NodeFacts
+from corridor.network.graph import PERSON, Link, Network
+from corridor.network.roles import RoleGuess, infer_roles
 from corridor.store.base import Store
+from corridor.store.records import ObservationQuery
 
 #: The most hops `expand` goes (a neighbourhood three links out is most of a network).
 MAX_HOPS = 4
@@ -217,3 +222,175 @@ def _unique(links: list[Link]) -> list[Link]:
 
 def _days(within: timedelta | None) -> float | None:
     return within.total_seconds() / 86400 if within is not None else None
+
+
+# --- exports ------------------------------------------------------------------------------------
+
+
+def facts(network: Network) -> tuple[dict[str, NodeFacts], dict[str, RoleGuess]]:
+    """What the analyses say of each person: community, role, disruption score."""
+    people = network.people()
+    groups = analysis.communities(people)
+    loss = analysis.disruption(people)
+    guessed = infer_roles(network, people, groups)
+    found = {
+        n: NodeFacts(groups[n], guessed[n].role, guessed[n].score, loss[n].score)
+        for n in people.nodes
+    }
+    return found, guessed
+
+
+def export_network(
+    store: Store, caller: Caller, fmt: str, as_of: date | None = None
+) -> dict[str, bytes]:
+    """The caller's network in a format their other tools read: file name → content (one
+    file, or for i2 the entities, the links and the import specification)."""
+    fmt = export.check_format(fmt)
+    network = build_network(store, caller.scope, as_of)
+    found, _ = facts(network)
+    if fmt == "i2":
+        files = export.i2_files(network, found)
+    else:
+        files = {export.FILE_NAMES[fmt]: export.WRITERS[fmt](network, found)}
+    audit(store, caller, Event.READ, "network/export",
+          {**_as_of(as_of), "format": fmt, "nodes": len(network.nodes),
+           "links": len(network.links)},
+          network.classification)  # fmt: skip
+    return files
+
+
+# --- roles --------------------------------------------------------------------------------------
+
+
+def roles(store: Store, caller: Caller, as_of: date | None = None) -> list[RoleGuess]:
+    """Every canonical person's role inferred from behaviour, with its evidence, by id."""
+    network = build_network(store, caller.scope, as_of)
+    guessed = infer_roles(network)
+    rows = [guessed[n] for n in sorted(guessed)]
+    audit(store, caller, Event.READ, "network/roles",
+          {**_as_of(as_of), "people": len(rows),
+           "ids": [r.entity_id for r in rows if r.role != "unknown"][:200]},
+          network.people().classification)  # fmt: skip
+    return rows
+
+
+# --- timelines ----------------------------------------------------------------------------------
+
+#: The most events a timeline holds (the earliest first); past it, it says it was cut.
+MAX_EVENTS = 10_000
+#: Sensor observations as a timeline names them: cameras and drones see, scanners and border
+#: detections record a crossing.
+_OBSERVED = {"anpr": "sighting", "sighting": "sighting", "scan": "crossing",
+             "detection": "crossing"}  # fmt: skip
+#: Links through which a person uses or holds a vehicle, whose sightings are theirs too.
+_USES = {"operator", "owner", "Ownership", "driver"}
+
+
+def _event_kind(link_kind: str) -> str:
+    if link_kind == "co-mention":
+        return "report"
+    schema = ftm.get(link_kind)
+    if schema is not None and (schema.is_a("Event") or link_kind in ("Call", "Payment")):
+        return link_kind.lower()
+    return "link"
+
+
+def _event(at: datetime, kind: str, entity: str, other: str | None, record_id: str,
+           detail: str, classification: int) -> dict[str, Any]:  # fmt: skip
+    return {"at": at.isoformat(), "kind": kind, "entity": entity, "other": other,
+            "record_id": record_id, "detail": detail,
+            "classification": Classification(classification).label}  # fmt: skip
+
+
+def timeline(
+    store: Store,
+    caller: Caller,
+    entity_id: str,
+    as_of: date | None = None,
+    community: bool = False,
+) -> dict[str, Any]:
+    """The dated events of an entity (with `community`, of everyone in its community): calls,
+    payments, trips and other events, reports naming them, links first seen, and the sensor
+    observations of their plates and phones (and of the vehicles they use). Only what the
+    caller may read; as of a day, only what was known by its end."""
+    network = build_network(store, caller.scope, as_of)
+    target = f"timeline/{entity_id}"
+    try:
+        start = _node_of(network, entity_id)
+    except NotFound:
+        audit(store, caller, Event.READ, target, {**_as_of(as_of), "found": False})
+        raise
+    members = {start}
+    if community and network.nodes[start].kind == PERSON:
+        people = network.people()
+        groups = analysis.communities(people)
+        members = {n for n in people.nodes if groups[n] == groups[start]}
+    events: list[dict[str, Any]] = []
+    classes: list[int] = []
+    vehicles: dict[str, str] = {}  # vehicle node → the member who uses it
+    for link in network.links:
+        for me in (link.a, link.b):
+            other = link.other(me)
+            if me not in members or (other in members and me != link.a):
+                continue
+            if link.kind in _USES and network.nodes[other].kind == "Vehicle":
+                vehicles.setdefault(other, me)
+            kind = _event_kind(link.kind)
+            dated = [e for e in link.evidence if e.dated and e.at is not None]
+            for e in dated if kind != "link" else []:
+                detail = link.kind if kind != "report" else f"report {link.via}"
+                if e.origin is not None:
+                    detail += " from " + ("them" if e.origin == me else other)
+                events.append(_event(e.at, kind, me, other, e.record_id, detail,  # type: ignore[arg-type]
+                                     e.classification))  # fmt: skip
+                classes.append(e.classification)
+            undated = [e for e in link.evidence if e not in dated and e.at is not None]
+            if kind == "report" and undated:
+                first = min(undated, key=lambda e: (e.at, e.record_id))
+                events.append(_event(first.at, "report", me, other, first.record_id,  # type: ignore[arg-type]
+                                     f"named with {other} in {link.via}",
+                                     first.classification))  # fmt: skip
+                classes.append(first.classification)
+            elif kind == "link" and undated:
+                first = min(undated, key=lambda e: (e.at, e.record_id))
+                events.append(_event(first.at, "link first seen", me, other, first.record_id,  # type: ignore[arg-type]
+                                     link.kind, first.classification))  # fmt: skip
+                classes.append(first.classification)
+    plates = {p: m for m in sorted(members) for p in network.nodes[m].plates}
+    for v, user in sorted(vehicles.items()):
+        for p in network.nodes[v].plates:
+            plates.setdefault(p, user)
+    phones = {p: m for m in sorted(members) for p in network.nodes[m].phones}
+    via_plate = {p: v for v in vehicles for p in network.nodes[v].plates}
+    if plates or phones:
+        cutoff = end_of(as_of) if as_of is not None else None
+        query = ObservationQuery(plates=tuple(sorted(plates)), phones=tuple(sorted(phones)),
+                                 end=cutoff, limit=MAX_EVENTS)  # fmt: skip
+        for row in store.observations(query, caller.scope):
+            known = row.get("collected_at")
+            if cutoff is not None and isinstance(known, datetime) and known >= cutoff:
+                continue
+            plate, phone = row.get("plate"), row.get("phone")
+            who = plates.get(plate or "") or phones.get(phone or "") or start
+            where = row.get("place") or f"{row.get('lat')},{row.get('lon')}"
+            detail = f"{row['kind']} at {where}" + (f", plate {plate}" if plate else "")
+            events.append(_event(row["observed_at"], _OBSERVED.get(row["kind"], row["kind"]),
+                                 who, via_plate.get(plate or ""), str(row["id"]), detail,
+                                 int(row["classification"])))  # fmt: skip
+            classes.append(int(row["classification"]))
+    events.sort(key=lambda e: (e["at"], e["kind"], e["entity"], e["other"] or "", e["record_id"]))
+    truncated = len(events) > MAX_EVENTS
+    events = events[:MAX_EVENTS]
+    out = {
+        "id": start,
+        "community": community,
+        "members": sorted(members),
+        "as_of": as_of.isoformat() if as_of else None,
+        "truncated": truncated,
+        "events": events,
+    }
+    audit(store, caller, Event.READ, target,
+          {**_as_of(as_of), "community": community, "ids": sorted(members)[:200],
+           "events": len(events)},
+          highest(classes))  # fmt: skip
+    return out

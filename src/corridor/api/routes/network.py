@@ -1,12 +1,13 @@
-"""Networks: what the caller's network holds, its communities, whom to take out first, and
-how two entities are connected (built from what the caller may read)."""
+"""Networks: what the caller's network holds, its communities and roles, whom to take out
+first, how two entities are connected, exports for other tools, and timelines (each built
+from what the caller may read)."""
 
 from __future__ import annotations
 
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from corridor.api.deps import Reader, StoreDep
 from corridor.api.schemas.network import (
@@ -15,8 +16,10 @@ from corridor.api.schemas.network import (
     NetworkPath,
     NetworkSummary,
     Ranking,
+    Roles,
+    Timeline,
 )
-from corridor.network import service
+from corridor.network import export, service
 
 router = APIRouter(tags=["networks"])
 
@@ -81,3 +84,45 @@ def expand(
 ) -> dict[str, Any]:
     """Everything within `hops` links of an entity, and the links among them."""
     return service.expand(store, caller, entity_id, hops, as_of)
+
+
+@router.get("/network/roles", response_model=Roles)
+def roles(store: StoreDep, caller: Reader, as_of: AsOf = None) -> dict[str, Any]:
+    """Every canonical person's role, inferred from behaviour, with the evidence for it."""
+    rows = service.roles(store, caller, as_of)
+    return {"as_of": _day(as_of), "results": [r.to_dict() for r in rows]}
+
+
+@router.get(
+    "/network/export",
+    response_class=Response,
+    responses={200: {"content": {t: {} for t in sorted(set(export.MEDIA_TYPES.values()))},
+                     "description": "The file (i2: a ZIP of entities.csv, links.csv and "
+                     "import-spec.txt)."}},
+)  # fmt: skip
+def export_network(
+    store: StoreDep,
+    caller: Reader,
+    format: Annotated[str, Query(max_length=20, description="graphml, gexf, cytoscape, i2, ftm")],
+    as_of: AsOf = None,
+) -> Response:
+    """The caller's network as GraphML, GEXF, Cytoscape.js JSON, i2 import files or FtM."""
+    fmt = export.check_format(format)
+    files = service.export_network(store, caller, fmt, as_of)
+    content = export.zipped(files) if fmt == "i2" else next(iter(files.values()))
+    name = export.FILE_NAMES[fmt]
+    return Response(content, media_type=export.MEDIA_TYPES[fmt],
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})  # fmt: skip
+
+
+@router.get("/timeline/{entity_id}", response_model=Timeline)
+def timeline(
+    entity_id: str,
+    store: StoreDep,
+    caller: Reader,
+    network: Annotated[bool, Query(description="Everyone in the entity's community.")] = False,
+    as_of: AsOf = None,
+) -> dict[str, Any]:
+    """The dated events of an entity (or its community): calls, payments, trips, reports,
+    links first seen, sightings and crossings."""
+    return service.timeline(store, caller, entity_id, as_of, community=network)

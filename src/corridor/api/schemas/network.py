@@ -34,6 +34,9 @@ class NetworkEvidence(BaseModel):
     at: str | None = Field(description="When the tie was seen: the event's time, else collected.")
     dated: bool = Field(description="Whether `at` is the event's own time.")
     trust: float = Field(description="What its grade (and any attribution) is trusted, 0–1.")
+    origin: str | None = Field(
+        None, description="Who the tie went out from: a payment's payer, a call's caller."
+    )
 
 
 class NetworkLink(BaseModel):
@@ -124,3 +127,49 @@ class Expansion(BaseModel):
     truncated: bool
     nodes: list[ReachedNode]
     links: list[NetworkLink]
+
+
+class RoleSignal(BaseModel):
+    signal: str = Field(description="An observed habit: vehicles operated, people paid, …")
+    value: float
+    record_ids: list[str] = Field(description="Records that show it (at most 50).")
+
+
+class RoleRow(BaseModel):
+    entity_id: str
+    record_ids: list[str]
+    label: str
+    role: str = Field(
+        description="organiser, recruiter, driver, safe-house keeper, forger, spotter, "
+        "money handler or unknown: inferred from behaviour, never from what a record says."
+    )
+    score: float = Field(description="The role's score, 0–1.")
+    scores: dict[str, float] = Field(description="Every role's score.")
+    evidence: list[RoleSignal]
+
+
+class Roles(BaseModel):
+    as_of: str | None
+    results: list[RoleRow]
+
+
+class TimelineEvent(BaseModel):
+    at: str
+    kind: str = Field(
+        description="call, payment, trip (or another event), report, link first seen, "
+        "sighting, crossing."
+    )
+    entity: str = Field(description="Whose event it is (a canonical entity).")
+    other: str | None = Field(description="The other party, or the vehicle seen.")
+    record_id: str = Field(description="The record or observation it comes from.")
+    detail: str
+    classification: str
+
+
+class Timeline(BaseModel):
+    id: str
+    community: bool
+    members: list[str]
+    as_of: str | None
+    truncated: bool
+    events: list[TimelineEvent]

@@ -1,0 +1,286 @@
+"""Roles inferred from behaviour: what each person does in the network, with the evidence.
+
+A role is read from what the records show a person doing, never from what an agency wrote
+about them (a membership's `role`, an associate's `relationship`, a report's text): words in
+free text are one agency's opinion, in its language, and reading them would only repeat it.
+The signals are structural, each an observable habit of the trade:
+
+- **organiser**: the hub of their group: the strongest ties in their community (weighted
+  degree, as a share of the community's strongest), paying several people; one per community
+  of at least three suspects;
+- **money handler** (hawala bankers too): money in from people outside the organisation (a
+  migrant's relatives), money passed on, accounts in more than one place, an account named in
+  an intelligence report;
+- **driver**: operates a vehicle (a vehicle's recorded operator, a trip's party with a vehicle);
+- **recruiter**: in touch by phone with the people moved (victims, witnesses, others);
+- **spotter**: calls at night (when borders are crossed) to people who drive;
+- **safe-house keeper**: tied to drivers (calls, associations) without driving;
+- **forger**: tied to identity documents (a document number shared between people's records).
+
+Each person gets a score per role in [0, 1] from its signals; the organiser is the best
+organiser score in each community (one per community), everyone else the highest of the other
+roles, and `unknown` below `THRESHOLD` or for victims and witnesses (kept apart by law, not
+members of the organisation). Deterministic: ties go to the order of `ROLES`, then by id.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from followthemoney import model as ftm
+
+from corridor.network import analysis
+from corridor.network.graph import PERSON, Link, Network
+
+ORGANISER = "organiser"
+RECRUITER = "recruiter"
+DRIVER = "driver"
+SAFE_HOUSE_KEEPER = "safe-house keeper"
+FORGER = "forger"
+SPOTTER = "spotter"
+MONEY_HANDLER = "money handler"
+UNKNOWN = "unknown"
+#: Every role, in the order ties between equal scores are broken.
+ROLES = (ORGANISER, MONEY_HANDLER, DRIVER, RECRUITER, SPOTTER, SAFE_HOUSE_KEEPER, FORGER)
+#: Below this score a person's role is `unknown`: one weak signal says nothing.
+THRESHOLD = 0.4
+#: Categories whose people are not members of the organisation, whatever their ties.
+PROTECTED = {"victim", "witness"}
+#: Those the organisation moves or who report it: a recruiter's contacts.
+OUTSIDERS = {"victim", "witness", "other"}
+#: Crossings are made at night: calls from 21:00 to 05:00 (UTC) count as night calls.
+NIGHT = (21, 5)
+#: Links through which a person uses a vehicle (besides events with a vehicle among them).
+_DRIVING = {"operator", "driver"}
+_HOLDING = {"Ownership", "holder", "owner"}
+
+
+@dataclass(slots=True)
+class Signal:
+    """One observed habit: what it is, how much of it, and the records that show it."""
+
+    name: str
+    value: float
+    record_ids: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"signal": self.name, "value": round(float(self.value), 4),
+                "record_ids": sorted(set(self.record_ids))[:50]}  # fmt: skip
+
+
+@dataclass(slots=True)
+class RoleGuess:
+    """A person's inferred role, its score, every role's score, and the signals behind them."""
+
+    entity_id: str
+    record_ids: list[str]
+    label: str
+    role: str
+    score: float
+    scores: dict[str, float]
+    signals: list[Signal]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "entity_id": self.entity_id,
+            "record_ids": list(self.record_ids),
+            "label": self.label,
+            "role": self.role,
+            "score": round(self.score, 4),
+            "scores": {r: round(s, 4) for r, s in self.scores.items()},
+            "evidence": [s.to_dict() for s in self.signals],
+        }
+
+
+def _is_event(kind: str) -> bool:
+    schema = ftm.get(kind)
+    return schema is not None and schema.is_a("Event")
+
+
+def _night(at: datetime) -> bool:
+    start, end = NIGHT
+    return at.hour >= start or at.hour < end
+
+
+def _ids(links: list[Link]) -> list[str]:
+    return [e.record_id for k in links for e in k.evidence]
+
+
+@dataclass(slots=True)
+class _Behaviour:
+    """What one person's links show, gathered once."""
+
+    vehicles: dict[str, list[Link]] = field(default_factory=lambda: defaultdict(list))
+    accounts: dict[str, list[Link]] = field(default_factory=lambda: defaultdict(list))
+    paid: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))  # payee → ids
+    paid_by: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    calls: dict[str, list[tuple[datetime | None, str]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    associates: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    documents: list[Link] = field(default_factory=list)
+
+
+def _behaviour(network: Network) -> dict[str, _Behaviour]:
+    nodes = network.nodes
+    out: dict[str, _Behaviour] = defaultdict(_Behaviour)
+    for link in network.links:
+        for me, other in ((link.a, link.b), (link.b, link.a)):
+            if nodes[me].kind != PERSON:
+                continue
+            b = out[me]
+            kind_other = nodes[other].kind
+            if kind_other == "Vehicle" and (link.kind in _DRIVING or _is_event(link.kind)):
+                b.vehicles[other].append(link)
+            elif kind_other == "BankAccount" and link.kind in _HOLDING:
+                b.accounts[other].append(link)
+            elif kind_other != PERSON:
+                continue
+            elif link.kind == "Payment":
+                for e in link.evidence:
+                    (b.paid if e.origin == me else b.paid_by)[other].append(e.record_id)
+            elif link.kind == "Call":
+                b.calls[other].extend((e.at if e.dated else None, e.record_id)
+                                      for e in link.evidence)  # fmt: skip
+            elif link.kind == "shared document":
+                b.documents.append(link)
+            elif link.kind in ("Associate", "UnknownLink") or _is_event(link.kind):
+                b.associates[other].extend(_ids([link]))
+    return out
+
+
+def infer_roles(
+    network: Network, people: Network | None = None, groups: dict[str, int] | None = None
+) -> dict[str, RoleGuess]:
+    """Every person node's role (node id → guess), from the network (all nodes), its people's
+    network and their communities (each computed here when not given)."""
+    people = people if people is not None else network.people()
+    groups = groups if groups is not None else analysis.communities(people)
+    central = analysis.centralities(people)
+    behaviour = _behaviour(network)
+    nodes = network.nodes
+    drivers = {p for p, b in behaviour.items() if b.vehicles}
+    reported = {k.a if nodes[k.a].kind == "BankAccount" else k.b for k in network.links
+                if k.kind == "co-mention"
+                and "BankAccount" in (nodes[k.a].kind, nodes[k.b].kind)}  # fmt: skip
+    members = analysis.targets(people)
+    strongest: dict[int, float] = defaultdict(float)
+    for node_id, c in central.items():
+        if not PROTECTED & set(nodes[node_id].categories):
+            strongest[groups[node_id]] = max(strongest[groups[node_id]], c.strength)
+
+    scored: dict[str, tuple[dict[str, float], list[Signal]]] = {}
+    for node_id in sorted(people.nodes):
+        node = nodes[node_id]
+        b = behaviour.get(node_id, _Behaviour())
+        signals: list[Signal] = []
+        scores = dict.fromkeys(ROLES, 0.0)
+        if PROTECTED & set(node.categories):
+            scored[node_id] = (scores, signals)
+            continue
+        top = strongest[groups[node_id]]
+        hub = central[node_id].strength / top if top > 0 else 0.0
+        # A community with fewer than three suspects (a banker and the relatives paying him)
+        # is no organisation to organise.
+        size = sum(1 for n in members if groups[n] == groups[node_id])
+        if size >= 3:
+            signals.append(Signal("share of the community's strongest ties", hub))
+        payees = sorted(b.paid)
+        if payees:
+            signals.append(
+                Signal("people paid", len(payees), [r for p in payees for r in b.paid[p]])
+            )
+        scores[ORGANISER] = (0.6 * hub + 0.4 * min(1.0, len(payees) / 3)) if size >= 3 else 0.0
+
+        outsiders = [p for p in b.paid_by if not set(nodes[p].categories) & {"suspect"}]
+        if outsiders:
+            signals.append(Signal("paid by people outside the organisation", len(outsiders),
+                                  [r for p in outsiders for r in b.paid_by[p]]))  # fmt: skip
+        passes_on = bool(b.paid_by) and bool(b.paid)
+        if passes_on:
+            signals.append(
+                Signal("passes money on", 1.0, [r for p in b.paid_by for r in b.paid_by[p]])
+            )
+        places = {nodes[a].label[:2].upper() for a in b.accounts if nodes[a].label[:2].isalpha()}
+        if b.accounts:
+            signals.append(
+                Signal(
+                    "accounts held",
+                    len(b.accounts),
+                    _ids([k for ks in b.accounts.values() for k in ks]),
+                )
+            )
+        mine_reported = sorted(set(b.accounts) & reported)
+        if mine_reported:
+            signals.append(Signal("account named in a report", len(mine_reported), mine_reported))
+        scores[MONEY_HANDLER] = min(1.0, 0.5 * min(1.0, len(outsiders) / 2)
+                                    + 0.3 * passes_on + 0.3 * (len(places) >= 2)
+                                    + 0.3 * bool(mine_reported))  # fmt: skip
+
+        if b.vehicles:
+            signals.append(Signal("vehicles operated", len(b.vehicles),
+                                  _ids([k for ks in b.vehicles.values() for k in ks])))  # fmt: skip
+        scores[DRIVER] = 0.8 * min(1.0, len(b.vehicles)) + 0.2 * min(1.0, len(b.vehicles) / 2)
+
+        moved = [p for p in b.calls if set(nodes[p].categories) & OUTSIDERS
+                 and "suspect" not in nodes[p].categories]  # fmt: skip
+        if moved:
+            signals.append(Signal("calls with people moved", len(moved),
+                                  [r for p in moved for _, r in b.calls[p]]))  # fmt: skip
+        scores[RECRUITER] = min(1.0, 0.35 * len(moved))
+
+        dated = [(t, r, p) for p, cs in b.calls.items() for t, r in cs if t is not None]
+        night = [(t, r, p) for t, r, p in dated if _night(t)]
+        night_to_drivers = [r for _, r, p in night if p in drivers]
+        if dated:
+            signals.append(Signal("share of calls at night", len(night) / len(dated),
+                                  [r for _, r, _ in night]))  # fmt: skip
+        if night_to_drivers:
+            signals.append(
+                Signal("night calls to drivers", len(night_to_drivers), night_to_drivers)
+            )
+        share = len(night) / len(dated) if len(dated) >= 3 else 0.0
+        scores[SPOTTER] = min(1.0, max(0.0, (share - 0.33) / 0.3)) * min(
+            1.0, len(night_to_drivers) / 2
+        )
+
+        partners = set(b.calls) | set(b.associates)
+        with_drivers = sorted(partners & drivers)
+        if with_drivers:
+            signals.append(Signal("tied to drivers", len(with_drivers), with_drivers))
+        if not b.vehicles and partners:
+            scores[SAFE_HOUSE_KEEPER] = 0.6 * len(with_drivers) / len(partners) + 0.2 * min(
+                1.0, len(with_drivers) / 2
+            )
+
+        if b.documents:
+            signals.append(Signal("shares identity documents", len(b.documents), _ids(b.documents)))
+        scores[FORGER] = min(1.0, 0.5 * len(b.documents))
+        scored[node_id] = (scores, signals)
+
+    # One organiser per community: the best organiser score in it.
+    best: dict[int, tuple[float, str]] = {}
+    for node_id, (scores, _) in scored.items():
+        key = (-scores[ORGANISER], node_id)
+        g = groups[node_id]
+        if scores[ORGANISER] >= THRESHOLD and (g not in best or key < (-best[g][0], best[g][1])):
+            best[g] = (scores[ORGANISER], node_id)
+    organisers = {node_id for _, node_id in best.values()}
+
+    out = {}
+    for node_id, (scores, signals) in scored.items():
+        node = nodes[node_id]
+        if node_id in organisers:
+            role, score = ORGANISER, scores[ORGANISER]
+        else:
+            others = [(s, -ROLES.index(r), r) for r, s in scores.items() if r != ORGANISER]
+            score, _, role = max(others)
+            if score < THRESHOLD:
+                role = UNKNOWN
+        out[node_id] = RoleGuess(
+            node_id, list(node.record_ids), node.label, role, score, scores, signals
+        )
+    return out
