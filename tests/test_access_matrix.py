@@ -389,6 +389,11 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("GET", "/network"): Spec(Action.READ),
     ("GET", "/network/communities"): Spec(Action.READ),
     ("GET", "/network/rank"): Spec(Action.READ),
+    ("GET", "/network/roles"): Spec(Action.READ),
+    ("GET", "/network/export"): Spec(Action.READ, lambda w: Example(params={"format": "graphml"})),
+    ("GET", "/timeline/{entity_id}"): Spec(
+        Action.READ, lambda w: Example(path={"entity_id": person_id(0)})
+    ),
     ("GET", "/network/expand/{entity_id}"): Spec(
         Action.READ, lambda w: Example(path={"entity_id": person_id(0)}, params={"hops": 1})
     ),
