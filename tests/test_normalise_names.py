@@ -238,5 +238,7 @@ def test_unknown_names_are_their_own_variant() -> None:
     [("Mera’i", ("merai",)), ("O'Brien", ("obrien",)), ("Ma'ruf Sa‘id", ("maruf", "said")),
      ("'Abd al-Rahman", ("abdalrahman",))],
 )  # fmt: skip
-def test_an_apostrophe_inside_a_word_does_not_split_it(written: str, parts: tuple[str, ...]) -> None:
+def test_an_apostrophe_inside_a_word_does_not_split_it(
+    written: str, parts: tuple[str, ...]
+) -> None:
     assert parse_name(written).parts == parts

@@ -219,7 +219,9 @@ def test_a_vessel_is_found_by_its_name_with_a_prefix_or_a_slip() -> None:
     for i, name in enumerate(("PARAMACONI", "BATIS", "KUM SONG 3", "SANCHI", "ARGO I")):
         index.add("ofac", {"id": f"v{i}", "schema": "Vessel", "properties": {"name": [name]}})
     for i in range(40):  # other vessels sharing letters
-        index.add("ofac", {"id": f"o{i}", "schema": "Vessel", "properties": {"name": [f"PARA {i}"]}})
+        index.add(
+            "ofac", {"id": f"o{i}", "schema": "Vessel", "properties": {"name": [f"PARA {i}"]}}
+        )
     index.freeze()
     for query, expected in (("PARAMAONI", "v0"), ("M/T BATIS", "v1"), ("MT KUM SONG 3", "v2"),
                             ("SANCI", "v3")):  # fmt: skip
