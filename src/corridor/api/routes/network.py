@@ -96,7 +96,8 @@ def roles(store: StoreDep, caller: Reader, as_of: AsOf = None) -> dict[str, Any]
 @router.get(
     "/network/export",
     response_class=Response,
-    responses={200: {"content": {t: {} for t in sorted(set(export.MEDIA_TYPES.values()))},
+    responses={200: {"content": {t: {"schema": {"type": "string", "format": "binary"}}
+                                 for t in sorted(set(export.MEDIA_TYPES.values()))},
                      "description": "The file (i2: a ZIP of entities.csv, links.csv and "
                      "import-spec.txt)."}},
 )  # fmt: skip
