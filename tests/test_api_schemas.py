@@ -91,7 +91,10 @@ def test_every_route_documents_a_named_answer(doc: dict[str, Any]) -> None:
             content = doc["paths"][route.path][method.lower()]["responses"]["200"]["content"]
             if len(content) > 1:  # a file in one of several formats (network exports)
                 for media_type, body in content.items():
-                    assert body.get("schema", {}).get("format") == "binary", (route.path, media_type)
+                    assert body.get("schema", {}).get("format") == "binary", (
+                        route.path,
+                        media_type,
+                    )
                 continue
             schema = answer(doc, method, route.path)
             assert named(doc, schema), f"{method} {route.path}: {schema}"
