@@ -176,8 +176,6 @@ def test_the_trained_model_is_written_and_splink_loads_it(tmp_path: Path) -> Non
     import duckdb
     from splink import DuckDBAPI, Linker
 
-    from corridor.resolve.table_model import table_of
-
     out, model = tmp_path / "clusters.csv", tmp_path / "model.json"
     source = SHARED_DATA / "er" / "febrl_dataset3.csv"
     corridor("link", str(source), "--id-column", "rec_id", "--out", str(out),
@@ -191,18 +189,88 @@ def test_the_trained_model_is_written_and_splink_loads_it(tmp_path: Path) -> Non
                 assert 0 < level["m_probability"] <= 1 and 0 < level["u_probability"] <= 1
     assert 0 < settings["probability_two_random_records_match"] < 0.05
     # Splink loads it and scores rows built by the same feature builder.
-    from corridor.resolve.features import person_features
-    from corridor.resolve.table_model import table_row
-    from corridor.resolve.tabular import _input, read_table, recognise
+    from corridor.resolve.tabular import features_of, read_table, recognise
 
     table = read_table(source, "rec_id")
-    roles = recognise(table.columns, "rec_id", {})
-    rows = [table_row(person_features(_input(r, roles, i, "s")))
-            for i, r in zip(table.ids[:300], table.rows[:300], strict=True)]  # fmt: skip
+    rows = features_of(table, recognise(table.columns, "rec_id", {}), 0, "s").slice(0, 300)
     db = DuckDBAPI(connection=duckdb.connect())
-    linker = Linker(db.register(table_of(rows), dataset_display_name="t"), settings)
-    scored = linker.inference.predict(threshold_match_probability=0.5).as_record_dict()
+    linker = Linker(db.register(rows, dataset_display_name="t"), settings)
+    scored = linker.inference.predict(threshold_match_probability=0.5).as_record_list()
     assert len(scored) > 0
+
+
+def test_table_features_are_the_stores_features(tmp_path: Path) -> None:
+    """`features_of` normalises each distinct value once; each record's row must still be what
+    `person_features` (the store's feature builder) gives that record."""
+    from corridor.resolve.features import PersonInput, person_features
+    from corridor.resolve.table_model import table_row
+    from corridor.resolve.tabular import features_of, read_table, recognise
+
+    header = [
+        "id",
+        "first_name",
+        "surname",
+        "full_name",
+        "dob",
+        "sex",
+        "nationality",
+        "country",
+        "phone",
+        "mobile",
+        "passport",
+        "ssn",
+        "postcode",
+        "address1",
+        "address2",
+        "city",
+        "street_number",
+        "birth_place",
+        "occupation",
+        "email",
+    ]
+    rows = [
+        ["1", "Miroslav", "Jovanović", "", "1980-05-03", "M", "Serbia", "RS", "+381641234567",
+         "", "AB 123", "", "sw1a 1aa", "Knez Mihailova", "2", "Beograd", "7", "Niš", "Driver",
+         "M.J@example.com"],
+        ["2", "Мирослав", "Јовановић", "", "03.05.1980.", "male", "", "", "", "+381641234567",
+         "", "99-1", "SW1A1AA", "Кнез Михаилова", "", "Београд", "7a", "", "", ""],
+        ["3", "", "", "Ana Marija Kovač", "1990", "f", "HR", "", "", "", "", "", "", "", "", "",
+         "", "Zagreb", "Nurse", ""],
+        ["4", "Ana", "", "Ana Kovac", "1990-13-40", "", "", "", "", "", "", "", "21000", "", "",
+         "", "", "", "", ""],
+        ["5", "", "", "", "", "x", "", "", "", "", "", "", "", "", "", "", "", "", "", ""],
+        ["6", "Miroslav", "Jovanović", "", "1980-05-03", "M", "Serbia", "RS", "+381641234567",
+         "", "AB 123", "", "sw1a 1aa", "Knez Mihailova", "2", "Beograd", "7", "Niš", "Driver",
+         "m.j@example.com"],
+    ]  # fmt: skip
+    table = read_table(write_csv(tmp_path / "people.csv", header, rows), "id")
+    roles = recognise(table.columns, "id", {})
+    assert roles["nationality"] == ["nationality", "country"] and len(roles["address"]) == 2
+    found = features_of(table, roles, 10, "people").to_pylist()
+    for n, (row, got) in enumerate(zip(rows, found, strict=True)):
+        cell = dict(zip(header, row, strict=True))
+
+        def values(role: str, cell: dict[str, str] = cell) -> list[str]:
+            return [cell[c] for c in roles.get(role, []) if cell[c]]
+
+        given, family = values("given_name"), values("family_name")
+        item = PersonInput(
+            record_id=str(10 + n), source="people",
+            names=[] if given or family else values("full_name"), given=given, family=family,
+            dates_of_birth=values("dob"), genders=values("gender"),
+            nationalities=values("nationality"), phones=values("phone"), ids=values("id_number"),
+            postcode=" ".join(values("postcode")) or None,
+            address=" ".join(values("address")) or None, city=" ".join(values("city")) or None,
+            street_number=" ".join(values("street_number")) or None,
+            birth_place=" ".join(values("birth_place")) or None,
+            occupation=" ".join(values("occupation")) or None,
+            email=" ".join(values("email")) or None,
+        )  # fmt: skip
+        # Columns a person's row does not have (an organisation's) are null in the table.
+        expected = {**dict.fromkeys(got), **table_row(person_features(item)), "record_id": 10 + n}
+        assert got == expected, row[0]
+    assert found[0]["keys_sorted"] == found[1]["keys_sorted"] is not None
+    assert found[0]["dob"] == found[1]["dob"] == "1980-05-03"
 
 
 def test_an_out_of_range_threshold_is_refused(tmp_path: Path) -> None:

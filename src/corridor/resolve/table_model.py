@@ -52,22 +52,29 @@ EXTRA_SCHEMA = pa.schema(
 
 
 def table_row(features: dict[str, Any]) -> dict[str, Any]:
-    """A feature row with what the comparisons need besides: the first given name alone (a
-    middle name written or not), the whole name as one string (first given name and family
-    name, for exact and reversed matches weighed by frequency), the postcode's outward part (a
-    UK postcode's inward part is always its last three characters) and the full forms of the
-    first given name (Bill and William, Saša and Aleksandar)."""
-    given = (features.get("given_name") or "").split()
-    first = given[0] if given else None
-    family = features.get("family_name")
-    full = " ".join(p for p in (first, family) if p) or None
-    postcode = features.get("postcode") or ""
-    outward = postcode[:-3] if len(postcode) >= 5 else None
-    variants = sorted(given_name_variants(first) | {first}) if first else None
+    """A feature row with what the comparisons need besides (`name_extras`, `outward`)."""
     return {
-        **features, "first_given": first, "full_name": full, "postcode_outward": outward,
-        "given_variants": variants,
-    }  # fmt: skip
+        **features,
+        **name_extras(features.get("given_name"), features.get("family_name")),
+        "postcode_outward": outward(features.get("postcode")),
+    }
+
+
+def name_extras(given_name: str | None, family_name: str | None) -> dict[str, Any]:
+    """The first given name alone (a middle name written or not), the whole name as one string
+    (first given name and family name, for exact and reversed matches weighed by frequency) and
+    the full forms of the first given name (Bill and William, Saša and Aleksandar)."""
+    given = (given_name or "").split()
+    first = given[0] if given else None
+    full = " ".join(p for p in (first, family_name) if p) or None
+    variants = sorted(given_name_variants(first) | {first}) if first else None
+    return {"first_given": first, "full_name": full, "given_variants": variants}
+
+
+def outward(postcode: str | None) -> str | None:
+    """A postcode's outward part: a UK postcode's inward part is always its last three
+    characters."""
+    return postcode[:-3] if postcode and len(postcode) >= 5 else None
 
 
 TABLE_SCHEMA = pa.unify_schemas([FEATURE_SCHEMA, EXTRA_SCHEMA])

@@ -9,20 +9,38 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
 from corridor.errors import InputError, ValidationError
-from corridor.resolve.clusters import cluster_cohesive
+from corridor.resolve.clusters import cohesive_components
 from corridor.resolve.engines import make_engine
-from corridor.resolve.features import PersonInput, person_features
+from corridor.resolve.features import (
+    countries,
+    date_columns,
+    email_key,
+    gender_of,
+    id_keys,
+    name_columns,
+    phone_keys,
+    postcode_key,
+    text_key,
+)
 from corridor.resolve.linkage import LinkType
-from corridor.resolve.table_model import spec_for_table, table_of, table_row, train_table
+from corridor.resolve.table_model import (
+    TABLE_SCHEMA,
+    name_extras,
+    outward,
+    spec_for_table,
+    train_table,
+)
 
 #: Roles and the column names that mean them (compared without case, spaces or punctuation).
 ROLES: dict[str, tuple[str, ...]] = {
@@ -60,12 +78,14 @@ def _squash(name: str) -> str:
 class Table:
     path: Path
     ids: list[str]
-    rows: list[dict[str, str]]
     columns: list[str]
+    #: Column → its values as text, stripped ("" where empty): kept as Arrow columns, since
+    #: features are computed per distinct value of a column (`features_of`).
+    values: dict[str, pa.Array]
 
 
 def read_table(path: Path, id_column: str) -> Table:
-    """A CSV or Parquet file as text rows, with its id column checked (present, unique)."""
+    """A CSV or Parquet file as text columns, with its id column checked (present, unique)."""
     name = path.name
     if not path.is_file():
         raise InputError("file not found", file=name)
@@ -75,35 +95,22 @@ def read_table(path: Path, id_column: str) -> Table:
         except (pa.ArrowInvalid, OSError) as exc:
             raise InputError(f"unreadable Parquet file: {exc}", file=name) from None
         columns = [str(c).strip() for c in table.column_names]
-        rows = [
-            {str(k).strip(): ("" if v is None else str(v).strip()) for k, v in record.items()}
-            for record in table.to_pylist()
-        ]
+        values = {
+            column: pa.array(
+                ["" if v is None else str(v).strip() for v in table.column(i).to_pylist()],
+                pa.string(),
+            )
+            for i, column in enumerate(columns)
+        }
     else:
-        # Python's csv module, not a type-inferring reader: postcodes and ids keep leading zeros.
-        try:
-            with path.open(encoding="utf-8-sig", newline="") as f:
-                reader = csv.reader(f)
-                columns = [c.strip() for c in next(reader, [])]
-                rows = []
-                for row in reader:
-                    if not row:
-                        continue
-                    if len(row) != len(columns):
-                        raise InputError(
-                            f"expected {len(columns)} fields, found {len(row)}",
-                            file=name, line=reader.line_num,
-                        )  # fmt: skip
-                    rows.append(dict(zip(columns, (v.strip() for v in row), strict=True)))
-        except (UnicodeDecodeError, csv.Error) as exc:
-            raise InputError(f"unreadable CSV: {exc}", file=name) from None
+        columns, values = _read_csv(path)
     if id_column not in columns:
         raise InputError(
             f"no id column {id_column!r} (columns: {', '.join(columns)})",
             file=name,
             field=id_column,
         )
-    ids = [r[id_column] for r in rows]
+    ids = values[id_column].to_pylist()
     seen: dict[str, int] = {}
     for n, value in enumerate(ids, start=2):
         if not value:
@@ -116,7 +123,59 @@ def read_table(path: Path, id_column: str) -> Table:
                 field=id_column,
             )
         seen[value] = n
-    return Table(path, ids, rows, columns)
+    return Table(path, ids, columns, values)
+
+
+def _read_csv(path: Path) -> tuple[list[str], dict[str, pa.Array]]:
+    """A CSV file's header and its columns as text: every column read as a string, never
+    inferred (postcodes and ids keep their leading zeros), by Arrow's reader; a file it
+    refuses is read again by Python's, for an error that names the line."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            columns = [c.strip() for c in next(csv.reader(f), [])]
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"unreadable CSV: {exc}", file=path.name) from None
+    names = [f"c{i}" for i in range(len(columns))]  # the header may repeat a name
+    try:
+        table = pa_csv.read_csv(
+            path,
+            read_options=pa_csv.ReadOptions(skip_rows=1, column_names=names),
+            parse_options=pa_csv.ParseOptions(newlines_in_values=True),
+            convert_options=pa_csv.ConvertOptions(
+                column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False
+            ),
+        )
+    except (pa.ArrowInvalid, OSError):
+        return columns, _read_csv_rows(path, columns)
+    return columns, {
+        column: pc.utf8_trim_whitespace(table.column(i).combine_chunks())
+        for i, column in enumerate(columns)
+    }
+
+
+def _read_csv_rows(path: Path, columns: list[str]) -> dict[str, pa.Array]:
+    """The slow reader, row by row, that says where a file goes wrong."""
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as f:
+            reader = csv.reader(f)
+            next(reader, None)
+            rows = []
+            for row in reader:
+                if not row:
+                    continue
+                if len(row) != len(columns):
+                    raise InputError(
+                        f"expected {len(columns)} fields, found {len(row)}",
+                        file=path.name, line=reader.line_num,
+                    )  # fmt: skip
+                rows.append(row)
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"unreadable CSV: {exc}", file=path.name) from None
+    by_column = zip(*rows, strict=True) if rows else ([] for _ in columns)
+    return {
+        column: pa.array([v.strip() for v in column_values], pa.string())
+        for column, column_values in zip(columns, by_column, strict=True)
+    }
 
 
 def recognise(
@@ -152,29 +211,110 @@ def recognise(
     return roles
 
 
-def _input(
-    row: Mapping[str, str], roles: Mapping[str, list[str]], record_id: str, source: str
-) -> PersonInput:
-    values = {role: [row[c] for c in columns if row.get(c)] for role, columns in roles.items()}
-    none: list[str] = []
-    if values.get("given_name") or values.get("family_name"):
+#: What a role's columns say in one record: one text per column ("" where empty).
+Values = tuple[str, ...]
+
+
+def _present(values: Values) -> list[str]:
+    return [v for v in values if v]
+
+
+def _one(values: Values) -> str | None:
+    """A role that takes one value (an address written over two columns is one address)."""
+    return " ".join(v for v in values if v) or None
+
+
+def _name_part(full: Values, given: Values, family: Values) -> dict[str, Any]:
+    if any(given) or any(family):
         # Fielded names say which part is which; a full-name column beside them says nothing
         # more to the model, and parsing it would double the cost of normalising.
-        values.pop("full_name", None)
+        full = ()
+    part = name_columns(_present(full), _present(given), _present(family))
+    return {**part, **name_extras(part["given_name"], part["family_name"])}
 
-    def one(role: str) -> str | None:
-        found = values.get(role)
-        return " ".join(found) if found else None
 
-    return PersonInput(
-        record_id=record_id, source=source, names=values.get("full_name", none),
-        given=values.get("given_name", none), family=values.get("family_name", none),
-        dates_of_birth=values.get("dob", none), genders=values.get("gender", none),
-        nationalities=values.get("nationality", none), phones=values.get("phone", none),
-        ids=values.get("id_number", none), postcode=one("postcode"), address=one("address"),
-        city=one("city"), street_number=one("street_number"), birth_place=one("birth_place"),
-        occupation=one("occupation"), email=one("email"),
-    )  # fmt: skip
+def _ids_part(values: Values) -> dict[str, Any]:
+    ids = id_keys(_present(values))
+    return {"ids": ids, "id_number": ids[0] if ids else None}
+
+
+def _postcode_part(values: Values) -> dict[str, Any]:
+    postcode = postcode_key(_one(values))
+    return {"postcode": postcode, "postcode_outward": outward(postcode)}
+
+
+def _text_part(column: str) -> Callable[[Values], dict[str, Any]]:
+    return lambda values: {column: text_key(_one(values))}
+
+
+#: Each role's part of the features: a function of that role's values alone (the names' part
+#: of given, family and full names together), computed once per distinct value.
+PARTS: dict[str, Callable[[Values], dict[str, Any]]] = {
+    "dob": lambda values: date_columns(_present(values)),
+    "gender": lambda values: {"gender": gender_of(_present(values))},
+    "nationality": lambda values: {"nationality": countries(_present(values))},
+    "phone": lambda values: {"phones": phone_keys(_present(values))},
+    "id_number": _ids_part,
+    "postcode": _postcode_part,
+    "email": lambda values: {"email": email_key(_one(values))},
+    **{c: _text_part(c) for c in ("address", "city", "street_number", "birth_place", "occupation")},
+}
+
+
+def _distinct(columns: Sequence[pa.Array]) -> tuple[pa.Array, list[Values]]:
+    """Each record's code, and the distinct values (one text per column) the codes stand for."""
+    encoded = [pc.dictionary_encode(c) for c in columns]
+    dictionaries = [e.dictionary.to_pylist() for e in encoded]
+    if len(encoded) == 1:
+        return encoded[0].indices, [(v,) for v in dictionaries[0]]
+    # Several columns: one number per combination of their codes, encoded again.
+    combined = encoded[0].indices.cast(pa.int64())
+    for e, d in zip(encoded[1:], dictionaries[1:], strict=True):
+        combined = pc.add(pc.multiply(combined, len(d)), e.indices.cast(pa.int64()))
+    again = pc.dictionary_encode(combined)
+    distinct = []
+    for number in again.dictionary.to_pylist():
+        parts = []
+        for d in reversed(dictionaries):
+            number, code = divmod(number, len(d))
+            parts.append(d[code])
+        distinct.append(tuple(reversed(parts)))
+    return again.indices, distinct
+
+
+def features_of(table: Table, roles: Mapping[str, list[str]], first: int, source: str) -> pa.Table:
+    """One input's feature table (`TABLE_SCHEMA`, records numbered from `first`): the features
+    `person_features` gives each record, each role's part computed once per distinct value of
+    its columns (a register of fifty thousand records holds a few thousand names and dates),
+    and nothing for roles the table lacks."""
+    n = len(table.ids)
+    out: dict[str, pa.Array] = {
+        "record_id": pa.array(range(first, first + n), pa.int64()),
+        "source": pa.array([source] * n, pa.string()),
+        "schema": pa.array(["Person"] * n, pa.string()),
+    }
+
+    def compute(columns: list[str], part: Callable[[Values], dict[str, Any]]) -> None:
+        codes, distinct = _distinct([table.values[c] for c in columns])
+        rows = [part(values) for values in distinct]
+        for column in rows[0] if rows else ():
+            array = pa.array([r[column] for r in rows], TABLE_SCHEMA.field(column).type)
+            out[column] = array.take(codes)
+
+    full, given, family = (roles.get(r, []) for r in ("full_name", "given_name", "family_name"))
+    if full or given or family:
+        g, f = len(given), len(family)
+        compute(
+            [*given, *family, *full],
+            lambda values: _name_part(values[g + f :], values[:g], values[g : g + f]),
+        )
+    for role, part in PARTS.items():
+        if role in roles:
+            compute(roles[role], part)
+    schema = TABLE_SCHEMA.set(
+        TABLE_SCHEMA.get_field_index("record_id"), pa.field("record_id", pa.int64())
+    )
+    return pa.table([out.get(f.name, pa.nulls(n, f.type)) for f in schema], schema=schema)
 
 
 @dataclass(frozen=True)
@@ -211,15 +351,14 @@ def link_tables(
     sources = [t.path.stem for t in tables] if len(tables) == 2 else [tables[0].path.stem]
     if len(sources) == 2 and sources[0] == sources[1]:
         sources = [f"{sources[0]}_1", f"{sources[1]}_2"]
+    # Records are numbered across the inputs: Splink joins and the clustering index on numbers.
     feature_tables = []
-    internal: dict[str, tuple[str, str]] = {}
-    for index, (table, source) in enumerate(zip(tables, sources, strict=True)):
-        rows = []
-        for record_id, row in zip(table.ids, table.rows, strict=True):
-            key = f"{index}:{record_id}"
-            internal[key] = (record_id, source)
-            rows.append(table_row(person_features(_input(row, roles, key, source))))
-        feature_tables.append(table_of(rows))
+    ids: list[str] = []
+    record_sources: list[str] = []
+    for table, source in zip(tables, sources, strict=True):
+        feature_tables.append(features_of(table, roles, len(ids), source))
+        ids.extend(table.ids)
+        record_sources.extend([source] * len(table.ids))
     link_type: LinkType = "link_only" if len(tables) == 2 else "dedupe_only"
     spec = spec_for_table(pa.concat_tables(feature_tables))
     eng = make_engine(engine)
@@ -230,27 +369,22 @@ def link_tables(
         predictions = eng.to_arrow(linker.inference.predict(threshold_match_probability=floor))
     finally:
         eng.close()
-    scored = list(
-        zip(
-            predictions.column("record_id_l").to_pylist(),
-            predictions.column("record_id_r").to_pylist(),
-            predictions.column("match_probability").to_pylist(),
-            strict=True,
-        )
-    )
-    groups = cluster_cohesive(internal, scored, threshold)
-    numbering: dict[str, str] = {}
+    left = predictions.column("record_id_l").to_pylist()
+    right = predictions.column("record_id_r").to_pylist()
+    probability = predictions.column("match_probability").to_pylist()
+    groups = cohesive_components(len(ids), left, right, probability, threshold)
+    numbering: dict[int, str] = {}
     clusters = []
-    for key in internal:
-        cluster_id = numbering.setdefault(groups[key], str(len(numbering) + 1))
-        record_id, source = internal[key]
-        clusters.append((record_id, cluster_id, source))
+    for record, group in enumerate(groups):
+        cluster_id = numbering.setdefault(group, str(len(numbering) + 1))
+        clusters.append((ids[record], cluster_id, record_sources[record]))
+    first_count = len(tables[0].ids)
     pairs = []
-    for left, right, p in scored:
-        if left.startswith("1:") and right.startswith("0:"):
-            left, right = right, left
-        pairs.append((internal[left][0], internal[right][0], p))
-    return LinkResult(clusters, pairs, roles, len(internal), link_type, model)
+    for a, b, p in zip(left, right, probability, strict=True):
+        if a >= first_count > b:  # the first input's record on the left
+            a, b = b, a
+        pairs.append((ids[a], ids[b], p))
+    return LinkResult(clusters, pairs, roles, len(ids), link_type, model)
 
 
 def write_outputs(
