@@ -47,13 +47,6 @@ BLOCK_BUDGET_PER_RECORD = 5
 BLOCK_BUDGET_MIN = 100_000
 
 
-#: Columns the comparisons need beyond the feature table (see `table_row`).
-EXTRA_SCHEMA = pa.schema(
-    [("first_given", pa.string()), ("full_name", pa.string()), ("postcode_outward", pa.string()),
-     ("given_variants", pa.list_(pa.string()))]
-)  # fmt: skip
-
-
 def table_row(features: dict[str, Any]) -> dict[str, Any]:
     """A feature row with what the comparisons need besides (`name_extras`, `outward`)."""
     return {
@@ -80,11 +73,22 @@ def outward(postcode: str | None) -> str | None:
     return postcode[:-3] if postcode and len(postcode) >= 5 else None
 
 
-TABLE_SCHEMA = pa.unify_schemas([FEATURE_SCHEMA, EXTRA_SCHEMA])
-
-
-def table_of(rows: list[dict[str, Any]]) -> pa.Table:
-    return pa.Table.from_pylist(rows, schema=TABLE_SCHEMA)
+#: What `corridor link` hands the model: the columns its comparisons and blocking rules read
+#: (`spec_for_table` keeps those that carry data), each as `table_row` gives it.
+TABLE_SCHEMA = pa.schema(
+    [
+        ("record_id", pa.int64()),  # records numbered across the inputs: Splink joins numbers
+        ("first_given", pa.string()),
+        ("full_name", pa.string()),
+        ("given_variants", pa.list_(pa.string())),
+        ("postcode_outward", pa.string()),
+        *(FEATURE_SCHEMA.field(c) for c in (
+            "family_name", "keys_sorted", "family_key", "given_key", "dob", "dob_year", "dob_md",
+            "dob_dm", "postcode", "birth_place", "occupation", "city", "address", "street_number",
+            "email", "gender", "id_number", "phones", "nationality",
+        )),
+    ]
+)  # fmt: skip
 
 
 def _has(table: pa.Table, column: str) -> bool:

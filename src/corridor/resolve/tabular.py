@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,7 @@ from corridor.resolve.features import (
     text_key,
 )
 from corridor.resolve.linkage import LinkType
+from corridor.resolve.names import token_keys
 from corridor.resolve.table_model import (
     TABLE_SCHEMA,
     name_extras,
@@ -224,97 +225,143 @@ def _one(values: Values) -> str | None:
     return " ".join(v for v in values if v) or None
 
 
-def _name_part(full: Values, given: Values, family: Values) -> dict[str, Any]:
-    if any(given) or any(family):
-        # Fielded names say which part is which; a full-name column beside them says nothing
-        # more to the model, and parsing it would double the cost of normalising.
-        full = ()
-    part = name_columns(_present(full), _present(given), _present(family))
-    return {**part, **name_extras(part["given_name"], part["family_name"])}
-
-
-def _ids_part(values: Values) -> dict[str, Any]:
-    ids = id_keys(_present(values))
-    return {"ids": ids, "id_number": ids[0] if ids else None}
-
-
 def _postcode_part(values: Values) -> dict[str, Any]:
     postcode = postcode_key(_one(values))
     return {"postcode": postcode, "postcode_outward": outward(postcode)}
+
+
+def _id_part(values: Values) -> dict[str, Any]:
+    ids = id_keys(_present(values))
+    return {"id_number": ids[0] if ids else None}
 
 
 def _text_part(column: str) -> Callable[[Values], dict[str, Any]]:
     return lambda values: {column: text_key(_one(values))}
 
 
-#: Each role's part of the features: a function of that role's values alone (the names' part
-#: of given, family and full names together), computed once per distinct value.
+#: Each role's part of a record's features (as `person_features` computes it): a function of
+#: that role's values alone, so computed once per distinct value. Names are `_name_columns`.
 PARTS: dict[str, Callable[[Values], dict[str, Any]]] = {
     "dob": lambda values: date_columns(_present(values)),
     "gender": lambda values: {"gender": gender_of(_present(values))},
     "nationality": lambda values: {"nationality": countries(_present(values))},
     "phone": lambda values: {"phones": phone_keys(_present(values))},
-    "id_number": _ids_part,
+    "id_number": _id_part,
     "postcode": _postcode_part,
     "email": lambda values: {"email": email_key(_one(values))},
     **{c: _text_part(c) for c in ("address", "city", "street_number", "birth_place", "occupation")},
 }
 
 
-def _distinct(columns: Sequence[pa.Array]) -> tuple[pa.Array, list[Values]]:
-    """Each record's code, and the distinct values (one text per column) the codes stand for."""
+def _distinct(columns: Sequence[pa.Array]) -> tuple[pa.Array, Iterator[Values]]:
+    """Each record's code, and the distinct values (one text per column) the codes stand for,
+    in code order; made one at a time, so that no Python object per value outlives its use."""
     encoded = [pc.dictionary_encode(c) for c in columns]
     dictionaries = [e.dictionary.to_pylist() for e in encoded]
     if len(encoded) == 1:
-        return encoded[0].indices, [(v,) for v in dictionaries[0]]
+        return encoded[0].indices, ((v,) for v in dictionaries[0])
     # Several columns: one number per combination of their codes, encoded again.
     combined = encoded[0].indices.cast(pa.int64())
     for e, d in zip(encoded[1:], dictionaries[1:], strict=True):
         combined = pc.add(pc.multiply(combined, len(d)), e.indices.cast(pa.int64()))
     again = pc.dictionary_encode(combined)
-    distinct = []
-    for number in again.dictionary.to_pylist():
-        parts = []
-        for d in reversed(dictionaries):
-            number, code = divmod(number, len(d))
-            parts.append(d[code])
-        distinct.append(tuple(reversed(parts)))
-    return again.indices, distinct
+
+    def values() -> Iterator[Values]:
+        for number in again.dictionary.to_pylist():
+            parts = []
+            for d in reversed(dictionaries):
+                number, code = divmod(number, len(d))
+                parts.append(d[code])
+            yield tuple(reversed(parts))
+
+    return again.indices, values()
 
 
-def features_of(table: Table, roles: Mapping[str, list[str]], first: int, source: str) -> pa.Table:
-    """One input's feature table (`TABLE_SCHEMA`, records numbered from `first`): the features
-    `person_features` gives each record, each role's part computed once per distinct value of
-    its columns (a register of fifty thousand records holds a few thousand names and dates),
-    and nothing for roles the table lacks."""
+#: The name columns of the model (`TABLE_SCHEMA`).
+NAME_COLUMNS = (
+    "first_given", "family_name", "full_name", "keys_sorted", "given_variants", "family_key",
+    "given_key",
+)  # fmt: skip
+
+
+def _name_columns(table: Table, roles: Mapping[str, list[str]]) -> dict[str, pa.Array]:
+    """The name columns of every record, as `name_columns` and `name_extras` give them.
+
+    A given or family name is tokenised and keyed once per distinct value (names.py's
+    cached `token_keys`, which `fielded_features` uses); what depends on both (the keys of
+    the whole name, first given name and family name together) once per distinct pair. Where
+    a record has neither, its full name is parsed, once per distinct full name."""
     n = len(table.ids)
-    out: dict[str, pa.Array] = {
-        "record_id": pa.array(range(first, first + n), pa.int64()),
-        "source": pa.array([source] * n, pa.string()),
-        "schema": pa.array(["Person"] * n, pa.string()),
+    blank = pa.array([""] * n, pa.string())
+
+    def column(role: str) -> pa.Array:
+        return table.values[roles[role][0]] if role in roles else blank
+
+    given, family = column("given_name"), column("family_name")
+    fielded = pc.or_(pc.not_equal(given, ""), pc.not_equal(family, ""))
+    full = pc.if_else(fielded, "", column("full_name"))
+    out: dict[str, list[Any]] = {c: [] for c in NAME_COLUMNS}
+    first_of: dict[str, tuple[str | None, str | None, list[str] | None]] = {}
+    codes, distinct = _distinct([given, family, full])
+    for g, f, whole in distinct:
+        if g or f:
+            given_tokens, given_keys = token_keys(g)
+            family_tokens, family_keys = token_keys(f)
+            keys = set(given_keys) | set(family_keys)
+            if keys:
+                if g not in first_of:
+                    extras = name_extras(" ".join(given_tokens) or None, None)
+                    first_of[g] = (
+                        extras["first_given"],
+                        min(given_keys) if given_keys else None,
+                        extras["given_variants"],
+                    )
+                first, given_key, variants = first_of[g]
+                family_name = " ".join(family_tokens) or None
+                row = {
+                    "first_given": first,
+                    "family_name": family_name,
+                    "full_name": " ".join(p for p in (first, family_name) if p) or None,
+                    "keys_sorted": " ".join(sorted(keys)) or None,
+                    "given_variants": variants,
+                    "family_key": "".join(family_keys) or None,
+                    "given_key": given_key,
+                }
+            else:
+                row = dict.fromkeys(NAME_COLUMNS)
+        else:
+            part = name_columns([whole] if whole else [], [], [])
+            row = {**part, **name_extras(part["given_name"], part["family_name"])}
+        for name, values in out.items():
+            values.append(row[name])
+    return {
+        name: pa.array(values, TABLE_SCHEMA.field(name).type).take(codes)
+        for name, values in out.items()
     }
 
-    def compute(columns: list[str], part: Callable[[Values], dict[str, Any]]) -> None:
-        codes, distinct = _distinct([table.values[c] for c in columns])
-        rows = [part(values) for values in distinct]
-        for column in rows[0] if rows else ():
-            array = pa.array([r[column] for r in rows], TABLE_SCHEMA.field(column).type)
-            out[column] = array.take(codes)
 
-    full, given, family = (roles.get(r, []) for r in ("full_name", "given_name", "family_name"))
-    if full or given or family:
-        g, f = len(given), len(family)
-        compute(
-            [*given, *family, *full],
-            lambda values: _name_part(values[g + f :], values[:g], values[g : g + f]),
-        )
+def features_of(table: Table, roles: Mapping[str, list[str]], first: int) -> pa.Table:
+    """One input's model table (`TABLE_SCHEMA`, records numbered from `first`): the features
+    `person_features` and `table_row` give each record, each role's part computed once per
+    distinct value of its columns (a register of fifty thousand records holds a few thousand
+    names, dates and places), and nothing for roles the table lacks."""
+    n = len(table.ids)
+    out: dict[str, pa.Array] = {"record_id": pa.array(range(first, first + n), pa.int64())}
+    if roles.keys() & {"given_name", "family_name", "full_name"}:
+        out.update(_name_columns(table, roles))
     for role, part in PARTS.items():
-        if role in roles:
-            compute(roles[role], part)
-    schema = TABLE_SCHEMA.set(
-        TABLE_SCHEMA.get_field_index("record_id"), pa.field("record_id", pa.int64())
+        if role not in roles:
+            continue
+        codes, distinct = _distinct([table.values[c] for c in roles[role]])
+        columns: dict[str, list[Any]] = {}
+        for values in distinct:
+            for name, value in part(values).items():
+                columns.setdefault(name, []).append(value)
+        for name, found in columns.items():
+            out[name] = pa.array(found, TABLE_SCHEMA.field(name).type).take(codes)
+    return pa.table(
+        [out.get(f.name, pa.nulls(n, f.type)) for f in TABLE_SCHEMA], schema=TABLE_SCHEMA
     )
-    return pa.table([out.get(f.name, pa.nulls(n, f.type)) for f in schema], schema=schema)
 
 
 @dataclass(frozen=True)
@@ -356,7 +403,7 @@ def link_tables(
     ids: list[str] = []
     record_sources: list[str] = []
     for table, source in zip(tables, sources, strict=True):
-        feature_tables.append(features_of(table, roles, len(ids), source))
+        feature_tables.append(features_of(table, roles, len(ids)))
         ids.extend(table.ids)
         record_sources.extend([source] * len(table.ids))
     link_type: LinkType = "link_only" if len(tables) == 2 else "dedupe_only"
