@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate
+from typing import TypeAlias
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -150,11 +151,21 @@ def cluster_cohesive(
     return out
 
 
+#: A column of numbers: a Python sequence, or an Arrow array as Splink's results come.
+Column: TypeAlias = Sequence[int] | Sequence[float] | pa.Array | pa.ChunkedArray
+
+
+def _arrow(values: Column, kind: pa.DataType) -> pa.Array | pa.ChunkedArray:
+    if isinstance(values, pa.Array | pa.ChunkedArray):
+        return values.cast(kind)
+    return pa.array(values, kind)
+
+
 def cohesive_components(
     n: int,
-    left: Sequence[int],
-    right: Sequence[int],
-    probability: Sequence[float],
+    left: Column,
+    right: Column,
+    probability: Column,
     threshold: float,
     cohesion: float = 0.5,
 ) -> list[int]:
@@ -165,11 +176,12 @@ def cohesive_components(
     of thousands on a register of fifty thousand records. Ties in probability break by the
     records' numbers."""
     # Strongest first, ties by the records' numbers: sorted by Arrow, not as Python tuples.
+    left, right = _arrow(left, pa.int64()), _arrow(right, pa.int64())
     edges = pa.table(
         {
-            "p": pa.array(probability, pa.float64()),
-            "a": pc.min_element_wise(pa.array(left, pa.int64()), pa.array(right, pa.int64())),
-            "b": pc.max_element_wise(pa.array(left, pa.int64()), pa.array(right, pa.int64())),
+            "p": _arrow(probability, pa.float64()),
+            "a": pc.min_element_wise(left, right),
+            "b": pc.max_element_wise(left, right),
         }
     )
     edges = edges.filter(

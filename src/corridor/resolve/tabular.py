@@ -367,12 +367,30 @@ def features_of(table: Table, roles: Mapping[str, list[str]], first: int) -> pa.
 @dataclass(frozen=True)
 class LinkResult:
     clusters: list[tuple[str, str, str]]  # record id, cluster id, source
-    pairs: list[tuple[str, str, float]]  # in no particular order (written out sorted)
     roles: dict[str, list[str]]
     records: int
     link_type: str
     #: The trained model as Splink's settings JSON (`--model-out`), loadable by Splink.
     model: dict[str, Any]
+    #: The scored pairs as record numbers (`left`, `right`, `probability`), kept in Arrow:
+    #: hundreds of thousands on a large table, and only `--pairs-out` reads them (`pairs`).
+    scored: pa.Table
+    ids: list[str]  # record number → id
+    first_count: int  # records of the first input (numbered first)
+
+    @property
+    def pairs(self) -> list[tuple[str, str, float]]:
+        """The scored pairs as ids, the first input's record on the left (in no particular
+        order; written out sorted)."""
+        out = []
+        ids, first_count = self.ids, self.first_count
+        for a, b, p in zip(
+            *(self.scored[c].to_pylist() for c in ("left", "right", "probability")), strict=True
+        ):
+            if a >= first_count > b:
+                a, b = b, a
+            out.append((ids[a], ids[b], p))
+        return out
 
 
 def link_tables(
@@ -416,22 +434,22 @@ def link_tables(
         predictions = eng.to_arrow(linker.inference.predict(threshold_match_probability=floor))
     finally:
         eng.close()
-    left = predictions.column("record_id_l").to_pylist()
-    right = predictions.column("record_id_r").to_pylist()
-    probability = predictions.column("match_probability").to_pylist()
-    groups = cohesive_components(len(ids), left, right, probability, threshold)
+    scored = pa.table(
+        {
+            "left": predictions["record_id_l"],
+            "right": predictions["record_id_r"],
+            "probability": predictions["match_probability"],
+        }
+    )
+    groups = cohesive_components(
+        len(ids), scored["left"], scored["right"], scored["probability"], threshold
+    )
     numbering: dict[int, str] = {}
     clusters = []
     for record, group in enumerate(groups):
         cluster_id = numbering.setdefault(group, str(len(numbering) + 1))
         clusters.append((ids[record], cluster_id, record_sources[record]))
-    first_count = len(tables[0].ids)
-    pairs = []
-    for a, b, p in zip(left, right, probability, strict=True):
-        if a >= first_count > b:  # the first input's record on the left
-            a, b = b, a
-        pairs.append((ids[a], ids[b], p))
-    return LinkResult(clusters, pairs, roles, len(ids), link_type, model)
+    return LinkResult(clusters, roles, len(ids), link_type, model, scored, ids, len(tables[0].ids))
 
 
 def write_outputs(
@@ -458,7 +476,7 @@ def describe(result: LinkResult) -> dict[str, Any]:
         "records": result.records,
         "link_type": result.link_type,
         "fields": result.roles,
-        "pairs": len(result.pairs),
+        "pairs": result.scored.num_rows,
         "clusters": len(sizes),
         "multi_record_clusters": sum(1 for n in sizes.values() if n > 1),
     }
