@@ -253,28 +253,37 @@ PARTS: dict[str, Callable[[Values], dict[str, Any]]] = {
 }
 
 
-def _distinct(columns: Sequence[pa.Array]) -> tuple[pa.Array, Iterator[Values]]:
-    """Each record's code, and the distinct values (one text per column) the codes stand for,
-    in code order; made one at a time, so that no Python object per value outlives its use."""
+@dataclass
+class _Distinct:
+    """The distinct combinations of several text columns' values: `codes`, each record's
+    combination; `values[k]`, column k's distinct values; `index[k][j]`, where combination j
+    finds its value in `values[k]`. Worked out by Arrow: Python sees each distinct value once."""
+
+    codes: pa.Array
+    values: list[list[str]]
+    index: list[list[int]]
+
+    def __iter__(self) -> Iterator[Values]:
+        for at in zip(*self.index, strict=True):
+            yield tuple(v[i] for v, i in zip(self.values, at, strict=True))
+
+
+def _distinct(columns: Sequence[pa.Array]) -> _Distinct:
     encoded = [pc.dictionary_encode(c) for c in columns]
-    dictionaries = [e.dictionary.to_pylist() for e in encoded]
+    values = [e.dictionary.to_pylist() for e in encoded]
     if len(encoded) == 1:
-        return encoded[0].indices, ((v,) for v in dictionaries[0])
-    # Several columns: one number per combination of their codes, encoded again.
+        return _Distinct(encoded[0].indices, values, [list(range(len(values[0])))])
+    # One number per combination of the columns' codes, encoded again; then taken apart.
     combined = encoded[0].indices.cast(pa.int64())
-    for e, d in zip(encoded[1:], dictionaries[1:], strict=True):
-        combined = pc.add(pc.multiply(combined, len(d)), e.indices.cast(pa.int64()))
+    for e, v in zip(encoded[1:], values[1:], strict=True):
+        combined = pc.add(pc.multiply(combined, len(v)), e.indices.cast(pa.int64()))
     again = pc.dictionary_encode(combined)
-
-    def values() -> Iterator[Values]:
-        for number in again.dictionary.to_pylist():
-            parts = []
-            for d in reversed(dictionaries):
-                number, code = divmod(number, len(d))
-                parts.append(d[code])
-            yield tuple(reversed(parts))
-
-    return again.indices, values()
+    numbers = again.dictionary
+    index = []
+    for v in reversed(values):
+        index.append(pc.subtract(numbers, pc.multiply(pc.divide(numbers, len(v)), len(v))))
+        numbers = pc.divide(numbers, len(v))
+    return _Distinct(again.indices, values, [i.to_pylist() for i in reversed(index)])
 
 
 #: The name columns of the model (`TABLE_SCHEMA`).
@@ -299,44 +308,49 @@ def _name_columns(table: Table, roles: Mapping[str, list[str]]) -> dict[str, pa.
 
     given, family = column("given_name"), column("family_name")
     fielded = pc.or_(pc.not_equal(given, ""), pc.not_equal(family, ""))
-    full = pc.if_else(fielded, "", column("full_name"))
+    distinct = _distinct([given, family, pc.if_else(fielded, "", column("full_name"))])
+    given_values, family_values, full_values = distinct.values
+    # What each distinct given name and family name gives alone.
+    given_keys, firsts, given_key, variants = [], [], [], []
+    for g in given_values:
+        tokens, keys = token_keys(g)
+        extras = name_extras(" ".join(tokens) or None, None)
+        given_keys.append(set(keys))
+        firsts.append(extras["first_given"])
+        given_key.append(min(keys) if keys else None)
+        variants.append(extras["given_variants"])
+    family_keys, family_names, family_key = [], [], []
+    for f in family_values:
+        tokens, keys = token_keys(f)
+        family_keys.append(set(keys))
+        family_names.append(" ".join(tokens) or None)
+        family_key.append("".join(keys) or None)
+    # Per distinct combination of given, family and full name.
     out: dict[str, list[Any]] = {c: [] for c in NAME_COLUMNS}
-    first_of: dict[str, tuple[str | None, str | None, list[str] | None]] = {}
-    codes, distinct = _distinct([given, family, full])
-    for g, f, whole in distinct:
-        if g or f:
-            given_tokens, given_keys = token_keys(g)
-            family_tokens, family_keys = token_keys(f)
-            keys = set(given_keys) | set(family_keys)
-            if keys:
-                if g not in first_of:
-                    extras = name_extras(" ".join(given_tokens) or None, None)
-                    first_of[g] = (
-                        extras["first_given"],
-                        min(given_keys) if given_keys else None,
-                        extras["given_variants"],
-                    )
-                first, given_key, variants = first_of[g]
-                family_name = " ".join(family_tokens) or None
-                row = {
-                    "first_given": first,
-                    "family_name": family_name,
-                    "full_name": " ".join(p for p in (first, family_name) if p) or None,
-                    "keys_sorted": " ".join(sorted(keys)) or None,
-                    "given_variants": variants,
-                    "family_key": "".join(family_keys) or None,
-                    "given_key": given_key,
-                }
-            else:
-                row = dict.fromkeys(NAME_COLUMNS)
+    nothing = dict.fromkeys(NAME_COLUMNS)
+    for g, f, whole in zip(*distinct.index, strict=True):
+        keys = given_keys[g] | family_keys[f]
+        if keys:
+            first, family_name = firsts[g], family_names[f]
+            row = {
+                "first_given": first,
+                "family_name": family_name,
+                "full_name": " ".join(p for p in (first, family_name) if p) or None,
+                "keys_sorted": " ".join(sorted(keys)) or None,
+                "given_variants": variants[g],
+                "family_key": family_key[f],
+                "given_key": given_key[g],
+            }
+        elif given_values[g] or family_values[f] or not full_values[whole]:
+            row = nothing  # a name with no keys is no name to the model
         else:
-            part = name_columns([whole] if whole else [], [], [])
+            part = name_columns([full_values[whole]], [], [])
             row = {**part, **name_extras(part["given_name"], part["family_name"])}
-        for name, values in out.items():
-            values.append(row[name])
+        for name, found in out.items():
+            found.append(row[name])
     return {
-        name: pa.array(values, TABLE_SCHEMA.field(name).type).take(codes)
-        for name, values in out.items()
+        name: pa.array(found, TABLE_SCHEMA.field(name).type).take(distinct.codes)
+        for name, found in out.items()
     }
 
 
@@ -352,13 +366,13 @@ def features_of(table: Table, roles: Mapping[str, list[str]], first: int) -> pa.
     for role, part in PARTS.items():
         if role not in roles:
             continue
-        codes, distinct = _distinct([table.values[c] for c in roles[role]])
+        distinct = _distinct([table.values[c] for c in roles[role]])
         columns: dict[str, list[Any]] = {}
         for values in distinct:
             for name, value in part(values).items():
                 columns.setdefault(name, []).append(value)
         for name, found in columns.items():
-            out[name] = pa.array(found, TABLE_SCHEMA.field(name).type).take(codes)
+            out[name] = pa.array(found, TABLE_SCHEMA.field(name).type).take(distinct.codes)
     return pa.table(
         [out.get(f.name, pa.nulls(n, f.type)) for f in TABLE_SCHEMA], schema=TABLE_SCHEMA
     )
