@@ -311,6 +311,13 @@ def spec_for_table(table: pa.Table, budget: int | None = None) -> TableSpec:
 U_PAIRS = 300_000
 
 
+def in_batches(table: pa.Table, rows: int) -> pa.Table:
+    """The table as record batches of at most `rows`: DuckDB gives each of its threads a batch
+    of an Arrow input at a time, so a table in one batch is read, and all that follows it in
+    a query (the u sample's pairs and their comparisons), by one thread."""
+    return pa.Table.from_batches(table.to_batches(max_chunksize=max(1, rows)), table.schema)
+
+
 def train_table(
     engine: Engine,
     tables: Sequence[pa.Table],
@@ -320,7 +327,7 @@ def train_table(
 ) -> Any:
     """A Splink linker trained on the inputs themselves, with no labels."""
     tables = [t.select(spec.columns) for t in tables]
-    inputs = [engine.register(t, f"input_{i}") for i, t in enumerate(tables)]
+    inputs = [engine.register(in_batches(t, 4096), f"input_{i}") for i, t in enumerate(tables)]
     target = inputs if len(inputs) > 1 else inputs[0]
     settings = SettingsCreator(
         link_type=link_type,
@@ -375,7 +382,10 @@ def estimate_u(
             t.take(sorted(rng.sample(range(t.num_rows), math.ceil(share * t.num_rows))))
             for t in tables
         ]
-    names = [engine.register(t, f"u_sample_{i}").physical_name for i, t in enumerate(samples)]
+    names = [
+        engine.register(in_batches(t, math.ceil(t.num_rows / 32)), f"u_sample_{i}").physical_name
+        for i, t in enumerate(samples)
+    ]
     columns = [c for c in tables[0].column_names if c != "record_id"]
     sides = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in columns)
     join = "l.record_id < r.record_id" if len(names) == 1 else "1 = 1"
@@ -432,7 +442,9 @@ def smooth(
         counted = [lv for lv in levels if not lv.get("is_null_level")]
         for level in counted:
             m = level.get("m_probability") or 0.0
-            level["m_probability"] = (1 - weight) * m + weight / len(counted)
+            # Rounded: EM's sums run in parallel in no fixed order, and their last digits vary
+            # from run to run; the model written out, and the scores, should not.
+            level["m_probability"] = float(f"{(1 - weight) * m + weight / len(counted):.12g}")
             if not level.get("u_probability"):
                 level["u_probability"] = 1 / u_pairs
         out["comparisons"].append({**comparison, "comparison_levels": levels})
