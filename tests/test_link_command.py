@@ -280,3 +280,65 @@ def test_an_out_of_range_threshold_is_refused(tmp_path: Path) -> None:
     proc = corridor("link", str(people), "--id-column", "id", "--out", str(tmp_path / "o.csv"),
                     "--threshold", "1.5", check=False)  # fmt: skip
     assert proc.returncode != 0 and "--threshold" in proc.stderr
+
+
+@pytest.mark.parametrize("inputs", [1, 2])
+def test_u_is_the_share_of_random_pairs_at_each_level(tmp_path: Path, inputs: int) -> None:
+    """u from the one-pass estimate, against a count over the same pairs: on a table this
+    small the sample is every record, so the pairs are all pairs (across the inputs when
+    there are two)."""
+    import itertools
+    import random
+
+    from splink import SettingsCreator
+
+    from corridor.resolve.engines import DuckDBEngine
+    from corridor.resolve.table_model import estimate_u, spec_for_table
+    from corridor.resolve.tabular import features_of, read_table
+
+    rng = random.Random(3)
+    header = ["id", "first_name", "surname", "dob", "sex"]
+    rows = [
+        [str(i), rng.choice(["Ana", "Marko", "Ivan"]), rng.choice(["Kovač", "Horvat"]),
+         rng.choice(["1980-05-03", "1990-01-01", "1990", ""]), rng.choice(["m", "f", ""])]
+        for i in range(40)
+    ]  # fmt: skip
+    halves = [rows] if inputs == 1 else [rows[:15], rows[15:]]
+    tables, first = [], 0
+    for n, part in enumerate(halves):
+        table = read_table(write_csv(tmp_path / f"t{n}.csv", header, part), "id")
+        tables.append(features_of(table, recognise(header, "id", {}), first))
+        first += len(part)
+    spec = spec_for_table(pa.concat_tables(tables))
+    settings = SettingsCreator(
+        link_type="dedupe_only" if inputs == 1 else "link_only",
+        unique_id_column_name="record_id",
+        comparisons=spec.comparisons,
+        blocking_rules_to_generate_predictions=spec.blocks,
+    ).create_settings_dict("duckdb")
+    engine = DuckDBEngine()
+    try:
+        estimate_u(engine, [t.select(spec.columns) for t in tables], settings, seed=1)
+    finally:
+        engine.close()
+    if inputs == 1:
+        pairs = list(itertools.combinations(rows, 2))
+    else:
+        pairs = list(itertools.product(halves[0], halves[1]))
+
+    def agreeing(column: int) -> float:
+        known = [(a, b) for a, b in pairs if a[column] and b[column]]
+        return sum(a[column] == b[column] for a, b in known) / len(known)
+
+    levels = {c["output_column_name"]: c["comparison_levels"] for c in settings["comparisons"]}
+    gender, dob = levels["gender"], levels["dob"]
+    assert gender[1]["u_probability"] == pytest.approx(agreeing(4))
+    assert gender[2]["u_probability"] == pytest.approx(1 - agreeing(4))
+    # Exact dates of birth: only full dates can be equal (a year alone is partial).
+    full = [(a, b) for a, b in pairs if a[3] and b[3]]
+    same = sum(1 for a, b in full if a[3] == b[3] and len(a[3]) == 10)
+    assert dob[1]["u_probability"] == pytest.approx(same / len(full))
+    for comparison in levels.values():
+        counted = [lv["u_probability"] for lv in comparison if not lv.get("is_null_level")]
+        found = [u for u in counted if isinstance(u, float)]
+        assert sum(found) == pytest.approx(1.0)
