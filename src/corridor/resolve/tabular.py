@@ -315,28 +315,28 @@ def _name_columns(table: Table, roles: Mapping[str, list[str]]) -> dict[str, pa.
     for g in given_values:
         tokens, keys = token_keys(g)
         extras = name_extras(" ".join(tokens) or None, None)
-        given_keys.append(set(keys))
+        given_keys.append(keys)
         firsts.append(extras["first_given"])
         given_key.append(min(keys) if keys else None)
         variants.append(extras["given_variants"])
     family_keys, family_names, family_key = [], [], []
     for f in family_values:
         tokens, keys = token_keys(f)
-        family_keys.append(set(keys))
+        family_keys.append(keys)
         family_names.append(" ".join(tokens) or None)
         family_key.append("".join(keys) or None)
     # Per distinct combination of given, family and full name.
     out: dict[str, list[Any]] = {c: [] for c in NAME_COLUMNS}
     nothing = dict.fromkeys(NAME_COLUMNS)
     for g, f, whole in zip(*distinct.index, strict=True):
-        keys = given_keys[g] | family_keys[f]
+        keys = given_keys[g] + family_keys[f]
         if keys:
             first, family_name = firsts[g], family_names[f]
             row = {
                 "first_given": first,
                 "family_name": family_name,
                 "full_name": " ".join(p for p in (first, family_name) if p) or None,
-                "keys_sorted": " ".join(sorted(keys)) or None,
+                "keys_sorted": " ".join(sorted(set(keys))) or None,
                 "given_variants": variants[g],
                 "family_key": family_key[f],
                 "given_key": given_key[g],
