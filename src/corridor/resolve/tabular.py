@@ -1,8 +1,9 @@
 """`corridor link`: deduplicate one table of people, or link two, with no labels.
 
 Columns are recognised by their common names (or mapped with `--field ROLE=COLUMN`), normalised
-by the same feature builder the store uses, and scored by a model of Splink's comparisons
-trained unsupervised on the input itself (`corridor.resolve.table_model`).
+by the same feature builder the store uses (each distinct value of a column once: a register
+repeats its names, dates and places thousands of times), and scored by a model of Splink's
+comparisons trained unsupervised on the input itself (`corridor.resolve.table_model`).
 """
 
 from __future__ import annotations
