@@ -176,8 +176,6 @@ def test_the_trained_model_is_written_and_splink_loads_it(tmp_path: Path) -> Non
     import duckdb
     from splink import DuckDBAPI, Linker
 
-    from corridor.resolve.table_model import table_of
-
     out, model = tmp_path / "clusters.csv", tmp_path / "model.json"
     source = SHARED_DATA / "er" / "febrl_dataset3.csv"
     corridor("link", str(source), "--id-column", "rec_id", "--out", str(out),
@@ -191,18 +189,90 @@ def test_the_trained_model_is_written_and_splink_loads_it(tmp_path: Path) -> Non
                 assert 0 < level["m_probability"] <= 1 and 0 < level["u_probability"] <= 1
     assert 0 < settings["probability_two_random_records_match"] < 0.05
     # Splink loads it and scores rows built by the same feature builder.
-    from corridor.resolve.features import person_features
-    from corridor.resolve.table_model import table_row
-    from corridor.resolve.tabular import _input, read_table, recognise
+    from corridor.resolve.tabular import features_of, read_table, recognise
 
     table = read_table(source, "rec_id")
-    roles = recognise(table.columns, "rec_id", {})
-    rows = [table_row(person_features(_input(r, roles, i, "s")))
-            for i, r in zip(table.ids[:300], table.rows[:300], strict=True)]  # fmt: skip
+    rows = features_of(table, recognise(table.columns, "rec_id", {}), 0).slice(0, 300)
     db = DuckDBAPI(connection=duckdb.connect())
-    linker = Linker(db.register(table_of(rows), dataset_display_name="t"), settings)
+    linker = Linker(db.register(rows, dataset_display_name="t"), settings)
     scored = linker.inference.predict(threshold_match_probability=0.5).as_record_list()
     assert len(scored) > 0
+
+
+def test_table_features_are_the_stores_features(tmp_path: Path) -> None:
+    """`features_of` normalises each distinct value once; each record's row must still be what
+    `person_features` (the store's feature builder) gives that record."""
+    from corridor.resolve.features import PersonInput, person_features
+    from corridor.resolve.table_model import table_row
+    from corridor.resolve.tabular import features_of, read_table, recognise
+
+    header = [
+        "id",
+        "first_name",
+        "surname",
+        "full_name",
+        "dob",
+        "sex",
+        "nationality",
+        "country",
+        "phone",
+        "mobile",
+        "passport",
+        "ssn",
+        "postcode",
+        "address1",
+        "address2",
+        "city",
+        "street_number",
+        "birth_place",
+        "occupation",
+        "email",
+    ]
+    rows = [
+        ["1", "Miroslav", "Jovanović", "", "1980-05-03", "M", "Serbia", "RS", "+381641234567",
+         "", "AB 123", "", "sw1a 1aa", "Knez Mihailova", "2", "Beograd", "7", "Niš", "Driver",
+         "M.J@example.com"],
+        ["2", "Мирослав", "Јовановић", "", "03.05.1980.", "male", "", "", "", "+381641234567",
+         "", "99-1", "SW1A1AA", "Кнез Михаилова", "", "Београд", "7a", "", "", ""],
+        ["3", "", "", "Ana Marija Kovač", "1990", "f", "HR", "", "", "", "", "", "", "", "", "",
+         "", "Zagreb", "Nurse", ""],
+        ["4", "Ana", "", "Ana Kovac", "1990-13-40", "", "", "", "", "", "", "", "21000", "", "",
+         "", "", "", "", ""],
+        ["5", "", "", "", "", "x", "", "", "", "", "", "", "", "", "", "", "", "", "", ""],
+        ["6", "Miroslav", "Jovanović", "", "1980-05-03", "M", "Serbia", "RS", "+381641234567",
+         "", "AB 123", "", "sw1a 1aa", "Knez Mihailova", "2", "Beograd", "7", "Niš", "Driver",
+         "m.j@example.com"],
+        ["7", "", "Kovač", "Ana Kovač", "", "", "", "", "", "", "", "", "", "", "", "", "", "",
+         "", ""],
+        ["8", "Ana Marija", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""],
+    ]  # fmt: skip
+    table = read_table(write_csv(tmp_path / "people.csv", header, rows), "id")
+    roles = recognise(table.columns, "id", {})
+    assert roles["nationality"] == ["nationality", "country"] and len(roles["address"]) == 2
+    found = features_of(table, roles, 10).to_pylist()
+    for n, (row, got) in enumerate(zip(rows, found, strict=True)):
+        cell = dict(zip(header, row, strict=True))
+
+        def values(role: str, cell: dict[str, str] = cell) -> list[str]:
+            return [cell[c] for c in roles.get(role, []) if cell[c]]
+
+        given, family = values("given_name"), values("family_name")
+        item = PersonInput(
+            record_id=str(10 + n), source="people",
+            names=[] if given or family else values("full_name"), given=given, family=family,
+            dates_of_birth=values("dob"), genders=values("gender"),
+            nationalities=values("nationality"), phones=values("phone"), ids=values("id_number"),
+            postcode=" ".join(values("postcode")) or None,
+            address=" ".join(values("address")) or None, city=" ".join(values("city")) or None,
+            street_number=" ".join(values("street_number")) or None,
+            birth_place=" ".join(values("birth_place")) or None,
+            occupation=" ".join(values("occupation")) or None,
+            email=" ".join(values("email")) or None,
+        )  # fmt: skip
+        expected = table_row(person_features(item))
+        assert got == {**{c: expected[c] for c in got}, "record_id": 10 + n}, row[0]
+    assert found[0]["keys_sorted"] == found[1]["keys_sorted"] is not None
+    assert found[0]["dob"] == found[1]["dob"] == "1980-05-03"
 
 
 def test_an_out_of_range_threshold_is_refused(tmp_path: Path) -> None:
@@ -238,3 +308,65 @@ def test_a_file_error_anywhere_in_a_command_is_one_clear_line(
         cli.main()
     assert exited.value.code == 2
     assert "report.csv: Permission denied" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("inputs", [1, 2])
+def test_u_is_the_share_of_random_pairs_at_each_level(tmp_path: Path, inputs: int) -> None:
+    """u from the one-pass estimate, against a count over the same pairs: on a table this
+    small the sample is every record, so the pairs are all pairs (across the inputs when
+    there are two)."""
+    import itertools
+    import random
+
+    from splink import SettingsCreator
+
+    from corridor.resolve.engines import DuckDBEngine
+    from corridor.resolve.table_model import estimate_u, spec_for_table
+    from corridor.resolve.tabular import features_of, read_table
+
+    rng = random.Random(3)
+    header = ["id", "first_name", "surname", "dob", "sex"]
+    rows = [
+        [str(i), rng.choice(["Ana", "Marko", "Ivan"]), rng.choice(["Kovač", "Horvat"]),
+         rng.choice(["1980-05-03", "1990-01-01", "1990", ""]), rng.choice(["m", "f", ""])]
+        for i in range(40)
+    ]  # fmt: skip
+    halves = [rows] if inputs == 1 else [rows[:15], rows[15:]]
+    tables, first = [], 0
+    for n, part in enumerate(halves):
+        table = read_table(write_csv(tmp_path / f"t{n}.csv", header, part), "id")
+        tables.append(features_of(table, recognise(header, "id", {}), first))
+        first += len(part)
+    spec = spec_for_table(pa.concat_tables(tables))
+    settings = SettingsCreator(
+        link_type="dedupe_only" if inputs == 1 else "link_only",
+        unique_id_column_name="record_id",
+        comparisons=spec.comparisons,
+        blocking_rules_to_generate_predictions=spec.blocks,
+    ).create_settings_dict("duckdb")
+    engine = DuckDBEngine()
+    try:
+        estimate_u(engine, [t.select(spec.columns) for t in tables], settings, seed=1)
+    finally:
+        engine.close()
+    if inputs == 1:
+        pairs = list(itertools.combinations(rows, 2))
+    else:
+        pairs = list(itertools.product(halves[0], halves[1]))
+
+    def agreeing(column: int) -> float:
+        known = [(a, b) for a, b in pairs if a[column] and b[column]]
+        return sum(a[column] == b[column] for a, b in known) / len(known)
+
+    levels = {c["output_column_name"]: c["comparison_levels"] for c in settings["comparisons"]}
+    gender, dob = levels["gender"], levels["dob"]
+    assert gender[1]["u_probability"] == pytest.approx(agreeing(4))
+    assert gender[2]["u_probability"] == pytest.approx(1 - agreeing(4))
+    # Exact dates of birth: only full dates can be equal (a year alone is partial).
+    full = [(a, b) for a, b in pairs if a[3] and b[3]]
+    same = sum(1 for a, b in full if a[3] == b[3] and len(a[3]) == 10)
+    assert dob[1]["u_probability"] == pytest.approx(same / len(full))
+    for comparison in levels.values():
+        counted = [lv["u_probability"] for lv in comparison if not lv.get("is_null_level")]
+        found = [u for u in counted if isinstance(u, float)]
+        assert sum(found) == pytest.approx(1.0)

@@ -45,6 +45,10 @@ class Engine(ABC):
     def to_arrow(self, frame: Any) -> pa.Table:
         """A Splink result (`SplinkDataFrame`) as an Arrow table."""
 
+    @abstractmethod
+    def query(self, sql: str) -> pa.Table:
+        """The result of a query in the engine's SQL dialect, as an Arrow table."""
+
     def close(self) -> None:  # noqa: B027 - engines without resources need nothing
         """Release what the engine holds."""
 
@@ -64,7 +68,10 @@ class DuckDBEngine(Engine):
         return self._db_api
 
     def to_arrow(self, frame: Any) -> pa.Table:
-        table: pa.Table = self.con.sql(f"SELECT * FROM {frame.physical_name}").to_arrow_table()
+        return self.query(f"SELECT * FROM {frame.physical_name}")
+
+    def query(self, sql: str) -> pa.Table:
+        table: pa.Table = self.con.sql(sql).to_arrow_table()
         return table
 
     def close(self) -> None:

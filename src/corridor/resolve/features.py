@@ -85,7 +85,7 @@ _NOT_WORD = re.compile(r"[^a-z0-9]+")
 
 
 @lru_cache(maxsize=100_000)
-def _text_key(value: str | None) -> str | None:
+def text_key(value: str | None) -> str | None:
     """Free text (addresses, places) as lower-case ASCII words; ICU only when not ASCII."""
     if not value:
         return None
@@ -149,14 +149,49 @@ def person_features(item: PersonInput, roles: NameRoles | None = None) -> dict[s
     """
     if is_org(item.schema):
         return org_features(item)
-    names = [n for n in item.names if n and n.strip()]
+    ids = id_keys(item.ids)
+    return {
+        "record_id": item.record_id,
+        "source": item.source,
+        "schema": item.schema,
+        **name_columns(item.names, item.given, item.family, roles),
+        **date_columns(item.dates_of_birth),
+        "gender": gender_of(item.genders),
+        "nationality": countries(item.nationalities),
+        "phones": phone_keys(item.phones),
+        "ids": ids,
+        "id_number": ids[0] if ids else None,
+        "plates": _each(item.plates, normalise_plate),
+        "postcode": postcode_key(item.postcode),
+        "address": text_key(item.address),
+        "city": text_key(item.city),
+        "street_number": text_key(item.street_number),
+        "birth_place": text_key(item.birth_place),
+        "occupation": text_key(item.occupation),
+        "email": email_key(item.email),
+    }
+
+
+# Each part of a person's features depends on one field alone, so a table (`corridor link`)
+# computes each part once per distinct value of its field: registers repeat names, dates and
+# places thousands of times.
+
+
+def name_columns(
+    names: Sequence[str],
+    given: Sequence[str],
+    family: Sequence[str],
+    roles: NameRoles | None = None,
+) -> dict[str, Any]:
+    """The name's feature columns, from whole names and fielded given and family names."""
+    names = [n for n in names if n and n.strip()]
     family_key: str | None = None
     given_keys: set[str] = set()
     keys: set[str] = set()
     primary: NameFeatures | None = None
-    if item.given or item.family:
+    if given or family:
         # Fielded names (a table's given and family columns) need no parsing.
-        primary = fielded_features(" ".join(item.given), " ".join(item.family))
+        primary = fielded_features(" ".join(given), " ".join(family))
         family_key = primary.family_key
         given_keys.update(primary.given_keys)
         keys.update(primary.keys)
@@ -168,57 +203,58 @@ def person_features(item: PersonInput, roles: NameRoles | None = None) -> dict[s
         family_key = primary.family_key
         given_keys.update(primary.given_keys)
     if not names and primary is not None:
-        names = [" ".join([*item.given, *item.family])]
-    given_key = min(given_keys) if given_keys else None
+        names = [" ".join([*given, *family])]
+    return {
+        "name": names[0] if names else None,
+        "sorted_name": primary.sorted_name if primary and primary.sorted_name else None,
+        "keys_sorted": primary.sorted_keys if primary and primary.sorted_keys else None,
+        "name_keys": sorted(keys) or None,
+        "family_key": family_key,
+        "given_key": min(given_keys) if given_keys else None,
+        "given_keys": sorted(given_keys) or None,
+        "family_name": primary.family if primary else None,
+        "given_name": primary.given if primary else None,
+    }
 
+
+def date_columns(dates: Sequence[str]) -> dict[str, Any]:
+    """Date of birth columns: the full date, its year (alone when partial), month-day and
+    day-month (for transpositions)."""
     dob = dob_year = dob_md = dob_dm = None
-    born = best_date(item.dates_of_birth)
+    born = best_date(dates)
     if born is not None:
         dob_year = born.year
         if born.month is not None and born.day is not None:
             dob = f"{born.year:04d}-{born.month:02d}-{born.day:02d}"
             dob_md = f"{born.month:02d}{born.day:02d}"
             dob_dm = f"{born.day:02d}{born.month:02d}"
+    return {"dob": dob, "dob_year": dob_year, "dob_md": dob_md, "dob_dm": dob_dm}
 
-    nationality = _list(
-        (registry.country.clean(n) or "").lower() or None for n in item.nationalities
+
+def gender_of(values: Sequence[str]) -> str | None:
+    return next(
+        (_GENDER[g.strip().lower()] for g in values if g and g.strip().lower() in _GENDER), None
     )
-    gender = next(
-        (_GENDER[g.strip().lower()] for g in item.genders if g and g.strip().lower() in _GENDER),
-        None,
-    )
-    ids = _each(item.ids, _id_key)
-    return {
-        "record_id": item.record_id,
-        "source": item.source,
-        "schema": item.schema,
-        "name": names[0] if names else None,
-        "sorted_name": primary.sorted_name if primary and primary.sorted_name else None,
-        "keys_sorted": primary.sorted_keys if primary and primary.sorted_keys else None,
-        "name_keys": sorted(keys) or None,
-        "family_key": family_key,
-        "given_key": given_key,
-        "given_keys": sorted(given_keys) or None,
-        "family_name": primary.family if primary else None,
-        "given_name": primary.given if primary else None,
-        "dob": dob,
-        "dob_year": dob_year,
-        "dob_md": dob_md,
-        "dob_dm": dob_dm,
-        "gender": gender,
-        "nationality": nationality,
-        "phones": _each(item.phones, normalise_phone),
-        "ids": ids,
-        "id_number": ids[0] if ids else None,
-        "plates": _each(item.plates, normalise_plate),
-        "postcode": _ID_CLEAN.sub("", (item.postcode or "").upper()) or None,
-        "address": _text_key(item.address),
-        "city": _text_key(item.city),
-        "street_number": _text_key(item.street_number),
-        "birth_place": _text_key(item.birth_place),
-        "occupation": _text_key(item.occupation),
-        "email": (item.email or "").strip().lower() or None,
-    }
+
+
+def countries(values: Sequence[str]) -> list[str] | None:
+    return _list((registry.country.clean(n) or "").lower() or None for n in values)
+
+
+def id_keys(values: Sequence[str]) -> list[str] | None:
+    return _each(values, _id_key)
+
+
+def phone_keys(values: Sequence[str]) -> list[str] | None:
+    return _each(values, normalise_phone)
+
+
+def postcode_key(value: str | None) -> str | None:
+    return _ID_CLEAN.sub("", (value or "").upper()) or None
+
+
+def email_key(value: str | None) -> str | None:
+    return (value or "").strip().lower() or None
 
 
 @lru_cache(maxsize=64)

@@ -45,7 +45,7 @@ def name_features(name: str, roles: NameRoles | None = None) -> NameFeatures:
 
 
 @lru_cache(maxsize=200_000)
-def _token_keys(part: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+def token_keys(part: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     tokens = tuple(name_tokens(part))
     return tokens, tuple(name_key(t) for t in tokens)
 
@@ -54,8 +54,8 @@ def fielded_features(given: str, family: str) -> NameFeatures:
     """Features of a name already split into given and family fields (a table's columns):
     no parsing needed, and each field's tokens are cached on their own, so a million rows
     cost about as many distinct given names and surnames as they hold."""
-    given_tokens, given_keys = _token_keys(given)
-    family_tokens, family_keys = _token_keys(family)
+    given_tokens, given_keys = token_keys(given)
+    family_tokens, family_keys = token_keys(family)
     keys = tuple(sorted(set(given_keys) | set(family_keys)))
     if not keys:
         return NameFeatures(None, (), None, ())

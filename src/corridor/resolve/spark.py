@@ -277,6 +277,10 @@ class SparkEngine(Engine):
         table: pa.Table = self.spark.table(frame.physical_name).toArrow()
         return table
 
+    def query(self, sql: str) -> pa.Table:
+        table: pa.Table = self.spark.sql(sql).toArrow()
+        return table
+
     def close(self) -> None:
         """Drop this engine's views and Splink's files for them; the shared session stays up."""
         if self._closed:

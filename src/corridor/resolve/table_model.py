@@ -21,6 +21,8 @@ not reach. Nothing here is tuned to one data set.
 from __future__ import annotations
 
 import logging
+import math
+import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +31,7 @@ import pyarrow as pa
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink import Linker, SettingsCreator, block_on
+from splink.internals.constants import LEVEL_NOT_OBSERVED_TEXT
 
 from corridor.normalise.nicknames import given_name_variants
 from corridor.resolve.engines import SPLINK_LOG_LEVEL, Engine
@@ -44,37 +47,48 @@ BLOCK_BUDGET_PER_RECORD = 5
 BLOCK_BUDGET_MIN = 100_000
 
 
-#: Columns the comparisons need beyond the feature table (see `table_row`).
-EXTRA_SCHEMA = pa.schema(
-    [("first_given", pa.string()), ("full_name", pa.string()), ("postcode_outward", pa.string()),
-     ("given_variants", pa.list_(pa.string()))]
-)  # fmt: skip
-
-
 def table_row(features: dict[str, Any]) -> dict[str, Any]:
-    """A feature row with what the comparisons need besides: the first given name alone (a
-    middle name written or not), the whole name as one string (first given name and family
-    name, for exact and reversed matches weighed by frequency), the postcode's outward part (a
-    UK postcode's inward part is always its last three characters) and the full forms of the
-    first given name (Bill and William, Saša and Aleksandar)."""
-    given = (features.get("given_name") or "").split()
-    first = given[0] if given else None
-    family = features.get("family_name")
-    full = " ".join(p for p in (first, family) if p) or None
-    postcode = features.get("postcode") or ""
-    outward = postcode[:-3] if len(postcode) >= 5 else None
-    variants = sorted(given_name_variants(first) | {first}) if first else None
+    """A feature row with what the comparisons need besides (`name_extras`, `outward`)."""
     return {
-        **features, "first_given": first, "full_name": full, "postcode_outward": outward,
-        "given_variants": variants,
-    }  # fmt: skip
+        **features,
+        **name_extras(features.get("given_name"), features.get("family_name")),
+        "postcode_outward": outward(features.get("postcode")),
+    }
 
 
-TABLE_SCHEMA = pa.unify_schemas([FEATURE_SCHEMA, EXTRA_SCHEMA])
+def name_extras(given_name: str | None, family_name: str | None) -> dict[str, Any]:
+    """The first given name alone (a middle name written or not), the whole name as one string
+    (first given name and family name, for exact and reversed matches weighed by frequency) and
+    the full forms of the first given name (Bill and William, Saša and Aleksandar)."""
+    given = (given_name or "").split()
+    first = given[0] if given else None
+    full = " ".join(p for p in (first, family_name) if p) or None
+    variants = sorted(given_name_variants(first) | {first}) if first else None
+    return {"first_given": first, "full_name": full, "given_variants": variants}
 
 
-def table_of(rows: list[dict[str, Any]]) -> pa.Table:
-    return pa.Table.from_pylist(rows, schema=TABLE_SCHEMA)
+def outward(postcode: str | None) -> str | None:
+    """A postcode's outward part: a UK postcode's inward part is always its last three
+    characters."""
+    return postcode[:-3] if postcode and len(postcode) >= 5 else None
+
+
+#: What `corridor link` hands the model: the columns its comparisons and blocking rules read
+#: (`spec_for_table` keeps those that carry data), each as `table_row` gives it.
+TABLE_SCHEMA = pa.schema(
+    [
+        ("record_id", pa.int64()),  # records numbered across the inputs: Splink joins numbers
+        ("first_given", pa.string()),
+        ("full_name", pa.string()),
+        ("given_variants", pa.list_(pa.string())),
+        ("postcode_outward", pa.string()),
+        *(FEATURE_SCHEMA.field(c) for c in (
+            "family_name", "keys_sorted", "family_key", "given_key", "dob", "dob_year", "dob_md",
+            "dob_dm", "postcode", "birth_place", "occupation", "city", "address", "street_number",
+            "email", "gender", "id_number", "phones", "nationality",
+        )),
+    ]
+)  # fmt: skip
 
 
 def _has(table: pa.Table, column: str) -> bool:
@@ -149,7 +163,14 @@ def _dob_comparison() -> Any:
             ),
             # Levenshtein, not Damerau-Levenshtein: DuckDB's Damerau is six times slower, and
             # the transposition that matters in dates (day and month) has a level of its own.
-            cll.LevenshteinLevel("dob", 1).configure(label_for_charts="one typo apart"),
+            # Two dates written alike (YYYY-MM-DD) one typo apart share their year or their
+            # month and day: that cheap test first spares the edit distance on most pairs.
+            cll.CustomLevel(
+                "(dob_year_l = dob_year_r OR dob_md_l = dob_md_r) "
+                "AND levenshtein(dob_l, dob_r) <= 1",
+                "one typo apart",
+                base_dialect_str="duckdb",
+            ),
             cll.CustomLevel(
                 "dob_year_l = dob_year_r AND (dob_l IS NULL OR dob_r IS NULL)",
                 "same year, one date partial",
@@ -271,15 +292,30 @@ def spec_for_table(table: pa.Table, budget: int | None = None) -> TableSpec:
     ]
     # Two passes train every comparison: the first all but the names, the second the names.
     em_blocks = [block_on(*b) for b in em[:2]]
-    used = set(has)
+    # Only the columns the comparisons and rules read go to Splink, which handles every column
+    # of its input at each step.
+    used = {c for rule in [*candidates, *rules] if all(c in has for c in rule) for c in rule}
+    used |= {c for c in ("phones", "nationality", "gender", "dob", "family_name") if c in has}
+    used |= {c for c in [*text, "street_number", "email", "id_number"] if c in has}
     if has & {"first_given", "family_name"}:
         used |= {"first_given", "family_name", "full_name", "keys_sorted", "given_variants"}
     if "dob_year" in has:
         used |= {"dob", "dob_year", "dob_md", "dob_dm"}
     if "postcode" in has:
-        used.add("postcode_outward")
-    columns = ["record_id", *sorted(used - {"record_id"})]
+        used |= {"postcode", "postcode_outward"}
+    columns = ["record_id", *sorted(used)]
     return TableSpec(comparisons, blocks, deterministic, em_blocks, columns)
+
+
+#: Random pairs sampled for u.
+U_PAIRS = 300_000
+
+
+def in_batches(table: pa.Table, rows: int) -> pa.Table:
+    """The table as record batches of at most `rows`: DuckDB gives each of its threads a batch
+    of an Arrow input at a time, so a table in one batch is read, and all that follows it in
+    a query (the u sample's pairs and their comparisons), by one thread."""
+    return pa.Table.from_batches(table.to_batches(max_chunksize=max(1, rows)), table.schema)
 
 
 def train_table(
@@ -290,7 +326,8 @@ def train_table(
     seed: int = 7,
 ) -> Any:
     """A Splink linker trained on the inputs themselves, with no labels."""
-    inputs = [engine.register(t.select(spec.columns), f"input_{i}") for i, t in enumerate(tables)]
+    tables = [t.select(spec.columns) for t in tables]
+    inputs = [engine.register(in_batches(t, 4096), f"input_{i}") for i, t in enumerate(tables)]
     target = inputs if len(inputs) > 1 else inputs[0]
     settings = SettingsCreator(
         link_type=link_type,
@@ -299,19 +336,16 @@ def train_table(
         blocking_rules_to_generate_predictions=spec.blocks,
         retain_intermediate_calculation_columns=False,
         retain_matching_columns=False,
-    )
-    linker = Linker(target, settings, log_level=SPLINK_LOG_LEVEL)
+    ).create_settings_dict(engine.name)
+    estimate_u(engine, tables, settings, seed)
+    # Splink's validation only logs warnings (silenced at `SPLINK_LOG_LEVEL`) about columns
+    # missing from the input; these settings are built from the input's columns.
+    linker = Linker(target, settings, log_level=SPLINK_LOG_LEVEL, validate_settings=False)
     if spec.deterministic:
         # Deterministic rules find this share of true matches on typical person tables.
         linker.training.estimate_probability_two_random_records_match(
             spec.deterministic, recall=0.7
         )
-    # One pass over the sampled pairs: Splink's default samples in chunks until every level has
-    # been seen a hundred times, which for a rare level (day and month transposed) means every
-    # chunk; a level no pair reached gets u from `smooth`.
-    linker.training.estimate_u_using_random_sampling(
-        max_pairs=U_PAIRS, seed=seed, min_count_per_level=None, num_chunks=1
-    )
     for rule in spec.em_blocks:
         try:
             linker.training.estimate_parameters_using_expectation_maximisation(
@@ -320,16 +354,72 @@ def train_table(
         except Exception as exc:
             log.info("EM on %s skipped: %s", rule, exc)
     model = smooth(linker.misc.save_model_to_json(), u_pairs=U_PAIRS)
-    # The settings were validated when the first linker was made; only m and u changed.
     return Linker(target, model, log_level=SPLINK_LOG_LEVEL, validate_settings=False)
+
+
+def estimate_u(
+    engine: Engine,
+    tables: Sequence[pa.Table],
+    settings: dict[str, Any],
+    seed: int,
+    pairs: int = U_PAIRS,
+) -> None:
+    """u of every level, written into `settings`: the share of random pairs at that level.
+
+    The estimate of Splink's `estimate_u_using_random_sampling` (records sampled, every pair
+    of the sample compared, at least `pairs` pairs), but every comparison scored in one pass
+    over one set of pairs, where Splink pairs and scores the sample again for each comparison:
+    on a table of a thousand records that was half the time of training. A level no pair
+    reached is marked as Splink marks it (and gets u from `smooth`)."""
+    rng = random.Random(seed)
+    if len(tables) == 1:
+        n = tables[0].num_rows
+        size = min(n, math.ceil(0.5 * (math.sqrt(8 * pairs + 1) + 1)))
+        samples = [tables[0].take(sorted(rng.sample(range(n), size)))]
+    else:
+        share = min(1.0, math.sqrt(pairs / max(1, tables[0].num_rows * tables[1].num_rows)))
+        samples = [
+            t.take(sorted(rng.sample(range(t.num_rows), math.ceil(share * t.num_rows))))
+            for t in tables
+        ]
+    names = [
+        engine.register(in_batches(t, math.ceil(t.num_rows / 32)), f"u_sample_{i}").physical_name
+        for i, t in enumerate(samples)
+    ]
+    columns = [c for c in tables[0].column_names if c != "record_id"]
+    sides = ", ".join(f"l.{c} AS {c}_l, r.{c} AS {c}_r" for c in columns)
+    join = "l.record_id < r.record_id" if len(names) == 1 else "1 = 1"
+    comparisons = settings["comparisons"]
+    gammas = [f"g{i}" for i in range(len(comparisons))]
+    cases = []
+    for gamma, comparison in zip(gammas, comparisons, strict=True):
+        whens = [
+            f"ELSE {j}" if level["sql_condition"].strip().upper() == "ELSE"
+            else f"WHEN {level['sql_condition']} THEN {j}"
+            for j, level in enumerate(comparison["comparison_levels"])
+        ]  # fmt: skip
+        cases.append(f"CASE {' '.join(whens)} END AS {gamma}")
+    sql = (
+        f"SELECT {', '.join(gammas)}, COUNT(*) AS pairs FROM ("
+        f"SELECT {', '.join(cases)} FROM ("
+        f"SELECT {sides} FROM {names[0]} AS l INNER JOIN {names[-1]} AS r ON {join}"
+        f") AS p) AS v GROUP BY {', '.join(gammas)}"
+    )
+    counts: list[dict[int, int]] = [{} for _ in comparisons]
+    for row in engine.query(sql).to_pylist():
+        for i, gamma in enumerate(gammas):
+            counts[i][row[gamma]] = counts[i].get(row[gamma], 0) + row["pairs"]
+    for comparison, seen in zip(comparisons, counts, strict=True):
+        levels = comparison["comparison_levels"]
+        counted = [j for j, level in enumerate(levels) if not level.get("is_null_level")]
+        total = sum(seen.get(j, 0) for j in counted)
+        for j in counted:
+            found = seen.get(j, 0)
+            levels[j]["u_probability"] = found / total if found else LEVEL_NOT_OBSERVED_TEXT
 
 
 #: How much of each m is spread evenly over a comparison's levels (see `smooth`).
 M_SMOOTHING = 0.05
-
-
-#: Random pairs sampled for u.
-U_PAIRS = 300_000
 
 
 def smooth(
@@ -352,7 +442,9 @@ def smooth(
         counted = [lv for lv in levels if not lv.get("is_null_level")]
         for level in counted:
             m = level.get("m_probability") or 0.0
-            level["m_probability"] = (1 - weight) * m + weight / len(counted)
+            # Rounded: EM's sums run in parallel in no fixed order, and their last digits vary
+            # from run to run; the model written out, and the scores, should not.
+            level["m_probability"] = float(f"{(1 - weight) * m + weight / len(counted):.12g}")
             if not level.get("u_probability"):
                 level["u_probability"] = 1 / u_pairs
         out["comparisons"].append({**comparison, "comparison_levels": levels})
