@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 
 from corridor.store.base import Store
@@ -32,3 +33,14 @@ def workdir_store(workdir: Path) -> Store:
     """The store of a work directory, the one `corridor --workdir` opens: its DuckDB file, or
     (PostgreSQL) the schema `CORRIDOR_STORE` names for it."""
     return open_store(os.environ.get("CORRIDOR_STORE"), workdir)
+
+
+def filled_workdir(workdir: Path, fill: Callable[[Store], object]) -> Path:
+    """A work directory whose store `fill` has written (and closed again, as a command that
+    opens it next would find it)."""
+    store = workdir_store(workdir)
+    try:
+        fill(store)
+    finally:
+        store.close()
+    return workdir

@@ -14,7 +14,7 @@ from conftest import Api
 from corridor.cli import app as cli_app
 from corridor.store.base import Store
 from sharing_support import write_entities, write_entity
-from stores import workdir_store
+from stores import filled_workdir
 
 runner = CliRunner()
 ENV = {"COLUMNS": "200"}
@@ -40,13 +40,7 @@ def world(store: Store) -> None:
 
 @pytest.fixture
 def workdir(tmp_path: Path) -> Path:
-    work = tmp_path / "node"
-    store = workdir_store(work)
-    try:
-        world(store)
-    finally:
-        store.close()
-    return work
+    return filled_workdir(tmp_path / "node", world)
 
 
 def invoke(workdir: Path, *args: str) -> str:

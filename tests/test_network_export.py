@@ -23,7 +23,7 @@ from corridor.network.build import build_network
 from corridor.network.graph import Network
 from corridor.network.service import facts
 from corridor.store.base import Store
-from stores import workdir_store
+from stores import filled_workdir
 from test_network_build import small_world
 from test_network_cli_api import world
 
@@ -119,12 +119,7 @@ def test_ftm_lines_are_entities_followthemoney_reads(store: Store) -> None:
 
 
 def test_the_command_writes_each_format_and_i2_as_three_files(tmp_path: Path) -> None:
-    work = tmp_path / "node"
-    store = workdir_store(work)
-    try:
-        world(store)
-    finally:
-        store.close()
+    work = filled_workdir(tmp_path / "node", world)
     for fmt in export.FORMATS:
         target = tmp_path / f"net-{fmt}"
         r = runner.invoke(cli_app, ["network", "export", "--format", fmt, "--out", str(target),

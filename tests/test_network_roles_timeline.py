@@ -21,7 +21,7 @@ from corridor.network.build import build_network
 from corridor.network.roles import DRIVER, MONEY_HANDLER, ORGANISER, RECRUITER, UNKNOWN, infer_roles
 from corridor.store.base import Store
 from sharing_support import write_entities, write_entity
-from stores import workdir_store
+from stores import filled_workdir
 
 runner = CliRunner()
 
@@ -75,12 +75,7 @@ def test_roles_come_from_behaviour_with_their_evidence(store: Store) -> None:
 
 
 def test_roles_file_and_route(store: Store, tmp_path: Path, api: Api) -> None:
-    work = tmp_path / "node"
-    db = workdir_store(work)
-    try:
-        crew(db)
-    finally:
-        db.close()
+    work = filled_workdir(tmp_path / "node", crew)
     r = runner.invoke(cli_app, ["network", "roles", "--out", str(tmp_path / "roles.csv"),
                                 "--workdir", str(work)])  # fmt: skip
     assert r.exit_code == 0, (r.output, r.exception)
@@ -118,12 +113,7 @@ def test_timeline_of_an_entity_and_its_community(api: Api, anpr_file: Path) -> N
 
 
 def test_timeline_command(tmp_path: Path) -> None:
-    work = tmp_path / "node"
-    db = workdir_store(work)
-    try:
-        crew(db)
-    finally:
-        db.close()
+    work = filled_workdir(tmp_path / "node", crew)
     r = runner.invoke(cli_app, ["timeline", "rec", "--json", "--workdir", str(work)])
     assert r.exit_code == 0, (r.output, r.exception)
     found = json.loads(r.output)

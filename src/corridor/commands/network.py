@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
 from datetime import date
 from pathlib import Path
 from typing import Annotated
@@ -45,6 +47,14 @@ AsOf = Annotated[
 Out = Annotated[Path, typer.Option("--out", help="The CSV file to write.")]
 
 
+def _write(path: Path, header: list[str], rows: Iterable[Sequence[object]]) -> None:
+    """One of the network's CSV answers: a header, then the rows."""
+    with path.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
 @network_app.command("build")
 def build(
     workdir: Workdir = None,
@@ -79,10 +89,7 @@ def communities(
     """Write `entity_id,community` for every person record (Leiden on the people's network)."""
     with store_session(workdir, store) as db:
         rows = service.communities(db, Caller.operator(purpose), _day(as_of))
-    with out_file.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["entity_id", "community"])
-        writer.writerows(rows)
+    _write(out_file, ["entity_id", "community"], rows)
     out.print(f"{len(rows):,} person records in {len({c for _, c in rows}):,} communities")
 
 
@@ -98,11 +105,8 @@ def rank(
     """Write `entity_id,score,record_ids` (one row per person, most disruptive first)."""
     with store_session(workdir, store) as db:
         rows = service.rank(db, Caller.operator(purpose), _day(as_of))
-    with out_file.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["entity_id", "score", "record_ids"])
-        for r in rows:
-            writer.writerow([r.entity_id, f"{r.score:.6f}", ";".join(r.record_ids)])
+    _write(out_file, ["entity_id", "score", "record_ids"],
+           ([r.entity_id, f"{r.score:.6f}", ";".join(r.record_ids)] for r in rows))  # fmt: skip
     table = Table(title="Whom to take out first")
     for col in ("entity", "name", "score", "reach", "bridging", "degree", "community"):
         table.add_column(col, justify="left" if col in ("entity", "name") else "right")
@@ -187,13 +191,9 @@ def roles(
     with store_session(workdir, store) as db:
         guessed = service.roles(db, Caller.operator(purpose), _day(as_of))
     rows = sorted((r, g.role, g.score) for g in guessed for r in g.record_ids)
-    with out_file.open("w", encoding="utf-8", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow(["entity_id", "role", "score"])
-        writer.writerows([r, role, f"{score:.4f}"] for r, role, score in rows)
-    counts: dict[str, int] = {}
-    for g in guessed:
-        counts[g.role] = counts.get(g.role, 0) + 1
+    _write(out_file, ["entity_id", "role", "score"],
+           ([r, role, f"{score:.4f}"] for r, role, score in rows))  # fmt: skip
+    counts = Counter(g.role for g in guessed)
     out.print(f"{len(rows):,} person records; people by role: "
               + ", ".join(f"{r} {n:,}" for r, n in sorted(counts.items())))  # fmt: skip
 
