@@ -161,14 +161,18 @@ def _align(q: NameForm, c: NameForm, w: Mapping[str, float]) -> list[tuple[int, 
         keyed = {j for _, _, j in pairs}
         nickname, initial = w["nickname"], w["initial"]
         mixed = (q.kind == "PER") != (c.kind == "PER")
+        c_parts, c_variants = c.parsed.parts, c.variants
         for i in unkeyed:
             qs = q.spelt[i]
             q_part = q.parsed.parts[i]
+            q_variants = q.variants[i]
+            lq = len(qs)
+            q_initial = len(q_part) == 1
             for j, cs in enumerate(c.spelt):
                 if j in keyed:
                     continue
-                c_part = c.parsed.parts[j]
-                if len(q_part) == 1 or len(c_part) == 1:
+                c_part = c_parts[j]
+                if q_initial or len(c_part) == 1:
                     # A one-letter family name the list marks is a name (O, Kuk-Ryol), not an
                     # initial; nor, to a person's name, the letters of an entity's (S.A.).
                     if (
@@ -176,14 +180,20 @@ def _align(q: NameForm, c: NameForm, w: Mapping[str, float]) -> list[tuple[int, 
                         or q_part[0] != c_part[0]
                         or len(q_part) == len(c_part)
                         or (len(c_part) == 1 and j in c.family)
-                        or (len(q_part) == 1 and i in q.family)
+                        or (q_initial and i in q.family)
                     ):
                         continue
                     pairs.append((initial, i, j))
                     continue
-                family_pair = _family_position(q, i) and _family_position(c, j)
-                sim = spelling_similarity(qs, cs, family_pair)
-                if not sim and not q.variants[i].isdisjoint(c.variants[j]):
+                # A spelling is within a quarter of the longer part's letters: parts further
+                # apart in length are none (the check that saves most of the calls).
+                lc = len(cs)
+                if (lq - lc > lq // 4) if lq >= lc else (lc - lq > lc // 4):
+                    sim = 0.0
+                else:
+                    family_pair = _family_position(q, i) and _family_position(c, j)
+                    sim = spelling_similarity(qs, cs, family_pair)
+                if not sim and not q_variants.isdisjoint(c_variants[j]):
                     sim = nickname
                 if sim:
                     pairs.append((sim, i, j))
@@ -205,6 +215,7 @@ _DOUBLED = re.compile(r"(.)\1+")
 _VOWEL_SPELLINGS = (("ou", "u"), ("oo", "u"), ("ee", "i"))
 
 
+@lru_cache(maxsize=1 << 18)
 def _romanised_alike(a: str, b: str) -> float:
     """How alike two spellings of parts with the same key are, once the ways romanisations
     write one vowel or consonant are set aside: doubled letters and the French ou or English
@@ -286,7 +297,12 @@ def _related(q: RName, c: RName) -> bool:
     parts = q.bounds[0].parts
     need = max(1, (len(parts) + 1) // 2)
     symbols = c.symbols
-    return sum(1 for p in parts if not p.symbols.isdisjoint(symbols)) >= need
+    for p in parts:
+        if not p.symbols.isdisjoint(symbols):
+            need -= 1
+            if not need:
+                return True
+    return False
 
 
 def _unexplained(a: NameForm, b: NameForm) -> bool:

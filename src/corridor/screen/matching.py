@@ -4,6 +4,7 @@ index kept warm in the process, and batch screening of a table of names.
 
 from __future__ import annotations
 
+import gc
 import json
 import logging
 import threading
@@ -121,6 +122,12 @@ def warm(store: Store) -> None:
         INDEXES.get(store).analyse_names()
     except Exception:  # the first match builds it instead, and reports what fails
         log.warning("screening index: could not be built ahead of use", exc_info=True)
+        return
+    # The index is millions of objects every request reads and none changes: out of the
+    # collector's generations (`gc.freeze`), no full collection walks them again. They are
+    # still freed by reference counting when a list load replaces the index.
+    gc.collect()
+    gc.freeze()
 
 
 def datasets(store: Store) -> dict[str, ListVersion]:

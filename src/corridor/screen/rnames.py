@@ -311,6 +311,7 @@ def query_variants(text: str, kind: str) -> list[tuple[str, str]]:
     return [(t, why) for t, why in out if t.strip() and t != text]
 
 
+@lru_cache(maxsize=1 << 18)
 def spelling_similarity(a: str, b: str, family: bool = False) -> float:
     """How alike two spellings of one part are (0–1): an edit budget that grows with the length
     of the part (one edit from 4 letters, two from 8, three from 12), each edit costing more
