@@ -405,22 +405,24 @@ class _Builder:
             if at is None:
                 continue
             level = max(int(r["classification"]) for r in record.rows)
-            sides = []
+            sides: list[tuple[str | None, str]] = []  # (number, contact key) of each side
             for named, via in (("caller", "callerNumber"), ("receiver", "receiverNumber")):
                 nodes = [(n, [r], 1.0, False) for r in record.values(named) if (n := self.node(r))]
-                for row in record.values(via):
-                    number = normalise_phone(str(row["value"]))
-                    if number is None:
-                        continue
-                    who = nodes or by_number.get(number, [])
-                    for party in nodes:
-                        by_number[number].append((party[0], [row, *party[1]], 1.0, False))
-                    known = {n for n, *_ in who}
-                    sides.append((number, next(iter(known)) if len(known) == 1 else None))
-            for number, _ in sides:
-                for other, node in sides:
-                    if other != number:
-                        contact = node or f"phone:{other}"
+                numbers = [n for row in record.values(via)
+                           if (n := normalise_phone(str(row["value"]))) is not None]  # fmt: skip
+                for number in numbers:
+                    row = next(r for r in record.values(via)
+                               if normalise_phone(str(r["value"])) == number)  # fmt: skip
+                    by_number[number].extend((p[0], [row, *p[1]], 1.0, False) for p in nodes)
+                ends_here: list[str | None] = [*numbers] or [None]
+                for number in ends_here:
+                    who = {p[0] for p in nodes or by_number.get(number or "", [])}
+                    key = next(iter(who)) if len(who) == 1 else f"phone:{number}"
+                    if number is not None or len(who) == 1:
+                        sides.append((number, key))
+            for i, (number, _) in enumerate(sides):
+                for j, (_, contact) in enumerate(sides):
+                    if number is not None and i != j:
                         ends.append(CallEnd(at, record.id, number, contact, level))
         uses = burners.phone_uses(ends)
         known_users = {n: sorted({p[0] for p in parties}) for n, parties in by_number.items()}

@@ -9,8 +9,10 @@ is likely the first's successor. A succession (old → new) is proposed when:
   they called or were called by);
 - the overlap coefficient |shared| / min(|old's contacts|, |new's contacts|) is at least
   `min_overlap`;
-- both numbers have the same country calling code (a new SIM is bought where one lives);
-- they are not known to be used by different people (users named on both, none in common).
+- both numbers have the same country calling code (a new SIM is bought where one lives).
+
+Known users of the two numbers are reported beside it; where they differ, the records may be
+one person the agencies have not tied together, which the network then links (inferred).
 
 Its score is the overlap coefficient times how soon the new number started
 (1 − gap / (max_gap + 1)); each number has at most one successor and one predecessor, the
@@ -135,9 +137,6 @@ def successions(
     for a, b in sorted(pairs):
         old, new = uses[a], uses[b]
         if _country(a) != _country(b):
-            continue
-        known_a, known_b = set(users.get(a, ())), set(users.get(b, ()))
-        if known_a and known_b and not known_a & known_b:
             continue
         shared = sorted(set(old.contacts) & set(new.contacts))
         if len(shared) < max(1, min_shared):
