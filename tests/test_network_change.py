@@ -13,8 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from callers import reading
-from conftest import Api
+from conftest import SENSOR_DEFAULTS, Api
+from corridor.access.caller import Caller
 from corridor.cli import app as cli_app
+from corridor.ingest.service import ingest_path
 from corridor.model.classification import Classification
 from corridor.model.scope import SYSTEM_SCOPE, ReadScope
 from corridor.network import analysis, brokers, burners, service
@@ -304,3 +306,22 @@ def test_routes_round_trip_and_each_reader_sees_their_own(api: Api) -> None:
 
 def test_burner_defaults_are_the_documented_ones() -> None:
     assert (burners.MIN_SHARED, burners.MIN_OVERLAP, burners.MAX_GAP_DAYS) == (2, 0.5, 30.0)
+
+
+def test_a_successors_sightings_are_on_the_old_users_timeline(store: Store, tmp_path: Path) -> None:
+    burner_world(store)
+    detections = tmp_path / "detections.csv"
+    detections.write_text(
+        "detection_id,detected_at,lat,lon,border_section,crossing_point,country,direction,"
+        "people_count,nationality,method,plate,phone\n"
+        "det-1,2024-01-25T03:00:00Z,46.06,20.05,RS-HU border,RS-HU-KANJIZA,RS,exit,5,SYR,"
+        f"thermal,,{NEW}\n",
+        encoding="utf-8",
+    )
+    ingest_path(store, Caller.operator(), detections, defaults=SENSOR_DEFAULTS,
+                show_progress=False)  # fmt: skip
+    events = service.timeline(store, reading(SYSTEM_SCOPE), "p1")["events"]
+    (crossing,) = [e for e in events if e["kind"] == "crossing"]
+    assert crossing["entity"] == "p1" and "inferred: burner succession" in crossing["detail"]
+    plain = service.timeline(store, reading(SYSTEM_SCOPE), "p2")["events"]
+    assert not [e for e in plain if e["kind"] == "crossing"]

@@ -372,6 +372,10 @@ def timeline(
         for p in network.nodes[v].plates:
             plates.setdefault(p, user)
     phones = {p: m for m in sorted(members) for p in network.nodes[m].phones}
+    # A number that took over a member's (burner churn) is theirs too, as inferred.
+    inferred = {s.new_phone: u for s in network.successions for u in s.old_users
+                if u in members and s.new_phone not in phones}  # fmt: skip
+    phones.update(inferred)
     via_plate = {p: v for v in vehicles for p in network.nodes[v].plates}
     if plates or phones:
         cutoff = end_of(as_of) if as_of is not None else None
@@ -385,6 +389,8 @@ def timeline(
             who = plates.get(plate or "") or phones.get(phone or "") or start
             where = row.get("place") or f"{row.get('lat')},{row.get('lon')}"
             detail = f"{row['kind']} at {where}" + (f", plate {plate}" if plate else "")
+            if phone in inferred and not plate:
+                detail += f", phone {phone} (inferred: burner succession)"
             events.append(_event(row["observed_at"], _OBSERVED.get(row["kind"], row["kind"]),
                                  who, via_plate.get(plate or ""), str(row["id"]), detail,
                                  int(row["classification"])))  # fmt: skip
