@@ -151,6 +151,12 @@ def test_a_succession_resting_on_secret_calls_is_not_shown_below_it(store: Store
     low = service.burners(store, reading(ReadScope(Classification.OFFICIAL)))
     high = service.burners(store, reading(SYSTEM_SCOPE))
     assert "new-secret" in high[0].record_ids and "new-secret" not in low[0].record_ids
+    # What rests on the succession is as classified as the calls behind it.
+    inferred = [e for e in build_network(store, SYSTEM_SCOPE).evidence() if e.inferred]
+    assert inferred and all(e.classification == Classification.SECRET for e in inferred)
+    shown = [e for e in build_network(store, ReadScope(Classification.OFFICIAL)).evidence()
+             if e.inferred]  # fmt: skip
+    assert shown and all(e.classification == Classification.OFFICIAL for e in shown)
 
 
 # --- brokers ------------------------------------------------------------------------------------

@@ -33,7 +33,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -75,8 +75,9 @@ _SPECIAL = ("Payment", "Call", "Documentation", "Note")
 SUCCESSION = "burner succession"
 
 Row = dict[str, Any]
-#: Who is behind an instrument: (node, the rows that say so, their trust, whether inferred).
-Party = tuple[str, list[Row], float, bool]
+#: Who is behind an instrument: (node, the rows that say so, their trust, and where inferred
+#: through a burner succession, the classification of the calls it rests on; else None).
+Party = tuple[str, list[Row], float, int | None]
 
 
 @dataclass(slots=True)
@@ -351,7 +352,7 @@ class _Builder:
         """A call's or payment's party: named, else attributed through its instrument (an
         account's holders, a number's users, else the users of the number it succeeded), else
         (an account) the instrument itself."""
-        found: list[Party] = [(n, [r], 1.0, False) for r in record.values(named)
+        found: list[Party] = [(n, [r], 1.0, None) for r in record.values(named)
                               if (n := self.node(r))]  # fmt: skip
         if found:
             return found
@@ -360,13 +361,13 @@ class _Builder:
             if key is None:
                 continue
             holders = attributed.get(key, [])
-            found.extend((n, [row, *rows], t, False) for n, rows, t in holders)
+            found.extend((n, [row, *rows], t, None) for n, rows, t in holders)
             if not holders and not by_node:
                 number = normalise_phone(key)
                 inferred = self.inferred_users.get(number, []) if number else []
-                found.extend((n, [row, *rows], t, True) for n, rows, t, _ in inferred)
+                found.extend((n, [row, *rows], t, level) for n, rows, t, level in inferred)
             if not holders and by_node:
-                found.append((key, [row], 1.0, False))
+                found.append((key, [row], 1.0, None))
         return found
 
     def _payment(self, record: _Record, holders: dict[str, Any]) -> None:
@@ -388,8 +389,12 @@ class _Builder:
     ) -> None:
         for a, rows_a, ta, ia in left:
             for b, rows_b, tb, ib in right:
+                inferred = ia is not None or ib is not None
                 item = self.evidence(record, rows_a + rows_b, ta * tb, origin=a,
-                                     inferred=ia or ib)  # fmt: skip
+                                     inferred=inferred)  # fmt: skip
+                if inferred:  # it rests on the succession's calls too
+                    level = max(item.classification, ia or 0, ib or 0)
+                    item = replace(item, classification=level)
                 self.link(a, b, kind, item)
 
     def _burners(self, users: dict[str, list[tuple[str, list[Row], float]]]) -> None:
@@ -398,7 +403,7 @@ class _Builder:
         by_number: dict[str, list[Party]] = defaultdict(list)
         for raw, holders in users.items():
             if (number := normalise_phone(raw)) is not None:
-                by_number[number].extend((n, rows, t, False) for n, rows, t in holders)
+                by_number[number].extend((n, rows, t, None) for n, rows, t in holders)
         ends: list[CallEnd] = []
         for record in self.records.values():
             at = _event_time(record) if record.schema == "Call" else None
@@ -407,13 +412,13 @@ class _Builder:
             level = max(int(r["classification"]) for r in record.rows)
             sides: list[tuple[str | None, str]] = []  # (number, contact key) of each side
             for named, via in (("caller", "callerNumber"), ("receiver", "receiverNumber")):
-                nodes = [(n, [r], 1.0, False) for r in record.values(named) if (n := self.node(r))]
+                nodes = [(n, [r], 1.0, None) for r in record.values(named) if (n := self.node(r))]
                 numbers = [n for row in record.values(via)
                            if (n := normalise_phone(str(row["value"]))) is not None]  # fmt: skip
                 for number in numbers:
                     row = next(r for r in record.values(via)
                                if normalise_phone(str(r["value"])) == number)  # fmt: skip
-                    by_number[number].extend((p[0], [row, *p[1]], 1.0, False) for p in nodes)
+                    by_number[number].extend((p[0], [row, *p[1]], 1.0, None) for p in nodes)
                 ends_here: list[str | None] = [*numbers] or [None]
                 for number in ends_here:
                     who = {p[0] for p in nodes or by_number.get(number or "", [])}
@@ -430,13 +435,15 @@ class _Builder:
         for s in self.successions:
             old = _first_per_node(by_number.get(s.old_phone, []))
             if not by_number.get(s.new_phone) and old:
-                self.inferred_users[s.new_phone] = [(n, rows, t * s.score, True)
+                self.inferred_users[s.new_phone] = [(n, rows, t * s.score, s.classification)
                                                     for n, rows, t, _ in old]  # fmt: skip
             for a in s.old_users:
                 for b in s.new_users:
                     for record_id in s.record_ids:
                         record = self.records[record_id]
                         item = self.evidence(record, [], s.score, inferred=True)
+                        item = replace(item, classification=max(item.classification,
+                                                                s.classification))  # fmt: skip
                         self.link(a, b, SUCCESSION, item, via=f"{s.old_phone}>{s.new_phone}")
 
     def _co_mentions(self) -> None:
