@@ -13,12 +13,19 @@ organisations, vehicles and accounts), and the network is built as the operator 
   over the seven roles; a hawala banker counts as a money handler. Every person record counts:
   one outside the networks given a role is a false positive of that role.
 
+- Burner churn (`corridor.network.burners`): the phone successions found in the calls, scored
+  against `truth/phones.csv`. A proposed old → new pair is right when one person held both, the
+  new after the old. Recall is over the true successions the calls could show: consecutive
+  numbers of one holder among the numbers the calls contain. Scored at the defaults and, beside
+  them, at a looser setting (one shared contact, a gap up to 60 days).
+
 Beside it, in the same run, the baseline: Louvain (igraph's multilevel) on the graph of the
 records as written (no resolution; the same links and weights), a ranking by degree on it, and
 roles by degree: the best-linked suspect of each Louvain community its organiser, every other
 suspect a driver (the commonest role).
 
 Run: `.venv/bin/python bench/network.py [--scale 1] [--seeds 1 2 3 4 5]`.
+Held-out check of the burner rules: `--seeds 7`.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +49,7 @@ from _common import write_result
 from corridor.access.caller import Caller
 from corridor.ingest.service import ingest_path
 from corridor.model.scope import SYSTEM_SCOPE
-from corridor.network import analysis
+from corridor.network import analysis, burners
 from corridor.network.build import build_network
 from corridor.network.graph import Network
 from corridor.network.roles import DRIVER, ORGANISER, ROLES, UNKNOWN, infer_roles
@@ -145,6 +153,65 @@ def organisers_on_top(
     return {"organisers": len(organisers), "in_top": hit, "share": round(hit / len(organisers), 4)}
 
 
+#: The looser setting scored beside the defaults: (min shared contacts, min overlap, max gap).
+LOOSE = (1, 0.5, 60.0)
+
+
+def phone_truth(bundle: Path) -> dict[str, tuple[str, str, str]]:
+    """Number → (holder, active from, active to)."""
+    with (bundle / "truth" / "phones.csv").open(encoding="utf-8") as f:
+        return {r["phone"]: (r["holder"], r["active_from"], r["active_to"])
+                for r in csv.DictReader(f)}  # fmt: skip
+
+
+def succession_scores(
+    found: list[burners.Succession], seen: set[str], phones: dict[str, tuple[str, str, str]]
+) -> dict[str, Any]:
+    """Precision of the proposed successions, recall over the ones the calls could show."""
+    lines: dict[str, list[str]] = defaultdict(list)
+    for number in sorted(seen):
+        if number in phones:
+            lines[phones[number][0]].append(number)
+    possible: set[tuple[str, str]] = set()
+    for numbers in lines.values():
+        numbers.sort(key=lambda n: phones[n][1])
+        possible.update(pairwise(numbers))
+    right = [s for s in found if s.old_phone in phones and s.new_phone in phones
+             and phones[s.old_phone][0] == phones[s.new_phone][0]
+             and phones[s.new_phone][1] > phones[s.old_phone][2]]  # fmt: skip
+    hit = sum(1 for s in found if (s.old_phone, s.new_phone) in possible)
+    precision = len(right) / len(found) if found else 0.0
+    recall = hit / len(possible) if possible else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {"proposed": len(found), "right": len(right), "possible": len(possible),
+            "found": hit, "precision": round(precision, 4), "recall": round(recall, 4),
+            "f1": round(f1, 4)}  # fmt: skip
+
+
+def burner_scores(store: DuckDBStore, bundle: Path) -> dict[str, Any]:
+    """Successions at the defaults (as the network uses them) and at the looser setting."""
+    phones = phone_truth(bundle)
+    seen: dict[str, Any] = {}
+    original = burners.successions
+
+    def keep(uses: Any, users: Any = None, *args: Any, **kwargs: Any) -> Any:
+        seen.update(uses=uses, users=users)
+        return original(uses, users, *args, **kwargs)
+
+    burners.successions = keep  # type: ignore[assignment]
+    try:
+        whole = build_network(store, SYSTEM_SCOPE)
+    finally:
+        burners.successions = original  # type: ignore[assignment]
+    numbers = set(seen["uses"])
+    loose = original(seen["uses"], seen["users"], *LOOSE)
+    return {
+        "numbers_in_calls": len(numbers),
+        "defaults": succession_scores(whole.successions, numbers, phones),
+        "loose": succession_scores(loose, numbers, phones),
+    }
+
+
 def per_record(network: Network, groups: dict[str, int]) -> dict[str, int]:
     return {r: groups[n.id] for n in network.nodes.values() for r in n.record_ids}
 
@@ -164,10 +231,11 @@ def one_seed(scale: float, seed: int) -> dict[str, Any]:
         store = DuckDBStore(None)
         operator = Caller.operator()
         ingest_path(store, operator, bundle, show_progress=False)
-    started = time.perf_counter()
-    for kind in RESOLVABLE:
-        service.resolve_all(store, operator, kind)
-    resolve_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        for kind in RESOLVABLE:
+            service.resolve_all(store, operator, kind)
+        resolve_seconds = time.perf_counter() - started
+        burner = burner_scores(store, bundle)
 
     started = time.perf_counter()
     whole = build_network(store, SYSTEM_SCOPE)
@@ -212,6 +280,7 @@ def one_seed(scale: float, seed: int) -> dict[str, Any]:
         "resolve_seconds": round(resolve_seconds, 1),
         "corridor": corridor,
         "baseline": baseline,
+        "burners": burner,
     }
 
 
@@ -240,6 +309,11 @@ def main() -> None:
               f"  roles     macro-F1 {c['roles']['macro_f1']:.3f} (baseline "
               f"{b['roles']['macro_f1']:.3f}); accuracy by role: "
               + ", ".join(f"{k} {v['accuracy']:.2f}" for k, v in c["roles"]["per_role"].items()))  # fmt: skip
+        for setting in ("defaults", "loose"):
+            bs = r["burners"][setting]
+            print(f"  burners   ({setting}) {bs['right']}/{bs['proposed']} right, "
+                  f"{bs['found']}/{bs['possible']} found: P {bs['precision']:.3f} "
+                  f"R {bs['recall']:.3f} F1 {bs['f1']:.3f}")  # fmt: skip
     summary = {}
     for label in ("corridor", "baseline"):
         runs = [r[label] for r in results["seeds"].values()]
@@ -267,6 +341,18 @@ def main() -> None:
         for role, m in s["roles_per_role"].items():
             print(f"  {role:18} accuracy {m['accuracy']:.3f} precision {m['precision']:.3f} "
                   f"F1 {m['f1']:.3f}")  # fmt: skip
+    for setting in ("defaults", "loose"):
+        runs = [r["burners"][setting] for r in results["seeds"].values()]
+        right, proposed = sum(b["right"] for b in runs), sum(b["proposed"] for b in runs)
+        found, possible = sum(b["found"] for b in runs), sum(b["possible"] for b in runs)
+        summary[f"burners_{setting}"] = {
+            "right": right, "proposed": proposed, "found": found, "possible": possible,
+            "precision": round(right / proposed, 4) if proposed else 0.0,
+            "recall": round(found / possible, 4) if possible else 0.0,
+        }  # fmt: skip
+        s = summary[f"burners_{setting}"]
+        print(f"burners ({setting}): {right}/{proposed} right (P {s['precision']:.3f}), "
+              f"{found}/{possible} found (R {s['recall']:.3f})")  # fmt: skip
     results["summary"] = summary
     print(f"results: {write_result('network', results)}")
 

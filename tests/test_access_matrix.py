@@ -390,6 +390,11 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ("GET", "/network/communities"): Spec(Action.READ),
     ("GET", "/network/rank"): Spec(Action.READ),
     ("GET", "/network/roles"): Spec(Action.READ),
+    ("GET", "/network/brokers"): Spec(Action.READ),
+    ("GET", "/network/burners"): Spec(Action.READ),
+    ("GET", "/network/changes"): Spec(
+        Action.READ, lambda w: Example(params={"from": "2024-01-01", "to": "2024-12-31"})
+    ),
     ("GET", "/network/export"): Spec(Action.READ, lambda w: Example(params={"format": "graphml"})),
     ("GET", "/timeline/{entity_id}"): Spec(
         Action.READ, lambda w: Example(path={"entity_id": person_id(0)})

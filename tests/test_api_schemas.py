@@ -176,6 +176,22 @@ def test_the_key_routes_name_their_main_fields(doc: dict[str, Any]) -> None:
         by_kind["anpr"]
     )
     assert {"people_count", "heading_deg"} <= set(by_kind["sighting"])
+    # Networks: brokers, burner successions and changes over time, each with its evidence.
+    brokers = answer(doc, "GET", "/network/brokers")
+    assert {"entity_id", "score", "communities", "record_ids", "evidence"} <= set(
+        fields(doc, brokers, "results", "[]")
+    )
+    assert set(fields(doc, brokers, "results", "[]", "communities", "[]")) == {"community",
+                                                                              "share"}  # fmt: skip
+    burners = answer(doc, "GET", "/network/burners")
+    assert {"old_phone", "new_phone", "score", "shared_contacts", "gap_days", "old_users",
+            "new_users", "record_ids"} <= set(fields(doc, burners, "results", "[]"))  # fmt: skip
+    changes = answer(doc, "GET", "/network/changes")
+    assert {"from", "to", "counts", "changes"} <= set(fields(doc, changes))
+    assert {"change", "entity_id", "other_id", "at", "from_community", "to_community",
+            "record_ids"} <= set(fields(doc, changes, "changes", "[]"))  # fmt: skip
+    assert "inferred" in fields(doc, answer(doc, "GET", "/network/expand/{entity_id}"), "links",
+                                "[]")  # fmt: skip
 
 
 def test_fields_whose_meaning_is_not_obvious_say_it(doc: dict[str, Any]) -> None:
@@ -194,6 +210,9 @@ def test_fields_whose_meaning_is_not_obvious_say_it(doc: dict[str, Any]) -> None
         "StatementRow": ["grading", "classification"],
         "Agreement": ["ceiling", "schemata", "conditional_handling"],
         "AnprObservation": ["plate", "plate_raw", "confidence", "grading", "classification"],
+        "BrokerRow": ["score", "participation", "betweenness", "communities", "evidence"],
+        "SuccessionRow": ["score", "shared_contacts", "gap_days", "record_ids"],
+        "ChangeRow": ["change", "at"],
     }  # fmt: skip
     for model, names in explained.items():
         props = components[model]["properties"]

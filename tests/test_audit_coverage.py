@@ -59,6 +59,11 @@ READS: dict[tuple[str, str], tuple[str, dict[str, Any], str, str]] = {
     ("get", "/network/expand/{entity_id}"): (
         "/network/expand/rs-p-1", {}, "read", "network/expand/rs-p-1"),
     ("get", "/network/roles"): ("/network/roles", {}, "read", "network/roles"),
+    ("get", "/network/brokers"): ("/network/brokers", {}, "read", "network/brokers"),
+    ("get", "/network/burners"): ("/network/burners", {}, "read", "network/burners"),
+    ("get", "/network/changes"): (
+        "/network/changes", {"params": {"from": "2024-01-01", "to": "2024-12-31"}}, "read",
+        "network/changes"),
     ("get", "/network/export"): (
         "/network/export", {"params": {"format": "graphml"}}, "read", "network/export"),
     ("get", "/timeline/{entity_id}"): ("/timeline/rs-p-1", {}, "read", "timeline/rs-p-1"),
@@ -225,6 +230,10 @@ def test_every_command_that_reads_or_changes_personal_data_leaves_one_entry(
         (["network", "path", "rs-p-1", "rs-p-3"], "read", "network/path"),
         (["network", "expand", "rs-p-1"], "read", "network/expand/rs-p-1"),
         (["network", "roles", "--out", str(tmp_path / "roles.csv")], "read", "network/roles"),
+        (["network", "brokers", "--out", str(tmp_path / "b.csv")], "read", "network/brokers"),
+        (["network", "burners", "--out", str(tmp_path / "bu.csv")], "read", "network/burners"),
+        (["network", "changes", "--from", "2024-01-01", "--to", "2024-12-31"], "read",
+         "network/changes"),
         (["network", "export", "--format", "i2", "--out", str(tmp_path)], "read",
          "network/export"),
         (["timeline", "rs-p-1"], "read", "timeline/rs-p-1"),

@@ -2,7 +2,8 @@
 
 Property: for random small worlds of people and ties, each record at a random classification,
 everything a reader is shown (links with their weights and evidence, communities, centralities,
-the disruption ranking, roles, paths, timelines, and every export format) equals what the
+the disruption ranking, roles, brokers, burner successions, changes between two days, paths,
+timelines, and every export format) equals what the
 operator is shown of a store holding only what that reader may read. A hidden link therefore
 leaves no trace: not in a weight, a community, a rank, a role, an exported file, nor in the
 reference time the weights decay from.
@@ -10,6 +11,7 @@ reference time the weights decay from.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from hypothesis import HealthCheck, given, settings
@@ -19,6 +21,7 @@ from callers import reading
 from corridor.model.classification import Classification
 from corridor.model.scope import SYSTEM_SCOPE, ReadScope
 from corridor.network import analysis, export, service
+from corridor.network.brokers import brokers
 from corridor.network.build import build_network
 from corridor.network.graph import Network
 from corridor.network.roles import infer_roles
@@ -29,6 +32,8 @@ from stores import new_store
 LEVELS = ["OFFICIAL", "OFFICIAL-SENSITIVE", "SECRET"]
 GRADES = ["1AP", "2BP", "3CP", "2AP", "2DP"]
 PHONES = ["+381641000001", "+381641000002", "+381641000003"]
+#: Numbers on nobody's record: what a burner succession may attribute to someone.
+LOOSE_PHONES = ["+381641000008", "+381641000009"]
 
 Entity = tuple[str, str, dict[str, Any]]
 
@@ -53,8 +58,9 @@ def worlds(draw: st.DrawFn) -> list[tuple[str, str, str, Entity]]:
         if kind == "Associate":
             entities: list[Entity] = [("Associate", f"as{i}", {"person": a, "associate": b})]
         elif kind == "Call":
-            entities = [("Call", f"c{i}", {"callerNumber": draw(st.sampled_from(PHONES)),
-                                           "receiver": b, "startDate": collected[:10]})]  # fmt: skip
+            entities = [("Call", f"c{i}", {
+                "callerNumber": draw(st.sampled_from(PHONES + LOOSE_PHONES)), "receiver": b,
+                "startDate": f"{collected[:8]}{draw(st.integers(1, 14)):02d}"})]  # fmt: skip
         else:
             entities = [("Documentation", f"d{i}a", {"document": f"r{i}", "entity": a}),
                         ("Documentation", f"d{i}b", {"document": f"r{i}", "entity": b})]  # fmt: skip
@@ -84,6 +90,9 @@ def shown(network: Network) -> dict[str, Any]:
         "rank": [(r.node_id, round(r.disruption.score, 12)) for r in analysis.rank(people)],
         "path": path.nodes if path else None,
         "roles": {n: g.to_dict() for n, g in infer_roles(network, people).items()},
+        "successions": [s.to_dict() for s in network.successions],
+        "brokers": [b.to_dict() for b in brokers(people, analysis.communities(people),
+                                                 analysis.centralities(people))],
         "exports": {fmt: write(network, service.facts(network)[0])
                     for fmt, write in export.WRITERS.items()},
     }  # fmt: skip
@@ -113,9 +122,63 @@ def test_a_reader_sees_only_what_their_evidence_allows(
                 visible, reading(SYSTEM_SCOPE), fmt)  # fmt: skip
         assert [r.to_dict() for r in service.roles(full, caller)] == [
             r.to_dict() for r in service.roles(visible, reading(SYSTEM_SCOPE))]  # fmt: skip
+        theirs = reading(SYSTEM_SCOPE)
+        assert [b.to_dict() for b in service.brokers(full, caller)] == [
+            b.to_dict() for b in service.brokers(visible, theirs)]  # fmt: skip
+        assert [s.to_dict() for s in service.burners(full, caller)] == [
+            s.to_dict() for s in service.burners(visible, theirs)]  # fmt: skip
+        window = (date(2024, 4, 1), date(2024, 8, 31))
+        assert service.changes(full, caller, *window) == service.changes(visible, theirs, *window)
         for node in sorted(mine.nodes)[:3]:
             assert service.timeline(full, caller, node, community=True) == service.timeline(
                 visible, reading(SYSTEM_SCOPE), node, community=True)  # fmt: skip
+    finally:
+        full.close()
+        visible.close()
+
+
+@st.composite
+def churn_worlds(draw: st.DrawFn) -> list[tuple[str, str, str, Entity]]:
+    """p1's number calls some of p2…p5 in January; a number on nobody's record calls some of
+    them in February (a burner succession when enough of it can be read); each call at a
+    random classification."""
+    old, new = PHONES[0], LOOSE_PHONES[0]
+    out: list[tuple[str, str, str, Entity]] = [
+        ("OFFICIAL", "2AP", "2024-01-01T00:00:00Z",
+         ("Person", "p1", {"name": "Person p1", "phone": old}))]  # fmt: skip
+    out += [("OFFICIAL", "2AP", "2024-01-01T00:00:00Z", ("Person", p, {"name": f"Person {p}"}))
+            for p in ("p2", "p3", "p4", "p5")]  # fmt: skip
+    for number, month in ((old, 1), (new, 2)):
+        for p in draw(st.lists(st.sampled_from(["p2", "p3", "p4", "p5"]), min_size=2,
+                               max_size=8)):  # fmt: skip
+            day = draw(st.integers(1, 20 if month == 1 else 8))
+            call = (
+                "Call",
+                f"c-{number[-1]}-{p}-{day}",
+                {"callerNumber": number, "receiver": p, "startDate": f"2024-{month:02d}-{day:02d}"},
+            )
+            out.append((draw(st.sampled_from([LEVELS[0], *LEVELS])), draw(st.sampled_from(GRADES)),
+                        f"2024-{month:02d}-28T00:00:00Z", call))  # fmt: skip
+    return out
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(world=churn_worlds(), clearance=st.sampled_from(LEVELS[:2]))
+def test_a_burner_succession_rests_only_on_calls_the_reader_may_read(
+    world: list[tuple[str, str, str, Entity]], clearance: str
+) -> None:
+    top = Classification.parse(clearance)
+    full, visible = new_store(), new_store()
+    try:
+        fill(full, world, Classification.TOP_SECRET)
+        fill(visible, world, top)
+        mine = build_network(full, ReadScope(top))
+        assert shown(mine) == shown(build_network(visible, SYSTEM_SCOPE))
+        assert all(e.classification <= top for e in mine.evidence())
+        found = service.burners(full, reading(ReadScope(top)))
+        assert [s.to_dict() for s in found] == [
+            s.to_dict() for s in service.burners(visible, reading(SYSTEM_SCOPE))]  # fmt: skip
+        assert all(s.classification <= top for s in found)
     finally:
         full.close()
         visible.close()

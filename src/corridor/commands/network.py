@@ -1,6 +1,8 @@
-"""`corridor network build|communities|rank|roles|path|expand|export` and `corridor timeline`:
-who works with whom, which group each person is in and what they do, whom to take out first,
-how two entities are connected (and when), the network for other tools, and what happened."""
+"""`corridor network build|communities|rank|roles|brokers|burners|changes|path|expand|export`
+and `corridor timeline`: who works with whom, which group each person is in and what they do,
+whom to take out first, who bridges groups, which phones replaced which, what changed between
+two days, how two entities are connected (and when), the network for other tools, and what
+happened."""
 
 from __future__ import annotations
 
@@ -27,13 +29,13 @@ network_app = typer.Typer(
 )
 
 
-def _day(value: str | None) -> date | None:
+def _day(value: str | None, option: str = "--as-of") -> date | None:
     if value is None:
         return None
     try:
-        return parse_date(value, "as_of")
+        return parse_date(value, option.lstrip("-").replace("-", "_"))
     except ValidationError as exc:
-        raise typer.BadParameter(exc.message, param_hint="--as-of") from None
+        raise typer.BadParameter(exc.message, param_hint=option) from None
 
 
 AsOf = Annotated[
@@ -45,6 +47,9 @@ AsOf = Annotated[
     ),
 ]
 Out = Annotated[Path, typer.Option("--out", help="The CSV file to write.")]
+MaybeOut = Annotated[
+    Path | None, typer.Option("--out", help="The CSV file to write.", show_default=False)
+]
 
 
 def _write(path: Path, header: list[str], rows: Iterable[Sequence[object]]) -> None:
@@ -114,6 +119,93 @@ def rank(
         table.add_row(r.entity_id, r.label, f"{r.score:.4f}", f"{r.reach:.4f}",
                       f"{r.bridging:.4f}", str(r.degree), str(r.community))  # fmt: skip
     out.print(table)
+
+
+@network_app.command("brokers")
+def brokers(
+    out_file: MaybeOut = None,
+    workdir: Workdir = None,
+    store: StoreUrl = None,
+    as_of: AsOf = None,
+    top: Annotated[int, typer.Option(min=0, help="How many to show here (all go to --out).")] = 10,
+    purpose: Purpose = None,
+) -> None:
+    """Who bridges communities: `entity_id,score,communities,record_ids` (strongest first)."""
+    with store_session(workdir, store) as db:
+        rows = service.brokers(db, Caller.operator(purpose), _day(as_of))
+    if out_file is not None:
+        _write(out_file, ["entity_id", "score", "communities", "record_ids"],
+               ([b.entity_id, f"{b.score:.6f}", ";".join(str(c) for c in sorted(b.communities)),
+                 ";".join(b.record_ids)] for b in rows))  # fmt: skip
+    table = Table(title="Brokers between communities")
+    for col in ("entity", "name", "score", "participation", "betweenness", "communities"):
+        table.add_column(col, justify="left" if col in ("entity", "name") else "right")
+    for b in rows[:top]:
+        bridged = ", ".join(f"{c} ({s:.0%})" for c, s in sorted(b.communities.items()))
+        table.add_row(b.entity_id, b.label, f"{b.score:.4f}", f"{b.participation:.3f}",
+                      f"{b.betweenness:.3f}", bridged)  # fmt: skip
+    out.print(table)
+    out.print(f"{len(rows):,} people tied into two communities or more")
+
+
+@network_app.command("burners")
+def burners(
+    out_file: MaybeOut = None,
+    workdir: Workdir = None,
+    store: StoreUrl = None,
+    as_of: AsOf = None,
+    purpose: Purpose = None,
+) -> None:
+    """Phones that took over another's contacts (burner churn), with the evidence:
+    `old_phone,new_phone,score,shared_contacts,gap_days,old_users,new_users`."""
+    with store_session(workdir, store) as db:
+        found = service.burners(db, Caller.operator(purpose), _day(as_of))
+    if out_file is not None:
+        _write(out_file, ["old_phone", "new_phone", "score", "shared_contacts", "gap_days",
+                          "old_users", "new_users", "record_ids"],
+               ([s.old_phone, s.new_phone, f"{s.score:.6f}", ";".join(s.shared),
+                 f"{s.gap_days:.2f}", ";".join(s.old_users), ";".join(s.new_users),
+                 ";".join(s.record_ids)] for s in found))  # fmt: skip
+    table = Table(title="Phone successions")
+    for col in ("old", "last call", "new", "first call", "score", "shared", "users"):
+        table.add_column(col)
+    for s in found:
+        table.add_row(s.old_phone, s.old_last.date().isoformat(), s.new_phone,
+                      s.new_first.date().isoformat(), f"{s.score:.3f}", str(len(s.shared)),
+                      ", ".join(dict.fromkeys(s.old_users + s.new_users)))  # fmt: skip
+    out.print(table)
+    out.print(f"{len(found):,} successions")
+
+
+@network_app.command("changes")
+def changes(
+    start: Annotated[str, typer.Option("--from", help="The first day (YYYY-MM-DD).")],
+    end: Annotated[str, typer.Option("--to", help="The last day (YYYY-MM-DD).")],
+    out_file: MaybeOut = None,
+    workdir: Workdir = None,
+    store: StoreUrl = None,
+    as_of: AsOf = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Write the answer as JSON.")] = False,
+    purpose: Purpose = None,
+) -> None:
+    """What changed between two days: who joined or left, links that appeared or ended, who
+    moved community."""
+    first, last = _day(start, "--from"), _day(end, "--to")
+    assert first is not None and last is not None  # both options are required
+    with store_session(workdir, store) as db:
+        found = service.changes(db, Caller.operator(purpose), first, last, _day(as_of))
+    if out_file is not None:
+        _write(out_file, ["change", "entity_id", "other_id", "kind", "at", "from_community",
+                          "to_community", "detail", "record_ids"],
+               ([r["change"], r["entity_id"], r["other_id"] or "", r["kind"] or "",
+                 r["at"] or "", "" if r["from_community"] is None else r["from_community"],
+                 "" if r["to_community"] is None else r["to_community"], r["detail"],
+                 ";".join(r["record_ids"])] for r in found["changes"]))  # fmt: skip
+    if as_json:
+        out.print_json(json.dumps(found, ensure_ascii=False))
+        return
+    out.print(f"From {found['from']} to {found['to']}: "
+              + ", ".join(f"{c} {n:,}" for c, n in found["counts"].items()))  # fmt: skip
 
 
 @network_app.command("path")

@@ -20,6 +20,9 @@ Where links come from (whatever of it the store holds):
 - Co-mention: people and things one intelligence report mentions (FtM Documentation).
 - Shared identifiers: one phone number, e-mail, address or document number on records of
   different entities.
+- Burner churn (inferred, marked so): a number that took over another's contacts
+  (`corridor.network.burners`) has its calls attributed to the old number's users where its
+  own are unknown, and the two numbers' users, where both are known and differ, are linked.
 
 `as_of` keeps only statements the agencies knew by the end of that day (collected by then).
 Resolution is taken as it stands, limited to the records known by then.
@@ -30,7 +33,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
@@ -39,6 +42,8 @@ from followthemoney import model as ftm
 from corridor.errors import ValidationError
 from corridor.model.scope import ReadScope
 from corridor.model.timeparse import parse_datetime
+from corridor.network import burners
+from corridor.network.burners import CallEnd, Succession
 from corridor.network.evidence import Evidence, trust
 from corridor.network.graph import Link, Network, Node
 from corridor.normalise.phones import normalise_phone
@@ -66,8 +71,13 @@ _DWELLING = re.compile(r"\d")
 MAX_SHARED = 25
 #: Schemata read in a way of their own below (not as generic edges or events).
 _SPECIAL = ("Payment", "Call", "Documentation", "Note")
+#: The link between the two users of one burner succession (inferred).
+SUCCESSION = "burner succession"
 
 Row = dict[str, Any]
+#: Who is behind an instrument: (node, the rows that say so, their trust, and where inferred
+#: through a burner succession, the classification of the calls it rests on; else None).
+Party = tuple[str, list[Row], float, int | None]
 
 
 @dataclass(slots=True)
@@ -178,7 +188,14 @@ def canonical_ids(
 class _Builder:
     """Links collected from the records, then weighed."""
 
-    def __init__(self, records: Sequence[_Record], canonical: dict[str, str]) -> None:
+    def __init__(
+        self, records: Sequence[_Record], canonical: dict[str, str], churn: bool = True
+    ) -> None:
+        self.churn = churn
+        self.successions: list[Succession] = []
+        #: Normalised number → users inferred through a succession (its own being unknown).
+        self.inferred_users: dict[str, list[Party]] = {}
+        self.mentions: dict[str, list[tuple[str, Evidence]]] = defaultdict(list)
         self.records = {r.id: r for r in records}
         self.node_records = [r for r in records if _is_node(r.schema)]
         self.node_of = {r.id: canonical[r.id] for r in self.node_records}
@@ -215,6 +232,7 @@ class _Builder:
         rows: Sequence[Row],
         attribution: float = 1.0,
         origin: str | None = None,
+        inferred: bool = False,
     ) -> Evidence:
         """One item: `record` asserting a tie through `rows` (its own and any attributing)."""
         used = list(rows) or record.rows
@@ -233,6 +251,7 @@ class _Builder:
             dated=at is not None,
             attribution=attribution,
             origin=origin,
+            inferred=inferred,
         )
 
     def link(
@@ -255,6 +274,8 @@ class _Builder:
     def build(self) -> list[Link]:
         holders = self._holders()
         users = self._phone_users()
+        if self.churn:
+            self._burners(users)
         for record in self.records.values():
             schema = ftm.get(record.schema)
             if schema is None:
@@ -312,6 +333,7 @@ class _Builder:
         return out
 
     def _phone_users(self) -> dict[str, list[tuple[str, list[Row], float]]]:
+        """Number as written → the nodes whose records carry it."""
         out: dict[str, list[tuple[str, list[Row], float]]] = defaultdict(list)
         for record in self.node_records:
             for row in record.values("phone"):
@@ -326,10 +348,12 @@ class _Builder:
         via: str,
         attributed: dict[str, list[tuple[str, list[Row], float]]],
         by_node: bool,
-    ) -> list[tuple[str, list[Row], float]]:
+    ) -> list[Party]:
         """A call's or payment's party: named, else attributed through its instrument (an
-        account's holders, a number's users), else (an account) the instrument itself."""
-        found = [(n, [r], 1.0) for r in record.values(named) if (n := self.node(r))]
+        account's holders, a number's users, else the users of the number it succeeded), else
+        (an account) the instrument itself."""
+        found: list[Party] = [(n, [r], 1.0, None) for r in record.values(named)
+                              if (n := self.node(r))]  # fmt: skip
         if found:
             return found
         for row in record.values(via):
@@ -337,9 +361,13 @@ class _Builder:
             if key is None:
                 continue
             holders = attributed.get(key, [])
-            found.extend((n, [row, *rows], t) for n, rows, t in holders)
+            found.extend((n, [row, *rows], t, None) for n, rows, t in holders)
+            if not holders and not by_node:
+                number = normalise_phone(key)
+                inferred = self.inferred_users.get(number, []) if number else []
+                found.extend((n, [row, *rows], t, level) for n, rows, t, level in inferred)
             if not holders and by_node:
-                found.append((key, [row], 1.0))
+                found.append((key, [row], 1.0, None))
         return found
 
     def _payment(self, record: _Record, holders: dict[str, Any]) -> None:
@@ -356,13 +384,67 @@ class _Builder:
         self,
         record: _Record,
         kind: str,
-        left: list[tuple[str, list[Row], float]],
-        right: list[tuple[str, list[Row], float]],
+        left: list[Party],
+        right: list[Party],
     ) -> None:
-        for a, rows_a, ta in left:
-            for b, rows_b, tb in right:
-                item = self.evidence(record, rows_a + rows_b, ta * tb, origin=a)
+        for a, rows_a, ta, ia in left:
+            for b, rows_b, tb, ib in right:
+                inferred = ia is not None or ib is not None
+                item = self.evidence(record, rows_a + rows_b, ta * tb, origin=a,
+                                     inferred=inferred)  # fmt: skip
+                if inferred:  # it rests on the succession's calls too
+                    level = max(item.classification, ia or 0, ib or 0)
+                    item = replace(item, classification=level)
                 self.link(a, b, kind, item)
+
+    def _burners(self, users: dict[str, list[tuple[str, list[Row], float]]]) -> None:
+        """Find phone successions in the calls; a new number whose users are unknown takes the
+        old number's (trust times the succession's score); known users of both are linked."""
+        by_number: dict[str, list[Party]] = defaultdict(list)
+        for raw, holders in users.items():
+            if (number := normalise_phone(raw)) is not None:
+                by_number[number].extend((n, rows, t, None) for n, rows, t in holders)
+        ends: list[CallEnd] = []
+        for record in self.records.values():
+            at = _event_time(record) if record.schema == "Call" else None
+            if at is None:
+                continue
+            level = max(int(r["classification"]) for r in record.rows)
+            sides: list[tuple[str | None, str]] = []  # (number, contact key) of each side
+            for named, via in (("caller", "callerNumber"), ("receiver", "receiverNumber")):
+                nodes = [(n, [r], 1.0, None) for r in record.values(named) if (n := self.node(r))]
+                numbers = [n for row in record.values(via)
+                           if (n := normalise_phone(str(row["value"]))) is not None]  # fmt: skip
+                for number in numbers:
+                    row = next(r for r in record.values(via)
+                               if normalise_phone(str(r["value"])) == number)  # fmt: skip
+                    by_number[number].extend((p[0], [row, *p[1]], 1.0, None) for p in nodes)
+                ends_here: list[str | None] = [*numbers] or [None]
+                for number in ends_here:
+                    who = {p[0] for p in nodes or by_number.get(number or "", [])}
+                    key = next(iter(who)) if len(who) == 1 else f"phone:{number}"
+                    if number is not None or len(who) == 1:
+                        sides.append((number, key))
+            for i, (number, _) in enumerate(sides):
+                for j, (_, contact) in enumerate(sides):
+                    if number is not None and i != j:
+                        ends.append(CallEnd(at, record.id, number, contact, level))
+        uses = burners.phone_uses(ends)
+        known_users = {n: sorted({p[0] for p in parties}) for n, parties in by_number.items()}
+        self.successions = burners.successions(uses, known_users)
+        for s in self.successions:
+            old = _first_per_node(by_number.get(s.old_phone, []))
+            if not by_number.get(s.new_phone) and old:
+                self.inferred_users[s.new_phone] = [(n, rows, t * s.score, s.classification)
+                                                    for n, rows, t, _ in old]  # fmt: skip
+            for a in s.old_users:
+                for b in s.new_users:
+                    for record_id in s.record_ids:
+                        record = self.records[record_id]
+                        item = self.evidence(record, [], s.score, inferred=True)
+                        item = replace(item, classification=max(item.classification,
+                                                                s.classification))  # fmt: skip
+                        self.link(a, b, SUCCESSION, item, via=f"{s.old_phone}>{s.new_phone}")
 
     def _co_mentions(self) -> None:
         """Entities one report mentions, pairwise, each pair 1/(k − 1) of a tie."""
@@ -376,6 +458,8 @@ class _Builder:
                     if node is not None:
                         mentioned[str(doc["value"])].setdefault(node, (record, row))
         for report, found in sorted(mentioned.items()):
+            for node, (record, row) in sorted(found.items()):
+                self.mentions[node].append((report, self.evidence(record, [row])))
             self._clique(found, "co-mention", report)
 
     def _shared_keys(self) -> None:
@@ -404,6 +488,13 @@ class _Builder:
                     self.link(a, b, kind, self.evidence(rec, [row]), scale, via)
 
 
+def _first_per_node(parties: list[Party]) -> list[Party]:
+    seen: dict[str, Party] = {}
+    for p in parties:
+        seen.setdefault(p[0], p)
+    return [seen[n] for n in sorted(seen)]
+
+
 def _sort_key(key: tuple[str, str, str, str | None]) -> tuple[str, str, str, str]:
     return (key[0], key[1], key[2], key[3] or "")
 
@@ -413,15 +504,18 @@ def build_network(
     scope: ReadScope,
     as_of: date | None = None,
     resolved: bool = True,
+    churn: bool = True,
 ) -> Network:
-    """The network the scope may see, as of a day (every link weighed)."""
+    """The network the scope may see, as of a day (every link weighed); `churn=False` leaves
+    burner successions out."""
     records = read_records(store, scope, as_of)
     canonical = canonical_ids(store, scope, [r for r in records if _is_node(r.schema)], resolved)
-    builder = _Builder(records, canonical)
+    builder = _Builder(records, canonical, churn)
     links = builder.build()
     times = [e.at for k in links for e in k.evidence if e.at is not None]
     reference = end_of(as_of) if as_of is not None else max(times, default=None)
-    network = Network(builder.nodes, links, reference)
+    network = Network(builder.nodes, links, reference, successions=builder.successions,
+                      mentions=dict(builder.mentions))  # fmt: skip
     network.weigh()
     return network
 

@@ -77,6 +77,9 @@ class Evidence:
     #: The node the tie went out from where it has a direction: a payment's payer, a call's
     #: caller (links themselves are undirected; roles read who pays and who calls whom).
     origin: str | None = None
+    #: Whether the tie is inferred rather than recorded (a call attributed to a phone's user
+    #: through a burner succession, `corridor.network.burners`).
+    inferred: bool = False
 
     @property
     def trust(self) -> float:
@@ -102,6 +105,7 @@ class Evidence:
             "dated": self.dated,
             "trust": round(self.trust, 4),
             "origin": self.origin,
+            "inferred": self.inferred,
         }
 
 

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from corridor.model.classification import Classification, highest
+from corridor.network.burners import Succession
 from corridor.network.evidence import Evidence, combined_weight
 
 PERSON = "Person"
@@ -79,6 +80,11 @@ class Link:
     def classification(self) -> Classification:
         return highest(e.classification for e in self.evidence)
 
+    @property
+    def inferred(self) -> bool:
+        """Whether all it rests on is inferred (a burner succession), none of it recorded."""
+        return bool(self.evidence) and all(e.inferred for e in self.evidence)
+
     def weigh(self, reference: datetime | None) -> None:
         self.weight = self.scale * combined_weight(self.evidence, reference)
 
@@ -96,6 +102,7 @@ class Link:
             "first_seen": first.isoformat() if first else None,
             "last_seen": last.isoformat() if last else None,
             "classification": self.classification.label,
+            "inferred": self.inferred,
             "evidence": [e.to_dict() for e in self.evidence],
         }
 
@@ -110,6 +117,12 @@ class Network:
     reference: datetime | None = None
     #: Record id → node id, for every record that is part of a node.
     node_of: dict[str, str] = field(default_factory=dict)
+    #: Phone successions found in the calls (burner churn), which attributed calls or linked
+    #: their users (`corridor.network.burners`).
+    successions: list[Succession] = field(default_factory=list)
+    #: Node → (report, evidence) for every report that mentions it, alone or with others
+    #: (co-mentions are links; a report naming one entity alone is only on its timeline).
+    mentions: dict[str, list[tuple[str, Evidence]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not self.node_of:

@@ -20,7 +20,10 @@ from corridor.audit import Event, audit
 from corridor.errors import NotFound, ValidationError
 from corridor.model.classification import Classification, highest
 from corridor.network import analysis, export
+from corridor.network.brokers import Broker
+from corridor.network.brokers import brokers as find_brokers
 from corridor.network.build import build_network, end_of
+from corridor.network.burners import Succession
 from corridor.network.export import NodeFacts
 from corridor.network.graph import PERSON, Link, Network
 from corridor.network.roles import RoleGuess, infer_roles
@@ -356,11 +359,23 @@ def timeline(
                 events.append(_event(first.at, "link first seen", me, other, first.record_id,  # type: ignore[arg-type]
                                      link.kind, first.classification))  # fmt: skip
                 classes.append(first.classification)
+    # Reports naming a member and no one else in the network (no co-mention link says so).
+    shared = {(m, k.via) for k in network.links if k.kind == "co-mention" for m in (k.a, k.b)}
+    for m in sorted(members):
+        for report, e in network.mentions.get(m, []):
+            if (m, report) not in shared and e.at is not None:
+                events.append(_event(e.at, "report", m, None, e.record_id,
+                                     f"named in {report}", e.classification))  # fmt: skip
+                classes.append(e.classification)
     plates = {p: m for m in sorted(members) for p in network.nodes[m].plates}
     for v, user in sorted(vehicles.items()):
         for p in network.nodes[v].plates:
             plates.setdefault(p, user)
     phones = {p: m for m in sorted(members) for p in network.nodes[m].phones}
+    # A number that took over a member's (burner churn) is theirs too, as inferred.
+    inferred = {s.new_phone: u for s in network.successions for u in s.old_users
+                if u in members and s.new_phone not in phones}  # fmt: skip
+    phones.update(inferred)
     via_plate = {p: v for v in vehicles for p in network.nodes[v].plates}
     if plates or phones:
         cutoff = end_of(as_of) if as_of is not None else None
@@ -374,6 +389,8 @@ def timeline(
             who = plates.get(plate or "") or phones.get(phone or "") or start
             where = row.get("place") or f"{row.get('lat')},{row.get('lon')}"
             detail = f"{row['kind']} at {where}" + (f", plate {plate}" if plate else "")
+            if phone in inferred and not plate:
+                detail += f", phone {phone} (inferred: burner succession)"
             events.append(_event(row["observed_at"], _OBSERVED.get(row["kind"], row["kind"]),
                                  who, via_plate.get(plate or ""), str(row["id"]), detail,
                                  int(row["classification"])))  # fmt: skip
@@ -394,3 +411,117 @@ def timeline(
            "events": len(events)},
           highest(classes))  # fmt: skip
     return out
+
+
+# --- burner churn -------------------------------------------------------------------------------
+
+
+def burners(store: Store, caller: Caller, as_of: date | None = None) -> list[Succession]:
+    """Phone successions in the calls the caller may read (`corridor.network.burners`): an
+    old number, the new one that took over its contacts, the score and what it rests on."""
+    network = build_network(store, caller.scope, as_of)
+    found = network.successions
+    audit(store, caller, Event.READ, "network/burners",
+          {**_as_of(as_of), "successions": len(found),
+           "phones": sorted({p for s in found for p in (s.old_phone, s.new_phone)})[:200]},
+          highest(s.classification for s in found))  # fmt: skip
+    return found
+
+
+# --- brokers ------------------------------------------------------------------------------------
+
+
+def brokers(store: Store, caller: Caller, as_of: date | None = None) -> list[Broker]:
+    """People bridging communities, the strongest first (`corridor.network.brokers`)."""
+    people = build_network(store, caller.scope, as_of).people()
+    groups = analysis.communities(people)
+    found = find_brokers(people, groups, analysis.centralities(people))
+    audit(store, caller, Event.READ, "network/brokers",
+          {**_as_of(as_of), "brokers": len(found),
+           "ids": [b.entity_id for b in found[:200]]},
+          people.classification)  # fmt: skip
+    return found
+
+
+# --- change over time ---------------------------------------------------------------------------
+
+
+def _activity(people: Network) -> dict[str, tuple[datetime, datetime]]:
+    """Person → first and last time any tie of theirs was seen."""
+    seen: dict[str, list[datetime]] = {}
+    for link in people.links:
+        first, last = link.first_seen, link.last_seen
+        if first is None or last is None:
+            continue
+        for n in (link.a, link.b):
+            span = seen.setdefault(n, [first, last])
+            span[0], span[1] = min(span[0], first), max(span[1], last)
+    return {n: (a, b) for n, (a, b) in seen.items()}
+
+
+def _matched(before: dict[str, int], after: dict[str, int]) -> dict[int, int]:
+    """Each later community → the earlier one sharing most of its members (ties: the lower)."""
+    overlap: dict[int, dict[int, int]] = {}
+    for n, c in after.items():
+        if n in before:
+            counts = overlap.setdefault(c, {})
+            counts[before[n]] = counts.get(before[n], 0) + 1
+    return {c: min(counts, key=lambda b: (-counts[b], b)) for c, counts in overlap.items()}
+
+
+def changes(
+    store: Store, caller: Caller, start: date, end: date, as_of: date | None = None
+) -> dict[str, Any]:
+    """What changed in the caller's network between two days: who joined (first seen after
+    `start`, by the end of `end`), who left (last seen by `start`, nothing after), links that
+    appeared (first seen in the window) or ended (last seen by `start` while both people were
+    seen after), and people whose community changed (the network as known at each day; the
+    later communities matched to the earlier by most members). `as_of` caps what is known
+    (default: `end`)."""
+    if end < start:
+        raise ValidationError("the window ends before it starts", "to")
+    known = min(end, as_of) if as_of is not None else end
+    before = build_network(store, caller.scope, min(start, known)).people()
+    after = build_network(store, caller.scope, known).people()
+    lo, hi = end_of(start), end_of(end)
+    active = _activity(after)
+    rows: list[dict[str, Any]] = []
+
+    def row(change: str, entity: str, at: datetime | None, **more: Any) -> None:
+        rows.append({"change": change, "entity_id": entity, "other_id": None, "kind": None,
+                     "at": at.isoformat() if at else None, "detail": "",
+                     "record_ids": after.nodes[entity].record_ids, "from_community": None,
+                     "to_community": None, **more})  # fmt: skip
+
+    for n, (first, last) in sorted(active.items()):
+        if lo <= first < hi:
+            row("joined", n, first, detail=after.nodes[n].label)
+        elif last < lo:
+            row("left", n, last, detail=after.nodes[n].label)
+    for k in sorted(after.links, key=lambda k: (*k.key[:3], k.via or "")):
+        began, ended = k.first_seen, k.last_seen
+        if began is None or ended is None:
+            continue
+        tie = {"other_id": k.b, "kind": k.kind, "detail": k.via or "",
+               "record_ids": sorted({e.record_id for e in k.evidence})[:50]}  # fmt: skip
+        if lo <= began < hi:
+            row("link appeared", k.a, began, **tie)
+        elif ended < lo and all(active[n][1] >= lo for n in (k.a, k.b)):
+            row("link ended", k.a, ended, **tie)
+    was, now = analysis.communities(before), analysis.communities(after)
+    match = _matched(was, now)
+    for n in sorted(now):
+        if n in was and match.get(now[n]) != was[n]:
+            row("moved", n, None, from_community=was[n], to_community=now[n],
+                detail=f"community {was[n]} as of {start.isoformat()} → {now[n]} as of "
+                f"{known.isoformat()}")  # fmt: skip
+    order = {"joined": 0, "left": 1, "link appeared": 2, "link ended": 3, "moved": 4}
+    rows.sort(key=lambda r: (order[r["change"]], r["entity_id"], r["other_id"] or "",
+                             r["kind"] or "", r["detail"]))  # fmt: skip
+    counts = {c: sum(1 for r in rows if r["change"] == c) for c in order}
+    audit(store, caller, Event.READ, "network/changes",
+          {**_as_of(as_of), "from": start.isoformat(), "to": end.isoformat(), **counts},
+          highest([before.classification, after.classification]))  # fmt: skip
+    return {"from": start.isoformat(), "to": end.isoformat(),
+            "as_of": as_of.isoformat() if as_of else None, "counts": counts,
+            "changes": rows}  # fmt: skip

@@ -1,6 +1,7 @@
 """Networks: what the caller's network holds, its communities and roles, whom to take out
-first, how two entities are connected, exports for other tools, and timelines (each built
-from what the caller may read)."""
+first, who bridges communities, which phones replaced which, what changed between two days,
+how two entities are connected, exports for other tools, and timelines (each built from what
+the caller may read)."""
 
 from __future__ import annotations
 
@@ -11,12 +12,15 @@ from fastapi import APIRouter, Query, Response
 
 from corridor.api.deps import Reader, StoreDep
 from corridor.api.schemas.network import (
+    Brokers,
+    Changes,
     Communities,
     Expansion,
     NetworkPath,
     NetworkSummary,
     Ranking,
     Roles,
+    Successions,
     Timeline,
 )
 from corridor.network import export, service
@@ -91,6 +95,33 @@ def roles(store: StoreDep, caller: Reader, as_of: AsOf = None) -> dict[str, Any]
     """Every canonical person's role, inferred from behaviour, with the evidence for it."""
     rows = service.roles(store, caller, as_of)
     return {"as_of": _day(as_of), "results": [r.to_dict() for r in rows]}
+
+
+@router.get("/network/brokers", response_model=Brokers)
+def brokers(store: StoreDep, caller: Reader, as_of: AsOf = None) -> dict[str, Any]:
+    """People bridging communities, the strongest first, with the communities they bridge."""
+    rows = service.brokers(store, caller, as_of)
+    return {"as_of": _day(as_of), "results": [b.to_dict() for b in rows]}
+
+
+@router.get("/network/burners", response_model=Successions)
+def burners(store: StoreDep, caller: Reader, as_of: AsOf = None) -> dict[str, Any]:
+    """Phones that took over another's contacts (burner churn), with what each rests on."""
+    found = service.burners(store, caller, as_of)
+    return {"as_of": _day(as_of), "results": [s.to_dict() for s in found]}
+
+
+@router.get("/network/changes", response_model=Changes)
+def changes(
+    store: StoreDep,
+    caller: Reader,
+    start: Annotated[date, Query(alias="from", description="The first day.")],
+    end: Annotated[date, Query(alias="to", description="The last day.")],
+    as_of: AsOf = None,
+) -> dict[str, Any]:
+    """Who joined or left, links that appeared or ended, and who moved community between two
+    days."""
+    return service.changes(store, caller, start, end, as_of)
 
 
 @router.get(

@@ -37,6 +37,10 @@ class NetworkEvidence(BaseModel):
     origin: str | None = Field(
         None, description="Who the tie went out from: a payment's payer, a call's caller."
     )
+    inferred: bool = Field(
+        False,
+        description="Inferred, not recorded: a call attributed through a burner succession.",
+    )
 
 
 class NetworkLink(BaseModel):
@@ -48,6 +52,7 @@ class NetworkLink(BaseModel):
     first_seen: str | None
     last_seen: str | None
     classification: str
+    inferred: bool = Field(False, description="All its evidence inferred (burner churn).")
     evidence: list[NetworkEvidence]
 
 
@@ -173,3 +178,68 @@ class Timeline(BaseModel):
     as_of: str | None
     truncated: bool
     events: list[TimelineEvent]
+
+
+class BrokerCommunity(BaseModel):
+    community: int
+    share: float = Field(description="The share of the person's link weight into it.")
+
+
+class BrokerRow(BaseModel):
+    entity_id: str
+    score: float = Field(description="Participation coefficient × betweenness (share of top).")
+    label: str
+    record_ids: list[str]
+    community: int = Field(description="The person's own community.")
+    communities: list[BrokerCommunity] = Field(description="Every community they are tied to.")
+    participation: float = Field(description="1 − Σ (share into each community)², 0–1.")
+    betweenness: float = Field(description="As a share of the network's highest.")
+    evidence: list[str] = Field(description="Records of their ties into other communities.")
+
+
+class Brokers(BaseModel):
+    as_of: str | None
+    results: list[BrokerRow]
+
+
+class SuccessionRow(BaseModel):
+    old_phone: str
+    new_phone: str
+    score: float = Field(description="Overlap of contacts × how soon the new one started, 0–1.")
+    shared_contacts: list[str] = Field(description="People (or numbers) both called.")
+    gap_days: float = Field(
+        description="Days from the old number's last call to the new one's first."
+    )
+    old_last_call: str
+    new_first_call: str
+    old_users: list[str] = Field(description="Known users of the old number.")
+    new_users: list[str] = Field(description="Known users of the new number.")
+    record_ids: list[str] = Field(description="The calls with the shared contacts.")
+    classification: str
+
+
+class Successions(BaseModel):
+    as_of: str | None
+    results: list[SuccessionRow]
+
+
+class ChangeRow(BaseModel):
+    change: str = Field(description="joined, left, link appeared, link ended or moved.")
+    entity_id: str
+    other_id: str | None = Field(description="The other end of a link.")
+    kind: str | None = Field(description="The link's kind.")
+    at: str | None = Field(description="First seen (joined, appeared), last seen (left, ended).")
+    detail: str
+    record_ids: list[str]
+    from_community: int | None
+    to_community: int | None
+
+
+class Changes(BaseModel):
+    from_: str = Field(alias="from")
+    to: str
+    as_of: str | None
+    counts: dict[str, int]
+    changes: list[ChangeRow]
+
+    model_config = ConfigDict(populate_by_name=True)
