@@ -52,7 +52,15 @@ from corridor.model.scope import SYSTEM_SCOPE
 from corridor.network import analysis, burners
 from corridor.network.build import build_network
 from corridor.network.graph import Network
-from corridor.network.roles import DRIVER, ORGANISER, ROLES, UNKNOWN, infer_roles
+from corridor.network.roles import (
+    BEHAVIOUR,
+    DRIVER,
+    ORGANISER,
+    ROLES,
+    STATED,
+    UNKNOWN,
+    infer_roles,
+)
 from corridor.resolve import service
 from corridor.resolve.records import RESOLVABLE
 from corridor.scenario import build_scenario
@@ -246,9 +254,15 @@ def one_seed(scale: float, seed: int) -> dict[str, Any]:
     ranked = analysis.rank(people)
     analysis_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    guessed = infer_roles(whole, people)
+    guessed = infer_roles(whole, people, groups)
     roles_seconds = time.perf_counter() - started
     role_of = {r: g.role for g in guessed.values() for r in g.record_ids}
+    alone = {}
+    for name, kind in (("behaviour", BEHAVIOUR), ("stated", STATED)):
+        only = infer_roles(whole, people, groups, frozenset({kind}))
+        alone[name] = role_scores(
+            {r: g.role for g in only.values() for r in g.record_ids}, identities, roles
+        )
     corridor = {
         "people": len(people.nodes),
         "links": len(people.links),
@@ -256,6 +270,8 @@ def one_seed(scale: float, seed: int) -> dict[str, Any]:
         **recovery(per_record(people, groups), identities, networks),
         "disruption": organisers_on_top([r.record_ids for r in ranked], identities, organisers),
         "roles": role_scores(role_of, identities, roles),
+        "roles_behaviour_only": alone["behaviour"],
+        "roles_stated_only": alone["stated"],
         "build_seconds": round(build_seconds, 2),
         "analysis_seconds": round(analysis_seconds, 2),
         "roles_seconds": round(roles_seconds, 2),
@@ -307,7 +323,9 @@ def main() -> None:
               f"  baseline  ARI {b['ari']:.3f} NMI {b['nmi']:.3f}; organisers in top {TOP} by "
               f"degree: {b['disruption']['in_top']}/{b['disruption']['organisers']}\n"
               f"  roles     macro-F1 {c['roles']['macro_f1']:.3f} (baseline "
-              f"{b['roles']['macro_f1']:.3f}); accuracy by role: "
+              f"{b['roles']['macro_f1']:.3f}; behaviour only "
+              f"{c['roles_behaviour_only']['macro_f1']:.3f}, stated only "
+              f"{c['roles_stated_only']['macro_f1']:.3f}); accuracy by role: "
               + ", ".join(f"{k} {v['accuracy']:.2f}" for k, v in c["roles"]["per_role"].items()))  # fmt: skip
         for setting in ("defaults", "loose"):
             bs = r["burners"][setting]

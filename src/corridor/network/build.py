@@ -45,7 +45,7 @@ from corridor.model.timeparse import parse_datetime
 from corridor.network import burners
 from corridor.network.burners import CallEnd, Succession
 from corridor.network.evidence import Evidence, trust
-from corridor.network.graph import Link, Network, Node
+from corridor.network.graph import Link, Network, Node, Statement
 from corridor.normalise.phones import normalise_phone
 from corridor.normalise.plates import normalise_plate
 from corridor.resolve.records import RESOLVABLE
@@ -73,6 +73,9 @@ MAX_SHARED = 25
 _SPECIAL = ("Payment", "Call", "Documentation", "Note")
 #: The link between the two users of one burner succession (inferred).
 SUCCESSION = "burner succession"
+#: A relationship record's properties that state in words what a party does (a membership's
+#: role, an associate's relationship): kept as statements for roles to read.
+STATED = ("role", "relationship")
 
 Row = dict[str, Any]
 #: Who is behind an instrument: (node, the rows that say so, their trust, and where inferred
@@ -200,6 +203,7 @@ class _Builder:
         self.node_records = [r for r in records if _is_node(r.schema)]
         self.node_of = {r.id: canonical[r.id] for r in self.node_records}
         self.links: dict[tuple[str, str, str, str | None], Link] = {}
+        self.statements: list[Statement] = []
         self.nodes = self._nodes(canonical)
 
     def _nodes(self, canonical: dict[str, str]) -> dict[str, Node]:
@@ -302,6 +306,10 @@ class _Builder:
                 a, b = self.node(s), self.node(t)
                 if a and b:
                     self.link(a, b, record.schema, self.evidence(record, [s, t]))
+                    for row in (r for r in record.rows if r["prop"] in STATED):
+                        item = self.evidence(record, [s, t, row])
+                        said = str(row["prop"]), str(row["value"])
+                        self.statements.append(Statement(record.schema, *said, a, b, item))
 
     def _references(self, record: _Record) -> None:
         """A node's own references to other nodes (a vehicle's operator or owner)."""
@@ -514,8 +522,10 @@ def build_network(
     links = builder.build()
     times = [e.at for k in links for e in k.evidence if e.at is not None]
     reference = end_of(as_of) if as_of is not None else max(times, default=None)
+    statements = sorted(builder.statements, key=lambda s: (s.evidence.record_id, s.prop, s.value,
+                                                           s.source, s.target))  # fmt: skip
     network = Network(builder.nodes, links, reference, successions=builder.successions,
-                      mentions=dict(builder.mentions))  # fmt: skip
+                      mentions=dict(builder.mentions), statements=statements)  # fmt: skip
     network.weigh()
     return network
 

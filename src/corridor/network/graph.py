@@ -107,6 +107,21 @@ class Link:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class Statement:
+    """What one relationship record says of its parties in words (a membership's `role`, an
+    associate's `relationship`): the text as written, the parties (`source` the member or
+    first person, `target` the organisation or second), and the evidence item it rests on.
+    Kept beside the links, not as one: it is what roles read (`corridor.network.roles`)."""
+
+    schema: str
+    prop: str
+    value: str
+    source: str
+    target: str
+    evidence: Evidence
+
+
 @dataclass(slots=True)
 class Network:
     """Nodes and links, as built for one reader (`corridor.network.build`)."""
@@ -123,6 +138,10 @@ class Network:
     #: Node → (report, evidence) for every report that mentions it, alone or with others
     #: (co-mentions are links; a report naming one entity alone is only on its timeline).
     mentions: dict[str, list[tuple[str, Evidence]]] = field(default_factory=dict)
+    #: Roles and relationships the records state in words, as this reader may read them.
+    statements: list[Statement] = field(default_factory=list)
+    #: The network this one was folded from (`people()`): what roles read behaviour from.
+    whole: Network | None = None
 
     def __post_init__(self) -> None:
         if not self.node_of:
@@ -179,7 +198,7 @@ class Network:
                     link = Link(p, q, f"shared {self.nodes[mid].kind}", evidence, scale, mid)
                     link.weight = scale * min(strength[p], strength[q])
                     links.append(link)
-        return Network(dict(persons), links, self.reference)
+        return Network(dict(persons), links, self.reference, statements=self.statements, whole=self)
 
     def summary(self) -> dict[str, Any]:
         kinds: dict[str, int] = defaultdict(int)

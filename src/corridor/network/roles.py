@@ -32,19 +32,25 @@ from typing import Any
 
 from followthemoney import model as ftm
 
-from corridor.network import analysis
-from corridor.network.graph import PERSON, Link, Network
+from corridor.network import analysis, role_terms
+from corridor.network.evidence import MAX_ITEM_WEIGHT
+from corridor.network.graph import PERSON, Link, Network, Statement
+from corridor.network.role_terms import (  # the names roles go by
+    DRIVER,
+    FORGER,
+    MONEY_HANDLER,
+    ORGANISER,
+    RECRUITER,
+    SAFE_HOUSE_KEEPER,
+    SPOTTER,
+)
 
-ORGANISER = "organiser"
-RECRUITER = "recruiter"
-DRIVER = "driver"
-SAFE_HOUSE_KEEPER = "safe-house keeper"
-FORGER = "forger"
-SPOTTER = "spotter"
-MONEY_HANDLER = "money handler"
 UNKNOWN = "unknown"
 #: Every role, in the order ties between equal scores are broken.
 ROLES = (ORGANISER, MONEY_HANDLER, DRIVER, RECRUITER, SPOTTER, SAFE_HOUSE_KEEPER, FORGER)
+#: The two kinds of evidence a role is read from: what a person does, what records say.
+BEHAVIOUR, STATED = "behaviour", "stated"
+SOURCES = frozenset({BEHAVIOUR, STATED})
 #: Below this score a person's role is `unknown`: one weak signal says nothing.
 THRESHOLD = 0.4
 #: Categories whose people are not members of the organisation, whatever their ties.
@@ -82,6 +88,10 @@ class RoleGuess:
     score: float
     scores: dict[str, float]
     signals: list[Signal]
+    statements: list[StatedRole] = field(default_factory=list)
+    #: Each role's support from behaviour alone and from statements alone (`scores` joins them).
+    behaviour: dict[str, float] = field(default_factory=dict)
+    stated: dict[str, float] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -91,7 +101,10 @@ class RoleGuess:
             "role": self.role,
             "score": round(self.score, 4),
             "scores": {r: round(s, 4) for r, s in self.scores.items()},
+            "behaviour": {r: round(s, 4) for r, s in self.behaviour.items()},
+            "stated": {r: round(s, 4) for r, s in self.stated.items()},
             "evidence": [s.to_dict() for s in self.signals],
+            "statements": [s.to_dict() for s in self.statements],
         }
 
 
@@ -152,13 +165,10 @@ def _behaviour(network: Network) -> dict[str, _Behaviour]:
     return out
 
 
-def infer_roles(
-    network: Network, people: Network | None = None, groups: dict[str, int] | None = None
-) -> dict[str, RoleGuess]:
-    """Every person node's role (node id → guess), from the network (all nodes), its people's
-    network and their communities (each computed here when not given)."""
-    people = people if people is not None else network.people()
-    groups = groups if groups is not None else analysis.communities(people)
+def behaviour_scores(
+    network: Network, people: Network, groups: dict[str, int]
+) -> dict[str, tuple[dict[str, float], list[Signal]]]:
+    """Every person's score per role from what they are seen doing, with the signals."""
     central = analysis.centralities(people)
     behaviour = _behaviour(network)
     nodes = network.nodes
@@ -261,9 +271,124 @@ def infer_roles(
         scores[FORGER] = min(1.0, 0.5 * len(b.documents))
         scored[node_id] = (scores, signals)
 
-    # One organiser per community: the best organiser score in it.
+    return scored
+
+
+# --- stated roles -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class StatedRole:
+    """One record saying in words that a person holds a role, and how much that counts."""
+
+    role: str
+    weight: float
+    record_id: str
+    agency: str
+    grading: str | None
+    text: str
+    #: How the role was read: "member" (a membership's role), "party" (one party of an
+    #: associate named by the words), "counterpart" (the other party: "… for the organiser"),
+    #: "either party" (the words do not say which of the two, so each gets half).
+    reading: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"role": self.role, "weight": round(self.weight, 4), "record_id": self.record_id,
+                "agency": self.agency, "grading": self.grading, "text": self.text,
+                "reading": self.reading}  # fmt: skip
+
+
+def _is(schema_name: str, parent: str) -> bool:
+    schema = ftm.get(schema_name)
+    return schema is not None and schema.is_a(parent)
+
+
+def stated_roles(network: Network) -> dict[str, list[StatedRole]]:
+    """Person node → the roles records state for them (`corridor.network.role_terms`).
+
+    A membership's role is its member's. An associate's relationship may name the other
+    party's role too ("driver for the organiser"); the records do not always keep who is
+    which (an associate may be written either way round), so the party named in more such
+    relationships is taken as the one they are "for" (an organiser has many associates, each of
+    them one organiser); where the two are level, each gets the statement at half weight."""
+    nodes = network.nodes
+    persons = {n for n, node in nodes.items() if node.kind == PERSON}
+    read = [(s, role_terms.read(s.value)) for s in network.statements]
+    named: dict[str, set[str]] = defaultdict(set)  # person → relationships naming a counterpart
+    for s, r in read:
+        if r.counterpart and not _is(s.schema, "Membership"):
+            named[s.source].add(s.evidence.record_id)
+            named[s.target].add(s.evidence.record_id)
+    out: dict[str, list[StatedRole]] = defaultdict(list)
+
+    def add(node: str, roles: tuple[str, ...], share: float, how: str, s: Statement) -> None:
+        if node not in persons:
+            return
+        e = s.evidence
+        for role in roles:
+            weight = MAX_ITEM_WEIGHT * e.trust * share
+            out[node].append(StatedRole(role, weight, e.record_id, e.agency, e.grading,
+                                        s.value, how))  # fmt: skip
+
+    for s, r in read:
+        if not (r.roles or r.counterpart):
+            continue
+        if _is(s.schema, "Membership"):
+            add(s.source, r.roles, 1.0, "member", s)
+            continue
+        a, b = s.source, s.target
+        if r.counterpart and len(named[a]) != len(named[b]):
+            subject, other = (a, b) if len(named[a]) < len(named[b]) else (b, a)
+            add(subject, r.roles, 1.0, "party", s)
+            add(other, r.counterpart, 1.0, "counterpart", s)
+        else:
+            for node in (a, b):
+                add(node, r.roles + r.counterpart, 0.5, "either party", s)
+    return {n: sorted(v, key=lambda x: (x.record_id, x.role, x.reading)) for n, v in out.items()}
+
+
+def _noisy_or(weights: list[float]) -> float:
+    miss = 1.0
+    for w in weights:
+        miss *= 1.0 - w
+    return 1.0 - miss
+
+
+# --- both together ------------------------------------------------------------------------------
+
+
+def infer_roles(
+    network: Network,
+    people: Network | None = None,
+    groups: dict[str, int] | None = None,
+    sources: frozenset[str] = SOURCES,
+) -> dict[str, RoleGuess]:
+    """Every person node's role (node id → guess), from the network (all nodes), its people's
+    network and their communities (each computed here when not given).
+
+    Each role's support joins the two kinds of evidence as independent sources, by noisy-OR:
+    1 − (1 − behaviour)(1 − stated), where `stated` is itself the noisy-OR of the statements'
+    weights (`MAX_ITEM_WEIGHT` × their trust). The role is the best supported; its score is
+    that support times (1 − the strongest rival's): two sources that disagree leave less
+    confidence than one that stands alone. `sources` may leave one kind out (to see what
+    each contributes)."""
+    people = people if people is not None else network.people()
+    groups = groups if groups is not None else analysis.communities(people)
+    nodes = network.nodes
+    seen = behaviour_scores(network, people, groups)
+    if BEHAVIOUR not in sources:
+        seen = {n: (dict.fromkeys(ROLES, 0.0), []) for n in seen}
+    stated = stated_roles(network) if STATED in sources else {}
+    support: dict[str, dict[str, float]] = {}
+    said: dict[str, dict[str, float]] = {}
+    for node_id, (shown, _) in seen.items():
+        mine = [] if PROTECTED & set(nodes[node_id].categories) else stated.get(node_id, [])
+        said[node_id] = {r: _noisy_or([s.weight for s in mine if s.role == r]) for r in ROLES}
+        support[node_id] = {r: 1.0 - (1.0 - shown[r]) * (1.0 - said[node_id][r]) for r in ROLES}
+
+    # One organiser per community: the best supported in it (of those with enough support).
     best: dict[int, tuple[float, str]] = {}
-    for node_id, (scores, _) in scored.items():
+    for node_id, scores in support.items():
         key = (-scores[ORGANISER], node_id)
         g = groups[node_id]
         if scores[ORGANISER] >= THRESHOLD and (g not in best or key < (-best[g][0], best[g][1])):
@@ -271,16 +396,20 @@ def infer_roles(
     organisers = {node_id for _, node_id in best.values()}
 
     out = {}
-    for node_id, (scores, signals) in scored.items():
+    for node_id, scores in support.items():
         node = nodes[node_id]
+        ranked = sorted(((s, -ROLES.index(r), r) for r, s in scores.items()
+                         if r != ORGANISER or node_id in organisers), reverse=True)  # fmt: skip
+        top, _, role = ranked[0]
+        rival = max((s for s, _, r in ranked[1:]), default=0.0)
         if node_id in organisers:
-            role, score = ORGANISER, scores[ORGANISER]
-        else:
-            others = [(s, -ROLES.index(r), r) for r, s in scores.items() if r != ORGANISER]
-            score, _, role = max(others)
-            if score < THRESHOLD:
-                role = UNKNOWN
+            top, role = scores[ORGANISER], ORGANISER
+            rival = max(s for r, s in scores.items() if r != ORGANISER)
+        elif top < THRESHOLD:
+            role = UNKNOWN
         out[node_id] = RoleGuess(
-            node_id, list(node.record_ids), node.label, role, score, scores, signals
-        )
+            node_id, list(node.record_ids), node.label, role, top * (1.0 - rival), scores,
+            seen[node_id][1], [] if PROTECTED & set(node.categories) else stated.get(node_id, []),
+            seen[node_id][0], said[node_id],
+        )  # fmt: skip
     return out
