@@ -33,7 +33,7 @@ from typing import Any
 from followthemoney import model as ftm
 
 from corridor.network import analysis, role_terms
-from corridor.network.evidence import MAX_ITEM_WEIGHT
+from corridor.network.evidence import MAX_ITEM_WEIGHT, UNGRADED_TRUST
 from corridor.network.graph import PERSON, Link, Network, Statement
 from corridor.network.role_terms import (  # the names roles go by
     DRIVER,
@@ -53,6 +53,13 @@ BEHAVIOUR, STATED = "behaviour", "stated"
 SOURCES = frozenset({BEHAVIOUR, STATED})
 #: Below this score a person's role is `unknown`: one weak signal says nothing.
 THRESHOLD = 0.4
+#: What a habit seen counts for beside a record's word: an observed habit is indirect evidence
+#: of a role (a safe-house keeper calls at night too), counted as an item from an untested
+#: source is (`evidence.UNGRADED_TRUST`), against a statement's own grade.
+BEHAVIOUR_TRUST = UNGRADED_TRUST
+#: The least joint support that names a role: behaviour alone needs `THRESHOLD` as before; one
+#: statement alone needs a grade of about 2C (trust 0.42) or better.
+FLOOR = BEHAVIOUR_TRUST * THRESHOLD
 #: Categories whose people are not members of the organisation, whatever their ties.
 PROTECTED = {"victim", "witness"}
 #: Those the organisation moves or who report it: a recruiter's contacts.
@@ -257,10 +264,12 @@ def behaviour_scores(
             1.0, len(night_to_drivers) / 2
         )
 
-        partners = set(b.calls) | set(b.associates)
+        # Associations, not calls: everyone in a crew calls its drivers now and then.
+        partners = set(b.associates)
         with_drivers = sorted(partners & drivers)
         if with_drivers:
-            signals.append(Signal("tied to drivers", len(with_drivers), with_drivers))
+            signals.append(Signal("associated with drivers", len(with_drivers),
+                                  [r for p in with_drivers for r in b.associates[p]]))  # fmt: skip
         if not b.vehicles and partners:
             scores[SAFE_HOUSE_KEEPER] = 0.6 * len(with_drivers) / len(partners) + 0.2 * min(
                 1.0, len(with_drivers) / 2
@@ -367,10 +376,12 @@ def infer_roles(
     network and their communities (each computed here when not given).
 
     Each role's support joins the two kinds of evidence as independent sources, by noisy-OR:
-    1 − (1 − behaviour)(1 − stated), where `stated` is itself the noisy-OR of the statements'
-    weights (`MAX_ITEM_WEIGHT` × their trust). The role is the best supported; its score is
-    that support times (1 − the strongest rival's): two sources that disagree leave less
-    confidence than one that stands alone. `sources` may leave one kind out (to see what
+    1 − (1 − `BEHAVIOUR_TRUST` × behaviour)(1 − stated), where `stated` is itself the noisy-OR
+    of the statements' weights (`MAX_ITEM_WEIGHT` × their trust). The organiser of a community
+    is its best supported organiser among those for whom organiser is the best supported role;
+    anyone else's role is their best supported other role. Its score is that support times
+    (1 − the strongest rival's): two sources that disagree leave less confidence than one that
+    stands alone. `sources` may leave one kind out (to see what
     each contributes)."""
     people = people if people is not None else network.people()
     groups = groups if groups is not None else analysis.communities(people)
@@ -384,14 +395,21 @@ def infer_roles(
     for node_id, (shown, _) in seen.items():
         mine = [] if PROTECTED & set(nodes[node_id].categories) else stated.get(node_id, [])
         said[node_id] = {r: _noisy_or([s.weight for s in mine if s.role == r]) for r in ROLES}
-        support[node_id] = {r: 1.0 - (1.0 - shown[r]) * (1.0 - said[node_id][r]) for r in ROLES}
+        support[node_id] = {
+            r: 1.0 - (1.0 - BEHAVIOUR_TRUST * shown[r]) * (1.0 - said[node_id][r]) for r in ROLES
+        }
 
     # One organiser per community: the best supported in it (of those with enough support).
     best: dict[int, tuple[float, str]] = {}
     for node_id, scores in support.items():
         key = (-scores[ORGANISER], node_id)
         g = groups[node_id]
-        if scores[ORGANISER] >= THRESHOLD and (g not in best or key < (-best[g][0], best[g][1])):
+        leads = scores[ORGANISER] >= max(scores.values())
+        if (
+            leads
+            and scores[ORGANISER] >= FLOOR
+            and (g not in best or key < (-best[g][0], best[g][1]))
+        ):
             best[g] = (scores[ORGANISER], node_id)
     organisers = {node_id for _, node_id in best.values()}
 
@@ -405,7 +423,7 @@ def infer_roles(
         if node_id in organisers:
             top, role = scores[ORGANISER], ORGANISER
             rival = max(s for r, s in scores.items() if r != ORGANISER)
-        elif top < THRESHOLD:
+        elif top < FLOOR:
             role = UNKNOWN
         out[node_id] = RoleGuess(
             node_id, list(node.record_ids), node.label, role, top * (1.0 - rival), scores,
