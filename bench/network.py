@@ -101,12 +101,12 @@ def role_scores(
     per_role = {}
     for role in ROLES:
         tp = sum(1 for t, p in pairs if t == role and p == role)
-        members = sum(1 for t, _ in pairs if t == role)
+        held = sum(1 for t, _ in pairs if t == role)
         given = sum(1 for _, p in pairs if p == role)
-        recall = tp / members if members else 0.0
+        recall = tp / held if held else 0.0
         precision = tp / given if given else 0.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_role[role] = {"records": members, "given": given, "accuracy": round(recall, 4),
+        per_role[role] = {"records": held, "given": given, "accuracy": round(recall, 4),
                           "precision": round(precision, 4), "f1": round(f1, 4)}  # fmt: skip
     members = [(t, p) for t, p in pairs if t != UNKNOWN]
     return {

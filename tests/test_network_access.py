@@ -34,6 +34,8 @@ GRADES = ["1AP", "2BP", "3CP", "2AP", "2DP"]
 PHONES = ["+381641000001", "+381641000002", "+381641000003"]
 #: Numbers on nobody's record: what a burner succession may attribute to someone.
 LOOSE_PHONES = ["+381641000008", "+381641000009"]
+#: Words a relationship or a membership may state a role in (or none).
+WORDS = ["", "driver for the organiser", "јатак", "vozač kod organizatora", "organizator"]
 
 Entity = tuple[str, str, dict[str, Any]]
 
@@ -51,12 +53,19 @@ def worlds(draw: st.DrawFn) -> list[tuple[str, str, str, Entity]]:
         out.append((draw(st.sampled_from(LEVELS)), draw(st.sampled_from(GRADES)),
                     "2024-01-01T00:00:00Z", ("Person", p, props)))  # fmt: skip
     pair = st.tuples(st.sampled_from(people), st.sampled_from(people))
-    kinds = st.sampled_from(["Associate", "Call", "mention"])
+    kinds = st.sampled_from(["Associate", "Call", "mention", "Membership"])
     for i, (kind, (a, b)) in enumerate(draw(st.lists(st.tuples(kinds, pair), max_size=10))):
         month = draw(st.integers(1, 12))
         collected = f"2024-{month:02d}-15T00:00:00Z"
+        words = draw(st.sampled_from(WORDS))
+        said = {"relationship": words} if words else {}
         if kind == "Associate":
-            entities: list[Entity] = [("Associate", f"as{i}", {"person": a, "associate": b})]
+            entities: list[Entity] = [
+                ("Associate", f"as{i}", {"person": a, "associate": b, **said})]  # fmt: skip
+        elif kind == "Membership":
+            entities = [("Organization", f"o{i % 2}", {"name": f"Crew {i % 2}"}),
+                        ("Membership", f"m{i}", {"member": a, "organization": f"o{i % 2}",
+                                                 **({"role": words} if words else {})})]  # fmt: skip
         elif kind == "Call":
             entities = [("Call", f"c{i}", {
                 "callerNumber": draw(st.sampled_from(PHONES + LOOSE_PHONES)), "receiver": b,
@@ -87,7 +96,8 @@ def shown(network: Network) -> dict[str, Any]:
         "reference": network.reference,
         "communities": analysis.communities(people),
         "centralities": analysis.centralities(people),
-        "rank": [(r.node_id, round(r.disruption.score, 12)) for r in analysis.rank(people)],
+        "rank": [(r.node_id, round(r.disruption.score, 12), r.role, round(r.priority, 12))
+                 for r in analysis.rank(people)],
         "path": path.nodes if path else None,
         "roles": {n: g.to_dict() for n, g in infer_roles(network, people).items()},
         "successions": [s.to_dict() for s in network.successions],

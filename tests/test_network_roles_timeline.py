@@ -1,5 +1,5 @@
-"""Roles inferred from behaviour (never from what a record's text says), and timelines of an
-entity or its community: the command, the route, and what a reader may see."""
+"""Roles inferred from behaviour (here no record states one: see test_network_roles_stated), and
+timelines of an entity or its community: the command, the route, and what a reader may see."""
 
 from __future__ import annotations
 
@@ -38,9 +38,9 @@ def crew(store: Store) -> None:
                    person_category="victim", collected_at="2024-01-01T00:00:00Z")  # fmt: skip
     ties = [("boss", p) for p in ("drv", "bank", "rec", "keeper")] + [("drv", "keeper")]
     write_entities(store, [
-        # The relationship text names a role: it must not be read (the keeper drives nothing).
+        # The relationship names no role: what each does comes from behaviour alone.
         *[("Associate", f"as-{a}-{b}", {"person": a, "associate": b,
-                                        "relationship": "driver"}) for a, b in ties],
+                                        "relationship": "co-offender"}) for a, b in ties],
         ("Vehicle", "van", {"registrationNumber": "BG 001-AB", "operator": "drv"}),
         *[("Payment", f"pay-boss-{p}", {"payer": "boss", "beneficiary": p, "amount": "500",
                                         "date": "2024-03-10"}) for p in ("drv", "keeper", "rec")],
@@ -65,7 +65,8 @@ def test_roles_come_from_behaviour_with_their_evidence(store: Store) -> None:
     assert found["bank"] == MONEY_HANDLER
     assert found["rec"] == RECRUITER
     assert found["mig1"] == found["mig2"] == UNKNOWN  # victims hold no role
-    assert found["keeper"] != DRIVER  # "driver" in the associations' text is not read
+    assert found["keeper"] != DRIVER  # tied to a driver, driving nothing
+    assert all(not g.statements and not any(g.stated.values()) for g in roles.values())
     signals = {s.name: s for s in roles["drv"].signals}
     assert signals["vehicles operated"].record_ids == ["van"]
     money = {s.name: s for s in roles["bank"].signals}

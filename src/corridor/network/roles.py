@@ -35,16 +35,15 @@ from followthemoney import model as ftm
 from corridor.network import analysis, role_terms
 from corridor.network.evidence import MAX_ITEM_WEIGHT, UNGRADED_TRUST
 from corridor.network.graph import PERSON, Link, Network, Statement
-from corridor.network.role_terms import (  # the names roles go by
-    DRIVER,
-    FORGER,
-    MONEY_HANDLER,
-    ORGANISER,
-    RECRUITER,
-    SAFE_HOUSE_KEEPER,
-    SPOTTER,
-)
 
+#: The roles, as `role_terms` reads them from words.
+ORGANISER = role_terms.ORGANISER
+RECRUITER = role_terms.RECRUITER
+DRIVER = role_terms.DRIVER
+SAFE_HOUSE_KEEPER = role_terms.SAFE_HOUSE_KEEPER
+FORGER = role_terms.FORGER
+SPOTTER = role_terms.SPOTTER
+MONEY_HANDLER = role_terms.MONEY_HANDLER
 UNKNOWN = "unknown"
 #: Every role, in the order ties between equal scores are broken.
 ROLES = (ORGANISER, MONEY_HANDLER, DRIVER, RECRUITER, SPOTTER, SAFE_HOUSE_KEEPER, FORGER)
@@ -108,10 +107,10 @@ class RoleGuess:
             "role": self.role,
             "score": round(self.score, 4),
             "scores": {r: round(s, 4) for r, s in self.scores.items()},
-            "behaviour": {r: round(s, 4) for r, s in self.behaviour.items()},
-            "stated": {r: round(s, 4) for r, s in self.stated.items()},
             "evidence": [s.to_dict() for s in self.signals],
             "statements": [s.to_dict() for s in self.statements],
+            "behaviour": {r: round(s, 4) for r, s in self.behaviour.items()},
+            "stated": {r: round(s, 4) for r, s in self.stated.items()},
         }
 
 

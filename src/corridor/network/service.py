@@ -103,6 +103,11 @@ class RankRow:
     betweenness: float
     pagerank: float
     community: int
+    #: The structural score (`score` is the priority: it times the role's weight) and the role.
+    disruption: float = 0.0
+    role: str = "unknown"
+    role_support: float = 0.0
+    why: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -118,6 +123,10 @@ class RankRow:
                 "betweenness": round(self.betweenness, 6),
                 "pagerank": round(self.pagerank, 6),
                 "community": self.community,
+                "disruption": round(self.disruption, 6),
+                "role": self.role,
+                "role_support": round(self.role_support, 4),
+                "why": list(self.why),
             },
         }
 
@@ -125,14 +134,15 @@ class RankRow:
 def rank(
     store: Store, caller: Caller, as_of: date | None = None, limit: int | None = None
 ) -> list[RankRow]:
-    """Canonical people, the most disruptive to take out first (`analysis.disruption`)."""
+    """Canonical people, the first to take out first (`analysis.rank`: disruption × role)."""
     people = build_network(store, caller.scope, as_of).people()
     ranked = analysis.rank(people)
     rows = [
         RankRow(
-            r.node_id, r.disruption.score, r.record_ids, r.label,
+            r.node_id, r.priority, r.record_ids, r.label,
             people.nodes[r.node_id].categories, r.disruption.reach, r.disruption.bridging,
             r.centrality.degree, r.centrality.betweenness, r.centrality.pagerank, r.community,
+            r.disruption.score, r.role, r.role_support, r.reasons,
         )
         for r in ranked
     ][:limit]  # fmt: skip

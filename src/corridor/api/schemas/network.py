@@ -88,11 +88,20 @@ class RankReasons(BaseModel):
     betweenness: float
     pagerank: float
     community: int
+    disruption: float = Field(
+        0.0, description="Share of the suspects' connectivity lost if taken out."
+    )
+    role: str = Field("unknown", description="The inferred role (see /network/roles).")
+    role_support: float = Field(0.0, description="The role's joint support, 0–1.")
+    why: list[str] = Field(default_factory=list, description="The reasons, in words.")
 
 
 class RankRow(BaseModel):
     entity_id: str
-    score: float = Field(description="Share of the suspects' connectivity lost if taken out.")
+    score: float = Field(
+        description="Priority: the disruption (as a share of the greatest) times the weight "
+        "of the inferred role (an organiser or money handler before a replaceable driver)."
+    )
     record_ids: list[str]
     label: str
     categories: list[str]
@@ -140,17 +149,37 @@ class RoleSignal(BaseModel):
     record_ids: list[str] = Field(description="Records that show it (at most 50).")
 
 
+class RoleStatement(BaseModel):
+    role: str
+    weight: float = Field(description="0.8 × the statement's trust (its grading), or half.")
+    record_id: str
+    agency: str
+    grading: str | None
+    text: str = Field(description="The words as the record has them.")
+    reading: str = Field(description="member, party, counterpart or either party.")
+
+
 class RoleRow(BaseModel):
     entity_id: str
     record_ids: list[str]
     label: str
     role: str = Field(
         description="organiser, recruiter, driver, safe-house keeper, forger, spotter, "
-        "money handler or unknown: inferred from behaviour, never from what a record says."
+        "money handler or unknown: from behaviour and the roles records state, each "
+        "statement weighed by its grading."
     )
     score: float = Field(description="The role's score, 0–1.")
     scores: dict[str, float] = Field(description="Every role's score.")
     evidence: list[RoleSignal]
+    statements: list[RoleStatement] = Field(
+        default_factory=list, description="What records state of the role, with their weight."
+    )
+    behaviour: dict[str, float] = Field(
+        default_factory=dict, description="Each role's support from behaviour alone."
+    )
+    stated: dict[str, float] = Field(
+        default_factory=dict, description="Each role's support from statements alone."
+    )
 
 
 class Roles(BaseModel):
