@@ -1,26 +1,49 @@
-"""Roles inferred from behaviour: what each person does in the network, with the evidence.
+"""Roles: what each person does in the network, from what they do and what records say.
 
-A role is read from what the records show a person doing, never from what an agency wrote
-about them (a membership's `role`, an associate's `relationship`, a report's text): words in
-free text are one agency's opinion, in its language, and reading them would only repeat it.
-The signals are structural, each an observable habit of the trade:
+Two kinds of evidence, each kept with the person's role so that an analyst sees why:
+
+**Stated roles.** The agencies record roles as data: a membership's `role` ("driver",
+"vozač", "јатак"), an associate's `relationship` ("driver for the organiser", "vozač kod
+organizatora"). They are read through a small lexicon (`role_terms`: English, Serbian Latin and
+Cyrillic) and treated as graded evidence, not truth: each statement counts `MAX_ITEM_WEIGHT` ×
+its trust (`evidence.trust`: source reliability × information grade, and any attribution), so
+a 1A statement counts 0.8 and a 3E one 0.03. A membership's role is its member's; an
+associate's words may name the other party's role as well ("… for the organiser"), and since
+a record may write the two people either way round, the party named in more such
+relationships is the one worked for (an organiser has many associates, each of them one
+organiser); where they are level, each gets the statement at half weight. Statements about one
+role combine by noisy-OR, across records and agencies. Free text (a person's notes, a report's
+body) is not read.
+
+**Behaviour**: observable habits of the trade, each with the records that show it:
 
 - **organiser**: the hub of their group: the strongest ties in their community (weighted
-  degree, as a share of the community's strongest), paying several people; one per community
-  of at least three suspects;
+  degree, as a share of the community's strongest), paying several people (only in a
+  community of at least three suspects);
 - **money handler** (hawala bankers too): money in from people outside the organisation (a
   migrant's relatives), money passed on, accounts in more than one place, an account named in
   an intelligence report;
 - **driver**: operates a vehicle (a vehicle's recorded operator, a trip's party with a vehicle);
 - **recruiter**: in touch by phone with the people moved (victims, witnesses, others);
 - **spotter**: calls at night (when borders are crossed) to people who drive;
-- **safe-house keeper**: tied to drivers (calls, associations) without driving;
+- **safe-house keeper**: associated with drivers (associations, not calls: a whole crew calls
+  its drivers) without driving;
 - **forger**: tied to identity documents (a document number shared between people's records).
 
-Each person gets a score per role in [0, 1] from its signals; the organiser is the best
-organiser score in each community (one per community), everyone else the highest of the other
-roles, and `unknown` below `THRESHOLD` or for victims and witnesses (kept apart by law, not
-members of the organisation). Deterministic: ties go to the order of `ROLES`, then by id.
+Each gives a score per role in [0, 1] from hand-set weights (not fitted).
+
+**Together.** A role's support is the noisy-OR of both, as independent sources:
+1 − (1 − `BEHAVIOUR_TRUST` × behaviour)(1 − stated); a habit counts as an item from an untested
+source would (`BEHAVIOUR_TRUST` = `evidence.UNGRADED_TRUST`), against each statement's grade.
+The organiser of a community is its best supported organiser among those for whom organiser
+is their best supported role (one per community); anyone else takes their best supported
+other role, `unknown` below `FLOOR` (behaviour alone needs `THRESHOLD`, as a statement alone
+needs about a 2C grade). The score is that support × (1 − the strongest rival's support), so
+that conflicting evidence leaves less confidence. Victims and witnesses are always `unknown`
+and no statement is read about them (kept apart by law, not members of the organisation).
+A reader's roles rest only on what they may read: the statements come from the records their
+scope lets through (`corridor.network.build`). Deterministic: ties go to the order of `ROLES`,
+then by id.
 """
 
 from __future__ import annotations
