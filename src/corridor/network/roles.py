@@ -201,7 +201,6 @@ def behaviour_scores(
     central = analysis.centralities(people)
     behaviour = _behaviour(network)
     nodes = network.nodes
-    drivers = {p for p, b in behaviour.items() if b.vehicles}
     reported = {k.a if nodes[k.a].kind == "BankAccount" else k.b for k in network.links
                 if k.kind == "co-mention"
                 and "BankAccount" in (nodes[k.a].kind, nodes[k.b].kind)}  # fmt: skip
@@ -210,6 +209,11 @@ def behaviour_scores(
     for node_id, c in central.items():
         if not PROTECTED & set(nodes[node_id].categories):
             strongest[groups[node_id]] = max(strongest[groups[node_id]], c.strength)
+    # Those who drive, as others' ties to drivers read them: the hub of a community may own or
+    # run the fleet without being one of its drivers.
+    hubs = {n for n, c in central.items() if c.strength > 0
+            and c.strength >= strongest[groups[n]]}  # fmt: skip
+    drivers = {p for p, b in behaviour.items() if b.vehicles and p not in hubs}
 
     scored: dict[str, tuple[dict[str, float], list[Signal]]] = {}
     for node_id in sorted(people.nodes):
