@@ -220,7 +220,7 @@ def _networks(db: Store, caller: Caller, con: Console) -> dict[str, object]:
     con.print(
         f"{built['people']:,} people, {built['people_links']:,} links between them, in "
         f"[bold]{built['communities']:,}[/bold] communities (Leiden); roles inferred from "
-        "behaviour: " + ", ".join(f"{r} {n}" for r, n in sorted(by_role.items()))
+        "behaviour and stated roles: " + ", ".join(f"{r} {n}" for r, n in sorted(by_role.items()))
     )
     table = Table(title="Whom to take out first (`corridor network rank`)")
     for col in ("entity", "name", "score", "community", "role"):

@@ -187,7 +187,7 @@ entities.csv
   record_ids        Attribute (text): Corridor record ids, ';'-separated
   categories        Attribute (text): person categories (suspect, victim, witness, contact, ...)
   community         Attribute (number): community (Leiden), people only
-  role              Attribute (text): role inferred from behaviour, people only
+  role              Attribute (text): role inferred from behaviour and stated roles, people only
   role_score        Attribute (number): the role's score, 0-1
   disruption_score  Attribute (number): share of the suspects' connectivity lost if removed
 

@@ -276,7 +276,7 @@ def export_network(
 
 
 def roles(store: Store, caller: Caller, as_of: date | None = None) -> list[RoleGuess]:
-    """Every canonical person's role inferred from behaviour, with its evidence, by id."""
+    """Every canonical person's role (behaviour and stated roles), with its evidence, by id."""
     network = build_network(store, caller.scope, as_of)
     guessed = infer_roles(network)
     rows = [guessed[n] for n in sorted(guessed)]
