@@ -297,9 +297,13 @@ def behaviour_scores(
             signals.append(Signal("associated with drivers", len(with_drivers),
                                   [r for p in with_drivers for r in b.associates[p]]))  # fmt: skip
         if not b.vehicles and partners:
-            scores[SAFE_HOUSE_KEEPER] = 0.6 * len(with_drivers) / len(partners) + 0.2 * min(
+            # Working with drivers without driving is what a safe-house keeper and a spotter
+            # both do: the tie does not say which, so each role gets half of it.
+            support = 0.6 * len(with_drivers) / len(partners) + 0.2 * min(
                 1.0, len(with_drivers) / 2
             )
+            scores[SAFE_HOUSE_KEEPER] = support / 2
+            scores[SPOTTER] = max(scores[SPOTTER], support / 2)
 
         if b.documents:
             signals.append(Signal("shares identity documents", len(b.documents), _ids(b.documents)))
