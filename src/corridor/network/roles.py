@@ -27,7 +27,8 @@ body) is not read.
 - **recruiter**: in touch by phone with the people moved (victims, witnesses, others);
 - **spotter**: calls at night (when borders are crossed) to people who drive;
 - **safe-house keeper**: associated with drivers (associations, not calls: a whole crew calls
-  its drivers) without driving;
+  its drivers; a community's hub does not count as a driver) without driving; a spotter does
+  the same, so the tie counts half to each;
 - **forger**: tied to identity documents (a document number shared between people's records).
 
 Each gives a score per role in [0, 1] from hand-set weights (not fitted).
