@@ -153,3 +153,18 @@ def test_an_organiser_ranks_above_a_driver_of_equal_structure(store: Store) -> N
     rows = service.rank(store, reading(SYSTEM_SCOPE))
     assert rows[0].entity_id == "boss" and rows[0].role == ORGANISER
     assert [r.score for r in rows] == sorted((r.score for r in rows), reverse=True)
+
+
+unit = st.floats(0.0, 1.0)
+
+
+@given(unit, unit, unit, st.sampled_from(sorted(analysis.ROLE_WEIGHT)))
+def test_priority_grows_with_structure_and_puts_organisers_before_drivers(
+    a: float, b: float, support: float, role: str
+) -> None:
+    low, high = sorted((a, b))
+    assert analysis.priority(low, role, support, False) <= analysis.priority(
+        high, role, support, False)  # fmt: skip
+    assert analysis.priority(high, ORGANISER, support, False) >= analysis.priority(
+        high, DRIVER, support, False)  # fmt: skip
+    assert analysis.priority(high, ORGANISER, 1.0, True) == 0.0  # victims are no target

@@ -10,6 +10,7 @@ well-evidenced tie is a short one.
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -231,9 +232,10 @@ class Ranked:
     #: The inferred role (`corridor.network.roles`) and its joint support.
     role: str = "unknown"
     role_support: float = 0.0
-    #: What the ranking orders by: the structural impact (disruption, as a share of the
-    #: greatest) times the role's weight (`ROLE_WEIGHT`, moved towards the unknown's weight as
-    #: the role's support falls). 0 for victims and witnesses: no one to take out.
+    #: What the ranking orders by: the structural impact (the share of the network's people
+    #: whose disruption score is below this one's) times the role's weight (`ROLE_WEIGHT`,
+    #: moved towards the unknown's weight as the role's support falls). 0 for victims and
+    #: witnesses: no one to take out.
     priority: float = 0.0
     reasons: tuple[str, ...] = ()
 
@@ -248,6 +250,17 @@ def priority(structural: float, role: str, support: float, protected: bool) -> f
     return structural * weight
 
 
+def _percentile(ordered: list[float], score: float) -> float:
+    """The share of the others `score` is above (0 for none, 1 for all), 0 when it is 0.
+
+    Why a rank and not a share of the greatest score: disruption is heavy-tailed (one hawala
+    banker bridging two networks can hold ten times anyone else's score), and a share of the
+    greatest would flatten every other difference to nothing beside the role's weight."""
+    if score <= 0 or len(ordered) < 2:
+        return 0.0
+    return bisect.bisect_left(ordered, score) / (len(ordered) - 1)
+
+
 def rank(network: Network, max_removals: int = MAX_REMOVALS) -> list[Ranked]:
     """Every node, the first to take out first (by `priority`, then disruption, then id), with
     its reasons: the structural loss and the role the records and behaviour point to.
@@ -260,7 +273,7 @@ def rank(network: Network, max_removals: int = MAX_REMOVALS) -> list[Ranked]:
     central = centralities(network)
     groups = communities(network)
     guessed = roles.infer_roles(network.whole or network, network, groups)
-    top = max((d.score for d in loss.values()), default=0.0)
+    scores = sorted(d.score for d in loss.values())
     rows = []
     for n in network.nodes.values():
         d = loss[n.id]
@@ -268,10 +281,10 @@ def rank(network: Network, max_removals: int = MAX_REMOVALS) -> list[Ranked]:
         role = g.role if g is not None else roles.UNKNOWN
         support = g.scores.get(role, 0.0) if g is not None else 0.0
         protected = bool(roles.PROTECTED & set(n.categories))
-        structural = d.score / top if top > 0 else 0.0
+        structural = _percentile(scores, d.score)
         p = priority(structural, role, support, protected)
         reasons = (
-            f"disruption {d.score:.4f} ({structural:.0%} of the greatest): reach "
+            f"disruption {d.score:.4f} (above {structural:.0%} of the others): reach "
             f"{d.reach:.4f}, bridging {d.bridging:.4f}",
             f"role {role} (support {support:.2f}, weight {ROLE_WEIGHT.get(role, 0.4):.2f})",
             *(["victim or witness: not a target"] if protected else []),

@@ -99,7 +99,7 @@ class RankReasons(BaseModel):
 class RankRow(BaseModel):
     entity_id: str
     score: float = Field(
-        description="Priority: the disruption (as a share of the greatest) times the weight "
+        description="Priority: the disruption (the share of people it is above) times the weight "
         "of the inferred role (an organiser or money handler before a replaceable driver)."
     )
     record_ids: list[str]
