@@ -84,10 +84,18 @@ def test_stated_roles_are_read_in_both_languages_and_scripts(store: Store) -> No
         ("Associate", "as-rec", {"person": "boss", "associate": "rec",
                                  "relationship": "recruiter for the organiser"}),
     ], collected_at=AT)  # fmt: skip
+    # What someone does for a firm is no role in the organisation.
+    people(store, ["clerk"])
+    write_entities(store, [
+        ("Company", "haulier", {"name": "Haulier d.o.o."}),
+        ("Employment", "emp-clerk", {"employee": "clerk", "employer": "haulier",
+                                     "role": "vozač"}),
+    ], collected_at=AT)  # fmt: skip
     roles = infer_roles(build_network(store, SYSTEM_SCOPE))
     assert {n: g.role for n, g in roles.items()} == {
         "boss": ORGANISER, "drv": DRIVER, "keeper": SAFE_HOUSE_KEEPER, "forger": FORGER,
-        "spot": SPOTTER, "rec": RECRUITER, "mig": UNKNOWN}  # fmt: skip
+        "spot": SPOTTER, "rec": RECRUITER, "mig": UNKNOWN, "clerk": UNKNOWN}  # fmt: skip
+    assert roles["clerk"].statements == []
     said = roles["drv"].statements
     assert [(s.record_id, s.grading, s.text, s.reading) for s in said] == [
         ("m-drv", "2AP", "vozač", "member")]  # fmt: skip

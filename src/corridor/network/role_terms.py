@@ -30,7 +30,7 @@ MONEY_HANDLER = "money handler"
 #: records write it (folding makes it the same key as the Latin).
 TERMS: dict[str, tuple[str, ...]] = {
     ORGANISER: (
-        "organiser", "organizer", "organising", "ringleader", "leader", "boss", "head of",
+        "organiser", "organizer", "organising", "ringleader", "leader", "boss",
         "organizator", "organizatorka", "vođa", "šef", "organizovanje",
         "организатор", "организаторка", "вођа", "шеф",
     ),

@@ -3,9 +3,10 @@
 Two kinds of evidence, each kept with the person's role so that an analyst sees why:
 
 **Stated roles.** The agencies record roles as data: a membership's `role` ("driver",
-"vozač", "јатак"), an associate's `relationship` ("driver for the organiser", "vozač kod
-organizatora"). They are read through a small lexicon (`role_terms`: English, Serbian Latin and
-Cyrillic) and treated as graded evidence, not truth: each statement counts `MAX_ITEM_WEIGHT` ×
+"vozač", "јатак"), an associate's or unknown link's `relationship` or `role` ("driver for the
+organiser", "vozač kod organizatora"); not an employment's (what someone does for a firm).
+They are read through a small lexicon (`role_terms`: English, Serbian Latin and Cyrillic) and
+treated as graded evidence, not truth: each statement counts `MAX_ITEM_WEIGHT` ×
 its trust (`evidence.trust`: source reliability × information grade, and any attribution), so
 a 1A statement counts 0.8 and a 3E one 0.03. A membership's role is its member's; an
 associate's words may name the other party's role as well ("… for the organiser"), and since
@@ -343,6 +344,11 @@ def _is(schema_name: str, parent: str) -> bool:
     return schema is not None and schema.is_a(parent)
 
 
+#: The relationships whose words state a role in the organisation; an employment's or a
+#: directorship's ("transport manager", "head of sales") say what someone does for a firm.
+STATING = ("Membership", "Associate", "UnknownLink")
+
+
 def stated_roles(network: Network) -> dict[str, list[StatedRole]]:
     """Person node → the roles records state for them (`corridor.network.role_terms`).
 
@@ -353,7 +359,8 @@ def stated_roles(network: Network) -> dict[str, list[StatedRole]]:
     them one organiser); where the two are level, each gets the statement at half weight."""
     nodes = network.nodes
     persons = {n for n, node in nodes.items() if node.kind == PERSON}
-    read = [(s, role_terms.read(s.value)) for s in network.statements]
+    read = [(s, role_terms.read(s.value)) for s in network.statements
+            if any(_is(s.schema, k) for k in STATING)]  # fmt: skip
     named: dict[str, set[str]] = defaultdict(set)  # person → relationships naming a counterpart
     for s, r in read:
         if r.counterpart and not _is(s.schema, "Membership"):
