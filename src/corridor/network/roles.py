@@ -418,9 +418,9 @@ def infer_roles(
     of the statements' weights (`MAX_ITEM_WEIGHT` × their trust). The organiser of a community
     is its best supported organiser among those for whom organiser is the best supported role;
     anyone else's role is their best supported other role. Its score is that support times
-    (1 − the strongest rival's): two sources that disagree leave less confidence than one that
-    stands alone. `sources` may leave one kind out (to see what
-    each contributes)."""
+    (1 − the strongest rival's, organiser included): two sources that disagree leave less
+    confidence than one that stands alone. `sources` may leave one kind out (to see what each
+    contributes)."""
     people = people if people is not None else network.people()
     groups = groups if groups is not None else analysis.communities(people)
     nodes = network.nodes
@@ -454,14 +454,13 @@ def infer_roles(
     out = {}
     for node_id, scores in support.items():
         node = nodes[node_id]
-        ranked = sorted(((s, -ROLES.index(r), r) for r, s in scores.items()
-                         if r != ORGANISER or node_id in organisers), reverse=True)  # fmt: skip
-        top, _, role = ranked[0]
-        rival = max((s for s, _, r in ranked[1:]), default=0.0)
         if node_id in organisers:
-            top, role = scores[ORGANISER], ORGANISER
-            rival = max(s for r, s in scores.items() if r != ORGANISER)
-        elif top < FLOOR:
+            role = ORGANISER
+        else:
+            _, _, role = max((s, -ROLES.index(r), r) for r, s in scores.items() if r != ORGANISER)
+        top = scores[role]
+        rival = max(s for r, s in scores.items() if r != role)
+        if role != ORGANISER and top < FLOOR:
             role = UNKNOWN
         out[node_id] = RoleGuess(
             node_id, list(node.record_ids), node.label, role, top * (1.0 - rival), scores,
