@@ -107,7 +107,7 @@ def pairs(
 ) -> list[tuple[int, int]]:
     """Random pairs of people, or pairs from one planted community (of at least two)."""
     n = len(community)
-    out = []
+    out: list[tuple[int, int]] = []
     members: dict[int, np.ndarray] = {}
     while len(out) < count:
         x = int(rng.integers(n))
@@ -125,9 +125,7 @@ def pairs(
     return out
 
 
-def queries(
-    g: analysis.Graph, chosen: list[tuple[int, int]], window: timedelta
-) -> dict[str, Any]:
+def queries(g: analysis.Graph, chosen: list[tuple[int, int]], window: timedelta) -> dict[str, Any]:
     ids = g.ids
     short, temporal, around = [], [], []
     found_short = found_temporal = truncated = 0
@@ -203,7 +201,8 @@ def peer(n: int, m: int, seed: int, count: int) -> dict[str, Any]:
         nx_paths.append(s)
         mine = None if ours is None else sum(1.0 / k.weight for k in ours.links)
         agree += (mine is None and length is None) or (
-            mine is not None and length is not None and abs(mine - length) < 1e-6 * length)
+            mine is not None and length is not None and abs(mine - length) < 1e-6 * length
+        )
     ours_p = percentiles([s for _, s in corridor_paths])
     theirs_p = percentiles(nx_paths)
     return {
@@ -222,24 +221,15 @@ def peer(n: int, m: int, seed: int, count: int) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--nodes", type=int, default=20_000)
-    parser.add_argument("--edges", type=int, default=200_000)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--queries", type=int, default=200)
-    parser.add_argument("--window-days", type=int, default=30)
-    parser.add_argument("--peer-nodes", type=int, default=100_000)
-    parser.add_argument("--peer-edges", type=int, default=1_000_000)
-    parser.add_argument("--no-peer", action="store_true")
-    args = parser.parse_args()
+def at_scale(args: argparse.Namespace) -> dict[str, Any]:
+    """Generate, build, analyse and query the full graph (freed on return, before the peer)."""
     n, m = args.nodes, args.edges
     result: dict[str, Any] = {"nodes": n, "edges": m, "seed": args.seed, "cores": os.cpu_count(),
                               "load_before": [round(x, 2) for x in os.getloadavg()]}  # fmt: skip
     arrays, generated = timed(lambda: generate(n, m, args.seed))
     degree = np.bincount(arrays[0], minlength=n) + np.bincount(arrays[1], minlength=n)
     result["generated"] = {
-        "seconds": round(generated, 1), "communities": int(len(np.unique(arrays[5]))),
+        "seconds": round(generated, 1), "communities": len(np.unique(arrays[5])),
         "degree_median": float(np.median(degree)), "degree_p99": float(np.percentile(degree, 99)),
         "degree_max": int(degree.max()), "rss_mb": round(rss_mb()),
     }  # fmt: skip
@@ -269,11 +259,26 @@ def main() -> None:
         print(f"{label}: {result[label]}")
     result["peak_rss_mb"] = round(rss_mb())
     result["load_after"] = [round(x, 2) for x in os.getloadavg()]
-    del g, arrays
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--nodes", type=int, default=20_000)
+    parser.add_argument("--edges", type=int, default=200_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--window-days", type=int, default=30)
+    parser.add_argument("--peer-nodes", type=int, default=100_000)
+    parser.add_argument("--peer-edges", type=int, default=1_000_000)
+    parser.add_argument("--no-peer", action="store_true")
+    args = parser.parse_args()
+    result = at_scale(args)
     if not args.no_peer:
         result["peer"] = peer(args.peer_nodes, args.peer_edges, args.seed, min(args.queries, 100))
         print(f"peer: {result['peer']}")
-    print(f"peak RSS {result['peak_rss_mb']:,} MB; results: {write_result('network_scale', result)}")
+    path = write_result("network_scale", result)
+    print(f"peak RSS {result['peak_rss_mb']:,} MB; results: {path}")
 
 
 if __name__ == "__main__":

@@ -40,6 +40,13 @@ MAX_REMOVALS = 300
 #: modularity at the same resolution) rather than leidenalg's, which is many times slower there
 #: (about 150 s against 4 s on a million pairs); below it the results are leidenalg's, as ever.
 LEIDENALG_MAX_EDGES = 50_000
+#: Past this many pairs the igraph graph keeps no weights, lengths or names as attributes:
+#: igraph holds them as Python lists, and twenty million floats make every full garbage
+#: collection of the process walk them (~100 ms a time, seen as the slowest queries).
+ATTRIBUTES_MAX_EDGES = 1_000_000
+#: igraph's Leiden runs this many iterations (its default): on ten million pairs, iterating
+#: until nothing moves took over four minutes on two cores, two take under one.
+LARGE_LEIDEN_ITERATIONS = 2
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _NO_TIME = np.iinfo(np.int64).max
 
@@ -143,13 +150,22 @@ class Graph:
     @cached_property
     def graph(self) -> ig.Graph:
         positive = self.weight > 0
-        ends = np.column_stack([self.a[positive], self.b[positive]])
-        g = ig.Graph(n=len(self.ids), edges=ends, directed=False)
-        w = self.weight[positive]
-        g.es["weight"] = w
-        g.es["distance"] = 1.0 / w
-        g.vs["name"] = self.ids
+        g = ig.Graph(n=len(self.ids), directed=False)
+        g.add_edges(np.column_stack([self.a[positive], self.b[positive]]))  # faster than edges=…
+        if g.ecount() <= ATTRIBUTES_MAX_EDGES:
+            w = self.weight[positive]
+            g.es["weight"] = w
+            g.es["distance"] = 1.0 / w
+            g.vs["name"] = self.ids
         return g
+
+    def weights(self, lengths: bool = False) -> list[float] | None:
+        """The igraph graph's edge weights (or lengths, 1 / weight), None when it has none:
+        passed to each algorithm rather than kept on the graph past `ATTRIBUTES_MAX_EDGES`."""
+        w = self.weight[self.weight > 0]
+        if not len(w):
+            return None
+        return list((1.0 / w if lengths else w).tolist())
 
     @cached_property
     def adjacency(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -182,10 +198,12 @@ class Graph:
             items = [(r[5], r[4], r[6]) for r in rows]
         elif self.first_seen is not None:
             last = self.last_seen if self.last_seen is not None else self.first_seen
-            twice = last != self.first_seen
-            at = np.concatenate([self.first_seen, last[twice]])
-            edge = np.concatenate([np.arange(len(self.a)), np.flatnonzero(twice)])
-            order = np.lexsort((self.b[edge], self.a[edge], at))
+            # Each pair's first contact, then its last where later, in pair order; a stable
+            # sort by time then leaves ties in pair order, which is (a, b) order.
+            keep = np.column_stack([np.ones(len(last), dtype=bool), last != self.first_seen])
+            at = np.column_stack([self.first_seen, last])[keep]
+            edge = np.repeat(np.arange(len(self.a)), 2)[keep.ravel()]
+            order = np.argsort(at, kind="stable")
             at, edge = at[order], edge[order]
             x, y = self.a[edge], self.b[edge]
         else:
@@ -265,7 +283,7 @@ def communities(
     if not g.ids:
         return {}
     graph = g.graph
-    weights = "weight" if graph.ecount() else None
+    weights = g.weights()
     if graph.ecount() <= LEIDENALG_MAX_EDGES:
         partition = leidenalg.find_partition(
             graph,
@@ -283,7 +301,7 @@ def communities(
                 objective_function="modularity",
                 weights=weights,
                 resolution=resolution,
-                n_iterations=-1,
+                n_iterations=LARGE_LEIDEN_ITERATIONS,
             )
         finally:
             ig.set_random_number_generator(random)
@@ -323,8 +341,8 @@ def centralities(network: Network | Graph) -> dict[str, Centrality]:
     graph = g.graph
     weighted = graph.ecount() > 0
     degree = graph.degree()
-    strength = graph.strength(weights="weight") if weighted else [0.0] * len(g.ids)
-    between = graph.betweenness(weights="distance" if weighted else None)
+    strength = graph.strength(weights=g.weights()) if weighted else [0.0] * len(g.ids)
+    between = graph.betweenness(weights=g.weights(lengths=True))
     rank = _pagerank(g)
     return {
         node_id: Centrality(degree[i], float(strength[i]), float(between[i]), float(rank[i]))
@@ -341,7 +359,7 @@ def pagerank(network: Network | Graph) -> dict[str, float]:
 
 def _pagerank(g: Graph) -> list[float]:
     graph = g.graph
-    return list(graph.pagerank(weights="weight" if graph.ecount() else None, damping=0.85))
+    return list(graph.pagerank(weights=g.weights(), damping=0.85))
 
 
 # --- disruption ---------------------------------------------------------------------------------
@@ -643,12 +661,29 @@ def _foremost(
     """Earliest-arrival journey from `a` leaving at or after `start`, arriving by `horizon`:
     (from, to, contact) per hop. A vertex's label is (time, contact) of the contact that first
     reaches it, the least in the global order among the earliest: what scanning every contact
-    in that order would choose."""
+    in that order would choose.
+
+    Alongside, a search back from `b` (latest departure: the last moment each person can
+    still set off and reach `b` by `horizon`), a step at a time from whichever side has
+    less waiting. If either runs out first the question is settled: no journey, or, once the
+    backward search is complete, the forward one need only visit who can still reach `b`
+    (which leaves every label on a journey to `b` as it was). Without it a person with no
+    journey to `b` would be answered only after everyone reachable in the window was seen."""
     label: dict[int, tuple[int, int]] = {a: (start - 1, -1)}
     came: dict[int, tuple[int, int]] = {}
     queue = [(start - 1, -1, a)]
     done: set[int] = set()
+    latest: dict[int, int] = {b: horizon + 1}  # b: reached by any contact up to the horizon
+    back = [(-(horizon + 1), b)]
+    settled: set[int] = set()
+    complete = False
     while queue:
+        if not complete and len(back) < len(queue):
+            if _back_step(c, latest, back, settled, start):
+                complete = True
+                if latest.get(a, start - 1) < start:
+                    return None
+            continue
         at, _, current = heapq.heappop(queue)
         if current in done:
             continue
@@ -662,7 +697,7 @@ def _foremost(
         for when, other, contact in zip(c.vertex_at[first:last].tolist(),
                                         c.other[first:last].tolist(),
                                         c.contact[first:last].tolist(), strict=True):  # fmt: skip
-            if other in done:
+            if other in done or (complete and latest.get(other, when) <= when and other != b):
                 continue
             mark = (when, contact)
             if other not in label or mark < label[other]:
@@ -679,6 +714,28 @@ def _foremost(
         v = u
     path.reverse()
     return path
+
+
+def _back_step(
+    c: Contacts, latest: dict[int, int], back: list[tuple[int, int]], settled: set[int], start: int
+) -> bool:
+    """One step of the latest-departure search; True once it has nothing left to do."""
+    while back:
+        neg, current = heapq.heappop(back)
+        if current in settled:
+            continue
+        settled.add(current)
+        lo, hi = int(c.offsets[current]), int(c.offsets[current + 1])
+        times = c.vertex_at[lo:hi]
+        first = lo + int(times.searchsorted(start, side="left"))
+        last = lo + int(times.searchsorted(-neg, side="left"))  # strictly before leaving
+        for when, other in zip(c.vertex_at[first:last].tolist(), c.other[first:last].tolist(),
+                               strict=True):  # fmt: skip
+            if other not in settled and when > latest.get(other, start - 1):
+                latest[other] = when
+                heapq.heappush(back, (-when, other))
+        break
+    return not back
 
 
 def _step(g: Graph, c: Contacts, source: int, target: int, contact: int) -> Step:
