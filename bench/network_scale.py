@@ -14,7 +14,8 @@ community, each link with a weight and a first and last contact (over two years)
 - peak memory (ru_maxrss) after each step, and the load average.
 
 Beside it, in the same run, the peer a user would otherwise pick: networkx, for PageRank and
-shortest paths, on a smaller graph from the same generator (networkx holds a graph as dicts of
+shortest paths (its default Dijkstra, and its two-sided one), on a smaller graph from the
+same generator (networkx holds a graph as dicts of
 dicts: ten million links would take tens of GB and minutes per PageRank), with Corridor on
 that same graph for the ratios.
 
@@ -191,32 +192,36 @@ def peer(n: int, m: int, seed: int, count: int) -> dict[str, Any]:
 
     h, nx_built = timed(nx_graph)
     _, nx_pagerank = timed(lambda: nx.pagerank(h, alpha=0.85, weight="weight"))
-    nx_paths = []
+    nx_paths, nx_both = [], []
     agree = 0
     for (x, y), (ours, _) in zip(chosen, corridor_paths, strict=True):
         try:
             length, s = timed(lambda x=x, y=y: nx.dijkstra_path_length(h, x, y, weight="distance"))
+            _, both = timed(lambda x=x, y=y: nx.bidirectional_dijkstra(h, x, y, weight="distance"))
         except nx.NetworkXNoPath:
-            length, s = None, 0.0
+            length, s, both = None, 0.0, 0.0
         nx_paths.append(s)
+        nx_both.append(both)
         mine = None if ours is None else sum(1.0 / k.weight for k in ours.links)
         agree += (mine is None and length is None) or (
             mine is not None and length is not None and abs(mine - length) < 1e-6 * length
         )
     ours_p = percentiles([s for _, s in corridor_paths])
-    theirs_p = percentiles(nx_paths)
+    theirs_p, both_p = percentiles(nx_paths), percentiles(nx_both)
     return {
         "nodes": n, "edges": m,
         "corridor": {"built_seconds": built["built"], "pagerank_seconds": round(corridor_pagerank, 2),
                      "shortest_path": ours_p},
         "networkx": {"built_seconds": round(nx_built, 2), "pagerank_seconds": round(nx_pagerank, 2),
-                     "shortest_path": theirs_p},
+                     "shortest_path": theirs_p, "bidirectional_dijkstra": both_p},
         "path_lengths_agree": f"{agree}/{len(chosen)}",
         "ratios_networkx_over_corridor": {
             "built": round(nx_built / built["built"], 2),
             "pagerank": round(nx_pagerank / corridor_pagerank, 2),
             "shortest_path_p50": round(theirs_p["p50_ms"] / ours_p["p50_ms"], 2),
             "shortest_path_p95": round(theirs_p["p95_ms"] / ours_p["p95_ms"], 2),
+            "bidirectional_p50": round(both_p["p50_ms"] / ours_p["p50_ms"], 2),
+            "bidirectional_p95": round(both_p["p95_ms"] / ours_p["p95_ms"], 2),
         },
     }  # fmt: skip
 
