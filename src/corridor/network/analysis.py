@@ -48,7 +48,7 @@ ATTRIBUTES_MAX_EDGES = 1_000_000
 #: until nothing moves took over four minutes on two cores, two take under one.
 LARGE_LEIDEN_ITERATIONS = 2
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_NO_TIME = np.iinfo(np.int64).max
+_NO_TIME = int(np.iinfo(np.int64).max) - 1  # "no horizon"; one more still fits int64
 
 
 def _micros(at: datetime) -> int:
