@@ -279,7 +279,8 @@ def roles(
     as_of: AsOf = None,
     purpose: Purpose = None,
 ) -> None:
-    """Write `entity_id,role,score` for every person record (roles inferred from behaviour)."""
+    """Write `entity_id,role,score` for every person record (roles from behaviour and from
+    the roles records state, each with its grading)."""
     with store_session(workdir, store) as db:
         guessed = service.roles(db, Caller.operator(purpose), _day(as_of))
     rows = sorted((r, g.role, g.score) for g in guessed for r in g.record_ids)

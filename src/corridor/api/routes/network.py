@@ -92,7 +92,8 @@ def expand(
 
 @router.get("/network/roles", response_model=Roles)
 def roles(store: StoreDep, caller: Reader, as_of: AsOf = None) -> dict[str, Any]:
-    """Every canonical person's role, inferred from behaviour, with the evidence for it."""
+    """Every canonical person's role, from behaviour and from roles the records state
+    (graded), with the evidence for each."""
     rows = service.roles(store, caller, as_of)
     return {"as_of": _day(as_of), "results": [r.to_dict() for r in rows]}
 
