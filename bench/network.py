@@ -8,7 +8,7 @@ organisations, vehicles and accounts), and the network is built as the operator 
   the person records of network members (a hawala banker who settles for two networks belongs
   to either, and is left out of these two scores).
 - Disruption: the share of the networks' organisers among the top 10 of the ranking
-  (`analysis.rank`: the structural impact times the inferred role's weight).
+  (`ranking.rank`: the structural impact times the inferred role's weight).
 - Roles (`corridor.network.roles`): per role, the share of its members' person records given
   that role (accuracy, i.e. recall), precision and F1, and the macro-F1 over the seven roles;
   a hawala banker counts as a money handler. Every person record counts: one outside the
@@ -54,7 +54,7 @@ from _common import write_result
 from corridor.access.caller import Caller
 from corridor.ingest.service import ingest_path
 from corridor.model.scope import SYSTEM_SCOPE
-from corridor.network import analysis, burners
+from corridor.network import analysis, burners, ranking
 from corridor.network.build import build_network
 from corridor.network.graph import Network
 from corridor.network.roles import (
@@ -256,7 +256,7 @@ def one_seed(scale: float, seed: int) -> dict[str, Any]:
     build_seconds = time.perf_counter() - started
     started = time.perf_counter()
     groups = analysis.communities(people)
-    ranked = analysis.rank(people)
+    ranked = ranking.rank(people)
     analysis_seconds = time.perf_counter() - started
     started = time.perf_counter()
     guessed = infer_roles(whole, people, groups)

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from callers import reading
 from corridor.model.classification import Classification
 from corridor.model.scope import SYSTEM_SCOPE, ReadScope
-from corridor.network import analysis, export, service
+from corridor.network import analysis, export, ranking, service
 from corridor.network.brokers import brokers
 from corridor.network.build import build_network
 from corridor.network.graph import Network
@@ -97,7 +97,7 @@ def shown(network: Network) -> dict[str, Any]:
         "communities": analysis.communities(people),
         "centralities": analysis.centralities(people),
         "rank": [(r.node_id, round(r.disruption.score, 12), r.role, round(r.priority, 12))
-                 for r in analysis.rank(people)],
+                 for r in ranking.rank(people)],
         "path": path.nodes if path else None,
         "roles": {n: g.to_dict() for n, g in infer_roles(network, people).items()},
         "successions": [s.to_dict() for s in network.successions],

@@ -11,7 +11,7 @@ import networkx as nx
 import pytest
 from networkx.algorithms.link_analysis.pagerank_alg import _pagerank_python
 
-from corridor.network import analysis
+from corridor.network import analysis, ranking
 from corridor.network.evidence import Evidence
 from corridor.network.graph import Link, Network, Node
 
@@ -103,7 +103,7 @@ def test_only_suspects_count_when_categories_are_recorded() -> None:
     network = weighted(edges)
     for node in network.nodes.values():
         node.categories = ["contact"] if node.id.startswith("rel") else ["suspect"]
-    scores = {r.node_id: r.disruption.score for r in analysis.rank(network)}
+    scores = {r.node_id: r.disruption.score for r in ranking.rank(network)}
     assert scores["org"] > scores["banker"]
     assert all(scores[f"rel{i}"] == 0 for i in range(8))
 

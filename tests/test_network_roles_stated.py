@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from callers import reading
 from corridor.model.classification import Classification
 from corridor.model.scope import SYSTEM_SCOPE, ReadScope
-from corridor.network import analysis, role_terms, service
+from corridor.network import ranking, role_terms, service
 from corridor.network.build import build_network
 from corridor.network.roles import (
     DRIVER,
@@ -149,7 +149,7 @@ def test_an_organiser_ranks_above_a_driver_of_equal_structure(store: Store) -> N
         ("Membership", "m-boss", {"member": "boss", "organization": "crew", "role": "organiser"}),
         ("Membership", "m-drv", {"member": "drv", "organization": "crew", "role": "driver"}),
     ], collected_at=AT, grading="1AP")  # fmt: skip
-    ranked = analysis.rank(build_network(store, SYSTEM_SCOPE).people())
+    ranked = ranking.rank(build_network(store, SYSTEM_SCOPE).people())
     by_id = {r.node_id: r for r in ranked}
     boss, drv = by_id["boss"], by_id["drv"]
     assert abs(boss.disruption.score - drv.disruption.score) < 1e-9
@@ -166,13 +166,13 @@ def test_an_organiser_ranks_above_a_driver_of_equal_structure(store: Store) -> N
 unit = st.floats(0.0, 1.0)
 
 
-@given(unit, unit, unit, st.sampled_from(sorted(analysis.ROLE_WEIGHT)))
+@given(unit, unit, unit, st.sampled_from(sorted(ranking.ROLE_WEIGHT)))
 def test_priority_grows_with_structure_and_puts_organisers_before_drivers(
     a: float, b: float, support: float, role: str
 ) -> None:
     low, high = sorted((a, b))
-    assert analysis.priority(low, role, support, False) <= analysis.priority(
+    assert ranking.priority(low, role, support, False) <= ranking.priority(
         high, role, support, False)  # fmt: skip
-    assert analysis.priority(high, ORGANISER, support, False) >= analysis.priority(
+    assert ranking.priority(high, ORGANISER, support, False) >= ranking.priority(
         high, DRIVER, support, False)  # fmt: skip
-    assert analysis.priority(high, ORGANISER, 1.0, True) == 0.0  # victims are no target
+    assert ranking.priority(high, ORGANISER, 1.0, True) == 0.0  # victims are no target

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import networkx as nx
 from hypothesis import given
 from hypothesis import strategies as st
 
 from corridor.resolve.clusters import cluster, cluster_cohesive
+from corridor.resolve.features import births_apart
+from corridor.resolve.service import cannot_link
+from corridor.store.records import Pair
 
 NODES = [f"n{i}" for i in range(12)]
 edge = st.tuples(st.sampled_from(NODES), st.sampled_from(NODES), st.floats(0, 1))
@@ -89,3 +94,39 @@ def test_one_weak_link_does_not_merge_two_people_known_many_times() -> None:
     # Most of one person's records linking to the other's: they are one.
     many = [(f"a{i}", f"b{i}", 0.9) for i in range(4)]
     assert len(groups(cluster_cohesive(a + b, dense + many, 0.5))) == 1
+
+
+def test_a_chain_does_not_join_people_born_years_apart() -> None:
+    # Two men of one name, father and son; a record with no date of birth looks like both.
+    rows = {"son": {"dob": "1993-06-14"}, "nodate": {"dob": None}, "father": {"dob": "1972-06-15"}}
+    pairs = [Pair("nodate", "son", 0.99, 9.0), Pair("father", "nodate", 0.98, 8.0)]
+    conflict = cannot_link("Person", rows, pairs, 0.9)
+    assert conflict is not None
+    found = groups(cluster(sorted(rows), [(p.left_id, p.right_id, p.probability) for p in pairs],
+                           0.9, conflict=conflict))  # fmt: skip
+    assert found == {frozenset({"son", "nodate"}), frozenset({"father"})}  # strongest first
+    # Linked directly, the model has weighed the dates against the rest: one person.
+    direct = [*pairs, Pair("father", "son", 0.95, 5.0)]
+    conflict = cannot_link("Person", rows, direct, 0.9)
+    assert conflict is not None
+    edges = [(p.left_id, p.right_id, p.probability) for p in direct]
+    assert groups(cluster(sorted(rows), edges, 0.9, conflict=conflict)) == {frozenset(rows)}
+    assert births_apart(rows["son"], rows["father"])
+    assert cannot_link("Vehicle", rows, pairs, 0.9) is None
+
+
+dates = st.dates(min_value=date(1900, 1, 1), max_value=date(2030, 12, 31))
+
+
+@given(dates, st.integers(0, 7), st.integers(0, 9))
+def test_one_slip_in_a_birth_date_is_no_conflict(born: date, at: int, digit: int) -> None:
+    text = born.isoformat().replace("-", "")
+    slipped = text[:at] + str(digit) + text[at + 1 :]
+    iso = f"{slipped[:4]}-{slipped[4:6]}-{slipped[6:]}"
+    one, other = {"dob": born.isoformat()}, {"dob": iso}
+    assert not births_apart(one, other) and not births_apart(other, one)
+    swapped = {"dob": f"{born.year:04d}-{born.day:02d}-{born.month:02d}"}  # day and month
+    assert not births_apart(one, swapped)
+    assert not births_apart(one, {"dob": None}) and not births_apart(one, {"dob": ""})
+    far = {"dob": f"{born.year - 21:04d}-{born.month:02d}-{(born.day % 28) + 1:02d}"}
+    assert births_apart(one, far) == births_apart(far, one)

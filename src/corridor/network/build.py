@@ -45,7 +45,7 @@ from corridor.model.timeparse import parse_datetime
 from corridor.network import burners
 from corridor.network.burners import CallEnd, Succession
 from corridor.network.evidence import Evidence, trust
-from corridor.network.graph import Link, Network, Node, Statement
+from corridor.network.graph import NOTED, PERSON, Link, Network, Node, Statement
 from corridor.normalise.phones import normalise_phone
 from corridor.normalise.plates import normalise_plate
 from corridor.resolve.records import RESOLVABLE
@@ -297,6 +297,8 @@ class _Builder:
             else:
                 self._event(record)
         self._co_mentions()
+        self._report_items()
+        self._notes()
         self._shared_keys()
         return [self.links[k] for k in sorted(self.links, key=_sort_key)]
 
@@ -469,6 +471,48 @@ class _Builder:
             for node, (record, row) in sorted(found.items()):
                 self.mentions[node].append((report, self.evidence(record, [row])))
             self._clique(found, "co-mention", report)
+
+    def _report_items(self) -> None:
+        """What a report's item says in words, kept as a statement about the one person it
+        mentions (an item mentioning several people does not say which of them the words are
+        about). An item is its Note and the Documentation links that share its source
+        reference (`corridor.ingest.reports`); the statement rests on both, so that a reader
+        who may not see either does not get it."""
+        notes: dict[tuple[str, str], tuple[_Record, Row]] = {}
+        mentioned: dict[tuple[str, str], dict[str, tuple[_Record, Row]]] = defaultdict(dict)
+        for record in self.records.values():
+            if record.schema == "Note":
+                for row in record.values("description"):
+                    if ref := row.get("source_ref"):
+                        notes.setdefault((str(row.get("agency")), str(ref)), (record, row))
+            elif record.schema == "Documentation":
+                for row in record.values("entity"):
+                    node = self.node(row)
+                    ref = row.get("source_ref")
+                    if ref and node is not None and self.nodes[node].kind == PERSON:
+                        item = (str(row.get("agency")), str(ref))
+                        mentioned[item].setdefault(node, (record, row))
+        for item, people in sorted(mentioned.items()):
+            if len(people) != 1 or item not in notes:
+                continue
+            (node, (doc, doc_row)), (note, note_row) = next(iter(people.items())), notes[item]
+            evidence = self.evidence(note, [note_row, doc_row])
+            documents = [str(r["value"]) for r in doc.values("document")] or [doc.id]
+            self.statements.append(Statement(
+                note.schema, "description", str(note_row["value"]), node, documents[0], evidence
+            ))  # fmt: skip
+
+    def _notes(self) -> None:
+        """A person record's own notes about them ("believed driver for …")."""
+        for record in self.node_records:
+            node = self.node_of[record.id]
+            if self.nodes[node].kind != PERSON:
+                continue
+            for row in (r for r in record.rows if r["prop"] in NOTED):
+                evidence = self.evidence(record, [row])
+                self.statements.append(Statement(
+                    record.schema, str(row["prop"]), str(row["value"]), node, node, evidence
+                ))  # fmt: skip
 
     def _shared_keys(self) -> None:
         holders: dict[tuple[str, str], dict[str, tuple[_Record, Row]]] = defaultdict(dict)

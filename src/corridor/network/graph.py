@@ -109,10 +109,12 @@ class Link:
 
 @dataclass(frozen=True, slots=True)
 class Statement:
-    """What one relationship record says of its parties in words (a membership's `role`, an
-    associate's `relationship`): the text as written, the parties (`source` the member or
-    first person, `target` the organisation or second), and the evidence item it rests on.
-    Kept beside the links, not as one: it is what roles read (`corridor.network.roles`)."""
+    """What one record says of its parties in words (a membership's `role`, an associate's
+    `relationship`): the text as written, the parties (`source` the member or first person,
+    `target` the organisation or second), and the evidence item it rests on. Free text about
+    one person (`NOTED`: a report item's words, `target` the report; a person record's notes,
+    `target` the person) is about `source` alone. Kept beside the links, not as one: it is what
+    roles read (`corridor.network.roles`)."""
 
     schema: str
     prop: str
@@ -120,6 +122,11 @@ class Statement:
     source: str
     target: str
     evidence: Evidence
+
+
+#: Free-text properties a statement may come from (a report item's Note, a person record's
+#: notes): the statement is about its `source` alone.
+NOTED = ("notes", "description")
 
 
 @dataclass(slots=True)

@@ -8,6 +8,13 @@ Cyrillic transliterated, diacritics dropped), so "vozač", "vozac" and "воза
 
 A relationship may also say who the *other* party is ("driver for the organiser", "vozač kod
 organizatora"): `read` returns that apart, as the counterpart's role.
+
+Free text (a report's item about one person: "organises the network's movements", "vrbuje
+migrante") is read with the same list, so it holds verbs as well as nouns. Serbian inflects
+them ("novac", "novca", "novcem"): a term ending in `*` is a stem and matches any ending. A term
+right after a negation ("not", "no longer", "nije", "ne") is not read: "is not the organiser"
+says nothing for the organiser. `read` gives the roles in the order the text names them, so a
+reader may count the first (most often the sentence's verb) above the rest.
 """
 
 from __future__ import annotations
@@ -30,40 +37,49 @@ MONEY_HANDLER = "money handler"
 #: records write it (folding makes it the same key as the Latin).
 TERMS: dict[str, tuple[str, ...]] = {
     ORGANISER: (
-        "organiser", "organizer", "organising", "ringleader", "leader", "boss",
-        "organizator", "organizatorka", "vođa", "šef", "organizovanje",
-        "организатор", "организаторка", "вођа", "шеф",
+        "organiser", "organizer", "organising", "organises", "organizes", "ringleader",
+        "leader", "boss", "mastermind", "kingpin", "coordinates", "coordinator", "orchestrates",
+        "heads the network", "heads the group", "runs the network", "runs the group",
+        "organizator", "organizatorka", "organizuj*", "vođa", "šef", "organizovanje",
+        "koordinira", "koordinator", "rukovodi", "predvodi", "vodi grupu", "vodi mrežu",
+        "организатор", "организаторка", "организуј*", "вођа", "шеф", "координира", "руководи",
     ),
     RECRUITER: (
-        "recruiter", "recruitment", "recruiting", "recruits",
-        "vrbovanje", "vrbovalac", "vrbovnik", "regruter", "regrutovanje",
-        "врбовање", "врбовалац", "регрутер",
+        "recruiter", "recruitment", "recruiting", "recruits", "recruited", "recruit",
+        "sells places", "finds clients",
+        "vrbuj*", "vrbov*", "regrut*",
+        "врбуј*", "врбов*", "регрут*",
     ),
     DRIVER: (
-        "driver", "driving", "transporter", "transport",
-        "vozač", "vozačica", "prevoz", "prevoznik", "prevoženje",
-        "возач", "превоз", "превозник",
+        "driver", "driving", "drives", "drove", "transporter", "transport", "transports",
+        "ferries migrants",
+        "vozač", "vozačica", "vozi", "prevoz", "prevozi", "prevoznik", "prevoženje",
+        "возач", "вози", "превоз", "превози", "превозник",
     ),
     SAFE_HOUSE_KEEPER: (
-        "safe house", "safe-house", "safehouse", "accommodation", "shelter", "housing",
-        "jatak", "jataci", "smeštaj", "skrivanje",
-        "јатак", "јатаци", "смештај",
+        "safe house", "safe-house", "safehouse", "accommodation", "shelter", "shelters",
+        "housing", "harbours migrants", "hides migrants",
+        "jatak", "jataci", "smeštaj", "skrivanje", "drži skrovište", "krije migrante",
+        "јатак", "јатаци", "смештај", "држи скровиште",
     ),
     MONEY_HANDLER: (
         "money handler", "money", "finance", "finances", "financial", "cash", "hawala",
-        "hawaladar", "banker", "payments",
-        "finansije", "finansijer", "novac", "havala", "havaladar", "naplata",
-        "финансије", "финансијер", "новац", "хавала",
+        "hawaladar", "banker", "payments", "launders", "laundering",
+        "finansije", "finansijer", "novac", "novc*", "haval*", "havaladar", "naplata",
+        "uplat*",
+        "финансије", "финансијер", "новац", "новц*", "хавал*", "уплат*",
     ),
     FORGER: (
-        "forger", "forgery", "forged documents", "false documents", "document forger",
-        "falsifikovanje isprava", "falsifikovanje", "falsifikator", "falsifikat", "isprave",
-        "фалсификовање исправа", "фалсификовање", "фалсификатор",
+        "forger", "forgery", "forges", "forged documents", "false documents", "fake documents",
+        "false passports", "fake passports", "document forger", "counterfeit",
+        "falsifik*", "isprave", "lažne isprave", "lažna dokumenta",
+        "фалсифик*", "лажне исправе",
     ),
     SPOTTER: (
-        "spotter", "lookout", "look-out", "scout", "spotting",
-        "izviđač", "izviđanje", "osmatrač", "osmatranje",
-        "извиђач", "извиђање", "осматрач",
+        "spotter", "lookout", "look-out", "scout", "spotting", "watches police",
+        "watching police", "monitors police", "watches patrols", "monitors patrols",
+        "izviđač", "izviđanje", "osmatra*", "prati kretanje patrol*", "prati patrol*",
+        "извиђач", "извиђање", "осматра*", "прати кретање патрол*",
     ),
 }  # fmt: skip
 #: Phrases that name the other party's role: "for the organiser", "kod organizatora".
@@ -89,9 +105,16 @@ def fold(text: str) -> str:
     return " ".join(_WORDS.findall(latin.lower()))
 
 
+#: Words that, right before a term (up to two words before), deny it.
+NEGATIONS = frozenset({"not", "no", "never", "nor", "ne", "nije", "nisu", "nikad", "nikada"})
+_NEGATION_REACH = 2
+
+
 def _pattern(terms: tuple[str, ...]) -> re.Pattern[str]:
-    folded = sorted({fold(t) for t in terms}, key=lambda t: (-len(t), t))
-    return re.compile(r"\b(?:" + "|".join(re.escape(t) for t in folded) + r")\b")
+    keys = {(fold(t), t.endswith("*")) for t in terms}
+    alternatives = [re.escape(t) + (r"[a-z]*" if stem else "")
+                    for t, stem in sorted(keys, key=lambda k: (-len(k[0]), k))]  # fmt: skip
+    return re.compile(r"\b(?:" + "|".join(alternatives) + r")\b")
 
 
 _ROLE_PATTERNS = {role: _pattern(terms) for role, terms in TERMS.items()}
@@ -100,20 +123,34 @@ _COUNTERPART_PATTERNS = {role: _pattern(terms) for role, terms in COUNTERPART.it
 
 @dataclass(frozen=True, slots=True)
 class Reading:
-    """What a text says: the roles it names for its subject, and for the other party."""
+    """What a text says: the roles it names for its subject (in the order it names them), and
+    for the other party."""
 
     roles: tuple[str, ...]
     counterpart: tuple[str, ...]
 
 
+def _denied(folded: str, start: int) -> bool:
+    before = folded[:start].split()[-_NEGATION_REACH:]
+    return any(w in NEGATIONS for w in before)
+
+
+def _first(pattern: re.Pattern[str], folded: str) -> int | None:
+    """Where the text first names the term, not denied; None if it never does."""
+    return next((m.start() for m in pattern.finditer(folded) if not _denied(folded, m.start())),
+                None)  # fmt: skip
+
+
 def read(text: str) -> Reading:
-    """The roles `text` names (in `TERMS` order), with phrases naming the other party's role
-    taken out first: "driver for the organiser" → roles (driver,), counterpart (organiser,)."""
+    """The roles `text` names, in the order it names them, with phrases naming the other
+    party's role taken out first: "driver for the organiser" → roles (driver,), counterpart
+    (organiser,)."""
     folded = fold(text)
     counterpart = []
     for role, pattern in _COUNTERPART_PATTERNS.items():
-        if pattern.search(folded):
+        if _first(pattern, folded) is not None:
             counterpart.append(role)
-            folded = pattern.sub(" ", folded)
-    roles = tuple(role for role, pattern in _ROLE_PATTERNS.items() if pattern.search(folded))
-    return Reading(roles, tuple(counterpart))
+        folded = pattern.sub(" ", folded)
+    found = [(at, i, role) for i, (role, pattern) in enumerate(_ROLE_PATTERNS.items())
+             if (at := _first(pattern, folded)) is not None]  # fmt: skip
+    return Reading(tuple(role for _, _, role in sorted(found)), tuple(counterpart))

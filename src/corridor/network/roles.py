@@ -12,9 +12,12 @@ a 1A statement counts 0.8 and a 3E one 0.03. A membership's role is its member's
 associate's words may name the other party's role as well ("… for the organiser"), and since
 a record may write the two people either way round, the party named in more such
 relationships is the one worked for (an organiser has many associates, each of them one
-organiser); where they are level, each gets the statement at half weight. Statements about one
-role combine by noisy-OR, across records and agencies. Free text (a person's notes, a report's
-body) is not read.
+organiser); where they are level, each gets the statement at half weight. Free text about one
+person is read too: a report's item that mentions one person ("… organises the network's
+movements", graded as the item is) and a person record's own notes. A text naming several roles
+gives its first (most often the sentence's verb: "vrbuje migrante i naplaćuje prevoz") its
+whole weight and the others half. Statements about one role combine by noisy-OR, across records
+and agencies.
 
 **Behaviour**: observable habits of the trade, each with the records that show it:
 
@@ -38,7 +41,9 @@ Each gives a score per role in [0, 1] from hand-set weights (not fitted).
 1 − (1 − `BEHAVIOUR_TRUST` × behaviour)(1 − stated); a habit counts as an item from an untested
 source would (`BEHAVIOUR_TRUST` = `evidence.UNGRADED_TRUST`), against each statement's grade.
 The organiser of a community is its best supported organiser among those for whom organiser
-is their best supported role (one per community); anyone else takes their best supported
+is their best supported role (one per community, as far as behaviour goes: a community may
+join two networks, so someone the records name organiser, at about a 2C grade or better, whose
+best supported role it is, is one too); anyone else takes their best supported
 other role, `unknown` below `FLOOR` (behaviour alone needs `THRESHOLD`, as a statement alone
 needs about a 2C grade). The score is that support × (1 − the strongest rival's support), so
 that conflicting evidence leaves less confidence. Victims and witnesses are always `unknown`
@@ -59,7 +64,7 @@ from followthemoney import model as ftm
 
 from corridor.network import analysis, role_terms
 from corridor.network.evidence import MAX_ITEM_WEIGHT, UNGRADED_TRUST
-from corridor.network.graph import PERSON, Link, Network, Statement
+from corridor.network.graph import NOTED, PERSON, Link, Network, Statement
 
 #: The roles, as `role_terms` reads them from words.
 ORGANISER = role_terms.ORGANISER
@@ -330,7 +335,8 @@ class StatedRole:
     text: str
     #: How the role was read: "member" (a membership's role), "party" (one party of an
     #: associate named by the words), "counterpart" (the other party: "… for the organiser"),
-    #: "either party" (the words do not say which of the two, so each gets half).
+    #: "either party" (the words do not say which of the two, so each gets half), "reported"
+    #: (a report's item about the person), "noted" (the person record's own notes).
     reading: str
 
     def to_dict(self) -> dict[str, Any]:
@@ -347,6 +353,8 @@ def _is(schema_name: str, parent: str) -> bool:
 #: The relationships whose words state a role in the organisation; an employment's or a
 #: directorship's ("transport manager", "head of sales") say what someone does for a firm.
 STATING = ("Membership", "Associate", "UnknownLink")
+#: A later role named in one free text counts this share of the first.
+LATER_ROLE_SHARE = 0.5
 
 
 def stated_roles(network: Network) -> dict[str, list[StatedRole]]:
@@ -360,7 +368,7 @@ def stated_roles(network: Network) -> dict[str, list[StatedRole]]:
     nodes = network.nodes
     persons = {n for n, node in nodes.items() if node.kind == PERSON}
     read = [(s, role_terms.read(s.value)) for s in network.statements
-            if any(_is(s.schema, k) for k in STATING)]  # fmt: skip
+            if s.prop in NOTED or any(_is(s.schema, k) for k in STATING)]  # fmt: skip
     named: dict[str, set[str]] = defaultdict(set)  # person → relationships naming a counterpart
     for s, r in read:
         if r.counterpart and not _is(s.schema, "Membership"):
@@ -379,6 +387,11 @@ def stated_roles(network: Network) -> dict[str, list[StatedRole]]:
 
     for s, r in read:
         if not (r.roles or r.counterpart):
+            continue
+        if s.prop in NOTED:
+            how = "noted" if s.source == s.target else "reported"
+            for i, role in enumerate(r.roles):
+                add(s.source, (role,), 1.0 if i == 0 else LATER_ROLE_SHARE, how, s)
             continue
         if _is(s.schema, "Membership"):
             add(s.source, r.roles, 1.0, "member", s)
@@ -450,6 +463,13 @@ def infer_roles(
         ):
             best[g] = (scores[ORGANISER], node_id)
     organisers = {node_id for _, node_id in best.values()}
+    # Records that name someone an organiser (at about a 2C grade or better) are heard even
+    # where their community has a better supported one: communities may join two networks,
+    # and each has its organiser. The one-per-community rule guards against behaviour
+    # finding a hub in every dense group, which such a statement does not rest on.
+    organisers |= {node_id for node_id, scores in support.items()
+                   if said[node_id][ORGANISER] >= FLOOR
+                   and scores[ORGANISER] >= max(scores.values())}  # fmt: skip
 
     out = {}
     for node_id, scores in support.items():

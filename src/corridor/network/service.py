@@ -19,7 +19,7 @@ from corridor.access.caller import Caller
 from corridor.audit import Event, audit
 from corridor.errors import NotFound, ValidationError
 from corridor.model.classification import Classification, highest
-from corridor.network import analysis, export
+from corridor.network import analysis, export, ranking
 from corridor.network.brokers import Broker
 from corridor.network.brokers import brokers as find_brokers
 from corridor.network.build import build_network, end_of
@@ -134,9 +134,9 @@ class RankRow:
 def rank(
     store: Store, caller: Caller, as_of: date | None = None, limit: int | None = None
 ) -> list[RankRow]:
-    """Canonical people, the first to take out first (`analysis.rank`: disruption × role)."""
+    """Canonical people, the first to take out first (`ranking.rank`: disruption × role)."""
     people = build_network(store, caller.scope, as_of).people()
-    ranked = analysis.rank(people)
+    ranked = ranking.rank(people)
     rows = [
         RankRow(
             r.node_id, r.priority, r.record_ids, r.label,

@@ -18,6 +18,7 @@ from followthemoney import model
 from followthemoney.proxy import EntityProxy
 from followthemoney.types import registry
 from normality import ascii_text
+from rapidfuzz.distance import DamerauLevenshtein
 
 from corridor.normalise.dates import PartialDate, parse_partial_date
 from corridor.normalise.names import NameRoles
@@ -354,6 +355,26 @@ def incompatible(left: Mapping[str, Any] | None, right: Mapping[str, Any] | None
         return False
     a, b = left.get("org_kinds") or (), right.get("org_kinds") or ()
     return bool(a) and bool(b) and not set(a) & set(b)
+
+
+#: Two full birth dates this many digit edits apart or more (a swap of two digits counts one),
+#: also with the day and month of one read the other way round, are two people: one or two
+#: typos stay within it.
+BIRTHS_APART = 3
+
+
+def births_apart(left: Mapping[str, Any] | None, right: Mapping[str, Any] | None) -> bool:
+    """Two feature rows whose full dates of birth no couple of slips explains (1993-06-14,
+    1972-06-15): a chain of likely links must not make them one person. Partial dates (a year
+    alone) and missing ones never conflict."""
+    a, b = (left or {}).get("dob"), (right or {}).get("dob")
+    if not a or not b or a == b:
+        return False
+    x, y = a.replace("-", ""), b.replace("-", "")
+    swapped = y[:4] + y[6:] + y[4:6]  # the day and month written the other way round
+    return min(DamerauLevenshtein.distance(x, y), DamerauLevenshtein.distance(x, swapped)) >= (
+        BIRTHS_APART
+    )
 
 
 #: FtM properties read for each feature (identifiers of every kind count as ids).
