@@ -57,7 +57,8 @@ def test_communities_and_rank_files(workdir: Path, tmp_path: Path) -> None:
     found = {r["entity_id"]: r["community"] for r in rows}
     assert set(found) == {f"p{i}" for i in range(1, 8)}
     assert found["p1"] == found["p2"] == found["p3"] != found["p5"]
-    invoke(workdir, "rank", "--out", str(tmp_path / "r.csv"))
+    shown = invoke(workdir, "rank", "--out", str(tmp_path / "r.csv"))
+    assert "role" in shown and "disruption" in shown  # the table says why, not just a score
     with (tmp_path / "r.csv").open(encoding="utf-8") as f:
         ranked = list(csv.DictReader(f))
     assert list(ranked[0]) == ["entity_id", "score", "record_ids"]

@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import networkx as nx
@@ -154,3 +155,22 @@ def test_the_route_answers_with_the_media_type_and_only_the_readers_links(api: A
     assert sorted(i2.namelist()) == sorted(export.I2_FILES)
     r = api.get("/network/export", params={"format": "pdf"})
     assert r.status_code == 422 and r.json()["error"] == "ValidationError"
+
+
+def test_every_format_marks_a_link_that_rests_only_on_inference(store: Store) -> None:
+    network, found = built(store)
+    guessed = network.links[0]
+    guessed.evidence[:] = [replace(e, inferred=True) for e in guessed.evidence]
+    assert guessed.inferred and not any(k.inferred for k in network.links[1:])
+    g = nx.read_graphml(io.BytesIO(export.graphml(network, found)))
+    flags = {data["id"]: data["inferred"] for _, _, data in g.edges(data=True)}
+    assert flags == {export.link_id(k): k is guessed for k in network.links}
+    edges = json.loads(export.cytoscape(network, found))["elements"]["edges"]
+    assert [e["data"]["id"] for e in edges if e["data"]["inferred"]] == [export.link_id(guessed)]
+    links = export.i2_files(network, found)["links.csv"].decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(links)))
+    assert [r["link_id"] for r in rows if r["inferred"] == "True"] == [export.link_id(guessed)]
+    lines = [json.loads(x) for x in export.ftm_lines(network, found).splitlines()]
+    said = [x for x in lines if "inferred, not recorded" in " ".join(
+        x["properties"].get("summary", []))]  # fmt: skip
+    assert [x["id"] for x in said] == [export.link_id(guessed)]

@@ -113,11 +113,11 @@ def rank(
     _write(out_file, ["entity_id", "score", "record_ids"],
            ([r.entity_id, f"{r.score:.6f}", ";".join(r.record_ids)] for r in rows))  # fmt: skip
     table = Table(title="Whom to take out first")
-    for col in ("entity", "name", "score", "reach", "bridging", "degree", "community"):
-        table.add_column(col, justify="left" if col in ("entity", "name") else "right")
+    for col in ("entity", "name", "role", "score", "disruption", "degree", "community"):
+        table.add_column(col, justify="left" if col in ("entity", "name", "role") else "right")
     for r in rows[:top]:
-        table.add_row(r.entity_id, r.label, f"{r.score:.4f}", f"{r.reach:.4f}",
-                      f"{r.bridging:.4f}", str(r.degree), str(r.community))  # fmt: skip
+        table.add_row(r.entity_id, r.label, r.role, f"{r.score:.4f}", f"{r.disruption:.4f}",
+                      str(r.degree), str(r.community))  # fmt: skip
     out.print(table)
 
 

@@ -11,8 +11,9 @@
 
 Every node carries its label, schema, kind, records, community, disruption score and inferred
 role where computed (people); every link its kind, weight, first and last seen, how many
-evidence items and records it rests on, and the highest classification among them. Nothing is
-written that the network, built for the reader, does not hold.
+evidence items and records it rests on, the highest classification among them, and whether it
+is inferred (no record states it). Nothing is written that the network, built for the reader,
+does not hold.
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ I2_FILES = ("entities.csv", "links.csv", "import-spec.txt")
 ENTITY_COLUMNS = ["entity_id", "entity_type", "label", "schema", "record_ids", "categories",
                   "community", "role", "role_score", "disruption_score"]  # fmt: skip
 LINK_COLUMNS = ["link_id", "from_id", "to_id", "link_type", "via", "weight", "first_seen",
-                "last_seen", "evidence_count", "record_ids", "classification"]  # fmt: skip
+                "last_seen", "evidence_count", "record_ids", "classification",
+                "inferred"]  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +119,9 @@ def link_attributes(link: Link) -> dict[str, Any]:
         "evidence_count": len(link.evidence),
         "record_ids": ";".join(sorted({e.record_id for e in link.evidence})),
         "classification": link.classification.label,
+        # Nothing recorded says so: inferred (a burner succession's users). Shown, so that
+        # nobody charts it as a fact.
+        "inferred": link.inferred,
     }
     return {k: v for k, v in values.items() if v is not None}
 
@@ -204,6 +209,8 @@ links.csv
   record_ids        Attribute (text): records the link rests on, ';'-separated
   classification    Attribute (text): highest classification of that evidence; mark the
                     chart at this level or above
+  inferred          Attribute (flag): True where no record states the link and Corridor
+                    inferred it (the users of a burner succession); False otherwise
 """
 
 
@@ -243,7 +250,8 @@ def _ftm_relation(link: Link, network: Network) -> dict[str, Any]:
     first, last = link.first_seen, link.last_seen
     summary = (f"Corridor link: {link.kind}" + (f" via {link.via}" if link.via else "")
                + f"; weight {link.weight:.3f}; {len(link.evidence)} evidence item(s); "
-               f"highest classification {link.classification.label}")  # fmt: skip
+               f"highest classification {link.classification.label}"
+               + ("; inferred, not recorded" if link.inferred else ""))  # fmt: skip
     props: dict[str, list[str]] = {
         schema.edge_source: [link.a],
         schema.edge_target: [link.b],
