@@ -138,6 +138,22 @@ def test_a_reader_gets_roles_without_a_membership_above_their_clearance(store: S
     assert any(s.record_id == "m-drv" for s in high["drv"].statements)
 
 
+def test_two_organisers_named_in_one_community_are_both_organisers(store: Store) -> None:
+    # One dense group that two networks' organisers share (their crews meet at one safe house).
+    people(store, ["b1", "b2", "d1", "d2", "d3"])
+    for a, b in [("b1", "d1"), ("b1", "d2"), ("b2", "d2"), ("b2", "d3"), ("d1", "d3"),
+                 ("b1", "b2")]:  # fmt: skip
+        write_entities(store, [("Associate", f"as-{a}-{b}", {"person": a, "associate": b})],
+                       collected_at=AT)  # fmt: skip
+    member(store, "b1", "organiser", grading="2BP")
+    member(store, "b2", "organizator", grading="2BP")
+    network = build_network(store, SYSTEM_SCOPE)
+    people_net = network.people()
+    groups = dict.fromkeys(people_net.nodes, 0)  # one community, whatever Leiden makes of it
+    roles = infer_roles(network, people_net, groups)
+    assert roles["b1"].role == roles["b2"].role == ORGANISER
+
+
 def test_an_organiser_ranks_above_a_driver_of_equal_structure(store: Store) -> None:
     # Two mirror images: `boss` and `drv` each with two associates, tied to each other.
     people(store, ["boss", "drv", "a1", "a2", "b1", "b2"])

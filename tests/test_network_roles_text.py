@@ -113,23 +113,3 @@ def test_a_reader_without_the_report_gets_no_role_from_it(store: Store, tmp_path
     high = {r.entity_id: r for r in service.roles(store, reading(SYSTEM_SCOPE))}
     assert high["boss"].role == ORGANISER
     assert low["boss"].role == UNKNOWN and low["boss"].statements == []
-
-
-def test_two_organisers_named_in_one_community_are_both_organisers(store: Store) -> None:
-    # One dense group that two networks' organisers share (their crews meet at one safe house).
-    write_entities(store, [("Person", p, {"name": f"Person {p}"}) for p in
-                           ("b1", "b2", "d1", "d2", "d3")],
-                   person_category="suspect", collected_at=AT)  # fmt: skip
-    ties = [("b1", "d1"), ("b1", "d2"), ("b2", "d2"), ("b2", "d3"), ("d1", "d3"), ("b1", "b2")]
-    write_entities(store, [("Associate", f"as-{a}-{b}", {"person": a, "associate": b})
-                           for a, b in ties], collected_at=AT)  # fmt: skip
-    write_entities(store, [
-        ("Organization", "crew", {"name": "Crew"}),
-        ("Membership", "m-b1", {"member": "b1", "organization": "crew", "role": "organiser"}),
-        ("Membership", "m-b2", {"member": "b2", "organization": "crew", "role": "organizator"}),
-    ], collected_at=AT, grading="2BP")  # fmt: skip
-    network = build_network(store, SYSTEM_SCOPE)
-    people = network.people()
-    groups = dict.fromkeys(people.nodes, 0)  # one community, whatever Leiden makes of it
-    roles = infer_roles(network, people, groups)
-    assert roles["b1"].role == roles["b2"].role == ORGANISER
