@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 from followthemoney import model
 from followthemoney.types import registry
 from rigour.names import remove_obj_prefixes
@@ -229,6 +230,11 @@ class Listed:
     agency: str | None = None
 
 
+#: A name key borne by more listed entities than this selects no candidates (a key on everyone
+#: selects no one).
+MAX_POSTINGS = 5_000
+
+
 class ScreeningIndex:
     """Listed entities of one or more datasets, with inverted indexes on their keys."""
 
@@ -240,6 +246,9 @@ class ScreeningIndex:
         self._phones: dict[str, list[int]] = defaultdict(list)
         self._plates: dict[str, list[int]] = defaultdict(list)
         self._idf: dict[str, float] = {}
+        #: Key → its postings as an array, and each posting's weight (the key's idf), for the
+        #: keys that select (`MAX_POSTINGS` or fewer); built by `freeze`, or on first use.
+        self._arrays: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
         self._holders: dict[tuple[str, ...], int] = {}
         self._grams: dict[str, list[int]] = defaultdict(list)  # vessels' letter trigrams
         self.versions: dict[str, Any] = {}  # dataset → its latest ListVersion
@@ -259,6 +268,7 @@ class ScreeningIndex:
         self.by_id[str(entity["id"])] = index
         for key in prof.keys:
             self._names[key].append(index)
+        self._arrays = None
         for gram in _object_grams(prof):
             self._grams[gram].append(index)
         for value in prof.ids:
@@ -273,6 +283,17 @@ class ScreeningIndex:
         n = max(len(self.entities), 1)
         self._idf = {k: math.log((n + 1) / (len(v) + 1)) + 1 for k, v in self._names.items()}
         self._holders.clear()
+        self._arrays = None
+        self._posting_arrays()
+
+    def _posting_arrays(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        if self._arrays is None:
+            self._arrays = {
+                key: (np.asarray(v, dtype=np.int64), np.full(len(v), self._idf.get(key, 1.0)))
+                for key, v in self._names.items()
+                if 0 < len(v) <= MAX_POSTINGS
+            }
+        return self._arrays
 
     def __len__(self) -> int:
         return len(self.entities)
@@ -330,17 +351,23 @@ class ScreeningIndex:
             strong.update(self._phones.get(value, ()))
         for value in query.plates:
             strong.update(self._plates.get(value, ()))
-        weights: dict[int, float] = defaultdict(float)
-        for key in query.keys:
-            postings = self._names.get(key)
-            if not postings or len(postings) > 5_000:  # a key on everyone selects no one
-                continue
-            idf = self._idf.get(key, 1.0)
-            for index in postings:
-                weights[index] += idf
+        # Each listed entity's weight: the idf of every query key it bears (a key on more than
+        # `MAX_POSTINGS` entities selects no one), summed on arrays: the postings of common
+        # keys run to thousands, and this runs on every query. Each entity's sum is added up
+        # in the same order as one key at a time would, so the weights are the same floats.
+        arrays = self._posting_arrays()
+        found = [arrays[key] for key in query.keys if key in arrays]
         # A vessel's name is often one word, and a slip in it changes its only key: its letter
         # trigrams find it (half of the query's in common), as rigour's do for people's.
         grams = _object_grams(query)
+        weights: dict[int, float] = defaultdict(float)
+        if found:
+            indexes, inverse = np.unique(np.concatenate([a for a, _ in found]), return_inverse=True)
+            sums = np.bincount(inverse, weights=np.concatenate([w for _, w in found]))
+            if not grams and wanted is None and not strong:
+                order = np.lexsort((indexes, -sums))[:limit]
+                return [int(i) for i in indexes[order]]
+            weights.update(zip(indexes.tolist(), sums.tolist(), strict=True))
         if grams:
             shared: dict[int, int] = defaultdict(int)
             for gram in grams:
