@@ -53,7 +53,7 @@ def worlds(draw: st.DrawFn) -> list[tuple[str, str, str, Entity]]:
         out.append((draw(st.sampled_from(LEVELS)), draw(st.sampled_from(GRADES)),
                     "2024-01-01T00:00:00Z", ("Person", p, props)))  # fmt: skip
     pair = st.tuples(st.sampled_from(people), st.sampled_from(people))
-    kinds = st.sampled_from(["Associate", "Call", "mention", "Membership"])
+    kinds = st.sampled_from(["Associate", "Call", "mention", "Membership", "item"])
     for i, (kind, (a, b)) in enumerate(draw(st.lists(st.tuples(kinds, pair), max_size=10))):
         month = draw(st.integers(1, 12))
         collected = f"2024-{month:02d}-15T00:00:00Z"
@@ -70,6 +70,17 @@ def worlds(draw: st.DrawFn) -> list[tuple[str, str, str, Entity]]:
             entities = [("Call", f"c{i}", {
                 "callerNumber": draw(st.sampled_from(PHONES + LOOSE_PHONES)), "receiver": b,
                 "startDate": f"{collected[:8]}{draw(st.integers(1, 14)):02d}"})]  # fmt: skip
+        elif kind == "item":
+            # A report's item about one person: its words and its mention, each at a level of
+            # its own (a reader may see the mention and not the words, or the other way).
+            ref = {"_source_ref": f"R{i}#1"}
+            text = words or "organizuje prebacivanje migranata"
+            for entity in (("Note", f"R{i}#1", {"description": text, **ref}),
+                           ("Documentation", f"R{i}#1>{a}", {"document": f"R{i}", "entity": a,
+                                                             **ref})):  # fmt: skip
+                level, grade = draw(st.sampled_from(LEVELS)), draw(st.sampled_from(GRADES))
+                out.append((level, grade, collected, entity))
+            continue
         else:
             entities = [("Documentation", f"d{i}a", {"document": f"r{i}", "entity": a}),
                         ("Documentation", f"d{i}b", {"document": f"r{i}", "entity": b})]  # fmt: skip
@@ -79,10 +90,13 @@ def worlds(draw: st.DrawFn) -> list[tuple[str, str, str, Entity]]:
 
 
 def fill(store: Store, world: list[tuple[str, str, str, Entity]], top: Classification) -> None:
-    for level, grade, collected, entity in world:
+    for level, grade, collected, (schema, entity_id, props) in world:
         if Classification.parse(level) <= top:
-            write_entities(store, [entity], classification=level, grading=grade,
-                           collected_at=collected)  # fmt: skip
+            fields = dict(props)
+            ref = fields.pop("_source_ref", None)  # one report item's records share it
+            write_entities(store, [(schema, entity_id, fields)], classification=level,
+                           grading=grade, collected_at=collected,
+                           **({"source_ref": ref} if ref else {}))  # fmt: skip
 
 
 def shown(network: Network) -> dict[str, Any]:
