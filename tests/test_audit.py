@@ -272,6 +272,36 @@ def test_a_store_dropped_unclosed_is_freed_once_its_reads_are_written(tmp_path: 
         s.close()
 
 
+def test_a_program_that_exits_without_closing_its_store_loses_no_read(tmp_path: Path) -> None:
+    """Reads wait up to a second to be written; a program that ends before then, its store
+    never closed, still writes them, and ends cleanly (its writer thread is not stopped in the
+    middle of a write)."""
+    import subprocess
+    import sys
+
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "sys.path.insert(0, sys.argv[2])\n"
+        "from stores import workdir_store\n"
+        "from corridor.access.caller import Caller\n"
+        "from corridor.audit import Event, audit\n"
+        "s = workdir_store(Path(sys.argv[1]))\n"
+        "for i in range(3):\n"
+        "    audit(s, Caller.operator(), Event.READ, f'entities/{i}')\n"
+    )
+    tests = str(Path(__file__).parent)
+    done = subprocess.run([sys.executable, "-c", script, str(tmp_path), tests],
+                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr[-2000:]
+    s = workdir_store(tmp_path)
+    try:
+        assert [e.target for e in s.audit_entries()] == ["entities/0", "entities/1", "entities/2"]
+        assert verify_store(s).ok
+    finally:
+        s.close()
+
+
 def test_concurrent_appends_keep_one_valid_chain(store: Store) -> None:
     threads, each = 8, 150
 

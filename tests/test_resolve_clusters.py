@@ -9,9 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from corridor.resolve.clusters import cluster, cluster_cohesive
-from corridor.resolve.features import births_apart
-from corridor.resolve.service import cannot_link
-from corridor.store.records import Pair
+from corridor.resolve.features import births_apart, cannot_link
 
 NODES = [f"n{i}" for i in range(12)]
 edge = st.tuples(st.sampled_from(NODES), st.sampled_from(NODES), st.floats(0, 1))
@@ -99,18 +97,16 @@ def test_one_weak_link_does_not_merge_two_people_known_many_times() -> None:
 def test_a_chain_does_not_join_people_born_years_apart() -> None:
     # Two men of one name, father and son; a record with no date of birth looks like both.
     rows = {"son": {"dob": "1993-06-14"}, "nodate": {"dob": None}, "father": {"dob": "1972-06-15"}}
-    pairs = [Pair("nodate", "son", 0.99, 9.0), Pair("father", "nodate", 0.98, 8.0)]
+    pairs = [("nodate", "son", 0.99), ("father", "nodate", 0.98)]
     conflict = cannot_link("Person", rows, pairs, 0.9)
     assert conflict is not None
-    found = groups(cluster(sorted(rows), [(p.left_id, p.right_id, p.probability) for p in pairs],
-                           0.9, conflict=conflict))  # fmt: skip
+    found = groups(cluster(sorted(rows), pairs, 0.9, conflict=conflict))
     assert found == {frozenset({"son", "nodate"}), frozenset({"father"})}  # strongest first
     # Linked directly, the model has weighed the dates against the rest: one person.
-    direct = [*pairs, Pair("father", "son", 0.95, 5.0)]
+    direct = [*pairs, ("father", "son", 0.95)]
     conflict = cannot_link("Person", rows, direct, 0.9)
     assert conflict is not None
-    edges = [(p.left_id, p.right_id, p.probability) for p in direct]
-    assert groups(cluster(sorted(rows), edges, 0.9, conflict=conflict)) == {frozenset(rows)}
+    assert groups(cluster(sorted(rows), direct, 0.9, conflict=conflict)) == {frozenset(rows)}
     assert births_apart(rows["son"], rows["father"])
     assert cannot_link("Vehicle", rows, pairs, 0.9) is None
 

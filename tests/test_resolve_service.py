@@ -323,3 +323,32 @@ def test_each_kind_keeps_its_own_features_clusters_and_model(
     assert not {a, b} & set(store.all_clusters("Person"))
     service.resolve_all(store, Caller.operator(), "Person")  # replaces the people's clusters only
     assert {a, b} <= set(store.all_clusters("Vehicle"))
+
+
+def test_a_father_and_son_of_one_name_are_never_chained_into_one(
+    resolved: tuple[Store, dict[str, str]],
+) -> None:
+    """A record with no date of birth shares a phone with the son and a passport with the
+    father: each link is strong, but the two dates of birth are 21 years apart, so no cluster
+    holds both, neither the stored one nor a reader's (formed on what they see)."""
+    from sharing_support import write_entities
+
+    store, _ = resolved
+    name = "Ivan Radojković"
+    write_entities(store, [
+        ("Person", "x-son", {"name": name, "birthDate": "1993-06-14", "phone": "+381641112233"}),
+        ("Person", "x-nodate", {"name": name, "phone": "+381641112233",
+                                "passportNumber": "012345678"}),
+        ("Person", "x-father", {"name": name, "birthDate": "1972-06-15",
+                                "passportNumber": "012345678"}),
+    ], agency="GB-NCA", classification="OFFICIAL")  # fmt: skip
+    service.resolve_all(store, Caller.operator(), "Person")
+    stored = store.all_clusters("Person")
+    assert stored["x-nodate"] in (stored["x-son"], stored["x-father"])  # the links hold
+    assert stored["x-son"] != stored["x-father"]
+    reader = reading(ReadScope(Classification.SECRET))  # sees these whole, not everything
+    for record in ("x-son", "x-nodate", "x-father"):
+        members = set(service.canonical(store, reader, record)["members"])
+        assert not {"x-son", "x-father"} <= members
+        mine = {r for r, c in stored.items() if c == stored[record]}
+        assert members == mine  # the reader's cluster is the stored one

@@ -9,6 +9,13 @@ process appending to it (several API workers on one PostgreSQL store keep one ch
 
 from __future__ import annotations
 
+import atexit
+
+# Imported now, not at exit: writing the reads still buffered when the interpreter exits goes
+# through pyarrow, whose first use imports pandas' compatibility module, which imports this
+# one, which registers an exit hook of its own: refused once exit has begun, and the write with
+# it (and the store, stopped mid-write, takes the process down).
+import concurrent.futures.thread  # noqa: F401
 import logging
 import secrets
 import threading
@@ -33,6 +40,8 @@ log = logging.getLogger(__name__)
 FLUSH_SECONDS = 1.0
 #: ... or as soon as this many are waiting.
 FLUSH_ROWS = 5000
+#: The name of the threads that write them.
+FLUSH_THREAD = "corridor-audit-flush"
 
 
 class Event(StrEnum):
@@ -105,8 +114,9 @@ class AuditLog:
         """Under `_lock`: make sure a background thread will write what is pending."""
         if self._thread is None and not self._closed:
             self._thread = threading.Thread(
-                target=self._run, args=(store,), name="corridor-audit-flush", daemon=True
+                target=self._run, args=(store,), name=FLUSH_THREAD, daemon=True
             )
+            _FLUSHING.add(self)
             self._thread.start()
 
     def _run(self, store: Store) -> None:
@@ -121,10 +131,12 @@ class AuditLog:
                 log.exception("audit log: buffered reads could not be written (kept, will retry)")
                 with self._lock:
                     self._thread = None
+                    _FLUSHING.discard(self)
                 return
             with self._lock:
                 if not self._pending or self._closed:
                     self._thread = None
+                    _FLUSHING.discard(self)
                     return
 
     def flush(self) -> None:
@@ -173,6 +185,30 @@ def _plain(value: Any) -> Any:
 
 _LOGS: weakref.WeakKeyDictionary[Store, AuditLog] = weakref.WeakKeyDictionary()
 _LOGS_LOCK = threading.Lock()
+#: Logs whose writer thread is running: held here (strongly) until it ends, so that an exit
+#: finds them even where the registry above has let their store's entry go.
+_FLUSHING: set[AuditLog] = set()
+
+
+def _write_pending_at_exit() -> None:
+    """At interpreter exit, write every store's buffered reads and stop its writer thread: a
+    program that ends without closing its store would otherwise lose the last second of reads
+    (the thread is a daemon), or have it stopped in the middle of a write."""
+    with _LOGS_LOCK:
+        logs = {id(x): x for x in [*_LOGS.values(), *list(_FLUSHING)]}
+    for found in logs.values():
+        try:
+            found.close()
+        except Exception:
+            log.exception("audit log: buffered reads could not be written at exit")
+    # Let the writer threads end now, while the interpreter still runs (closed, they stop at
+    # once): each holds its store, which must not be torn down under it.
+    for thread in threading.enumerate():
+        if thread.name == FLUSH_THREAD:
+            thread.join(timeout=5)
+
+
+atexit.register(_write_pending_at_exit)
 
 
 def audit_log(store: Store) -> AuditLog:

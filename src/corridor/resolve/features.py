@@ -377,6 +377,28 @@ def births_apart(left: Mapping[str, Any] | None, right: Mapping[str, Any] | None
     )
 
 
+def cannot_link(
+    kind: str,
+    features: Mapping[str, Mapping[str, Any] | None],
+    links: Iterable[tuple[str, str, float]],
+    threshold: float,
+) -> Callable[[str, str], bool] | None:
+    """What keeps two records out of one cluster however a chain of links joins them (for
+    `clusters.cluster`), given their feature rows and the links (left, right, probability):
+    firms of incompatible legal forms, always; people whose full dates of birth are too far
+    apart (`births_apart`), unless the two are themselves linked at the threshold or above
+    (then the model has weighed the dates against the rest: a false date on a forged passport
+    is one person's). None for kinds with no such rule. The stored clusters and each reader's
+    (`resolve.seen`) are formed by the same rule."""
+    if kind == "Organization":
+        return lambda a, b: incompatible(features.get(a), features.get(b))
+    if kind != "Person":
+        return None
+    direct = {(min(a, b), max(a, b)) for a, b, p in links if p >= threshold}
+    return lambda a, b: (births_apart(features.get(a), features.get(b))
+                         and (min(a, b), max(a, b)) not in direct)  # fmt: skip
+
+
 #: FtM properties read for each feature (identifiers of every kind count as ids).
 _ID_PROPS = ("idNumber", "passportNumber", "taxNumber", "registrationNumber", "innCode",
              "vatCode", "ogrnCode", "leiCode", "imoNumber", "iban", "accountNumber")  # fmt: skip

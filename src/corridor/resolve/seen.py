@@ -22,7 +22,7 @@ from corridor.model.classification import Classification, highest
 from corridor.model.scope import SYSTEM_SCOPE, ReadScope
 from corridor.model.statements import EntityRecord
 from corridor.resolve.clusters import cluster
-from corridor.resolve.features import entity_input, person_features
+from corridor.resolve.features import cannot_link, entity_input, person_features
 from corridor.resolve.linkage import COMPARISONS, ModelSpec
 from corridor.resolve.names import roles_from_json
 from corridor.resolve.records import RESOLVABLE
@@ -185,8 +185,9 @@ class ReaderView:
         """The members of a record's cluster as the reader knows it (the record among them,
         none when they may not see it): the stored cluster for a reader who sees everything,
         else the connected component of the links that hold for them, kept apart where
-        analysts judged apart (for a reader who sees every record of a cluster whole, the
-        same cluster: the stored one is formed by the same rule)."""
+        analysts judged apart and where `features.cannot_link` forbids (for a reader who sees
+        every record of a cluster whole, the same cluster: the stored one is formed by the same
+        rule)."""
         if self.record(record_id) is None:
             return []
         threshold = self.threshold(record_id, default_threshold)
@@ -215,7 +216,11 @@ class ReaderView:
             frontier = following
         same = self._judged(found, "positive")
         different = self._judged(found, "negative")
-        clusters = cluster(sorted(found), links, threshold, same, different)
+        # The rules that keep records apart, on the values the reader sees.
+        run = self.model(record_id)
+        features = {m: self.features(m) for m in found}
+        conflict = cannot_link(run[0].kind, features, links, threshold) if run else None
+        clusters = cluster(sorted(found), links, threshold, same, different, conflict)
         mine = clusters[record_id]
         return sorted(m for m in found if clusters[m] == mine)
 

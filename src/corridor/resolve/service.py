@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
@@ -24,7 +24,7 @@ from corridor.model.statements import EntityRecord
 from corridor.plugins import AfterIngestStep, StepResult
 from corridor.resolve.clusters import cluster
 from corridor.resolve.engines import make_engine
-from corridor.resolve.features import births_apart, entity_input, incompatible, person_features
+from corridor.resolve.features import cannot_link, entity_input, person_features
 from corridor.resolve.keys import index_keys, lookup_keys
 from corridor.resolve.linkage import ModelSpec, spec_for, train
 from corridor.resolve.names import learn_roles, roles_from_json, roles_to_json
@@ -129,7 +129,9 @@ def resolve_all(
         threshold,
         same,
         different,
-        cannot_link(kind, by_id, pairs, threshold),
+        cannot_link(
+            kind, by_id, ((p.left_id, p.right_id, p.probability) for p in pairs), threshold
+        ),
     )
     keys = [(k, r["record_id"]) for r in rows for k in index_keys(kind, r, spec.blocks)]
     run = ResolutionRun(
@@ -146,23 +148,6 @@ def resolve_all(
           {"run": run_id, "engine": engine, "threshold": threshold, "records": len(rows),
            "pairs": len(pairs), "clusters": len(sizes)})  # fmt: skip
     return summary
-
-
-def cannot_link(
-    kind: str, features: Mapping[str, Mapping[str, Any]], pairs: Iterable[Pair], threshold: float
-) -> Callable[[str, str], bool] | None:
-    """What keeps two records out of one cluster, however a chain of links joins them: firms
-    of incompatible legal forms, always; people whose full dates of birth are too far apart
-    (`births_apart`), unless the two are themselves linked above the threshold (then the
-    model has weighed the dates against the rest, and a false date on a forged passport is one
-    person's). The check costs a pass over both clusters per union."""
-    if kind == "Organization":
-        return lambda a, b: incompatible(features.get(a), features.get(b))
-    if kind != "Person":
-        return None
-    direct = {(p.left_id, p.right_id) for p in pairs if p.probability >= threshold}
-    return lambda a, b: (births_apart(features.get(a), features.get(b))
-                         and ordered(a, b) not in direct)  # fmt: skip
 
 
 def link_records(store: Store, kind: str, records: Sequence[dict[str, Any]]) -> list[Pair]:
@@ -227,7 +212,7 @@ def _recluster(
         threshold,
         same,
         different,
-        cannot_link(kind, features, list(pairs.values()), threshold),
+        cannot_link(kind, features, links, threshold),
     )
     return {r: c for r, c in result.items() if r in affected}
 
