@@ -11,6 +11,8 @@ reference time the weights decay from.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from typing import Any
 
@@ -122,11 +124,13 @@ def shown(network: Network) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(world=worlds(), clearance=st.sampled_from(LEVELS[:2]))
-def test_a_reader_sees_only_what_their_evidence_allows(
+@contextmanager
+def seen_alike(
     world: list[tuple[str, str, str, Entity]], clearance: str
-) -> None:
+) -> Iterator[tuple[Store, Store, Classification, Network]]:
+    """The world in full in one store and, in another, only what a reader at `clearance` may
+    read; checked that the reader's network of the first is the operator's of the second, and
+    rests on nothing above their clearance. Yields both stores, the level and that network."""
     top = Classification.parse(clearance)
     full, visible = new_store(), new_store()
     try:
@@ -135,6 +139,18 @@ def test_a_reader_sees_only_what_their_evidence_allows(
         mine = build_network(full, ReadScope(top))
         assert all(e.classification <= top for e in mine.evidence())
         assert shown(mine) == shown(build_network(visible, SYSTEM_SCOPE))
+        yield full, visible, top, mine
+    finally:
+        full.close()
+        visible.close()
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(world=worlds(), clearance=st.sampled_from(LEVELS[:2]))
+def test_a_reader_sees_only_what_their_evidence_allows(
+    world: list[tuple[str, str, str, Entity]], clearance: str
+) -> None:
+    with seen_alike(world, clearance) as (full, visible, top, mine):
         # Through the service, as the API and the command line call it.
         caller = reading(ReadScope(top))
         assert [r.to_dict() for r in service.rank(full, caller)] == [
@@ -156,9 +172,6 @@ def test_a_reader_sees_only_what_their_evidence_allows(
         for node in sorted(mine.nodes)[:3]:
             assert service.timeline(full, caller, node, community=True) == service.timeline(
                 visible, reading(SYSTEM_SCOPE), node, community=True)  # fmt: skip
-    finally:
-        full.close()
-        visible.close()
 
 
 @st.composite
@@ -191,18 +204,8 @@ def churn_worlds(draw: st.DrawFn) -> list[tuple[str, str, str, Entity]]:
 def test_a_burner_succession_rests_only_on_calls_the_reader_may_read(
     world: list[tuple[str, str, str, Entity]], clearance: str
 ) -> None:
-    top = Classification.parse(clearance)
-    full, visible = new_store(), new_store()
-    try:
-        fill(full, world, Classification.TOP_SECRET)
-        fill(visible, world, top)
-        mine = build_network(full, ReadScope(top))
-        assert shown(mine) == shown(build_network(visible, SYSTEM_SCOPE))
-        assert all(e.classification <= top for e in mine.evidence())
+    with seen_alike(world, clearance) as (full, visible, top, _):
         found = service.burners(full, reading(ReadScope(top)))
         assert [s.to_dict() for s in found] == [
             s.to_dict() for s in service.burners(visible, reading(SYSTEM_SCOPE))]  # fmt: skip
         assert all(s.classification <= top for s in found)
-    finally:
-        full.close()
-        visible.close()
