@@ -215,17 +215,27 @@ def symbolic_bound(q: NameBound, c: NameBound, extra_query: float, extra_listed:
     return live / (live + dead)
 
 
+@lru_cache(maxsize=1 << 14)
+def _char_script(ch: str) -> str | None:
+    """The script of one character, from its Unicode name ("" for none); None for what is no
+    letter, digit or mark. Cached: a name's characters recur, and the name lookup is not cheap."""
+    if not ch.isalnum() and not unicodedata.category(ch).startswith("M"):
+        return None  # vowel signs are marks: ហ៊ុន សែន and ហ៊ុន សាន differ only in one
+    name = unicodedata.name(ch, "")
+    script = name.split(" ", 1)[0] if name else ""
+    if script in ("HIRAGANA", "KATAKANA") or script.startswith("CJK"):
+        script = "CJK"  # Japanese kana and kanji, Chinese hanzi: one writing system
+    return script
+
+
 def script_of(text: str) -> tuple[str, str]:
     """The script a name is compared in character by character ("" if none), and its letters."""
     scripts: dict[str, int] = {}
     letters = []
     for ch in text:
-        if not ch.isalnum() and not unicodedata.category(ch).startswith("M"):
-            continue  # vowel signs are marks: ហ៊ុន សែន and ហ៊ុន សាន differ only in one
-        name = unicodedata.name(ch, "")
-        script = name.split(" ", 1)[0] if name else ""
-        if script in ("HIRAGANA", "KATAKANA") or script.startswith("CJK"):
-            script = "CJK"  # Japanese kana and kanji, Chinese hanzi: one writing system
+        script = _char_script(ch)
+        if script is None:
+            continue
         scripts[script] = scripts.get(script, 0) + 1
         letters.append(ch)
     if not scripts:
