@@ -286,20 +286,30 @@ def test_a_program_that_exits_without_closing_its_store_loses_no_read(tmp_path: 
         "from stores import workdir_store\n"
         "from corridor.access.caller import Caller\n"
         "from corridor.audit import Event, audit\n"
+        "import time\n"
         "s = workdir_store(Path(sys.argv[1]))\n"
-        "for i in range(3):\n"
-        "    audit(s, Caller.operator(), Event.READ, f'entities/{i}')\n"
+        "n, until = 0, time.monotonic() + float(sys.argv[3])\n"
+        "while n < 3 or time.monotonic() < until:\n"
+        "    audit(s, Caller.operator(), Event.READ, f'entities/{n}')\n"
+        "    n += 1\n"
+        "    time.sleep(0.001)\n"
+        "print(n)\n"
     )
     tests = str(Path(__file__).parent)
-    done = subprocess.run([sys.executable, "-c", script, str(tmp_path), tests],
-                          capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
-    assert done.returncode == 0, done.stderr[-2000:]
-    s = workdir_store(tmp_path)
-    try:
-        assert [e.target for e in s.audit_entries()] == ["entities/0", "entities/1", "entities/2"]
-        assert verify_store(s).ok
-    finally:
-        s.close()
+    # Three reads at once (the writer thread still waiting), then reads for a second and a
+    # half (it writes while they go on, and may be writing as the program ends).
+    for workdir, seconds in ((tmp_path / "quick", "0"), (tmp_path / "busy", "1.5")):
+        done = subprocess.run([sys.executable, "-c", script, str(workdir), tests, seconds],
+                              capture_output=True, text=True, timeout=120, check=False)  # fmt: skip
+        assert done.returncode == 0, done.stderr[-2000:]
+        assert "could not be written" not in done.stderr
+        n = int(done.stdout.strip())
+        s = workdir_store(workdir)
+        try:
+            assert [e.target for e in s.audit_entries()] == [f"entities/{i}" for i in range(n)]
+            assert verify_store(s).ok
+        finally:
+            s.close()
 
 
 def test_concurrent_appends_keep_one_valid_chain(store: Store) -> None:

@@ -126,9 +126,13 @@ class AuditLog:
             self._wake.wait(FLUSH_SECONDS)
             self._wake.clear()
             try:
-                self.flush()
+                if not _EXITING:  # at exit the main thread writes them (a store may refuse here)
+                    self.flush()
             except Exception:
-                log.exception("audit log: buffered reads could not be written (kept, will retry)")
+                if not _EXITING:
+                    log.exception(
+                        "audit log: buffered reads could not be written (kept, will retry)"
+                    )
                 with self._lock:
                     self._thread = None
                     _FLUSHING.discard(self)
@@ -157,10 +161,10 @@ class AuditLog:
     def close(self) -> None:
         with self._lock:
             self._closed = True
-        self._wake.set()
         try:
-            self.flush()
+            self.flush()  # here, then wake the thread: it finds nothing left and ends
         finally:
+            self._wake.set()
             store = self._store()
             with _LOGS_LOCK:
                 if store is not None and _LOGS.get(store) is self:
@@ -188,12 +192,17 @@ _LOGS_LOCK = threading.Lock()
 #: Logs whose writer thread is running: held here (strongly) until it ends, so that an exit
 #: finds them even where the registry above has let their store's entry go.
 _FLUSHING: set[AuditLog] = set()
+#: Set as the interpreter exits: what is still buffered is then written by the exit hook, in
+#: the main thread (DuckDB refuses a write from another thread once exit has begun).
+_EXITING = False
 
 
 def _write_pending_at_exit() -> None:
     """At interpreter exit, write every store's buffered reads and stop its writer thread: a
     program that ends without closing its store would otherwise lose the last second of reads
     (the thread is a daemon), or have it stopped in the middle of a write."""
+    global _EXITING
+    _EXITING = True
     with _LOGS_LOCK:
         logs = {id(x): x for x in [*_LOGS.values(), *list(_FLUSHING)]}
     for found in logs.values():
