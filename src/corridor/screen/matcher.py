@@ -291,13 +291,18 @@ def _related(q: RName, c: RName) -> bool:
     costs ten times the keys'): half the query's parts each sharing a symbol with the listed
     name (a part carries several: Sergei is three name entities, which must count once), or
     half their letter trigrams (names run together, a typo in each part)."""
-    shared = len(q.grams & c.grams)
-    if shared >= 3 and 2 * shared >= min(len(q.grams), len(c.grams)):
-        return True
-    parts = q.bounds[0].parts
-    need = max(1, (len(parts) + 1) // 2)
+    # Most listed names a query is compared with share nothing with it: the two checks below
+    # each start with a test that builds no set (a part's symbols are its name's).
+    if not q.grams.isdisjoint(c.grams):
+        shared = len(q.grams & c.grams)
+        if shared >= 3 and 2 * shared >= min(len(q.grams), len(c.grams)):
+            return True
+    first = q.bounds[0]
     symbols = c.symbols
-    for p in parts:
+    if first.symbols.isdisjoint(symbols):
+        return False
+    need = max(1, (len(first.parts) + 1) // 2)
+    for p in first.parts:
         if not p.symbols.isdisjoint(symbols):
             need -= 1
             if not need:
