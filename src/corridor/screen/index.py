@@ -70,6 +70,9 @@ class NameForm:
     script_keys: frozenset[str] = frozenset()  # letters of a CJK/Khmer/… name, for retrieval
     variants: tuple[frozenset[str], ...] = ()  # each part's given-name forms (`nickname`)
     abjad: bool = False  # written in an abjad (Arabic, Persian, Urdu): short vowels unwritten
+    #: A person's parts where the family name is: those marked (a comma, capitals), or else the
+    #: last part; none for other names (spelling is stricter between two family names).
+    family_at: frozenset[int] = frozenset()
     _rn: Any = field(default=_UNSET, repr=False, compare=False)
 
     @property
@@ -127,8 +130,10 @@ def name_form(text: str, weak: bool = False, kind: str = "ENT", note: str = "") 
             if key:
                 key_index[key] = (*key_index.get(key, ()), j)
     variants = tuple(given_name_variants(part) for part in parsed.parts)
+    family_at = (family or frozenset({len(parsed.parts) - 1})) if kind == "PER" else frozenset()
     return NameForm(text, parsed, weak, part_keys, family, spelt, alt, key_set - {""}, key_index,
-                    kind, note, script_keys, variants, ABJAD.search(text) is not None)  # fmt: skip
+                    kind, note, script_keys, variants, ABJAD.search(text) is not None,
+                    family_at)  # fmt: skip
 
 
 def spelling(part: str) -> str:

@@ -191,7 +191,7 @@ def _align(q: NameForm, c: NameForm, w: Mapping[str, float]) -> list[tuple[int, 
                 if (lq - lc > lq // 4) if lq >= lc else (lc - lq > lc // 4):
                     sim = 0.0
                 else:
-                    family_pair = _family_position(q, i) and _family_position(c, j)
+                    family_pair = i in q.family_at and j in c.family_at
                     sim = spelling_similarity(qs, cs, family_pair)
                 if not sim and not q_variants.isdisjoint(c_variants[j]):
                     sim = nickname
@@ -228,14 +228,6 @@ def _romanised_alike(a: str, b: str) -> float:
     for old, new in _VOWEL_SPELLINGS:
         na, nb = na.replace(old, new), nb.replace(old, new)
     return max(sim, spelling_similarity(na, nb))
-
-
-def _family_position(form: NameForm, i: int) -> bool:
-    """Whether a person's part i is where the family name is: marked (a comma, capitals), or
-    else the last part."""
-    if form.kind != "PER":
-        return False
-    return i in form.family if form.family else i == len(form.parsed.parts) - 1
 
 
 def _key_score(q: NameForm, c: NameForm, w: Mapping[str, float]) -> tuple[float, str]:
