@@ -408,6 +408,7 @@ ROUTES: dict[tuple[str, str], Spec] = {
         ok=frozenset({200, 404}),
     ),
     ("GET", "/observations"): Spec(Action.READ),
+    ("GET", "/anpr/convoys"): Spec(Action.READ),
     ("POST", "/ingest"): Spec(Action.INGEST, _upload),
     ("GET", "/stats/counts"): Spec(Action.STATS),
     ("GET", "/stats/frontex"): Spec(Action.STATS, lambda w: Example(params={"year": 2024})),
@@ -490,6 +491,7 @@ KEY_MATRIX: dict[tuple[str, str], set[Role]] = {
     ("GET", "/entities/{entity_id}"): {A, SV, SO},
     ("GET", "/search"): {A, SV, SO},
     ("GET", "/observations"): {A, SV, SO},
+    ("GET", "/anpr/convoys"): {A, SV, SO},
     ("GET", "/alerts"): {A, SV, SO},
     # Writing data: not sharing officers, not auditors.
     ("POST", "/ingest"): {A, SV, AD},

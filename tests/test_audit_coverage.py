@@ -69,6 +69,7 @@ READS: dict[tuple[str, str], tuple[str, dict[str, Any], str, str]] = {
     ("get", "/timeline/{entity_id}"): ("/timeline/rs-p-1", {}, "read", "timeline/rs-p-1"),
     ("get", "/observations"): (
         "/observations", {"params": {"plate": "BG 001-AB"}}, "read", "observations"),
+    ("get", "/anpr/convoys"): ("/anpr/convoys", {}, "read", "anpr/convoys"),
     ("get", "/alerts"): ("/alerts", {}, "read", "alerts"),
     ("get", "/review/due"): (
         "/review/due", {"params": {"before": "2030-01-01"}}, "read", "review/due"),

@@ -24,7 +24,7 @@ from corridor.api.app import create_app
 #: Every top-level command and group of `corridor`.
 TOP_LEVEL = {
     "scenario", "ingest", "entities", "search", "resolve", "matches", "judge", "canonical",
-    "link", "network", "timeline", "lists", "screen", "alerts", "stats", "users", "audit",
+    "link", "network", "timeline", "anpr", "lists", "screen", "alerts", "stats", "users", "audit",
     "review", "node", "partner", "agreement", "share", "rfi", "correct", "recall", "serve", "demo",
 }  # fmt: skip
 #: The commands that take `--workdir` but open no store (so take no `--store`).

@@ -28,6 +28,7 @@ from corridor.api.routes import (
     resolve,
     screening,
     search,
+    sensors,
     sharing,
     stats,
 )
@@ -132,8 +133,8 @@ def create_app(
     # far (programs calling `/match` for every record), so that its requests do not test every
     # other route first (measured: ~5 % of a `/match` request's CPU). No paths overlap.
     for module in (
-        screening, health, entities, resolve, network, search, observations, ingest, stats,
-        sharing, audit,
+        screening, health, entities, resolve, network, search, observations, sensors, ingest,
+        stats, sharing, audit,
     ):  # fmt: skip
         app.include_router(module.router)
     _document_purpose(app)

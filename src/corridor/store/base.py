@@ -131,6 +131,20 @@ class Store(ABC):
     def observations(self, query: ObservationQuery, scope: ReadScope) -> list[dict[str, Any]]: ...
 
     @abstractmethod
+    def analyse_observations(
+        self,
+        kind: ObservationKind,
+        analysis: str,
+        params: Sequence[object],
+        scope: ReadScope,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[dict[str, Any]]:
+        """Run an analysis (a SELECT over the table `obs`, with `?` parameters) over the
+        observations of one kind that the scope allows, between `start` and `end`: the
+        reader's filter is applied here, once, whatever the analysis."""
+
+    @abstractmethod
     def counts(self, scope: ReadScope) -> list[AgencyCounts]: ...
 
     @abstractmethod

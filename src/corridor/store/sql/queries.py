@@ -8,6 +8,7 @@ the `Dialect` says how (a list parameter, a column type).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from corridor.model.observations import SPECS, ObservationKind
 from corridor.model.scope import ReadScope
@@ -114,6 +115,21 @@ GROUP BY m.entity_id HAVING count(DISTINCT m.pos) = ?
 ORDER BY score DESC, m.entity_id LIMIT ?
 """
     return sql, [*params, *scope_params, *schema_params, len(keys), limit]
+
+
+def visible_observations(
+    kind: ObservationKind, scope: ReadScope, start: datetime | None, end: datetime | None
+) -> Query:
+    """The observations of one kind a reader may see, in a period: what analyses read."""
+    pred, params = scope.predicate()
+    where = [pred]
+    if start is not None:
+        where.append("observed_at >= ?")
+        params.append(start)
+    if end is not None:
+        where.append("observed_at < ?")
+        params.append(end)
+    return f"SELECT * FROM {SPECS[kind].table} WHERE {' AND '.join(where)}", params
 
 
 def observations(kind: ObservationKind, query: ObservationQuery, scope: ReadScope) -> Query:

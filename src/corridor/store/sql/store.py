@@ -361,6 +361,21 @@ class SQLStore(Store):
         rows.sort(key=lambda r: (r["observed_at"], r["id"]))
         return rows[query.offset : query.offset + query.limit]
 
+    def analyse_observations(
+        self,
+        kind: ObservationKind,
+        analysis: str,
+        params: Sequence[object],
+        scope: ReadScope,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[dict[str, Any]]:
+        sql, visible = q.visible_observations(kind, scope, start, end)
+        with self._session() as s:
+            return s.dicts(
+                f"WITH obs AS ({sql}) SELECT * FROM ({analysis}) AS analysis", [*visible, *params]
+            )
+
     def counts(self, scope: ReadScope) -> list[AgencyCounts]:
         by_agency: dict[str, AgencyCounts] = {}
         with self._session() as s:

@@ -1,0 +1,195 @@
+"""Convoys from ANPR reads: vehicles passing the same cameras together, keeping their order and
+about the same distance, found on hand-made journeys; chance company, too few cameras and
+drifting strangers are not convoys; reads a reader may not see count for nothing."""
+
+from __future__ import annotations
+
+import csv
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from typer.testing import CliRunner
+
+from conftest import ANPR_HEADER, SENSOR_DEFAULTS, Api, write_csv
+from corridor.access.caller import Caller
+from corridor.audit import flush
+from corridor.cli import app
+from corridor.errors import ValidationError
+from corridor.ingest.service import ingest_path
+from corridor.model.classification import Classification
+from corridor.model.scope import SYSTEM_SCOPE, ReadScope
+from corridor.sensors.convoys import ConvoyParams, find_convoys
+from corridor.store.base import Store
+from stores import new_store, workdir_store
+
+T0 = datetime(2024, 5, 1, 21, 0, tzinfo=UTC)
+#: Cameras along one road, 20 minutes' drive apart.
+CAMERAS = [f"RS-A1-K{k:03d}-N" for k in range(0, 200, 25)]
+
+
+def journey(plate: str, start: datetime, cameras: list[str], step_s: float = 1200,
+            drift_s: float = 0.0) -> list[tuple[str, datetime, str]]:  # fmt: skip
+    """A vehicle's reads: camera after camera, `step_s` apart, later by `drift_s` at each."""
+    return [(plate, start + timedelta(seconds=i * (step_s + drift_s)), cam)
+            for i, cam in enumerate(cameras)]  # fmt: skip
+
+
+def load(store: Store, tmp_path: Path, reads: list[tuple[str, datetime, str]],
+         name: str = "anpr.csv", **defaults: str) -> None:  # fmt: skip
+    rows = [
+        [f"{name}-{i}", plate, "RS", at.isoformat().replace("+00:00", "Z"), camera, camera[:-2],
+         "44.8", "20.4", "1", "N", "0.9"]
+        for i, (plate, at, camera) in enumerate(reads)
+    ]  # fmt: skip
+    path = write_csv(tmp_path / name, ANPR_HEADER, rows)
+    ingest_path(store, Caller.operator(), path, kind="anpr",
+                defaults={**SENSOR_DEFAULTS, **defaults})  # fmt: skip
+
+
+def plate_sets(store: Store, scope: ReadScope = SYSTEM_SCOPE, **kw: int) -> list[list[str]]:
+    return [c.plates for c in find_convoys(store, scope, ConvoyParams(**kw))]
+
+
+def test_a_scout_minutes_ahead_is_a_convoy(store: Store, tmp_path: Path) -> None:
+    scout = journey("BG100AA", T0, CAMERAS[:5])
+    van = journey("BG200BB", T0 + timedelta(minutes=3), CAMERAS[:5])
+    load(store, tmp_path, scout + van)
+    found = find_convoys(store, SYSTEM_SCOPE)
+    assert [c.plates for c in found] == [["BG100AA", "BG200BB"]]
+    convoy = found[0]
+    assert convoy.cameras == 5
+    assert [len(m.read_ids) for m in convoy.members] == [5, 5]
+    assert convoy.first_seen == T0
+    assert convoy.last_seen == T0 + timedelta(minutes=3, seconds=4 * 1200)
+
+
+def test_two_cameras_together_are_chance(store: Store, tmp_path: Path) -> None:
+    a = journey("BG100AA", T0, CAMERAS[:2])
+    b = journey("BG200BB", T0 + timedelta(minutes=2), CAMERAS[:2])
+    load(store, tmp_path, a + b)
+    assert plate_sets(store) == []
+    assert plate_sets(store, min_cameras=2) == [["BG100AA", "BG200BB"]]
+
+
+def test_strangers_drifting_apart_are_not_a_convoy(store: Store, tmp_path: Path) -> None:
+    # The second vehicle is a minute slower between each pair of cameras: within the window at
+    # every camera, but its distance behind grows by four minutes over the trip.
+    a = journey("BG100AA", T0, CAMERAS[:5])
+    b = journey("BG200BB", T0 + timedelta(minutes=1), CAMERAS[:5], drift_s=60)
+    load(store, tmp_path, a + b)
+    assert plate_sets(store) == []
+    assert plate_sets(store, max_drift_s=300) == [["BG100AA", "BG200BB"]]
+
+
+def test_overtaking_back_and_forth_is_not_a_convoy(store: Store, tmp_path: Path) -> None:
+    a = journey("BG100AA", T0, CAMERAS[:6])
+    b = [(p, at + timedelta(seconds=30 if i % 2 else -30), cam)
+         for i, (p, at, cam) in enumerate(journey("BG200BB", T0, CAMERAS[:6]))]  # fmt: skip
+    load(store, tmp_path, a + b)
+    assert plate_sets(store) == []
+
+
+def test_three_together_are_one_convoy_and_trips_apart_are_two(
+    store: Store, tmp_path: Path
+) -> None:
+    night = [*journey("BG100AA", T0, CAMERAS[:4]),
+             *journey("BG200BB", T0 + timedelta(minutes=2), CAMERAS[:4]),
+             *journey("BG300CC", T0 + timedelta(minutes=4), CAMERAS[:4])]  # fmt: skip
+    later = T0 + timedelta(days=3)
+    again = [*journey("BG100AA", later, CAMERAS[2:6]),
+             *journey("BG300CC", later + timedelta(minutes=5), CAMERAS[2:6])]  # fmt: skip
+    load(store, tmp_path, night + again)
+    found = find_convoys(store, SYSTEM_SCOPE)
+    assert [c.plates for c in found] == [["BG100AA", "BG200BB", "BG300CC"],
+                                         ["BG100AA", "BG300CC"]]  # fmt: skip
+    assert [c.convoy_id for c in found] == ["convoy-000001", "convoy-000002"]
+    assert found[1].first_seen == later
+
+
+def test_a_period_keeps_to_its_reads(store: Store, tmp_path: Path) -> None:
+    a = journey("BG100AA", T0, CAMERAS[:4])
+    b = journey("BG200BB", T0 + timedelta(minutes=2), CAMERAS[:4])
+    load(store, tmp_path, a + b)
+    assert find_convoys(store, SYSTEM_SCOPE, start=T0 + timedelta(days=1)) == []
+    assert len(find_convoys(store, SYSTEM_SCOPE, end=T0 + timedelta(days=1))) == 1
+
+
+def test_settings_out_of_range_are_refused() -> None:
+    for kw in ({"window_s": 0}, {"min_cameras": 1}, {"trip_gap_s": 10, "window_s": 60},
+               {"max_drift_s": 5000}, {"min_same_order": 0.2}):  # fmt: skip
+        with pytest.raises(ValidationError):
+            ConvoyParams(**kw)  # type: ignore[arg-type]
+
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # fmt: skip
+@given(
+    hidden=st.lists(st.booleans(), min_size=8, max_size=8),
+    gap=st.integers(min_value=30, max_value=400),
+)
+def test_reads_above_clearance_count_for_nothing(
+    tmp_path_factory: pytest.TempPathFactory, hidden: list[bool], gap: int
+) -> None:
+    """What a reader of OFFICIAL sees is exactly what the same analysis gives over only the
+    reads they may see, loaded alone: a hidden read never makes or breaks a convoy."""
+    reads = [*journey("BG100AA", T0, CAMERAS[:4]),
+             *journey("BG200BB", T0 + timedelta(seconds=gap), CAMERAS[:4])]  # fmt: skip
+    low = ReadScope(Classification.OFFICIAL)
+    tmp = tmp_path_factory.mktemp("clearance")
+    everything, alone = new_store(), new_store()
+    try:
+        seen = [r for r, h in zip(reads, hidden, strict=True) if not h]
+        secret = [r for r, h in zip(reads, hidden, strict=True) if h]
+        load(everything, tmp, seen, "seen.csv")
+        if secret:
+            load(everything, tmp, secret, "secret.csv", classification="SECRET")
+        if seen:
+            load(alone, tmp, seen, "seen.csv")
+        assert plate_sets(everything, low) == plate_sets(alone, SYSTEM_SCOPE)
+        assert plate_sets(everything, SYSTEM_SCOPE) == [["BG100AA", "BG200BB"]]
+    finally:
+        everything.close()
+        alone.close()
+
+
+def test_cli_writes_one_row_per_vehicle(tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    work.mkdir()
+    db = workdir_store(work)
+    load(db, tmp_path, [*journey("BG100AA", T0, CAMERAS[:4]),
+                        *journey("BG200BB", T0 + timedelta(minutes=2), CAMERAS[:4])])  # fmt: skip
+    db.close()
+    out = tmp_path / "convoys.csv"
+    result = CliRunner().invoke(app, ["anpr", "convoys", "--out", str(out), "--workdir", str(work)])
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    assert [(r["convoy_id"], r["plate"], r["reads"]) for r in rows] == [
+        ("convoy-000001", "BG100AA", "4"), ("convoy-000001", "BG200BB", "4")]  # fmt: skip
+    bad = CliRunner().invoke(app, ["anpr", "convoys", "--out", str(out), "--workdir", str(work),
+                                   "--start", "yesterday"])  # fmt: skip
+    assert bad.exit_code == 2 and "--start" in bad.output
+
+
+def test_api_answers_in_the_callers_scope_and_logs_it(api: Api, tmp_path: Path) -> None:
+    load(api.store, tmp_path, [*journey("BG100AA", T0, CAMERAS[:4]),
+                               *journey("BG200BB", T0 + timedelta(minutes=2), CAMERAS[:4])])  # fmt: skip
+    load(api.store, tmp_path, [*journey("BG700XX", T0, CAMERAS[4:8]),
+                               *journey("BG800YY", T0 + timedelta(minutes=2), CAMERAS[4:8])],
+         "secret.csv", classification="SECRET")  # fmt: skip
+    high = api.get("/anpr/convoys", "analyst").json()
+    low = api.get("/anpr/convoys", "analyst_low").json()
+    assert [c["members"][0]["plate"] for c in high["convoys"]] == ["BG100AA", "BG700XX"]
+    assert [c["members"][0]["plate"] for c in low["convoys"]] == ["BG100AA"]
+    assert low["convoys"][0]["classification"] == "OFFICIAL"
+    assert api.get("/anpr/convoys?min_cameras=1", "analyst").status_code == 422
+    assert api.get("/anpr/convoys?start=2024-06-01T00:00:00Z&end=2024-05-01T00:00:00Z",
+                   "analyst").status_code == 422  # fmt: skip
+    assert api.get("/anpr/convoys", None).status_code == 401
+    flush(api.store)
+    entries = [e for e in api.store.audit_entries() if e.target == "anpr/convoys"]
+    assert [e.user_name for e in entries] == ["analyst", "analyst_low"]
+    assert "BG700XX" not in str(entries[-1].detail)
