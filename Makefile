@@ -65,6 +65,7 @@ bench: $(STAMP) $(PEER_STAMP) $(BENCH_STAMP)
 	$(BIN)/python bench/screening.py
 	$(BIN)/python bench/sharing.py
 	$(BIN)/python bench/load.py
+	$(BIN)/python bench/sensors.py
 	$(BIN)/python bench/network_scale.py --nodes 1000000 --edges 10000000 --seed 1
 
 lint: $(STAMP)
