@@ -39,6 +39,8 @@ def test_demo_builds_ingests_and_exercises_everything(tmp_path: Path) -> None:
     nets = summary["networks"]
     assert isinstance(nets, dict) and nets["communities"] > 0 and len(nets["top"]) == 5
     assert sum(nets["roles"].values()) == nets["people"]
+    convoys = summary["convoys"]
+    assert isinstance(convoys, dict) and convoys["convoys"] > 0 and len(convoys["first"]) >= 2
     screening = summary["screening"]
     assert isinstance(screening, dict)
     datasets = screening["datasets"]

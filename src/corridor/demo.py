@@ -34,6 +34,7 @@ from corridor.scenario import build_scenario
 from corridor.screen.alerts import screen_entities, visible_alerts
 from corridor.screen.lists import list_digest, load_list
 from corridor.screen.matching import match
+from corridor.sensors import service as sensors
 from corridor.settings import Settings
 from corridor.stats.counts import counts_table
 from corridor.stats.frontex import Frontex
@@ -237,6 +238,18 @@ def _networks(db: Store, caller: Caller, con: Console) -> dict[str, object]:
     }
 
 
+def _convoys(db: Store, caller: Caller, con: Console) -> dict[str, object]:
+    """Vehicles the ANPR cameras saw travelling together (`corridor anpr convoys`)."""
+    found = sensors.convoys(db, caller)
+    table = Table(title=f"Convoys on the route (`corridor anpr convoys`): {len(found):,}")
+    for col in ("convoy", "plates", "first seen", "cameras"):
+        table.add_column(col)
+    for c in found[:3]:
+        table.add_row(c.convoy_id, " ".join(c.plates), c.first_seen.isoformat(), str(c.cameras))
+    con.print(table)
+    return {"convoys": len(found), "first": found[0].plates if found else []}
+
+
 def run_demo(
     workdir: Path,
     seed: int = 7,
@@ -356,6 +369,8 @@ def run_demo(
 
         con.print("[bold]7. Networks: who works with whom, in what role, whom to take out first")
         summary["networks"] = _networks(db, caller, con)
+
+        summary["convoys"] = _convoys(db, caller, con)
 
         con.print("[bold]8. Screening against sanctions lists and the GB-NCA watchlist[/bold]")
         summary["screening"] = _screening(db, bundle, con)
