@@ -1,11 +1,12 @@
 """Convoys from ANPR reads: vehicles passing the same cameras together, keeping their order and
 about the same distance, found on hand-made journeys; chance company, too few cameras and
-drifting strangers are not convoys; reads a reader may not see count for nothing."""
+drifting strangers are not convoys; reads a reader may not see count for nothing. In the
+network, vehicles in a convoy are linked (co-travel), and so are their drivers."""
 
 from __future__ import annotations
 
 import csv
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -21,8 +22,11 @@ from corridor.errors import ValidationError
 from corridor.ingest.service import ingest_path
 from corridor.model.classification import Classification
 from corridor.model.scope import SYSTEM_SCOPE, ReadScope
+from corridor.network.build import CO_TRAVEL, build_network
+from corridor.network.service import timeline
 from corridor.sensors.convoys import ConvoyParams, find_convoys
 from corridor.store.base import Store
+from sharing_support import write_entities
 from stores import new_store, workdir_store
 
 T0 = datetime(2024, 5, 1, 21, 0, tzinfo=UTC)
@@ -193,3 +197,48 @@ def test_api_answers_in_the_callers_scope_and_logs_it(api: Api, tmp_path: Path) 
     entries = [e for e in api.store.audit_entries() if e.target == "anpr/convoys"]
     assert [e.user_name for e in entries] == ["analyst", "analyst_low"]
     assert "BG700XX" not in str(entries[-1].detail)
+
+
+def convoy_world(store: Store, tmp_path: Path) -> None:
+    """Two drivers, each operating a van the cameras saw travelling together (the second
+    van's reads SECRET), and a third van alone."""
+    write_entities(store, [
+        ("Person", "p-scout", {"name": "Scout Driver"}),
+        ("Person", "p-van", {"name": "Van Driver"}),
+        ("Vehicle", "v-scout", {"registrationNumber": "BG 100-AA", "operator": "p-scout"}),
+        ("Vehicle", "v-van", {"registrationNumber": "BG 200-BB", "operator": "p-van"}),
+        ("Vehicle", "v-alone", {"registrationNumber": "BG 300-CC", "operator": "p-van"}),
+    ], collected_at="2024-04-01T00:00:00Z")  # fmt: skip
+    load(store, tmp_path, journey("BG100AA", T0, CAMERAS[:4]), "scout.csv")
+    load(store, tmp_path, journey("BG200BB", T0 + timedelta(minutes=2), CAMERAS[:4]),
+         "van.csv", classification="SECRET")  # fmt: skip
+    load(store, tmp_path, journey("BG300CC", T0 + timedelta(days=2), CAMERAS[:4]), "alone.csv")
+
+
+def test_vehicles_in_a_convoy_are_linked_and_so_are_their_drivers(
+    store: Store, tmp_path: Path
+) -> None:
+    convoy_world(store, tmp_path)
+    network = build_network(store, SYSTEM_SCOPE)
+    (link,) = [k for k in network.links if k.kind == CO_TRAVEL]
+    assert (link.a, link.b) == ("v-scout", "v-van")
+    (item,) = link.evidence
+    assert item.dated and item.at == T0 and len(item.statement_ids) == 8
+    assert item.classification == Classification.SECRET
+    people = network.people()
+    (joined,) = [k for k in people.links if k.kind == CO_TRAVEL]
+    assert (joined.a, joined.b) == ("p-scout", "p-van") and 0 < joined.weight <= link.weight
+    # Before the journey, or for a reader who may not see the van's reads, there is no link.
+    assert not [k for k in build_network(store, SYSTEM_SCOPE, date(2024, 4, 30)).links
+                if k.kind == CO_TRAVEL]  # fmt: skip
+    low = build_network(store, ReadScope(Classification.OFFICIAL))
+    assert not [k for k in low.links if k.kind == CO_TRAVEL]
+    assert not [k for k in low.people().links if k.kind == CO_TRAVEL]
+
+
+def test_a_vehicles_timeline_shows_its_convoy(store: Store, tmp_path: Path) -> None:
+    convoy_world(store, tmp_path)
+    events = timeline(store, Caller.operator(), "v-scout")["events"]
+    (seen,) = [e for e in events if e["kind"] == CO_TRAVEL]
+    assert seen["other"] == "v-van" and seen["at"] == T0.isoformat()
+    assert seen["classification"] == "SECRET"

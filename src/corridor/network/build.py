@@ -51,6 +51,7 @@ from corridor.normalise.plates import normalise_plate
 from corridor.resolve.records import RESOLVABLE
 from corridor.resolve.seen import sees_everything
 from corridor.resolve.service import reader_clusters
+from corridor.sensors.convoys import Convoy, find_convoys
 from corridor.store.base import Store
 
 #: Entities that are nodes: who acts and what they use (everything else is evidence of a tie).
@@ -551,6 +552,35 @@ def _sort_key(key: tuple[str, str, str, str | None]) -> tuple[str, str, str, str
     return (key[0], key[1], key[2], key[3] or "")
 
 
+#: The kind of link between two vehicles the ANPR cameras saw travelling together (their
+#: drivers are joined through it in the people's network: `graph.THROUGH`).
+CO_TRAVEL = "co-travel"
+
+
+def _co_travel(builder: _Builder, convoys: Sequence[Convoy]) -> None:
+    """Vehicles in one convoy (`corridor.sensors.convoys`), linked: the reads that show it are
+    the evidence, graded as the weakest of them. Plates no vehicle record carries add nothing
+    (a vehicle the agencies hold no record of is not a node)."""
+    by_plate: dict[str, str] = {}
+    for node in builder.nodes.values():
+        for plate in node.plates:
+            by_plate.setdefault(plate, node.id)
+    for convoy in convoys:
+        vehicles = sorted({by_plate[p] for p in convoy.plates if p in by_plate})
+        if len(vehicles) < 2:
+            continue
+        reads = sorted({r for m in convoy.members for r in m.read_ids})
+        agency, scheme, grade = min(convoy.gradings, key=lambda g: (trust(g[2], g[1]), g))
+        item = Evidence(
+            record_id=f"convoy:{reads[0]}", statement_ids=tuple(reads), agency=agency,
+            grading=grade, grading_scheme=scheme, classification=convoy.classification,
+            at=convoy.first_seen, known=convoy.last_seen, dated=True,
+        )  # fmt: skip
+        for i, a in enumerate(vehicles):
+            for b in vehicles[i + 1 :]:
+                builder.link(a, b, CO_TRAVEL, item)
+
+
 def build_network(
     store: Store,
     scope: ReadScope,
@@ -563,7 +593,10 @@ def build_network(
     records = read_records(store, scope, as_of)
     canonical = canonical_ids(store, scope, [r for r in records if _is_node(r.schema)], resolved)
     builder = _Builder(records, canonical, churn)
-    links = builder.build()
+    builder.build()
+    # Convoys the reader's reads show, up to the day asked for.
+    _co_travel(builder, find_convoys(store, scope, end=end_of(as_of) if as_of else None))
+    links = [builder.links[k] for k in sorted(builder.links, key=_sort_key)]
     times = [e.at for k in links for e in k.evidence if e.at is not None]
     reference = end_of(as_of) if as_of is not None else max(times, default=None)
     statements = sorted(builder.statements, key=lambda s: (s.evidence.record_id, s.prop, s.value,

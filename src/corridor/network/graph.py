@@ -21,6 +21,8 @@ from corridor.network.burners import Succession
 from corridor.network.evidence import Evidence, combined_weight
 
 PERSON = "Person"
+#: Links between two non-person nodes that join the people around them in `Network.people`.
+THROUGH = frozenset({"co-travel"})
 
 
 @dataclass(slots=True)
@@ -205,7 +207,36 @@ class Network:
                     link = Link(p, q, f"shared {self.nodes[mid].kind}", evidence, scale, mid)
                     link.weight = scale * min(strength[p], strength[q])
                     links.append(link)
+        links.extend(self._through_pairs(persons, around))
         return Network(dict(persons), links, self.reference, statements=self.statements, whole=self)
+
+    def _through_pairs(
+        self, persons: dict[str, Node], around: dict[str, dict[str, list[Link]]]
+    ) -> list[Link]:
+        """Links between the people around two linked non-person nodes of a kind that joins
+        their users (`THROUGH`: two vehicles seen travelling together link their drivers): the
+        evidence of all three ties, weighed by the weakest, shared out as an affiliation's."""
+        out = []
+        for link in self.links:
+            if link.kind not in THROUGH or link.a in persons or link.b in persons:
+                continue
+            left, right = around.get(link.a, {}), around.get(link.b, {})
+            if not left or not right:
+                continue
+            scale = 1.0 / max(len(left), len(right))
+            strength = {m: {p: _noisy_or(k.weight for k in ties) for p, ties in ends.items()}
+                        for m, ends in ((link.a, left), (link.b, right))}  # fmt: skip
+            for p in sorted(left):
+                for q in sorted(right):
+                    if p == q:
+                        continue
+                    a, b = min(p, q), max(p, q)
+                    evidence = [e for k in (*left[p], link, *right[q]) for e in k.evidence]
+                    joined = Link(a, b, link.kind, evidence, scale, f"{link.a}~{link.b}")
+                    joined.weight = scale * min(strength[link.a][p], link.weight,
+                                                strength[link.b][q])  # fmt: skip
+                    out.append(joined)
+        return out
 
     def summary(self) -> dict[str, Any]:
         kinds: dict[str, int] = defaultdict(int)

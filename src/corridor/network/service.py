@@ -22,7 +22,7 @@ from corridor.model.classification import Classification, highest
 from corridor.network import analysis, export, ranking
 from corridor.network.brokers import Broker
 from corridor.network.brokers import brokers as find_brokers
-from corridor.network.build import build_network, end_of
+from corridor.network.build import CO_TRAVEL, build_network, end_of
 from corridor.network.burners import Succession
 from corridor.network.export import NodeFacts
 from corridor.network.graph import PERSON, Link, Network
@@ -302,6 +302,8 @@ _USES = {"operator", "owner", "Ownership", "driver"}
 def _event_kind(link_kind: str) -> str:
     if link_kind == "co-mention":
         return "report"
+    if link_kind == CO_TRAVEL:
+        return CO_TRAVEL  # a convoy seen by the cameras, when it was seen
     schema = ftm.get(link_kind)
     if schema is not None and (schema.is_a("Event") or link_kind in ("Call", "Payment")):
         return link_kind.lower()

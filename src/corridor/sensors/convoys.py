@@ -42,13 +42,15 @@ MIN_SAME_ORDER = 0.8
 _PAIRS = """
 WITH r AS (
     SELECT id, plate, sensor_id, observed_at, classification,
+           agency || '|' || grading_scheme || '|' || grading AS graded,
            EXTRACT(EPOCH FROM observed_at) AS t
     FROM obs WHERE plate IS NOT NULL AND plate <> ''
 ), p AS (
     SELECT a.plate AS a_plate, b.plate AS b_plate, a.sensor_id AS camera,
            a.id AS a_id, b.id AS b_id, a.observed_at AS a_at, b.observed_at AS b_at,
            a.t AS a_t, b.t - a.t AS lead,
-           GREATEST(a.classification, b.classification) AS classification
+           GREATEST(a.classification, b.classification) AS classification,
+           a.graded AS a_graded, b.graded AS b_graded
     FROM r a JOIN r b
       ON a.sensor_id = b.sensor_id AND a.plate < b.plate
      AND b.t BETWEEN a.t - ? AND a.t + ?
@@ -63,6 +65,8 @@ WITH r AS (
 )
 SELECT a_plate, b_plate, trip, COUNT(DISTINCT camera) AS cameras, COUNT(*) AS passes,
        MAX(lead) - MIN(lead) AS drift, MAX(classification) AS classification,
+       STRING_AGG(DISTINCT a_graded, ';') AS a_gradings,
+       STRING_AGG(DISTINCT b_graded, ';') AS b_gradings,
        SUM(CASE WHEN lead > 0 THEN 1 ELSE 0 END) AS a_leads,
        SUM(CASE WHEN lead < 0 THEN 1 ELSE 0 END) AS b_leads,
        MIN(a_at) AS a_first, MAX(a_at) AS a_last, MIN(b_at) AS b_first, MAX(b_at) AS b_last,
@@ -118,6 +122,8 @@ class Convoy:
     members: list[ConvoyMember]
     cameras: int  # the most distinct cameras any two of them passed together
     classification: int  # the highest classification among the reads that show it
+    #: (agency, grading scheme, grade) of the reads that show it.
+    gradings: list[tuple[str, str, str]] = field(default_factory=list)
 
     @property
     def first_seen(self) -> datetime:
@@ -143,6 +149,7 @@ class _Trip:
     plates: tuple[str, str]
     cameras: int
     classification: int
+    gradings: set[tuple[str, str, str]]  # (agency, scheme, grade) of the reads that show it
     first: datetime
     last: datetime
     reads: dict[str, tuple[datetime, datetime, list[str]]]
@@ -163,9 +170,15 @@ def _trips(rows: list[dict[str, Any]], params: ConvoyParams) -> list[_Trip]:
         }
         first = min(r["a_first"], r["b_first"])
         last = max(r["a_last"], r["b_last"])
+        gradings = {_graded(g) for g in f"{r['a_gradings']};{r['b_gradings']}".split(";") if g}
         out.append(_Trip((r["a_plate"], r["b_plate"]), int(r["cameras"]),
-                         int(r["classification"]), first, last, reads))  # fmt: skip
+                         int(r["classification"]), gradings, first, last, reads))  # fmt: skip
     return out
+
+
+def _graded(text: str) -> tuple[str, str, str]:
+    agency, scheme, grade = [*text.split("|"), "", ""][:3]
+    return agency, scheme, grade
 
 
 def _ids(joined: str | None) -> list[str]:
@@ -234,6 +247,7 @@ def find_convoys(
                 ],
                 max(t.cameras for t in members),
                 max(t.classification for t in members),
+                sorted({g for t in members for g in t.gradings}),
             )
         )
     convoys.sort(key=lambda c: (c.first_seen, c.plates))
