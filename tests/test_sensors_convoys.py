@@ -78,6 +78,30 @@ def test_two_cameras_together_are_chance(store: Store, tmp_path: Path) -> None:
     assert plate_sets(store, min_cameras=2) == [["BG100AA", "BG200BB"]]
 
 
+def test_two_cameras_together_again_on_another_trip_are_a_convoy(
+    store: Store, tmp_path: Path
+) -> None:
+    later = T0 + timedelta(days=5)
+    reads = [*journey("BG100AA", T0, CAMERAS[:2]),
+             *journey("BG200BB", T0 + timedelta(minutes=2), CAMERAS[:2]),
+             *journey("BG100AA", later, CAMERAS[3:5]),
+             *journey("BG200BB", later + timedelta(minutes=4), CAMERAS[3:5])]  # fmt: skip
+    load(store, tmp_path, reads)
+    assert plate_sets(store) == [["BG100AA", "BG200BB"], ["BG100AA", "BG200BB"]]
+    assert plate_sets(store, min_cameras_again=3) == []
+
+
+def test_a_misread_character_still_counts(store: Store, tmp_path: Path) -> None:
+    # One camera reads the van's 0 as O and its 8 as B: still the van, named as most reads have
+    # it, with the misread among its reads.
+    van = journey("BG208BB", T0 + timedelta(minutes=3), CAMERAS[:4])
+    van[1] = ("BG2OBBB", van[1][1], van[1][2])
+    load(store, tmp_path, [*journey("BG100AA", T0, CAMERAS[:4]), *van])
+    (convoy,) = find_convoys(store, SYSTEM_SCOPE)
+    assert convoy.plates == ["BG100AA", "BG208BB"] and convoy.cameras == 4
+    assert [len(m.read_ids) for m in convoy.members] == [4, 4]
+
+
 def test_strangers_drifting_apart_are_not_a_convoy(store: Store, tmp_path: Path) -> None:
     # The second vehicle is a minute slower between each pair of cameras: within the window at
     # every camera, but its distance behind grows by four minutes over the trip.

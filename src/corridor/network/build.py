@@ -47,7 +47,7 @@ from corridor.network.burners import CallEnd, Succession
 from corridor.network.evidence import Evidence, trust
 from corridor.network.graph import NOTED, PERSON, Link, Network, Node, Statement
 from corridor.normalise.phones import normalise_phone
-from corridor.normalise.plates import normalise_plate
+from corridor.normalise.plates import normalise_plate, plate_skeleton
 from corridor.resolve.records import RESOLVABLE
 from corridor.resolve.seen import sees_everything
 from corridor.resolve.service import reader_clusters
@@ -561,12 +561,12 @@ def _co_travel(builder: _Builder, convoys: Sequence[Convoy]) -> None:
     """Vehicles in one convoy (`corridor.sensors.convoys`), linked: the reads that show it are
     the evidence, graded as the weakest of them. Plates no vehicle record carries add nothing
     (a vehicle the agencies hold no record of is not a node)."""
-    by_plate: dict[str, str] = {}
+    by_plate: dict[str, str] = {}  # plate skeleton (as convoys know vehicles) → vehicle node
     for node in builder.nodes.values():
         for plate in node.plates:
-            by_plate.setdefault(plate, node.id)
+            by_plate.setdefault(plate_skeleton(plate), node.id)
     for convoy in convoys:
-        vehicles = sorted({by_plate[p] for p in convoy.plates if p in by_plate})
+        vehicles = sorted({v for p in convoy.plates if (v := by_plate.get(plate_skeleton(p)))})
         if len(vehicles) < 2:
             continue
         reads = sorted({r for m in convoy.members for r in m.read_ids})

@@ -43,3 +43,20 @@ def normalise_plate(raw: str) -> str:
     if not text.isascii():
         text = (ascii_text(text) or "").upper()
     return _NOT_ALNUM.sub("", text)
+
+
+#: Characters ANPR cameras read one for another (the segments and strokes they share): each
+#: group is written as its first. Two reads of one plate by two cameras have one skeleton
+#: even where one camera misread a character (CA2948PB read CA29A8PB, J46T681 read J467681);
+#: a skeleton joins reads, never records (two plates apart by one of these are rare, and
+#: joining them only ever treats them as one vehicle). One table: `plate_skeleton` and the SQL
+#: `translate` analyses run (`SKELETON_FROM`, `SKELETON_TO`) are both made from it.
+OCR_CONFUSIONS = ("0ODQ", "1IL", "2Z", "5S", "8B3", "4A", "6G", "7T")
+SKELETON_FROM = "".join(group[1:] for group in OCR_CONFUSIONS)
+SKELETON_TO = "".join(group[0] * (len(group) - 1) for group in OCR_CONFUSIONS)
+_SKELETON = str.maketrans(SKELETON_FROM, SKELETON_TO)
+
+
+def plate_skeleton(key: str) -> str:
+    """A plate key with the characters cameras confuse written one way (`OCR_CONFUSIONS`)."""
+    return key.translate(_SKELETON)

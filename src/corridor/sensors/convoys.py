@@ -4,10 +4,11 @@ camera on one journey.
 Smugglers run a scout car minutes ahead of the van carrying people, or two vans together. Any
 two vehicles may pass one camera within minutes of each other by chance; passing three or more
 of them together, in the same order, on one trip, is travelling together. The test is SQL over
-the reads a user may see (`Store.analyse_observations`): a self-join of reads at one camera
-within the window (a range join the database plans), trips cut where a pair's co-passes are
-hours apart, and the trips kept that span enough cameras with one vehicle keeping about the
-same lead over the other. Pairs that share a vehicle and
+the reads a user may see (`Store.analyse_observations`), each vehicle known by its plate's
+skeleton (so that a camera's misread of one character still counts: `plate_skeleton`): a
+self-join of reads at one camera within the window (a range join the database plans), trips
+cut where a pair's co-passes are hours apart, and the trips kept that span enough cameras
+with one vehicle keeping about the same lead over the other. Pairs that share a vehicle and
 overlap in time are one convoy (three vehicles together are three pairs).
 """
 
@@ -21,6 +22,7 @@ from corridor.errors import ValidationError
 from corridor.model.classification import Classification
 from corridor.model.observations import ObservationKind
 from corridor.model.scope import ReadScope
+from corridor.normalise.plates import SKELETON_FROM, SKELETON_TO
 from corridor.store.base import Store
 
 #: Two reads at one camera this close (seconds) are a co-pass: a scout car keeps a few minutes
@@ -31,6 +33,10 @@ TRIP_GAP_S = 2 * 3600
 #: The fewest distinct cameras a pair must pass together on one trip: two can be chance on a
 #: busy road, three in the same order rarely are.
 MIN_CAMERAS = 3
+#: The fewest cameras on each of two or more trips the same two vehicles made together: a
+#: camera may miss a vehicle (or misread it past recognition), and travelling together again
+#: and again is as unlikely by chance as passing three cameras together once.
+MIN_CAMERAS_AGAIN = 2
 #: How much the lead of one vehicle over the other may change over a trip (seconds): a convoy
 #: keeps its distance (a scout three minutes ahead stays about three minutes ahead), where two
 #: strangers on one road drift apart with their speeds, a minute or more within a few cameras.
@@ -40,41 +46,51 @@ MAX_DRIFT_S = 90
 MIN_SAME_ORDER = 0.8
 
 _PAIRS = """
-WITH r AS (
+WITH v AS (
     SELECT id, plate, sensor_id, observed_at, classification,
            agency || '|' || grading_scheme || '|' || grading AS graded,
-           EXTRACT(EPOCH FROM observed_at) AS t
+           TRANSLATE(plate, ?, ?) AS vehicle, EXTRACT(EPOCH FROM observed_at) AS t
     FROM obs WHERE plate IS NOT NULL AND plate <> ''
+), named AS (  -- each vehicle's plate: the key most of its reads give
+    SELECT vehicle, plate FROM (
+        SELECT vehicle, plate, ROW_NUMBER() OVER (
+            PARTITION BY vehicle ORDER BY COUNT(*) DESC, plate) AS n
+        FROM v GROUP BY vehicle, plate
+    ) ranked WHERE n = 1
 ), p AS (
-    SELECT a.plate AS a_plate, b.plate AS b_plate, a.sensor_id AS camera,
+    SELECT a.vehicle AS a_vehicle, b.vehicle AS b_vehicle, a.sensor_id AS camera,
            a.id AS a_id, b.id AS b_id, a.observed_at AS a_at, b.observed_at AS b_at,
            a.t AS a_t, b.t - a.t AS lead,
            GREATEST(a.classification, b.classification) AS classification,
            a.graded AS a_graded, b.graded AS b_graded
-    FROM r a JOIN r b
-      ON a.sensor_id = b.sensor_id AND a.plate < b.plate
+    FROM v a JOIN v b
+      ON a.sensor_id = b.sensor_id AND a.vehicle < b.vehicle
      AND b.t BETWEEN a.t - ? AND a.t + ?
 ), s AS (
-    SELECT *, CASE WHEN a_t - LAG(a_t) OVER (PARTITION BY a_plate, b_plate ORDER BY a_t, camera)
+    SELECT *, CASE WHEN a_t - LAG(a_t) OVER (PARTITION BY a_vehicle, b_vehicle
+                                             ORDER BY a_t, camera)
                    > ? THEN 1 ELSE 0 END AS new_trip
     FROM p
 ), e AS (
-    SELECT *, SUM(new_trip) OVER (PARTITION BY a_plate, b_plate ORDER BY a_t, camera
+    SELECT *, SUM(new_trip) OVER (PARTITION BY a_vehicle, b_vehicle ORDER BY a_t, camera
                                   ROWS UNBOUNDED PRECEDING) AS trip
     FROM s
+), trips AS (
+    SELECT a_vehicle, b_vehicle, trip, COUNT(DISTINCT camera) AS cameras, COUNT(*) AS passes,
+           MAX(lead) - MIN(lead) AS drift, MAX(classification) AS classification,
+           STRING_AGG(DISTINCT a_graded, ';') AS a_gradings,
+           STRING_AGG(DISTINCT b_graded, ';') AS b_gradings,
+           SUM(CASE WHEN lead > 0 THEN 1 ELSE 0 END) AS a_leads,
+           SUM(CASE WHEN lead < 0 THEN 1 ELSE 0 END) AS b_leads,
+           MIN(a_at) AS a_first, MAX(a_at) AS a_last, MIN(b_at) AS b_first, MAX(b_at) AS b_last,
+           STRING_AGG(a_id, ';' ORDER BY a_t, a_id) AS a_reads,
+           STRING_AGG(b_id, ';' ORDER BY a_t, b_id) AS b_reads
+    FROM e
+    GROUP BY a_vehicle, b_vehicle, trip
+    HAVING COUNT(DISTINCT camera) >= ? AND MAX(lead) - MIN(lead) <= ?
 )
-SELECT a_plate, b_plate, trip, COUNT(DISTINCT camera) AS cameras, COUNT(*) AS passes,
-       MAX(lead) - MIN(lead) AS drift, MAX(classification) AS classification,
-       STRING_AGG(DISTINCT a_graded, ';') AS a_gradings,
-       STRING_AGG(DISTINCT b_graded, ';') AS b_gradings,
-       SUM(CASE WHEN lead > 0 THEN 1 ELSE 0 END) AS a_leads,
-       SUM(CASE WHEN lead < 0 THEN 1 ELSE 0 END) AS b_leads,
-       MIN(a_at) AS a_first, MAX(a_at) AS a_last, MIN(b_at) AS b_first, MAX(b_at) AS b_last,
-       STRING_AGG(a_id, ';' ORDER BY a_t, a_id) AS a_reads,
-       STRING_AGG(b_id, ';' ORDER BY a_t, b_id) AS b_reads
-FROM e
-GROUP BY a_plate, b_plate, trip
-HAVING COUNT(DISTINCT camera) >= ? AND MAX(lead) - MIN(lead) <= ?
+SELECT trips.*, na.plate AS a_plate, nb.plate AS b_plate
+FROM trips JOIN named na ON na.vehicle = a_vehicle JOIN named nb ON nb.vehicle = b_vehicle
 """
 
 
@@ -83,6 +99,7 @@ class ConvoyParams:
     window_s: int = WINDOW_S
     trip_gap_s: int = TRIP_GAP_S
     min_cameras: int = MIN_CAMERAS
+    min_cameras_again: int = MIN_CAMERAS_AGAIN
     max_drift_s: int = MAX_DRIFT_S
     min_same_order: float = MIN_SAME_ORDER
 
@@ -91,7 +108,7 @@ class ConvoyParams:
             raise ValidationError("the window must be 1 to 3,600 seconds", "window")
         if self.trip_gap_s <= self.window_s:
             raise ValidationError("the trip gap must be longer than the window", "trip_gap")
-        if self.min_cameras < 2:
+        if min(self.min_cameras, self.min_cameras_again) < 2:
             raise ValidationError("a convoy passes at least 2 cameras together", "min_cameras")
         if not 0 <= self.max_drift_s <= self.window_s:
             raise ValidationError("the drift must be 0 to the window's seconds", "max_drift")
@@ -173,7 +190,11 @@ def _trips(rows: list[dict[str, Any]], params: ConvoyParams) -> list[_Trip]:
         gradings = {_graded(g) for g in f"{r['a_gradings']};{r['b_gradings']}".split(";") if g}
         out.append(_Trip((r["a_plate"], r["b_plate"]), int(r["cameras"]),
                          int(r["classification"]), gradings, first, last, reads))  # fmt: skip
-    return out
+    # A pair seen together on fewer cameras counts where it is seen so again on another trip.
+    trips_of: dict[tuple[str, str], int] = {}
+    for trip in out:
+        trips_of[trip.plates] = trips_of.get(trip.plates, 0) + 1
+    return [t for t in out if t.cameras >= params.min_cameras or trips_of[t.plates] >= 2]
 
 
 def _graded(text: str) -> tuple[str, str, str]:
@@ -198,10 +219,12 @@ def find_convoys(
         ObservationKind.ANPR,
         _PAIRS,
         [
+            SKELETON_FROM,
+            SKELETON_TO,
             params.window_s,
             params.window_s,
             params.trip_gap_s,
-            params.min_cameras,
+            min(params.min_cameras, params.min_cameras_again),
             params.max_drift_s,
         ],
         scope,
