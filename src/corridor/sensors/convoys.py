@@ -51,6 +51,8 @@ WITH v AS (
            agency || '|' || grading_scheme || '|' || grading AS graded,
            TRANSLATE(plate, ?, ?) AS vehicle, EXTRACT(EPOCH FROM observed_at) AS t
     FROM obs WHERE plate IS NOT NULL AND plate <> ''
+), w AS (  -- reads in slots as long as the window: a co-pass is in the same or the next slot
+    SELECT *, CAST(FLOOR(t / ?) AS BIGINT) AS slot FROM v
 ), named AS (  -- each vehicle's plate: the key most of its reads give
     SELECT vehicle, plate FROM (
         SELECT vehicle, plate, ROW_NUMBER() OVER (
@@ -63,14 +65,17 @@ WITH v AS (
            a.t AS a_t, b.t - a.t AS lead,
            GREATEST(a.classification, b.classification) AS classification,
            a.graded AS a_graded, b.graded AS b_graded
-    FROM v a JOIN v b
-      ON a.sensor_id = b.sensor_id AND a.vehicle < b.vehicle
-     AND b.t BETWEEN a.t - ? AND a.t + ?
+    FROM w a CROSS JOIN (VALUES (-1), (0), (1)) AS near(d)
+    JOIN w b ON b.sensor_id = a.sensor_id AND b.slot = a.slot + near.d
+    WHERE a.vehicle < b.vehicle AND b.t BETWEEN a.t - ? AND a.t + ?
+), often AS (  -- pairs seen together at enough cameras at all: most pairs never are
+    SELECT a_vehicle, b_vehicle FROM p GROUP BY a_vehicle, b_vehicle
+    HAVING COUNT(DISTINCT camera) >= ?
 ), s AS (
-    SELECT *, CASE WHEN a_t - LAG(a_t) OVER (PARTITION BY a_vehicle, b_vehicle
-                                             ORDER BY a_t, camera)
-                   > ? THEN 1 ELSE 0 END AS new_trip
-    FROM p
+    SELECT p.*, CASE WHEN a_t - LAG(a_t) OVER (PARTITION BY p.a_vehicle, p.b_vehicle
+                                               ORDER BY a_t, camera)
+                     > ? THEN 1 ELSE 0 END AS new_trip
+    FROM p JOIN often ON often.a_vehicle = p.a_vehicle AND often.b_vehicle = p.b_vehicle
 ), e AS (
     SELECT *, SUM(new_trip) OVER (PARTITION BY a_vehicle, b_vehicle ORDER BY a_t, camera
                                   ROWS UNBOUNDED PRECEDING) AS trip
@@ -223,6 +228,8 @@ def find_convoys(
             SKELETON_TO,
             params.window_s,
             params.window_s,
+            params.window_s,
+            min(params.min_cameras, params.min_cameras_again),
             params.trip_gap_s,
             min(params.min_cameras, params.min_cameras_again),
             params.max_drift_s,
