@@ -137,6 +137,16 @@ def test_three_together_are_one_convoy_and_trips_apart_are_two(
     assert found[1].first_seen == later
 
 
+def test_convoys_among_some_vehicles_read_only_theirs(store: Store, tmp_path: Path) -> None:
+    load(store, tmp_path, [*journey("BG100AA", T0, CAMERAS[:4]),
+                           *journey("BG200BB", T0 + timedelta(minutes=2), CAMERAS[:4]),
+                           *journey("BG300CC", T0 + timedelta(minutes=4), CAMERAS[:4])])  # fmt: skip
+    assert [c.plates for c in find_convoys(store, SYSTEM_SCOPE, plates=["bg 100-aa", "BG300CC"])
+            ] == [["BG100AA", "BG300CC"]]  # fmt: skip
+    assert find_convoys(store, SYSTEM_SCOPE, plates=["BG100AA"]) == []
+    assert len(find_convoys(store, SYSTEM_SCOPE)[0].plates) == 3
+
+
 def test_a_period_keeps_to_its_reads(store: Store, tmp_path: Path) -> None:
     a = journey("BG100AA", T0, CAMERAS[:4])
     b = journey("BG200BB", T0 + timedelta(minutes=2), CAMERAS[:4])

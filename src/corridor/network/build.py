@@ -594,8 +594,10 @@ def build_network(
     canonical = canonical_ids(store, scope, [r for r in records if _is_node(r.schema)], resolved)
     builder = _Builder(records, canonical, churn)
     builder.build()
-    # Convoys the reader's reads show, up to the day asked for.
-    _co_travel(builder, find_convoys(store, scope, end=end_of(as_of) if as_of else None))
+    # Convoys of the network's vehicles the reader's reads show, up to the day asked for.
+    plates = [p for n in builder.nodes.values() for p in n.plates]
+    end = end_of(as_of) if as_of else None
+    _co_travel(builder, find_convoys(store, scope, end=end, plates=plates))
     links = [builder.links[k] for k in sorted(builder.links, key=_sort_key)]
     times = [e.at for k in links for e in k.evidence if e.at is not None]
     reference = end_of(as_of) if as_of is not None else max(times, default=None)

@@ -14,6 +14,7 @@ overlap in time are one convoy (three vehicles together are three pairs).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -22,7 +23,12 @@ from corridor.errors import ValidationError
 from corridor.model.classification import Classification
 from corridor.model.observations import ObservationKind
 from corridor.model.scope import ReadScope
-from corridor.normalise.plates import SKELETON_FROM, SKELETON_TO
+from corridor.normalise.plates import (
+    SKELETON_FROM,
+    SKELETON_TO,
+    normalise_plate,
+    plate_skeleton,
+)
 from corridor.store.base import Store
 
 #: Two reads at one camera this close (seconds) are a co-pass: a scout car keeps a few minutes
@@ -50,7 +56,7 @@ WITH v AS (
     SELECT id, plate, sensor_id, observed_at, classification,
            agency || '|' || grading_scheme || '|' || grading AS graded,
            TRANSLATE(plate, ?, ?) AS vehicle, EXTRACT(EPOCH FROM observed_at) AS t
-    FROM obs WHERE plate IS NOT NULL AND plate <> ''
+    FROM obs WHERE plate IS NOT NULL AND plate <> '' {only}
 ), w AS (  -- reads in slots as long as the window: a co-pass is in the same or the next slot
     SELECT *, CAST(FLOOR(t / ?) AS BIGINT) AS slot FROM v
 ), named AS (  -- each vehicle's plate: the key most of its reads give
@@ -217,15 +223,26 @@ def find_convoys(
     params: ConvoyParams | None = None,
     start: datetime | None = None,
     end: datetime | None = None,
+    plates: Iterable[str] | None = None,
 ) -> list[Convoy]:
-    """Every convoy among the ANPR reads the scope allows (first seen first)."""
+    """Every convoy among the ANPR reads the scope allows (first seen first); only among
+    `plates` where given (the vehicles a network holds: the rest of the traffic is not read)."""
     params = params or ConvoyParams()
+    only, among = "", []
+    if plates is not None:
+        among = sorted({plate_skeleton(k) for p in plates if (k := normalise_plate(p))})
+        if len(among) < 2:
+            return []
+        marks = ", ".join("?" * len(among))
+        only = f"AND TRANSLATE(plate, ?, ?) IN ({marks})"
+        among = [SKELETON_FROM, SKELETON_TO, *among]
     rows = store.analyse_observations(
         ObservationKind.ANPR,
-        _PAIRS,
+        _PAIRS.format(only=only),
         [
             SKELETON_FROM,
             SKELETON_TO,
+            *among,
             params.window_s,
             params.window_s,
             params.window_s,
