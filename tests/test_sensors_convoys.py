@@ -92,14 +92,35 @@ def test_two_cameras_together_again_on_another_trip_are_a_convoy(
 
 
 def test_a_misread_character_still_counts(store: Store, tmp_path: Path) -> None:
-    # One camera reads the van's 0 as O and its 8 as B: still the van, named as most reads have
-    # it, with the misread among its reads.
+    # One camera reads the van's 0 as O and its 8 as B; the van is read right a dozen times
+    # more on other days, so the odd plate is taken for a misread of it. Two plates read as
+    # often as each other stay two vehicles, however alike.
     van = journey("BG208BB", T0 + timedelta(minutes=3), CAMERAS[:4])
     van[1] = ("BG2OBBB", van[1][1], van[1][2])
-    load(store, tmp_path, [*journey("BG100AA", T0, CAMERAS[:4]), *van])
+    other_days = [r for d in (3, 6, 9) for r in journey("BG208BB", T0 + timedelta(days=d),
+                                                           CAMERAS[4:8])]  # fmt: skip
+    load(store, tmp_path, [*journey("BG100AA", T0, CAMERAS[:4]), *van, *other_days])
     (convoy,) = find_convoys(store, SYSTEM_SCOPE)
     assert convoy.plates == ["BG100AA", "BG208BB"] and convoy.cameras == 4
     assert [len(m.read_ids) for m in convoy.members] == [4, 4]
+
+
+def test_on_a_busy_road_three_cameras_together_are_not_enough(store: Store, tmp_path: Path) -> None:
+    # Twenty cars a minute apart over three cameras: each has company within the window, and
+    # as much (decoys) two windows apart, so three cameras say nothing there; a pair that kept
+    # together over five cameras still stands out.
+    busy = T0 + timedelta(days=1)
+    strangers = [
+        r
+        for i in range(20)
+        for r in journey(f"NS{i:03d}XY", busy + timedelta(minutes=i), CAMERAS[:3])
+    ]
+    convoy = [*journey("BG100AA", busy, CAMERAS[3:8]),
+              *journey("BG200BB", busy + timedelta(minutes=2), CAMERAS[3:8])]  # fmt: skip
+    load(store, tmp_path, strangers + convoy)
+    assert plate_sets(store) == [["BG100AA", "BG200BB"]]
+    # Counting every trip, whatever the decoys say, makes the strangers one big convoy.
+    assert [len(p) for p in plate_sets(store, max_false=1.0)] == [2, 20]
 
 
 def test_strangers_drifting_apart_are_not_a_convoy(store: Store, tmp_path: Path) -> None:

@@ -561,12 +561,17 @@ def _co_travel(builder: _Builder, convoys: Sequence[Convoy]) -> None:
     """Vehicles in one convoy (`corridor.sensors.convoys`), linked: the reads that show it are
     the evidence, graded as the weakest of them. Plates no vehicle record carries add nothing
     (a vehicle the agencies hold no record of is not a node)."""
-    by_plate: dict[str, str] = {}  # plate skeleton (as convoys know vehicles) → vehicle node
+    by_plate: dict[str, str] = {}  # plate → vehicle node
+    by_skeleton: dict[str, str] = {}  # plate skeleton → vehicle node, where only one has it
     for node in builder.nodes.values():
         for plate in node.plates:
-            by_plate.setdefault(plate_skeleton(plate), node.id)
+            by_plate.setdefault(plate, node.id)
+            by_skeleton[plate_skeleton(plate)] = (
+                node.id if by_skeleton.get(plate_skeleton(plate), node.id) == node.id else ""
+            )
     for convoy in convoys:
-        vehicles = sorted({v for p in convoy.plates if (v := by_plate.get(plate_skeleton(p)))})
+        found = (by_plate.get(p) or by_skeleton.get(plate_skeleton(p)) for p in convoy.plates)
+        vehicles = sorted({v for v in found if v})
         if len(vehicles) < 2:
             continue
         reads = sorted({r for m in convoy.members for r in m.read_ids})

@@ -3,13 +3,14 @@ camera on one journey.
 
 Smugglers run a scout car minutes ahead of the van carrying people, or two vans together. Any
 two vehicles may pass one camera within minutes of each other by chance; passing three or more
-of them together, in the same order, on one trip, is travelling together. The test is SQL over
-the reads a user may see (`Store.analyse_observations`), each vehicle known by its plate's
-skeleton (so that a camera's misread of one character still counts: `plate_skeleton`): a
-self-join of reads at one camera within the window (a range join the database plans), trips
-cut where a pair's co-passes are hours apart, and the trips kept that span enough cameras
-with one vehicle keeping about the same lead over the other. Pairs that share a vehicle and
-overlap in time are one convoy (three vehicles together are three pairs).
+of them together, in the same order, on one trip, is travelling together, unless the road is
+so busy that strangers keep such company too (`_significant` asks the traffic itself). The
+test is SQL over the reads a user may see (`Store.analyse_observations`): a plate read far
+less often than one a camera could mistake it for counts as that one (`MISREADS`); reads are
+joined with the reads of the same camera nearby in time, slot by slot; trips are cut where a
+pair's co-passes are hours apart, and kept where they span enough cameras with one vehicle
+keeping about the same lead over the other. Pairs that share a vehicle and overlap in time
+are one convoy (three vehicles together are three pairs).
 """
 
 from __future__ import annotations
@@ -50,44 +51,60 @@ MAX_DRIFT_S = 90
 #: The share of a trip's co-passes in which the same vehicle leads: a convoy keeps its order,
 #: two strangers on one road overtake each other.
 MIN_SAME_ORDER = 0.8
+#: A plate read this many times less often than another a camera could mistake it for (one
+#: character apart, `plate_skeleton`) is taken for a misread of it: cameras read most plates
+#: right, and a misread is seldom repeated.
+MISREADS = 10
+#: The most false discoveries a rule may bring, as a share of what it finds, estimated from
+#: decoy pairs (`_significant`).
+MAX_FALSE = 0.1
 
 _PAIRS = """
-WITH v AS (
+WITH v0 AS (
     SELECT id, plate, sensor_id, observed_at, classification,
            agency || '|' || grading_scheme || '|' || grading AS graded,
-           TRANSLATE(plate, ?, ?) AS vehicle, EXTRACT(EPOCH FROM observed_at) AS t
+           TRANSLATE(plate, ?, ?) AS skeleton, EXTRACT(EPOCH FROM observed_at) AS t
     FROM obs WHERE plate IS NOT NULL AND plate <> '' {only}
-), w AS (  -- reads in slots as long as the window: a co-pass is in the same or the next slot
+), counts AS (
+    SELECT skeleton, plate, COUNT(*) AS n FROM v0 GROUP BY skeleton, plate
+), top AS (  -- each skeleton's plate read most
+    SELECT skeleton, plate AS top_plate, n AS top_n FROM (
+        SELECT *, ROW_NUMBER() OVER (PARTITION BY skeleton ORDER BY n DESC, plate) AS r
+        FROM counts
+    ) ranked WHERE r = 1
+), v AS (  -- a plate read far less often than one a camera could mistake it for is that one
+    SELECT v0.*, CASE WHEN counts.n * ? <= top.top_n THEN top.top_plate ELSE v0.plate END
+                 AS vehicle
+    FROM v0 JOIN counts ON counts.skeleton = v0.skeleton AND counts.plate = v0.plate
+            JOIN top ON top.skeleton = v0.skeleton
+), w AS (  -- reads in slots twice the window: a pair within it is in one or the next slot
     SELECT *, CAST(FLOOR(t / ?) AS BIGINT) AS slot FROM v
-), named AS (  -- each vehicle's plate: the key most of its reads give
-    SELECT vehicle, plate FROM (
-        SELECT vehicle, plate, ROW_NUMBER() OVER (
-            PARTITION BY vehicle ORDER BY COUNT(*) DESC, plate) AS n
-        FROM v GROUP BY vehicle, plate
-    ) ranked WHERE n = 1
 ), p AS (
     SELECT a.vehicle AS a_vehicle, b.vehicle AS b_vehicle, a.sensor_id AS camera,
            a.id AS a_id, b.id AS b_id, a.observed_at AS a_at, b.observed_at AS b_at,
            a.t AS a_t, b.t - a.t AS lead,
+           CASE WHEN ABS(b.t - a.t) <= ? THEN 0 ELSE 1 END AS decoy,
            GREATEST(a.classification, b.classification) AS classification,
            a.graded AS a_graded, b.graded AS b_graded
     FROM w a CROSS JOIN (VALUES (-1), (0), (1)) AS near(d)
     JOIN w b ON b.sensor_id = a.sensor_id AND b.slot = a.slot + near.d
     WHERE a.vehicle < b.vehicle AND b.t BETWEEN a.t - ? AND a.t + ?
 ), often AS (  -- pairs seen together at enough cameras at all: most pairs never are
-    SELECT a_vehicle, b_vehicle FROM p GROUP BY a_vehicle, b_vehicle
+    SELECT a_vehicle, b_vehicle, decoy FROM p GROUP BY a_vehicle, b_vehicle, decoy
     HAVING COUNT(DISTINCT camera) >= ?
 ), s AS (
-    SELECT p.*, CASE WHEN a_t - LAG(a_t) OVER (PARTITION BY p.a_vehicle, p.b_vehicle
+    SELECT p.*, CASE WHEN a_t - LAG(a_t) OVER (PARTITION BY p.a_vehicle, p.b_vehicle, p.decoy
                                                ORDER BY a_t, camera)
                      > ? THEN 1 ELSE 0 END AS new_trip
     FROM p JOIN often ON often.a_vehicle = p.a_vehicle AND often.b_vehicle = p.b_vehicle
+                     AND often.decoy = p.decoy
 ), e AS (
-    SELECT *, SUM(new_trip) OVER (PARTITION BY a_vehicle, b_vehicle ORDER BY a_t, camera
-                                  ROWS UNBOUNDED PRECEDING) AS trip
+    SELECT *, SUM(new_trip) OVER (PARTITION BY a_vehicle, b_vehicle, decoy
+                                  ORDER BY a_t, camera ROWS UNBOUNDED PRECEDING) AS trip
     FROM s
 ), trips AS (
-    SELECT a_vehicle, b_vehicle, trip, COUNT(DISTINCT camera) AS cameras, COUNT(*) AS passes,
+    SELECT a_vehicle, b_vehicle, decoy, trip, COUNT(DISTINCT camera) AS cameras,
+           COUNT(*) AS passes,
            MAX(lead) - MIN(lead) AS drift, MAX(classification) AS classification,
            STRING_AGG(DISTINCT a_graded, ';') AS a_gradings,
            STRING_AGG(DISTINCT b_graded, ';') AS b_gradings,
@@ -97,11 +114,10 @@ WITH v AS (
            STRING_AGG(a_id, ';' ORDER BY a_t, a_id) AS a_reads,
            STRING_AGG(b_id, ';' ORDER BY a_t, b_id) AS b_reads
     FROM e
-    GROUP BY a_vehicle, b_vehicle, trip
+    GROUP BY a_vehicle, b_vehicle, decoy, trip
     HAVING COUNT(DISTINCT camera) >= ? AND MAX(lead) - MIN(lead) <= ?
 )
-SELECT trips.*, na.plate AS a_plate, nb.plate AS b_plate
-FROM trips JOIN named na ON na.vehicle = a_vehicle JOIN named nb ON nb.vehicle = b_vehicle
+SELECT trips.*, a_vehicle AS a_plate, b_vehicle AS b_plate FROM trips
 """
 
 
@@ -113,6 +129,7 @@ class ConvoyParams:
     min_cameras_again: int = MIN_CAMERAS_AGAIN
     max_drift_s: int = MAX_DRIFT_S
     min_same_order: float = MIN_SAME_ORDER
+    max_false: float = MAX_FALSE
 
     def __post_init__(self) -> None:
         if not 0 < self.window_s <= 3600:
@@ -123,6 +140,8 @@ class ConvoyParams:
             raise ValidationError("a convoy passes at least 2 cameras together", "min_cameras")
         if not 0 <= self.max_drift_s <= self.window_s:
             raise ValidationError("the drift must be 0 to the window's seconds", "max_drift")
+        if not 0 <= self.max_false <= 1:
+            raise ValidationError("the false share must be 0 to 1", "max_false")
         if not 0.5 <= self.min_same_order <= 1:
             raise ValidationError("the same-order share must be 0.5 to 1", "min_same_order")
 
@@ -181,6 +200,7 @@ class _Trip:
     first: datetime
     last: datetime
     reads: dict[str, tuple[datetime, datetime, list[str]]]
+    decoy: bool = False
 
 
 def _trips(rows: list[dict[str, Any]], params: ConvoyParams) -> list[_Trip]:
@@ -200,12 +220,42 @@ def _trips(rows: list[dict[str, Any]], params: ConvoyParams) -> list[_Trip]:
         last = max(r["a_last"], r["b_last"])
         gradings = {_graded(g) for g in f"{r['a_gradings']};{r['b_gradings']}".split(";") if g}
         out.append(_Trip((r["a_plate"], r["b_plate"]), int(r["cameras"]),
-                         int(r["classification"]), gradings, first, last, reads))  # fmt: skip
-    # A pair seen together on fewer cameras counts where it is seen so again on another trip.
-    trips_of: dict[tuple[str, str], int] = {}
-    for trip in out:
-        trips_of[trip.plates] = trips_of.get(trip.plates, 0) + 1
-    return [t for t in out if t.cameras >= params.min_cameras or trips_of[t.plates] >= 2]
+                         int(r["classification"]), gradings, first, last, reads,
+                         bool(r["decoy"])))  # fmt: skip
+    return _significant(out, params)
+
+
+def _significant(trips: list[_Trip], params: ConvoyParams) -> list[_Trip]:
+    """The trips that are convoys, at the fewest cameras the traffic allows.
+
+    How often strangers keep one another's company depends on the road: on a quiet border road
+    at night, three cameras together are a convoy; on a busy one, any car has company. The
+    traffic itself says how busy: pairs a window to two windows apart at each camera (decoys:
+    too far apart for a convoy's scout, as close for chance) pass the same tests as often as
+    strangers within the window do. A rule (k cameras on one trip; 2 cameras on each of two
+    trips) is kept where its decoys are at most `max_false` of what it finds (a target-decoy
+    estimate of the false discoveries), k raised until they are."""
+
+    def again(group: list[_Trip]) -> list[_Trip]:
+        # A pair seen together at fewer cameras, but on more than one trip.
+        trips_of: dict[tuple[str, str], int] = {}
+        for t in group:
+            trips_of[t.plates] = trips_of.get(t.plates, 0) + 1
+        return [t for t in group if trips_of[t.plates] >= 2]
+
+    target = [t for t in trips if not t.decoy]
+    decoy = [t for t in trips if t.decoy]
+    top = max((t.cameras for t in target), default=0)
+    k = params.min_cameras
+    while k <= top:
+        found = sum(1 for t in target if t.cameras >= k)
+        if sum(1 for t in decoy if t.cameras >= k) <= params.max_false * found:
+            break
+        k += 1
+    repeated = again(target)
+    keep_again = len(again(decoy)) <= params.max_false * len(repeated)
+    chosen = {id(t) for t in repeated} if keep_again else set()
+    return [t for t in target if t.cameras >= k or id(t) in chosen]
 
 
 def _graded(text: str) -> tuple[str, str, str]:
@@ -243,9 +293,11 @@ def find_convoys(
             SKELETON_FROM,
             SKELETON_TO,
             *among,
+            MISREADS,
+            2 * params.window_s,
             params.window_s,
-            params.window_s,
-            params.window_s,
+            2 * params.window_s,
+            2 * params.window_s,
             min(params.min_cameras, params.min_cameras_again),
             params.trip_gap_s,
             min(params.min_cameras, params.min_cameras_again),
