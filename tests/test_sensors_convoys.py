@@ -76,6 +76,8 @@ def test_two_cameras_together_are_chance(store: Store, tmp_path: Path) -> None:
     load(store, tmp_path, a + b)
     assert plate_sets(store) == []
     assert plate_sets(store, min_cameras=2) == [["BG100AA", "BG200BB"]]
+    # Two cameras once, even with a rule for pairs seen again that asks for three each time.
+    assert plate_sets(store, min_cameras=2, min_cameras_again=3) == [["BG100AA", "BG200BB"]]
 
 
 def test_two_cameras_together_again_on_another_trip_are_a_convoy(
@@ -89,6 +91,7 @@ def test_two_cameras_together_again_on_another_trip_are_a_convoy(
     load(store, tmp_path, reads)
     assert plate_sets(store) == [["BG100AA", "BG200BB"], ["BG100AA", "BG200BB"]]
     assert plate_sets(store, min_cameras_again=3) == []
+    assert plate_sets(store, min_cameras=4, min_cameras_again=3) == []
 
 
 def test_a_misread_character_still_counts(store: Store, tmp_path: Path) -> None:

@@ -238,10 +238,11 @@ def _significant(trips: list[_Trip], params: ConvoyParams) -> list[_Trip]:
 
     def again(group: list[_Trip]) -> list[_Trip]:
         # A pair seen together at fewer cameras, but on more than one trip.
+        enough = [t for t in group if t.cameras >= params.min_cameras_again]
         trips_of: dict[tuple[str, str], int] = {}
-        for t in group:
+        for t in enough:
             trips_of[t.plates] = trips_of.get(t.plates, 0) + 1
-        return [t for t in group if trips_of[t.plates] >= 2]
+        return [t for t in enough if trips_of[t.plates] >= 2]
 
     target = [t for t in trips if not t.decoy]
     decoy = [t for t in trips if t.decoy]
