@@ -36,6 +36,8 @@ def pytest_configure(config: pytest.Config) -> None:
     global _CLUSTER
     if stores.BACKEND != "postgres" or _CLUSTER is not None:
         return
+    if os.environ.get("PYTEST_XDIST_WORKER") and os.environ.get(stores.PG_URL_VAR):
+        return  # a worker of `pytest -n`: the cluster the controller started serves it too
     _CLUSTER = LocalCluster().start()
     os.environ[stores.PG_URL_VAR] = _CLUSTER.url
     os.environ["CORRIDOR_STORE"] = f"{_CLUSTER.url}?schema={WORKDIR_PLACEHOLDER}"
@@ -54,6 +56,9 @@ def pg_url() -> Iterator[str]:
     on one store, the two backends side by side), whichever backend the suite runs on."""
     if _CLUSTER is not None:
         yield _CLUSTER.url
+        return
+    if os.environ.get("PYTEST_XDIST_WORKER") and stores.BACKEND == "postgres":
+        yield os.environ[stores.PG_URL_VAR]  # the controller's cluster
         return
     with LocalCluster() as cluster:
         yield cluster.url
