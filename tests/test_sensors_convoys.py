@@ -22,7 +22,8 @@ from corridor.errors import ValidationError
 from corridor.ingest.service import ingest_path
 from corridor.model.classification import Classification
 from corridor.model.scope import SYSTEM_SCOPE, ReadScope
-from corridor.network.build import CO_TRAVEL, build_network
+from corridor.network.build import build_network
+from corridor.network.graph import CO_TRAVEL
 from corridor.network.service import timeline
 from corridor.sensors.convoys import ConvoyParams, find_convoys
 from corridor.store.base import Store
@@ -263,7 +264,8 @@ def convoy_world(store: Store, tmp_path: Path) -> None:
     write_entities(store, [
         ("Person", "p-scout", {"name": "Scout Driver"}),
         ("Person", "p-van", {"name": "Van Driver"}),
-        ("Vehicle", "v-scout", {"registrationNumber": "BG 100-AA", "operator": "p-scout"}),
+        # Typed with letters O where the plate has zeros: the cameras' reads still find it.
+        ("Vehicle", "v-scout", {"registrationNumber": "BG 1OO-AA", "operator": "p-scout"}),
         ("Vehicle", "v-van", {"registrationNumber": "BG 200-BB", "operator": "p-van"}),
         ("Vehicle", "v-alone", {"registrationNumber": "BG 300-CC", "operator": "p-van"}),
     ], collected_at="2024-04-01T00:00:00Z")  # fmt: skip

@@ -45,7 +45,7 @@ from corridor.model.timeparse import parse_datetime
 from corridor.network import burners
 from corridor.network.burners import CallEnd, Succession
 from corridor.network.evidence import Evidence, trust
-from corridor.network.graph import NOTED, PERSON, Link, Network, Node, Statement
+from corridor.network.graph import CO_TRAVEL, NOTED, PERSON, Link, Network, Node, Statement
 from corridor.normalise.phones import normalise_phone
 from corridor.normalise.plates import normalise_plate, plate_skeleton
 from corridor.resolve.records import RESOLVABLE
@@ -276,7 +276,7 @@ class _Builder:
 
     # -- the kinds of tie -----------------------------------------------------------------------
 
-    def build(self) -> list[Link]:
+    def build(self, convoys: Sequence[Convoy] = ()) -> list[Link]:
         holders = self._holders()
         users = self._phone_users()
         if self.churn:
@@ -301,7 +301,41 @@ class _Builder:
         self._report_items()
         self._notes()
         self._shared_keys()
+        self._co_travel(convoys)
         return [self.links[k] for k in sorted(self.links, key=_sort_key)]
+
+    def _co_travel(self, convoys: Sequence[Convoy]) -> None:
+        """Vehicles in one convoy (`corridor.sensors.convoys`), linked: the reads that show it
+        are the evidence, graded as the weakest of them. A convoy's plate finds the vehicle
+        whose record carries it, else the one vehicle whose plate a camera could read so (a
+        record typed BG2O8BB, the cameras reading BG208BB: `plate_skeleton`); plates no
+        vehicle record carries add nothing (a vehicle the agencies hold no record of is not
+        a node)."""
+        exact: dict[str, str] = {}
+        alike: dict[str, set[str]] = defaultdict(set)
+        for node in self.nodes.values():
+            for plate in node.plates:
+                exact.setdefault(plate, node.id)
+                alike[plate_skeleton(plate)].add(node.id)
+
+        def vehicle(plate: str) -> str | None:
+            found = alike.get(plate_skeleton(plate), set())
+            return exact.get(plate) or (next(iter(found)) if len(found) == 1 else None)
+
+        for convoy in convoys:
+            vehicles = sorted({v for p in convoy.plates if (v := vehicle(p))})
+            if len(vehicles) < 2:
+                continue
+            reads = sorted({r for m in convoy.members for r in m.read_ids})
+            agency, scheme, grade = min(convoy.gradings, key=lambda g: (trust(g[2], g[1]), g))
+            item = Evidence(
+                record_id=f"convoy:{reads[0]}", statement_ids=tuple(reads), agency=agency,
+                grading=grade, grading_scheme=scheme, classification=convoy.classification,
+                at=convoy.first_seen, known=convoy.last_seen, dated=True,
+            )  # fmt: skip
+            for i, a in enumerate(vehicles):
+                for b in vehicles[i + 1 :]:
+                    self.link(a, b, CO_TRAVEL, item)
 
     def _edge(self, record: _Record, source: str, target: str) -> None:
         for s in record.values(source):
@@ -552,40 +586,6 @@ def _sort_key(key: tuple[str, str, str, str | None]) -> tuple[str, str, str, str
     return (key[0], key[1], key[2], key[3] or "")
 
 
-#: The kind of link between two vehicles the ANPR cameras saw travelling together (their
-#: drivers are joined through it in the people's network: `graph.THROUGH`).
-CO_TRAVEL = "co-travel"
-
-
-def _co_travel(builder: _Builder, convoys: Sequence[Convoy]) -> None:
-    """Vehicles in one convoy (`corridor.sensors.convoys`), linked: the reads that show it are
-    the evidence, graded as the weakest of them. Plates no vehicle record carries add nothing
-    (a vehicle the agencies hold no record of is not a node)."""
-    by_plate: dict[str, str] = {}  # plate → vehicle node
-    by_skeleton: dict[str, str] = {}  # plate skeleton → vehicle node, where only one has it
-    for node in builder.nodes.values():
-        for plate in node.plates:
-            by_plate.setdefault(plate, node.id)
-            by_skeleton[plate_skeleton(plate)] = (
-                node.id if by_skeleton.get(plate_skeleton(plate), node.id) == node.id else ""
-            )
-    for convoy in convoys:
-        found = (by_plate.get(p) or by_skeleton.get(plate_skeleton(p)) for p in convoy.plates)
-        vehicles = sorted({v for v in found if v})
-        if len(vehicles) < 2:
-            continue
-        reads = sorted({r for m in convoy.members for r in m.read_ids})
-        agency, scheme, grade = min(convoy.gradings, key=lambda g: (trust(g[2], g[1]), g))
-        item = Evidence(
-            record_id=f"convoy:{reads[0]}", statement_ids=tuple(reads), agency=agency,
-            grading=grade, grading_scheme=scheme, classification=convoy.classification,
-            at=convoy.first_seen, known=convoy.last_seen, dated=True,
-        )  # fmt: skip
-        for i, a in enumerate(vehicles):
-            for b in vehicles[i + 1 :]:
-                builder.link(a, b, CO_TRAVEL, item)
-
-
 def build_network(
     store: Store,
     scope: ReadScope,
@@ -598,12 +598,10 @@ def build_network(
     records = read_records(store, scope, as_of)
     canonical = canonical_ids(store, scope, [r for r in records if _is_node(r.schema)], resolved)
     builder = _Builder(records, canonical, churn)
-    builder.build()
     # Convoys of the network's vehicles the reader's reads show, up to the day asked for.
     plates = [p for n in builder.nodes.values() for p in n.plates]
-    end = end_of(as_of) if as_of else None
-    _co_travel(builder, find_convoys(store, scope, end=end, plates=plates))
-    links = [builder.links[k] for k in sorted(builder.links, key=_sort_key)]
+    convoys = find_convoys(store, scope, end=end_of(as_of) if as_of else None, plates=plates)
+    links = builder.build(convoys)
     times = [e.at for k in links for e in k.evidence if e.at is not None]
     reference = end_of(as_of) if as_of is not None else max(times, default=None)
     statements = sorted(builder.statements, key=lambda s: (s.evidence.record_id, s.prop, s.value,

@@ -21,8 +21,11 @@ from corridor.network.burners import Succession
 from corridor.network.evidence import Evidence, combined_weight
 
 PERSON = "Person"
-#: Links between two non-person nodes that join the people around them in `Network.people`.
-THROUGH = frozenset({"co-travel"})
+#: The kind of link between two vehicles the ANPR cameras saw travelling together.
+CO_TRAVEL = "co-travel"
+#: Links between two non-person nodes that join the people around them in `Network.people`
+#: (two vehicles travelling together join their drivers).
+THROUGH = frozenset({CO_TRAVEL})
 
 
 @dataclass(slots=True)

@@ -22,10 +22,10 @@ from corridor.model.classification import Classification, highest
 from corridor.network import analysis, export, ranking
 from corridor.network.brokers import Broker
 from corridor.network.brokers import brokers as find_brokers
-from corridor.network.build import CO_TRAVEL, build_network, end_of
+from corridor.network.build import build_network, end_of
 from corridor.network.burners import Succession
 from corridor.network.export import NodeFacts
-from corridor.network.graph import PERSON, Link, Network
+from corridor.network.graph import CO_TRAVEL, PERSON, Link, Network
 from corridor.network.roles import RoleGuess, infer_roles
 from corridor.store.base import Store
 from corridor.store.records import ObservationQuery

@@ -268,6 +268,26 @@ def _ids(joined: str | None) -> list[str]:
     return list(dict.fromkeys(joined.split(";"))) if joined else []
 
 
+def convoy_query(
+    params: ConvoyParams, plates: Iterable[str] | None = None
+) -> tuple[str, list[object]] | None:
+    """The pair-trips query over a table `obs` of ANPR reads, and its parameters; only among
+    `plates` where given (None where fewer than two are: no pair to find)."""
+    only, among = "", []
+    if plates is not None:
+        among = sorted({plate_skeleton(k) for p in plates if (k := normalise_plate(p))})
+        if len(among) < 2:
+            return None
+        only = f"AND TRANSLATE(plate, ?, ?) IN ({', '.join('?' * len(among))})"
+        among = [SKELETON_FROM, SKELETON_TO, *among]
+    fewest = min(params.min_cameras, params.min_cameras_again)
+    slot = 2 * params.window_s  # the decoys' band reaches two windows
+    return _PAIRS.format(only=only), [
+        SKELETON_FROM, SKELETON_TO, *among, MISREADS, slot, params.window_s, slot, slot,
+        fewest, params.trip_gap_s, fewest, params.max_drift_s,
+    ]  # fmt: skip
+
+
 def find_convoys(
     store: Store,
     scope: ReadScope,
@@ -279,37 +299,18 @@ def find_convoys(
     """Every convoy among the ANPR reads the scope allows (first seen first); only among
     `plates` where given (the vehicles a network holds: the rest of the traffic is not read)."""
     params = params or ConvoyParams()
-    only, among = "", []
-    if plates is not None:
-        among = sorted({plate_skeleton(k) for p in plates if (k := normalise_plate(p))})
-        if len(among) < 2:
-            return []
-        marks = ", ".join("?" * len(among))
-        only = f"AND TRANSLATE(plate, ?, ?) IN ({marks})"
-        among = [SKELETON_FROM, SKELETON_TO, *among]
-    rows = store.analyse_observations(
-        ObservationKind.ANPR,
-        _PAIRS.format(only=only),
-        [
-            SKELETON_FROM,
-            SKELETON_TO,
-            *among,
-            MISREADS,
-            2 * params.window_s,
-            params.window_s,
-            2 * params.window_s,
-            2 * params.window_s,
-            min(params.min_cameras, params.min_cameras_again),
-            params.trip_gap_s,
-            min(params.min_cameras, params.min_cameras_again),
-            params.max_drift_s,
-        ],
-        scope,
-        start,
-        end,
-    )
+    query = convoy_query(params, plates)
+    if query is None:
+        return []
+    sql, values = query
+    rows = store.analyse_observations(ObservationKind.ANPR, sql, values, scope, start, end)
+    return convoys_from_rows(rows, params)
+
+
+def convoys_from_rows(rows: list[dict[str, Any]], params: ConvoyParams) -> list[Convoy]:
+    """The convoys the query's pair-trips make: the significant ones (`_significant`), those
+    sharing a vehicle at overlapping times joined into one."""
     trips = sorted(_trips(rows, params), key=lambda t: (t.first, t.plates))
-    # Trips sharing a vehicle at overlapping times are one convoy (union-find over trips).
     parent = list(range(len(trips)))
 
     def find(i: int) -> int:
@@ -318,13 +319,17 @@ def find_convoys(
             i = parent[i]
         return i
 
-    active: dict[str, list[int]] = {}
+    # Trips come in order of their start: a plate's trip overlaps an earlier one of the same
+    # plate exactly when it starts before the latest end so far, and then it overlaps the trip
+    # with that end, which is already joined to every earlier one it overlaps.
+    latest: dict[str, int] = {}  # plate → its trip that ends last so far
     for i, trip in enumerate(trips):
         for plate in trip.plates:
-            for j in active.get(plate, []):
-                if trips[j].last >= trip.first:
-                    parent[find(i)] = find(j)
-            active.setdefault(plate, []).append(i)
+            j = latest.get(plate)
+            if j is not None and trips[j].last >= trip.first:
+                parent[find(i)] = find(j)
+            if j is None or trip.last > trips[j].last:
+                latest[plate] = i
     groups: dict[int, list[_Trip]] = {}
     for i, trip in enumerate(trips):
         groups.setdefault(find(i), []).append(trip)
