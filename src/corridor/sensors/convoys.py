@@ -30,6 +30,7 @@ from corridor.normalise.plates import (
     normalise_plate,
     plate_skeleton,
 )
+from corridor.sensors.engines import SensorEngine, StoreEngine
 from corridor.store.base import Store
 
 #: Two reads at one camera this close (seconds) are a co-pass: a scout car keeps a few minutes
@@ -295,15 +296,18 @@ def find_convoys(
     start: datetime | None = None,
     end: datetime | None = None,
     plates: Iterable[str] | None = None,
+    engine: SensorEngine | None = None,
 ) -> list[Convoy]:
     """Every convoy among the ANPR reads the scope allows (first seen first); only among
-    `plates` where given (the vehicles a network holds: the rest of the traffic is not read)."""
+    `plates` where given (the vehicles a network holds: the rest of the traffic is not read).
+    The store's own database runs the query unless another `engine` is given."""
     params = params or ConvoyParams()
     query = convoy_query(params, plates)
     if query is None:
         return []
     sql, values = query
-    rows = store.analyse_observations(ObservationKind.ANPR, sql, values, scope, start, end)
+    engine = engine or StoreEngine()
+    rows = engine.run(store, ObservationKind.ANPR, sql, values, scope, start, end)
     return convoys_from_rows(rows, params)
 
 

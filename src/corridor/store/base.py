@@ -17,6 +17,8 @@ from contextlib import AbstractContextManager
 from datetime import date, datetime
 from typing import Any
 
+import pyarrow as pa
+
 from corridor.model.observations import ObservationKind
 from corridor.model.scope import ReadScope
 from corridor.model.statements import EntityRecord
@@ -143,6 +145,18 @@ class Store(ABC):
         """Run an analysis (a SELECT over the table `obs`, with `?` parameters) over the
         observations of one kind that the scope allows, between `start` and `end`: the
         reader's filter is applied here, once, whatever the analysis."""
+
+    @abstractmethod
+    def observation_table(
+        self,
+        kind: ObservationKind,
+        scope: ReadScope,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> pa.Table:
+        """The observations of one kind the scope allows, between `start` and `end`, as Arrow
+        (every stored column): what an analysis engine outside the store reads, filtered here
+        exactly as `analyse_observations` filters."""
 
     @abstractmethod
     def counts(self, scope: ReadScope) -> list[AgencyCounts]: ...

@@ -68,6 +68,10 @@ class DuckDBSession(Session):
     def executemany(self, sql: str, rows: Any) -> None:
         self.cur.executemany(sql, [list(r) for r in rows])
 
+    def arrow(self, sql: str, params: Sequence[object], schema: pa.Schema) -> pa.Table:
+        table: pa.Table = self.cur.sql(sql, params=list(params)).to_arrow_table()
+        return table.select(schema.names).cast(schema)
+
     def insert_arrow(self, table: str, data: pa.Table) -> None:
         cols = quoted(data.column_names)
         if data.num_rows <= _FEW_ROWS:

@@ -78,6 +78,11 @@ class Session(ABC):
     @abstractmethod
     def dicts(self, sql: str, params: Sequence[object] = ()) -> list[dict[str, Any]]: ...
 
+    def arrow(self, sql: str, params: Sequence[object], schema: pa.Schema) -> pa.Table:
+        """A query's rows as Arrow with the columns of `schema` (a backend with a faster path
+        overrides this)."""
+        return pa.Table.from_pylist(self.dicts(sql, params), schema)
+
     @abstractmethod
     def insert_arrow(self, table: str, data: pa.Table) -> None:
         """Append rows (columns named as the table's) in bulk."""
@@ -225,6 +230,7 @@ _STATEMENT_SCHEMA = T.STATEMENTS.arrow_schema()
 _NAME_SCHEMA = T.NAME_INDEX.arrow_schema()
 #: Observation columns the store fills in itself, not the readers.
 STORE_MADE = frozenset({"id", "ingest_id", "first_seen"})
+_OBS_SCHEMA = {kind: t.arrow_schema() for kind, t in T.OBSERVATIONS.items()}
 _OBS_INPUT_SCHEMA = {kind: t.arrow_schema(STORE_MADE) for kind, t in T.OBSERVATIONS.items()}
 
 
@@ -375,6 +381,17 @@ class SQLStore(Store):
             return s.dicts(
                 f"WITH obs AS ({sql}) SELECT * FROM ({analysis}) AS analysis", [*visible, *params]
             )
+
+    def observation_table(
+        self,
+        kind: ObservationKind,
+        scope: ReadScope,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> pa.Table:
+        sql, params = q.visible_observations(kind, scope, start, end)
+        with self._session() as s:
+            return s.arrow(f"{sql} ORDER BY observed_at, id", params, _OBS_SCHEMA[kind])
 
     def counts(self, scope: ReadScope) -> list[AgencyCounts]:
         by_agency: dict[str, AgencyCounts] = {}
