@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import itertools
 import json
 import random
 from collections import defaultdict
@@ -22,9 +23,9 @@ from stdnum import iban as stdnum_iban
 
 from corridor.model.provenance import build_provenance
 from corridor.normalise.plates import normalise_plate
-from corridor.scenario import build_scenario
+from corridor.scenario import build, build_scenario
 from corridor.scenario.banking import CURRENCY, make_iban
-from corridor.scenario.geography import load_geography
+from corridor.scenario.geography import haversine_km, load_geography
 from corridor.scenario.names import gb_ascii, script_of, sr_latin_to_cyrillic, sr_transcribe
 from corridor.scenario.phones import mobile_number
 from corridor.scenario.plates import PLATE_PATTERNS, make_plate, misread
@@ -393,6 +394,38 @@ def test_convoys_pass_the_same_camera_minutes_apart(bundle: Path) -> None:
         if len(vehicles) == 2 and (times[-1] - times[0]).total_seconds() <= 10 * 60:
             close += 1
     assert close >= 1
+
+
+def test_a_cloned_plate_is_read_in_two_places_at_once(bundle: Path) -> None:
+    clones = _csv(bundle / "truth" / "clones.csv")
+    assert clones
+    runs = {r["read_id"]: r for r in _csv(bundle / "truth" / "anpr_runs.csv")}
+    geo = {c.camera_id: (c.lat, c.lon) for c in load_geography().cameras}
+    for clone in clones:
+        reads = sorted((datetime.fromisoformat(r["read_at"]), runs[r["read_id"]]["vehicle_id"],
+                        r["camera_id"]) for r in _csv(bundle / "rs" / "anpr.csv")
+                       if normalise_plate(r["vrm"]) == clone["plate_normalised"])  # fmt: skip
+        assert {v for _, v, _ in reads} == {clone["original_id"], clone["clone_id"]}
+        fastest = 0.0
+        for (t1, _, c1), (t2, _, c2) in itertools.pairwise(reads):
+            km = haversine_km(*geo[c1], *geo[c2])
+            fastest = max(fastest, km / max((t2 - t1).total_seconds() / 3600, 1e-9))
+        assert fastest > 300  # no road vehicle drives that fast between cameras
+
+
+def test_clones_come_from_a_generator_of_their_own(
+    bundle: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without the clones, every file is the same but for the clones' own reads."""
+    monkeypatch.setattr(build, "plan_clones", lambda world: [])
+    build_scenario(tmp_path / "none", seed=7, scale=SCALE)
+    with_clones, without = _hashes(bundle), _hashes(tmp_path / "none")
+    changed = {k for k in with_clones if with_clones[k] != without.get(k)}
+    assert changed == {"rs/anpr.csv", "truth/anpr_runs.csv", "truth/clones.csv"}
+    for name in ("rs/anpr.csv", "truth/anpr_runs.csv"):
+        kept = [line for line in (bundle / name).read_text().splitlines()
+                if "-anpr-c" not in line.split(",")[0]]  # fmt: skip
+        assert kept == (tmp_path / "none" / name).read_text().splitlines()
 
 
 def test_reports_are_graded_item_by_item(bundle: Path) -> None:

@@ -19,7 +19,8 @@ from corridor.scenario.sensors import (
     provenance,
     write_anpr,
 )
-from corridor.scenario.truth import write_world_truth
+from corridor.scenario.truth import CLONE_COLUMNS, clones, write_world_truth
+from corridor.scenario.vehicles import plan_clones
 from corridor.scenario.watchlist import build_watchlist
 from corridor.scenario.world import build_world
 from corridor.scenario.writer import (
@@ -94,14 +95,16 @@ def build_scenario(
 
     truth = out / "truth"
     truth.mkdir(parents=True, exist_ok=True)
+    cloned = plan_clones(world)  # its own generator: nothing else changes with it
     with (truth / "anpr_runs.csv").open("w", encoding="utf-8", newline="") as tf:
         tf.write(",".join(ANPR_TRUTH_COLUMNS) + "\n")
         for agency in (RS_MUP, GB_NCA):
             path = f"{AGENCY_FOLDER[agency]}/anpr.csv"
             with (out / path).open("w", encoding="utf-8", newline="") as f:
-                counts[path] = write_anpr(world, agency, f, tf, progress)
+                counts[path] = write_anpr(world, agency, f, tf, progress, cloned)
             files.append({"path": path, "kind": "anpr", "provenance": provenance(agency, "anpr")})
     counts["truth/anpr_runs.csv"] = sum(v for k, v in counts.items() if k.endswith("/anpr.csv"))
+    counts["truth/clones.csv"] = write_rows(truth / "clones.csv", CLONE_COLUMNS, clones(cloned))
     step("anpr", counts["truth/anpr_runs.csv"])
 
     sighting_truth: list[list[str]] = []

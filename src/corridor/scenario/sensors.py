@@ -23,6 +23,7 @@ from corridor.scenario.handling import GB_NCA, RS_MUP
 from corridor.scenario.nationalities import UNKNOWN_NATIONALITY, frontex_mix_2024
 from corridor.scenario.plates import camera_vrm, misread, written_variant
 from corridor.scenario.records import END, START, BackgroundVehicle, Crossing, Group, World
+from corridor.scenario.vehicles import Clone
 
 #: ANPR reads per unit of scale, over both agencies and the whole scenario period.
 ANPR_READS_PER_SCALE = 20_000
@@ -100,14 +101,15 @@ class _Read:
     country: str
     kind: str
     vehicle_id: str
-    run_id: str  # a drive's id, or an ordinary trip's (`bgr-`)
+    run_id: str  # a drive's id, or an ordinary trip's (`bgr-`), or a cloned plate's (`cln-`)
     convoy_id: str
+    clone: bool = False  # read on a cloned plate (numbered and drawn apart from the others)
 
 
 class _Anpr:
     """Reads for one agency's cameras, produced one day at a time."""
 
-    def __init__(self, world: World, agency: str) -> None:
+    def __init__(self, world: World, agency: str, clones: list[Clone] | None = None) -> None:
         self.world = world
         self.agency = agency
         self.home = _HOME[agency]
@@ -127,6 +129,29 @@ class _Anpr:
         smuggled = sum(len(v) for v in self.smuggling.values())
         self.background_total = max(0, target - smuggled)
         self.bg_run = 0
+        self.cloned = self._clone_reads(geo, clones or [])
+
+    def _clone_reads(self, geo: Geography, clones: list[Clone]) -> dict[date, list[_Read]]:
+        """Reads of cloned plates, from a generator of their own: the other reads stay as they
+        would be without them."""
+        rng = random.Random(f"{self.world.seed}:{self.world.scale}:clones:anpr:{self.agency}")
+        by_day: dict[date, list[_Read]] = {}
+        for clone in clones:
+            for drive in clone.drives:
+                if geo.roads[drive.road].country != self.home:
+                    continue
+                ascending = drive.to_km > drive.from_km
+                lo, hi = sorted((drive.from_km, drive.to_km))
+                for cam in self.cams[(drive.road, ascending)]:
+                    if not lo <= cam.km <= hi or rng.random() > 0.92:
+                        continue
+                    hours = abs(cam.km - drive.from_km) / drive.speed_kmh
+                    at = drive.start + timedelta(hours=hours, seconds=rng.uniform(-20, 20))
+                    read = _Read(at.replace(microsecond=0), cam, clone.plate, clone.country,
+                                 clone.kind, drive.vehicle_id, drive.run_id, "",
+                                 clone=True)  # fmt: skip
+                    by_day.setdefault(read.at.date(), []).append(read)
+        return by_day
 
     def _smuggling_reads(self, geo: Geography) -> dict[date, list[_Read]]:
         by_day: dict[date, list[_Read]] = {}
@@ -184,6 +209,8 @@ class _Anpr:
         while len(background) < want:
             self._trip(day, background)
         reads.extend(background[:want])
+        # Reads on cloned plates go last before the (stable) sort: the others keep their order.
+        reads.extend(self.cloned.get(day, []))
         reads.sort(key=lambda r: (r.at, r.camera.camera_id, r.plate))
         return reads
 
@@ -194,40 +221,49 @@ def write_anpr(
     out: IO[str],
     truth: IO[str],
     progress: Callable[[str, int], None] | None = None,
+    clones: list[Clone] | None = None,
 ) -> int:
-    """Stream one agency's ANPR feed and its ground truth; returns the number of reads."""
-    anpr = _Anpr(world, agency)
+    """Stream one agency's ANPR feed and its ground truth; returns the number of reads.
+
+    Reads on cloned plates are numbered apart (`…-anpr-c0000001`) and drawn from a generator
+    of their own, so that every other read is written as it would be without them."""
+    anpr = _Anpr(world, agency, clones)
     rng = random.Random(f"{world.seed}:{world.scale}:anpr-writer:{agency}")
+    clone_rng = random.Random(f"{world.seed}:{world.scale}:clones:anpr-writer:{agency}")
     writer = csv.writer(out, lineterminator="\n")
     twriter = csv.writer(truth, lineterminator="\n")
     writer.writerow(ANPR_COLUMNS)
     prefix = "rs-mup" if agency == RS_MUP else "gb-nca"
     coords = {c.camera_id: (f"{c.lat:.5f}", f"{c.lon:.5f}") for c in world.geo.cameras}
-    n = 0
+    n = cloned = 0
     for index in range(len(anpr.days)):
         for read in anpr.day_reads(index):
-            n += 1
-            read_id = f"{prefix}-anpr-{n:08d}"
-            vrm = camera_vrm(read.plate)
-            bad = rng.random() < 0.02
-            if bad:
-                vrm = misread(vrm, rng)
-                confidence = rng.uniform(0.45, 0.79)
+            if read.clone:
+                cloned += 1
+                read_id, draw = f"{prefix}-anpr-c{cloned:07d}", clone_rng
             else:
-                confidence = rng.uniform(0.8, 0.995)
-            lane = 1 if read.kind == "lorry" else rng.choice((1, 2, 2, 3))
+                n += 1
+                read_id, draw = f"{prefix}-anpr-{n:08d}", rng
+            vrm = camera_vrm(read.plate)
+            bad = draw.random() < 0.02
+            if bad:
+                vrm = misread(vrm, draw)
+                confidence = draw.uniform(0.45, 0.79)
+            else:
+                confidence = draw.uniform(0.8, 0.995)
+            lane = 1 if read.kind == "lorry" else draw.choice((1, 2, 2, 3))
             lat, lon = coords[read.camera.camera_id]
             writer.writerow((
-                read_id, vrm, read.country if rng.random() > 0.05 else "", _stamp(read.at),
+                read_id, vrm, read.country if draw.random() > 0.05 else "", _stamp(read.at),
                 read.camera.camera_id, read.camera.site_id, lat, lon, lane,
                 read.camera.direction, f"{confidence:.2f}",
                 f"anpr/{read.camera.camera_id}/{read_id}-plate.jpg",
-                f"anpr/{read.camera.camera_id}/{read_id}-scene.jpg" if rng.random() < 0.3 else "",
+                f"anpr/{read.camera.camera_id}/{read_id}-scene.jpg" if draw.random() < 0.3 else "",
             ))  # fmt: skip
             twriter.writerow((read_id, read.vehicle_id, read.run_id, read.convoy_id, _b(bad)))
         if progress is not None and index % 30 == 29:
-            progress(f"anpr {agency}", n)
-    return n
+            progress(f"anpr {agency}", n + cloned)
+    return n + cloned
 
 
 # --- Sightings ---------------------------------------------------------------------------------

@@ -3,7 +3,8 @@
 Entity resolution is scored on `identities.csv` (records of the same true entity, across agencies
 and scripts), screening on `watchlist.csv`, network analysis on `networks.csv` and
 `relations.csv`, targeting on `scans.csv`, co-travel on `anpr_runs.csv` and `runs.csv`, routes
-on `crossings.csv`, `sightings.csv` and `detections.csv`, finance on `payments.csv`.
+on `crossings.csv`, `sightings.csv` and `detections.csv`, finance on `payments.csv`, cloned
+plates on `clones.csv`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from corridor.normalise.plates import normalise_plate
 from corridor.scenario.agencies import AgencyView
 from corridor.scenario.records import World
 from corridor.scenario.reports import ReportSet
+from corridor.scenario.vehicles import Clone
 from corridor.scenario.watchlist import Watchlist
 from corridor.scenario.writer import write_rows
 
@@ -63,6 +65,17 @@ def vehicles(
     for b in world.background:
         rows.append([b.plate, normalise_plate(b.plate), b.id, b.country, b.kind, "", "false"])
     return rows
+
+
+CLONE_COLUMNS = ("plate", "plate_normalised", "original_id", "clone_id", "first_date",
+                 "last_date")  # fmt: skip
+
+
+def clones(found: Iterable[Clone]) -> list[list[str]]:
+    """Each cloned plate: the vehicle it belongs to, the one that wore it too, and the first
+    and last day either drove on it while both did."""
+    return [[c.plate, normalise_plate(c.plate), c.original_id, c.clone_id,
+             c.first.date().isoformat(), c.last.date().isoformat()] for c in found]  # fmt: skip
 
 
 VEHICLE_COLUMNS = ("plate", "plate_normalised", "true_id", "country", "kind", "network_id",

@@ -1,15 +1,18 @@
 """The networks' vehicles: vans and cars for their drivers, a lorry for a network with a UK cell,
-the organiser's own car, and the drives they make with nobody aboard.
+the organiser's own car, the drives they make with nobody aboard, and the false plates some of
+them wear now and then (`plan_clones`).
 """
 
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from corridor.scenario.builder import Builder, place_country
+from corridor.scenario.geography import Camera, Geography, haversine_km
 from corridor.scenario.plates import make_plate
-from corridor.scenario.records import END, START, Drive, Network, Vehicle
+from corridor.scenario.records import END, START, BackgroundVehicle, Drive, Network, Vehicle, World
 
 _VANS = (
     "Ford Transit",
@@ -156,3 +159,135 @@ def shuttle_drives(builder: Builder) -> None:
                         rng.uniform(80, 125),
                     )
                 )
+
+
+# --- Cloned plates -------------------------------------------------------------------------------
+
+#: The share of networks with a vehicle that sometimes drives on a plate copied from an ordinary
+#: vehicle of the same kind (about one per network, at any scale).
+CLONE_SHARE = 0.8
+#: Days a clone is driven on, within its period of six weeks.
+CLONE_DAYS = (2, 4)
+#: How far apart (km, great circle) the clone's road and the real vehicle's must be on a day
+#: both drive: far enough that no driver could be at both within the time between the reads.
+CLONE_APART_KM = 150.0
+#: The roads each corridor's vans use in Serbia (as `shuttle_drives`).
+_CORRIDOR_ROADS = {
+    "south-hu": ("A1",),
+    "bulgaria-hu": ("A4", "A1"),
+    "south-hr": ("A1", "A3"),
+    "drina-ba": ("A1", "A4"),
+    "coastal": ("A1",),
+}
+
+
+@dataclass(frozen=True)
+class CloneDrive:
+    """A drive on a cloned plate: by the network's vehicle, or by the plate's real owner the
+    same day elsewhere (both read as the same plate)."""
+
+    run_id: str
+    vehicle_id: str
+    road: str
+    from_km: float
+    to_km: float
+    start: datetime
+    speed_kmh: float
+
+
+@dataclass(frozen=True)
+class Clone:
+    """A background vehicle's plate copied onto a network vehicle of the same kind."""
+
+    plate: str
+    country: str
+    kind: str
+    original_id: str  # the background vehicle the plate belongs to
+    clone_id: str  # the network vehicle that wears it now and then
+    drives: tuple[CloneDrive, ...]
+
+    @property
+    def first(self) -> datetime:
+        return min(d.start for d in self.drives)
+
+    @property
+    def last(self) -> datetime:
+        return max(d.start for d in self.drives)
+
+
+def _segment(geo: Geography, road: str, km: float, rng: random.Random) -> tuple[float, float]:
+    """A stretch of the road from about `km` long (km marks, in the direction driven)."""
+    length = geo.roads[road].km[-1]
+    a = rng.uniform(0, max(0.0, length - km))
+    b = min(length, a + km)
+    return (a, b) if rng.random() < 0.5 else (b, a)
+
+
+def _cameras(geo: Geography, road: str, a: float, b: float) -> list[Camera]:
+    lo, hi = sorted((a, b))
+    return [c for c in geo.cameras_on(road, b > a) if lo <= c.km <= hi]
+
+
+def plan_clones(world: World) -> list[Clone]:
+    """Clones on Serbian roads, from their own generator: the rest of the world is untouched.
+
+    For about one network in `CLONE_SHARE`, one of its vans or cars (not a lorry) sometimes
+    drives at night on the plate of an ordinary Serbian-registered vehicle of the same kind; on
+    each such day the plate's real owner drives too, at about the same time, on a stretch at
+    least `CLONE_APART_KM` away: the same plate read by two cameras too far apart for the time
+    between them."""
+    rng = random.Random(f"{world.seed}:{world.scale}:clones")
+    geo = world.geo
+    roads = sorted(r for r, road in geo.roads.items() if road.country == "RS")
+    pool = [b for b in world.background if b.home == "RS"]
+    used: set[str] = set()
+    clones: list[Clone] = []
+    span = (END - START).days - 45
+    n = 0
+    for net in world.networks:
+        if rng.random() >= CLONE_SHARE:
+            continue
+        own = [
+            v
+            for v in (world.vehicles[vid] for vid in net.vehicles)
+            if v.smuggling and v.kind in ("van", "car") and v.country != "GB"
+        ]
+        if not own:
+            continue
+        vehicle = rng.choice(own)
+        like: list[BackgroundVehicle] = [
+            b for b in pool if b.kind == vehicle.kind and b.id not in used
+        ]
+        same = [b for b in like if b.country == vehicle.country] or like
+        if not same:
+            continue
+        original = rng.choice(same)
+        used.add(original.id)
+        first_day = START + timedelta(days=rng.randint(0, span))
+        days = sorted(rng.sample(range(42), rng.randint(*CLONE_DAYS)))
+        drives: list[CloneDrive] = []
+        for d in days:
+            road = rng.choice(_CORRIDOR_ROADS.get(net.corridor, ("A1",)))
+            a, b = _segment(geo, road, rng.uniform(60, 200), rng)
+            start = first_day + timedelta(days=d, minutes=rng.randint(18 * 60, 24 * 60))
+            n += 1
+            drives.append(CloneDrive(f"cln-{n:04d}", vehicle.id, road, a, b, start,
+                                     rng.uniform(85, 120)))  # fmt: skip
+            cams = _cameras(geo, road, a, b)
+            for _ in range(50):  # the real owner, the same evening, far away
+                other = rng.choice(roads)
+                a2, b2 = _segment(geo, other, rng.uniform(40, 120), rng)
+                theirs = _cameras(geo, other, a2, b2)
+                apart = min(
+                    (haversine_km(c.lat, c.lon, o.lat, o.lon) for c in cams for o in theirs),
+                    default=0.0,
+                )
+                if len(theirs) >= 2 and apart >= CLONE_APART_KM:
+                    n += 1
+                    when = start + timedelta(minutes=rng.randint(-60, 60))
+                    drives.append(CloneDrive(f"cln-{n:04d}", original.id, other, a2, b2, when,
+                                             rng.uniform(88, 135)))  # fmt: skip
+                    break
+        clones.append(Clone(original.plate, original.country, original.kind, original.id,
+                            vehicle.id, tuple(drives)))  # fmt: skip
+    return clones
