@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from conftest import SENSOR_DEFAULTS, Api
+from conftest import SENSOR_DEFAULTS, Api, write_csv
 from corridor.access.caller import Caller
 from corridor.api.deps import stated_purpose
 from corridor.audit import flush
@@ -70,6 +70,18 @@ READS: dict[tuple[str, str], tuple[str, dict[str, Any], str, str]] = {
     ("get", "/observations"): (
         "/observations", {"params": {"plate": "BG 001-AB"}}, "read", "observations"),
     ("get", "/anpr/convoys"): ("/anpr/convoys", {}, "read", "anpr/convoys"),
+    ("get", "/anpr/journeys/{plate}"): (
+        "/anpr/journeys/BG001AB", {}, "read", "anpr/journeys/BG001AB"),
+    ("get", "/anpr/clones"): ("/anpr/clones", {}, "read", "anpr/clones"),
+    ("get", "/anpr/shuttles"): ("/anpr/shuttles", {}, "read", "anpr/shuttles"),
+    ("get", "/targeting"): (
+        "/targeting", {"params": {"crossing": "RS-HU-HORGOS", "at": "2024-05-01T03:00:00Z"}},
+        "read", "targeting"),
+    ("get", "/routes/crossings"): ("/routes/crossings", {}, "read", "routes/crossings"),
+    ("get", "/routes/hotspots"): ("/routes/hotspots", {}, "read", "routes/hotspots"),
+    ("get", "/routes/flows"): ("/routes/flows", {}, "read", "routes/flows"),
+    ("get", "/routes/displacement"): (
+        "/routes/displacement", {}, "read", "routes/displacement"),
     ("get", "/alerts"): ("/alerts", {}, "read", "alerts"),
     ("get", "/review/due"): (
         "/review/due", {"params": {"before": "2030-01-01"}}, "read", "review/due"),
@@ -86,6 +98,8 @@ READS: dict[tuple[str, str], tuple[str, dict[str, Any], str, str]] = {
     ("get", "/stats/counts"): ("/stats/counts", {}, "read", "stats/counts"),
     ("get", "/stats/frontex"): (
         "/stats/frontex", {"params": {"year": 2024}}, "read", "stats/frontex"),
+    ("get", "/routes/forecast"): (
+        "/routes/forecast", {"params": {"months": 3}}, "read", "routes/forecast"),
     ("get", "/node"): ("/node", {}, "read", "node"),
     ("get", "/agreements"): ("/agreements", {}, "read", "agreements"),
     ("get", "/shares"): ("/shares", {}, "read", "shares"),
@@ -132,6 +146,12 @@ def world(api: Api, tmp_path: Path, people_files: tuple[Path, Path], anpr_file: 
     ingest_path(api.store, operator, csv_path, mapping=mapping, show_progress=False)
     defaults = {**SENSOR_DEFAULTS, "review_by": "2026-01-01"}
     ingest_path(api.store, operator, anpr_file, defaults=defaults, show_progress=False)
+    # A border detection: the crossing point targeting is asked about is learnt from it.
+    detections = write_csv(tmp_path / "detections.csv", ["detection_id", "detected_at", "lat",
+                           "lon", "crossing_point"],
+                           [["d-1", "2024-05-01T02:00:00Z", "46.177", "19.986", "RS-HU-HORGOS"]])  # fmt: skip
+    ingest_path(api.store, operator, detections, kind="detections", defaults=defaults,
+                show_progress=False)  # fmt: skip
     listed = tmp_path / "list.json"
     listed.write_text(json.dumps(LISTED) + "\n")
     load_list(api.store, operator, listed, "wl", fmt="ftm")
@@ -242,6 +262,7 @@ def test_every_command_that_reads_or_changes_personal_data_leaves_one_entry(
         (["screen", str(names), "--out", str(tmp_path / "hits.csv"), "--dataset", "wl"],
          "read", "screen/wl"),
         (["review", "due", "--before", "2030-01-01", "--agency", "RS-MUP"], "read", "review/due"),
+        (["routes", "crossings", "--out", str(tmp_path / "x.csv")], "read", "routes/crossings"),
         (["audit", "show"], "admin", "audit"),
         (["audit", "verify"], "admin", "audit/verify"),
         (["audit", "export", "--out", str(tmp_path / "log.jsonl")], "admin", "audit/export"),

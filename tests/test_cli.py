@@ -24,11 +24,17 @@ from corridor.api.app import create_app
 #: Every top-level command and group of `corridor`.
 TOP_LEVEL = {
     "scenario", "ingest", "entities", "search", "resolve", "matches", "judge", "canonical",
-    "link", "network", "timeline", "anpr", "lists", "screen", "alerts", "stats", "users", "audit",
+    "link", "network", "timeline", "anpr", "routes", "targeting", "lists", "screen", "alerts", "stats", "users", "audit",
     "review", "node", "partner", "agreement", "share", "rfi", "correct", "recall", "serve", "demo",
 }  # fmt: skip
 #: The commands that take `--workdir` but open no store (so take no `--store`).
-STORELESS = {("scenario",), ("stats", "frontex"), ("node", "init"), ("node", "export-key")}
+STORELESS = {
+    ("scenario",),
+    ("stats", "frontex"),
+    ("routes", "forecast"),
+    ("node", "init"),
+    ("node", "export-key"),
+}
 #: What a command module may import from the API or the demo: the demo command runs the demo.
 ALLOWED = {("serve", "corridor.demo.run_demo")}
 FORBIDDEN = ("corridor.api", "corridor.demo", "corridor.demo_nodes")

@@ -13,12 +13,14 @@ from corridor.commands import (
     ingest,
     network,
     resolve,
+    routes,
     scenario,
     screening,
     sensors,
     serve,
     sharing,
     stats,
+    targeting,
     users,
 )
 from corridor.commands.common import err
@@ -32,6 +34,8 @@ COMMAND_MODULES = (
     resolve,
     network,
     sensors,
+    targeting,
+    routes,
     screening,
     stats,
     users,

@@ -20,8 +20,10 @@ from corridor.api.deps import PURPOSE_HEADER, PURPOSE_MAX
 from corridor.api.limits import DEFAULT_BODY_BYTES, BodyLimit, PlainURL
 from corridor.api.routes import (
     audit,
+    crossings,
     entities,
     health,
+    hotspots,
     ingest,
     network,
     observations,
@@ -31,6 +33,7 @@ from corridor.api.routes import (
     sensors,
     sharing,
     stats,
+    targeting,
 )
 from corridor.ingest.follow_up import resume_follow_ups
 from corridor.node.identity import NodeIdentity
@@ -134,7 +137,7 @@ def create_app(
     # other route first (measured: ~5 % of a `/match` request's CPU). No paths overlap.
     for module in (
         screening, health, entities, resolve, network, search, observations, sensors, ingest,
-        stats, sharing, audit,
+        stats, sharing, audit, crossings, hotspots, targeting,
     ):  # fmt: skip
         app.include_router(module.router)
     _document_purpose(app)

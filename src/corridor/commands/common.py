@@ -6,12 +6,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
 
+from corridor.errors import ValidationError
+from corridor.model.timeparse import parse_datetime
 from corridor.resources import SCRATCH_DIR, use_scratch
 from corridor.settings import Settings
 from corridor.store import location
@@ -19,6 +22,25 @@ from corridor.store.base import Store
 
 out = Console()
 err = Console(stderr=True)
+
+Engine = Annotated[
+    Literal["duckdb", "spark"],
+    typer.Option(
+        help="Where an analysis over sensor reads runs: the store's own database, or Spark "
+        "(local mode) when the reads outgrow one machine."
+    ),
+]
+
+
+def time_option(value: str | None, option: str) -> datetime | None:
+    """An ISO 8601 time given to `option`, or a usage error naming it."""
+    if value is None:
+        return None
+    try:
+        return parse_datetime(value, option.lstrip("-"))
+    except ValidationError as exc:
+        raise typer.BadParameter(exc.message, param_hint=option) from None
+
 
 Workdir = Annotated[
     Path | None,

@@ -10,6 +10,10 @@ from corridor.audit import Event, audit
 from corridor.errors import ValidationError
 from corridor.model.classification import Classification
 from corridor.sensors.convoys import Convoy, ConvoyParams, find_convoys
+from corridor.sensors.engines import sensor_engine
+from corridor.sensors.journeys import Clone, JourneyParams, Journeys, find_clones, find_journeys
+from corridor.sensors.shuttles import Shuttle, ShuttleParams, find_shuttles
+from corridor.sensors.targeting import TargetingParams, TargetList, target_list
 from corridor.store.base import Store
 
 #: The most plates an audit entry names (a year of reads can hold thousands of convoys).
@@ -22,11 +26,12 @@ def convoys(
     start: datetime | None = None,
     end: datetime | None = None,
     params: ConvoyParams | None = None,
+    engine: str = "duckdb",
 ) -> list[Convoy]:
     """The convoys among the ANPR reads the caller may see, between `start` and `end`."""
-    if start is not None and end is not None and end <= start:
-        raise ValidationError("the end must be after the start", "end")
-    found = find_convoys(store, caller.scope, params, start, end)
+    _period(start, end)
+    with sensor_engine(engine) as runner:
+        found = find_convoys(store, caller.scope, params, start, end, engine=runner)
     plates = sorted({p for c in found for p in c.plates})
     level = max((c.classification for c in found), default=int(Classification.OFFICIAL))
     audit(store, caller, Event.READ, "anpr/convoys",
@@ -35,3 +40,100 @@ def convoys(
            "plates": plates[:AUDITED_PLATES], "plates_total": len(plates)},
           Classification(level))  # fmt: skip
     return found
+
+
+def _period(start: datetime | None, end: datetime | None) -> dict[str, str | None]:
+    if start is not None and end is not None and end <= start:
+        raise ValidationError("the end must be after the start", "end")
+    return {"start": start.isoformat() if start else None,
+            "end": end.isoformat() if end else None}  # fmt: skip
+
+
+def journeys(
+    store: Store,
+    caller: Caller,
+    plate: str,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    params: JourneyParams | None = None,
+    engine: str = "duckdb",
+) -> Journeys:
+    """A plate's journeys among the ANPR reads the caller may see, between `start` and `end`."""
+    period = _period(start, end)
+    with sensor_engine(engine) as runner:
+        found = find_journeys(store, caller.scope, plate, params, start, end, runner)
+    audit(store, caller, Event.READ, f"anpr/journeys/{found.plate}",
+          {**period, "plate": found.plate, "vehicle": found.vehicle,
+           "journeys": len(found.journeys), "reads": found.reads},
+          Classification(found.classification))  # fmt: skip
+    return found
+
+
+def clones(
+    store: Store,
+    caller: Caller,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    params: JourneyParams | None = None,
+    limit: int | None = None,
+    engine: str = "duckdb",
+) -> tuple[list[Clone], int]:
+    """The cloned plates among the ANPR reads the caller may see (the `limit` highest scored,
+    where given), and how many there are."""
+    period = _period(start, end)
+    with sensor_engine(engine) as runner:
+        found = find_clones(store, caller.scope, params, start, end, runner)
+    shown = found if limit is None else found[:limit]
+    plates = [c.plate for c in shown]
+    level = max((c.classification for c in shown), default=int(Classification.OFFICIAL))
+    audit(store, caller, Event.READ, "anpr/clones",
+          {**period, "clones": len(found), "plates": plates[:AUDITED_PLATES],
+           "plates_total": len(plates)}, Classification(level))  # fmt: skip
+    return shown, len(found)
+
+
+def shuttles(
+    store: Store,
+    caller: Caller,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    params: ShuttleParams | None = None,
+    limit: int | None = None,
+    engine: str = "duckdb",
+) -> tuple[list[Shuttle], int]:
+    """The plates with shuttle runs among the ANPR reads the caller may see, highest score
+    first (the `limit` first, where given), and how many there are."""
+    period = _period(start, end)
+    with sensor_engine(engine) as runner:
+        found = find_shuttles(store, caller.scope, params, start, end, runner)
+    shown = found if limit is None else found[:limit]
+    plates = [s.plate for s in shown]
+    level = max((s.classification for s in shown), default=int(Classification.OFFICIAL))
+    audit(store, caller, Event.READ, "anpr/shuttles",
+          {**period, "shuttles": len(found), "plates": plates[:AUDITED_PLATES],
+           "plates_total": len(plates)}, Classification(level))  # fmt: skip
+    return shown, len(found)
+
+
+def targeting(
+    store: Store,
+    caller: Caller,
+    crossing: str,
+    at: datetime,
+    top: int = 20,
+    params: TargetingParams | None = None,
+    engine: str = "duckdb",
+) -> tuple[TargetList, int]:
+    """The `top` vehicles to scan at `crossing` around `at`, from what the caller may see, and
+    how many were expected there. The log records each plate listed and why it was picked."""
+    with sensor_engine(engine) as runner:
+        found = target_list(store, caller.scope, crossing, at, None, params, runner)
+    expected = len(found.targets)
+    found.targets = found.targets[:top]
+    level = max((t.classification for t in found.targets), default=int(Classification.OFFICIAL))
+    audit(store, caller, Event.READ, "targeting",
+          {"crossing": crossing, "at": at.isoformat(), "expected": expected,
+           "listed": [{"plate": t.plate, "score": round(t.score, 4),
+                       "reasons": [r.code for r in t.reasons]} for t in found.targets],
+           "scans_learnt": found.scans_learnt}, Classification(level))  # fmt: skip
+    return found, expected

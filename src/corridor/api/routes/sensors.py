@@ -1,16 +1,19 @@
-"""Sensor analyses over the ANPR reads a caller may see (`/anpr/convoys`)."""
+"""Sensor analyses over the ANPR reads a caller may see (`/anpr/convoys`,
+`/anpr/journeys/{plate}`, `/anpr/clones`, `/anpr/shuttles`)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Path, Query
 
 from corridor.api.deps import Reader, StoreDep
-from corridor.api.schemas.sensors import Convoys
+from corridor.api.schemas.sensors import Clones, Convoys, Journeys, Shuttles
 from corridor.sensors import convoys as rules
+from corridor.sensors import journeys as journey_rules
 from corridor.sensors import service
+from corridor.sensors import shuttles as shuttle_rules
 
 router = APIRouter(tags=["sensors"])
 
@@ -31,3 +34,56 @@ def convoys(
     params = rules.ConvoyParams(window_s=window, min_cameras=min_cameras, max_drift_s=max_drift)
     found = service.convoys(store, caller, start, end, params)
     return {"convoys": [c.to_dict() for c in found], "total": len(found)}
+
+
+Gap = Annotated[int, Query(ge=60, le=journey_rules.MAX_JOURNEY_GAP_S)]
+Limit = Annotated[int, Query(ge=1, le=10_000)]
+
+
+@router.get("/anpr/journeys/{plate}", response_model=Journeys)
+def journeys(
+    store: StoreDep,
+    caller: Reader,
+    plate: Annotated[str, Path(min_length=1, max_length=40)],
+    start: datetime | None = None,
+    end: datetime | None = None,
+    gap: Gap = journey_rules.JOURNEY_GAP_S,
+) -> dict[str, Any]:
+    """A plate's reads in time order, cut into journeys where `gap` seconds apart or where the
+    vehicle turned back, each step with its great-circle km, seconds and km/h from the
+    previous read."""
+    params = journey_rules.JourneyParams(gap_s=gap)
+    return service.journeys(store, caller, plate, start, end, params).to_dict()
+
+
+@router.get("/anpr/clones", response_model=Clones)
+def clones(
+    store: StoreDep,
+    caller: Reader,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    max_kmh: Annotated[float, Query(ge=50, le=2000)] = journey_rules.MAX_KMH,
+    limit: Limit = 100,
+) -> dict[str, Any]:
+    """Plates read by two cameras too far apart for the time between them (faster than
+    `max_kmh` on the great circle, after allowing for the cameras' clocks), highest score
+    first."""
+    params = journey_rules.JourneyParams(max_kmh=max_kmh)
+    found, total = service.clones(store, caller, start, end, params, limit)
+    return {"clones": [c.to_dict() for c in found], "total": total}
+
+
+@router.get("/anpr/shuttles", response_model=Shuttles)
+def shuttles(
+    store: StoreDep,
+    caller: Reader,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    tz: Annotated[str, Query(min_length=1, max_length=64)] = shuttle_rules.TIME_ZONE,
+    limit: Limit = 100,
+) -> dict[str, Any]:
+    """Plates that drive toward a crossing point at night and back within a day, again and
+    again, highest score first (night is local time in `tz`)."""
+    params = shuttle_rules.ShuttleParams(time_zone=tz)
+    found, total = service.shuttles(store, caller, start, end, params, limit)
+    return {"shuttles": [s.to_dict() for s in found], "total": total}

@@ -6,8 +6,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from corridor.api.deps import StatsReader, StoreDep
-from corridor.api.schemas.stats import Counts, FrontexDetections
+from corridor.api.schemas.stats import Counts, FrontexDetections, FrontexForecast
 from corridor.audit import Event, audit
+from corridor.stats import forecast as frontex_forecast
 from corridor.stats.frontex import Frontex, FrontexSummary
 
 router = APIRouter(tags=["stats"])
@@ -61,4 +62,35 @@ def frontex(
             for n in summary.by_nationality
         ],
         "by_month": [{"month": m, "detections": d} for m, d in summary.by_month],
+    }
+
+
+@router.get("/routes/forecast", response_model=FrontexForecast)
+def routes_forecast(
+    store: StoreDep,
+    caller: StatsReader,
+    route: str = "Western Balkan Route",
+    months: Annotated[int, Query(ge=1, le=frontex_forecast.MAX_MONTHS)] = 12,
+    nationality: Annotated[str | None, Query(max_length=3)] = None,
+) -> dict[str, Any]:
+    """The next months of real Frontex detections on a route (of one nationality, or all),
+    with a prediction interval; public statistics, like `/stats/frontex`."""
+    f = frontex_forecast.forecast(route, months, nationality)
+    audit(
+        store,
+        caller,
+        Event.READ,
+        "routes/forecast",
+        {"route": f.route, "nationality": f.nationality, "months": months},
+    )
+    return {
+        "route": f.route,
+        "nationality": f.nationality,
+        "model": f.model,
+        "level": f.level,
+        "last_observed": f.last_observed,
+        "months": [
+            {"month": m.month, "forecast": m.forecast, "lower": m.lower, "upper": m.upper}
+            for m in f.months
+        ],
     }

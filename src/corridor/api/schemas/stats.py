@@ -35,3 +35,21 @@ class FrontexDetections(BaseModel):
     total: int
     by_nationality: list[NationalityDetections]
     by_month: list[MonthDetections]
+
+
+class ForecastMonth(BaseModel):
+    month: str = Field(description="YYYY-MM.")
+    forecast: float = Field(description="The median forecast of the month's detections.")
+    lower: float = Field(description="The prediction interval's lower bound.")
+    upper: float = Field(description="The prediction interval's upper bound.")
+
+
+class FrontexForecast(BaseModel):
+    """The next months of Frontex detections on a route (detections, not people)."""
+
+    route: str
+    nationality: str | None
+    model: str
+    level: float = Field(description="The prediction interval's coverage, e.g. 0.8.")
+    last_observed: str = Field(description="The last month of data the forecast starts after.")
+    months: list[ForecastMonth]
