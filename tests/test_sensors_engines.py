@@ -19,8 +19,11 @@ from corridor.ingest.service import ingest_path
 from corridor.model.classification import Classification
 from corridor.model.observations import ObservationKind
 from corridor.model.scope import SYSTEM_SCOPE, ReadScope
+from corridor.scenario import build_scenario
 from corridor.sensors.convoys import ConvoyParams, find_convoys
 from corridor.sensors.engines import SensorEngine, sensor_engine, spark_sql
+from corridor.sensors.journeys import find_clones, find_journeys
+from corridor.sensors.shuttles import find_shuttles
 from corridor.store.base import Store
 
 T0 = datetime(2024, 5, 1, 21, 0, tzinfo=UTC)
@@ -126,3 +129,25 @@ def test_spark_sees_only_what_the_caller_may(
     ]
     rows = spark.run(store, ObservationKind.ANPR, "SELECT COUNT(*) AS n FROM obs", [], low)
     assert rows == [{"n": 5}]
+
+
+@pytest.mark.spark
+def test_every_analysis_over_reads_agrees_on_a_scenario(
+    store: Store, tmp_path: Path, spark: SensorEngine
+) -> None:
+    """Convoys, cloned plates, shuttle runs and a plate's journeys: the same on both engines,
+    on the scenario's reads (a fifth of the demo's scale)."""
+    build_scenario(tmp_path / "world", seed=3, scale=0.2)
+    ingest_path(store, Caller.operator(), tmp_path / "world", show_progress=False)
+    here, there = sensor_engine("duckdb"), spark
+    convoys = [c.to_dict() for c in find_convoys(store, SYSTEM_SCOPE, engine=here)]
+    clones = [c.to_dict() for c in find_clones(store, SYSTEM_SCOPE, engine=here)]
+    shuttles = [s.to_dict() for s in find_shuttles(store, SYSTEM_SCOPE, engine=here)]
+    assert convoys and clones and shuttles  # something to compare
+    assert [c.to_dict() for c in find_convoys(store, SYSTEM_SCOPE, engine=there)] == convoys
+    assert [c.to_dict() for c in find_clones(store, SYSTEM_SCOPE, engine=there)] == clones
+    assert [s.to_dict() for s in find_shuttles(store, SYSTEM_SCOPE, engine=there)] == shuttles
+    plate = shuttles[0]["plate"]
+    journeys = find_journeys(store, SYSTEM_SCOPE, plate, engine=here).to_dict()
+    assert journeys["journeys"]
+    assert find_journeys(store, SYSTEM_SCOPE, plate, engine=there).to_dict() == journeys
