@@ -41,6 +41,11 @@ def test_demo_builds_ingests_and_exercises_everything(tmp_path: Path) -> None:
     assert sum(nets["roles"].values()) == nets["people"]
     convoys = summary["convoys"]
     assert isinstance(convoys, dict) and convoys["convoys"] > 0 and len(convoys["first"]) >= 2
+    routes = summary["routes"]
+    assert isinstance(routes, dict) and routes["crossings"] > 0 and routes["shuttles"] > 0
+    targeting = routes["targeting"]
+    # A list, each plate with its reasons (at this small scale the history may give none).
+    assert targeting["plates"] and len(targeting["reasons"]) == len(targeting["plates"])
     screening = summary["screening"]
     assert isinstance(screening, dict)
     datasets = screening["datasets"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import time
-from collections import defaultdict
+from collections import Counter, defaultdict
 from contextlib import closing
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from corridor.errors import NotFound
 from corridor.ingest.service import ingest_path
 from corridor.ingest.table import IngestTable
 from corridor.model.classification import Classification
+from corridor.model.observations import ObservationKind
 from corridor.model.subjects import subject_keys
 from corridor.network import service as networks
 from corridor.normalise.plates import normalise_plate
@@ -34,7 +35,9 @@ from corridor.scenario import build_scenario
 from corridor.screen.alerts import screen_entities, visible_alerts
 from corridor.screen.lists import list_digest, load_list
 from corridor.screen.matching import match
+from corridor.sensors import route_service
 from corridor.sensors import service as sensors
+from corridor.sensors.targeting import TargetList
 from corridor.settings import Settings
 from corridor.stats.counts import counts_table
 from corridor.stats.frontex import Frontex
@@ -250,6 +253,69 @@ def _convoys(db: Store, caller: Caller, con: Console) -> dict[str, object]:
     return {"convoys": len(found), "first": found[0].plates if found else []}
 
 
+def _routes(db: Store, caller: Caller, con: Console) -> dict[str, object]:
+    """Crossings from sightings, where activity gathers, shuttles and cloned plates, and a
+    targeting list with its reasons (`corridor routes ...`, `corridor anpr ...`,
+    `corridor targeting list`)."""
+    crossings = route_service.crossings(db, caller)
+    table = Table(title=f"Crossings seen by drones, cameras and thermal sensors "
+                  f"(`corridor routes crossings`): {len(crossings):,}")  # fmt: skip
+    for col in ("crossing", "at", "point", "people", "way", "sightings"):
+        table.add_column(col)
+    for c in sorted(crossings, key=lambda c: -c.people)[:3]:
+        table.add_row(c.crossing_id, c.at.isoformat(), c.crossing_point, str(c.people),
+                      f"{c.from_country}→{c.to_country}", str(len(c.sighting_ids)))  # fmt: skip
+    con.print(table)
+    spots = route_service.hotspots(db, caller, period="month")
+    busiest = Counter[str]()
+    for cell in spots.concentrated:
+        busiest[cell.cell] += cell.events
+    top = busiest.most_common(1)[0][0] if busiest else "-"
+    con.print(f"Hotspots (`corridor routes hotspots`): {len(spots.cells):,} cell-months with "
+              f"activity, {len(spots.hotspots):,} bursts, {len(spots.concentrated):,} "
+              f"concentrations, busiest cell {top}")  # fmt: skip
+    shuttles, runs = sensors.shuttles(db, caller, limit=3)
+    _, cloned = sensors.clones(db, caller, limit=3)
+    con.print(f"Shuttle runs (`corridor anpr shuttles`): {runs:,} plates, most unusual "
+              f"{', '.join(s.plate for s in shuttles)}; cloned plates (`corridor anpr clones`): "
+              f"{cloned:,}")  # fmt: skip
+    # Targeting at a crossing point just before a scan there found something (people first):
+    # the list an officer would have had then (the scan itself is after it, so not in it).
+    found_at = db.analyse_observations(ObservationKind.SCAN, _FINDS, [], caller.scope)
+    chosen: tuple[TargetList, int] | None = None
+    for row in found_at[:20]:  # the latest list with a reason in it, else the latest at all
+        listed, expected = sensors.targeting(db, caller, str(row["place"]),
+                                             row["observed_at"], top=5)  # fmt: skip
+        if listed.targets and (chosen is None or not any(t.reasons for t in chosen[0].targets)):
+            chosen = (listed, expected)
+        if chosen is not None and any(t.reasons for t in chosen[0].targets):
+            break
+    shown: dict[str, object] = {}
+    if chosen is not None:
+        listed, expected = chosen
+        table = Table(title=f"Vehicles to scan at {listed.crossing} around {listed.at.isoformat()}"
+                      f" (`corridor targeting list`): {expected} expected")  # fmt: skip
+        for col in ("plate", "score", "why"):
+            table.add_column(col)
+        for t in listed.targets:
+            why = "; ".join(f"{r.code}: {r.evidence}" for r in t.reasons) or "-"
+            table.add_row(t.plate, f"{t.score:.3f}", why)
+        con.print(table)
+        shown = {"crossing": listed.crossing, "at": listed.at.isoformat(),
+                 "plates": [t.plate for t in listed.targets],
+                 "reasons": [[r.code for r in t.reasons] for t in listed.targets]}  # fmt: skip
+    return {"crossings": len(crossings), "hotspots": len(spots.hotspots),
+            "concentrated": len(spots.concentrated), "shuttles": runs, "clones": cloned,
+            "targeting": shown}  # fmt: skip
+
+
+#: Scans that found something, people first, latest first.
+_FINDS = """
+SELECT place, observed_at FROM obs WHERE result <> 'clear' AND place IS NOT NULL
+ORDER BY CASE WHEN result = 'people' THEN 0 ELSE 1 END, observed_at DESC
+"""
+
+
 def run_demo(
     workdir: Path,
     seed: int = 7,
@@ -371,6 +437,7 @@ def run_demo(
         summary["networks"] = _networks(db, caller, con)
 
         summary["convoys"] = _convoys(db, caller, con)
+        summary["routes"] = _routes(db, caller, con)
 
         con.print("[bold]8. Screening against sanctions lists and the GB-NCA watchlist[/bold]")
         summary["screening"] = _screening(db, bundle, con)
