@@ -377,9 +377,13 @@ class SQLStore(Store):
         end: datetime | None = None,
     ) -> list[dict[str, Any]]:
         sql, visible = q.visible_observations(kind, scope, start, end)
+        # NOT MATERIALIZED: the reader's filter is inlined where the analysis reads `obs`.
+        # Left to itself, DuckDB plans the convoy query's self-join over a filtered CTE 40×
+        # slower (68 s against 1.7 s on a million reads); PostgreSQL reads it the same way.
         with self._session() as s:
             return s.dicts(
-                f"WITH obs AS ({sql}) SELECT * FROM ({analysis}) AS analysis", [*visible, *params]
+                f"WITH obs AS NOT MATERIALIZED ({sql}) SELECT * FROM ({analysis}) AS analysis",
+                [*visible, *params],
             )
 
     def observation_table(
