@@ -414,6 +414,7 @@ ROUTES: dict[tuple[str, str], Spec] = {
     ),
     ("GET", "/anpr/clones"): Spec(Action.READ),
     ("GET", "/anpr/shuttles"): Spec(Action.READ),
+    ("GET", "/anpr/alerts"): Spec(Action.READ),
     ("GET", "/targeting"): Spec(
         Action.READ,
         lambda w: Example(params={"crossing": "RS-HU-HORGOS", "at": "2024-05-01T03:00:00Z"}),
@@ -510,6 +511,7 @@ KEY_MATRIX: dict[tuple[str, str], set[Role]] = {
     ("GET", "/anpr/journeys/{plate}"): {A, SV, SO},
     ("GET", "/anpr/clones"): {A, SV, SO},
     ("GET", "/anpr/shuttles"): {A, SV, SO},
+    ("GET", "/anpr/alerts"): {A, SV, SO},
     ("GET", "/targeting"): {A, SV, SO},
     ("GET", "/routes/crossings"): {A, SV, SO},
     ("GET", "/routes/hotspots"): {A, SV, SO},

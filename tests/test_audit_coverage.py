@@ -74,6 +74,7 @@ READS: dict[tuple[str, str], tuple[str, dict[str, Any], str, str]] = {
         "/anpr/journeys/BG001AB", {}, "read", "anpr/journeys/BG001AB"),
     ("get", "/anpr/clones"): ("/anpr/clones", {}, "read", "anpr/clones"),
     ("get", "/anpr/shuttles"): ("/anpr/shuttles", {}, "read", "anpr/shuttles"),
+    ("get", "/anpr/alerts"): ("/anpr/alerts", {}, "read", "anpr/alerts"),
     ("get", "/targeting"): (
         "/targeting", {"params": {"crossing": "RS-HU-HORGOS", "at": "2024-05-01T03:00:00Z"}},
         "read", "targeting"),

@@ -23,6 +23,7 @@ from corridor.plugins import (
     LIST_FORMATS,
     AfterIngestStep,
     Algorithm,
+    Ingested,
     IngestReader,
     ListLoader,
     Registry,
@@ -60,7 +61,7 @@ def test_every_builtin_resolves_to_an_entry_of_its_point() -> None:
         "sightings",
         "scans",
     )
-    assert AFTER_INGEST.names == ("link", "screen")
+    assert AFTER_INGEST.names == ("link", "screen", "watch")
     assert ALGORITHMS.default == "corridor-v1" and ALGORITHMS.get("corridor-v1") is CORRIDOR_V1
 
 
@@ -201,9 +202,9 @@ def _read_names(ctx: IngestContext) -> None:
 def names_kind() -> Iterator[list[list[str]]]:
     seen: list[list[str]] = []
 
-    def count(store: Store, caller: Caller, entities: list[str]) -> StepResult:
-        seen.append(entities)
-        return StepResult(linked={"Person": len(entities)}, alerts=1)
+    def count(store: Store, caller: Caller, ingested: Ingested) -> StepResult:
+        seen.append(ingested.entity_ids)
+        return StepResult(linked={"Person": len(ingested.entity_ids)}, alerts=1)
 
     INGEST_READERS.register("names", IngestReader("one name a line", named(".names"), _read_names))
     AFTER_INGEST.register("count", AfterIngestStep("count", run=count, deferrable=True))

@@ -108,13 +108,22 @@ class StepResult:
 
 
 @dataclass(frozen=True)
+class Ingested:
+    """What one ingest added or changed: the entities it wrote statements about, and its id,
+    which every observation it wrote carries (`ingest_id`)."""
+
+    ingest_id: str
+    entity_ids: list[str]
+
+
+@dataclass(frozen=True)
 class AfterIngestStep:
-    """Work on what an ingest added or changed (`entities`: their ids), run in order once the
-    file's transaction has committed, so it sees the new records; what it does is done for the
-    caller who ingested (and logged as theirs)."""
+    """Work on what an ingest added or changed (`Ingested`), run in order once the file's
+    transaction has committed, so it sees the new records; what it does is done for the caller
+    who ingested (and logged as theirs)."""
 
     description: str
-    run: Callable[[Store, Caller, list[str]], StepResult]
+    run: Callable[[Store, Caller, Ingested], StepResult]
     #: A bulk load (`ingest_file(link=False)`) may leave this step for later.
     deferrable: bool = False
 
@@ -265,6 +274,7 @@ AFTER_INGEST: Registry[AfterIngestStep] = Registry(
     {
         "link": "corridor.resolve.service:LINK_NEW",
         "screen": "corridor.screen.alerts:SCREEN_NEW",
+        "watch": "corridor.sensors.watch:WATCH_NEW",
     },
 )
 

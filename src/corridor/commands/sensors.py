@@ -226,5 +226,33 @@ def shuttles(
     out.print(table)
 
 
+@anpr_app.command("alerts")
+def alerts(
+    out_file: Annotated[Path, typer.Option("--out", help="The CSV file to write.")],
+    start: Start = None,
+    end: End = None,
+    workdir: Workdir = None,
+    store: StoreUrl = None,
+    purpose: Purpose = None,
+) -> None:
+    """Write `read_id,plate,at,camera,agency,entity_id,reason`: every read of a watchlisted
+    vehicle (each ingest raises these as it adds reads), oldest first."""
+    with store_session(workdir, store) as db:
+        found = service.alerts(db, Caller.operator(purpose), time_option(start, "--start"),
+                               time_option(end, "--end"))  # fmt: skip
+    with out_file.open("w", encoding="utf-8", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["read_id", "plate", "at", "camera", "agency", "entity_id", "reason"])
+        for a in found:
+            writer.writerow([a.read_id, a.plate, a.at.isoformat(), a.camera, a.agency,
+                             a.entity_id, a.reason])  # fmt: skip
+    table = Table(title=f"{len(found):,} reads of watchlisted vehicles")
+    for col in ("plate", "at", "camera", "why"):
+        table.add_column(col)
+    for a in found[-10:]:
+        table.add_row(a.plate, a.at.isoformat(), a.camera, a.reason)
+    out.print(table)
+
+
 def register(app: typer.Typer) -> None:
     app.add_typer(anpr_app, name="anpr")

@@ -21,7 +21,7 @@ from corridor.access.authz import Authz
 from corridor.access.caller import Caller
 from corridor.access.roles import Role
 from corridor.model.classification import Classification
-from corridor.plugins import AFTER_INGEST, StepResult
+from corridor.plugins import AFTER_INGEST, Ingested, StepResult
 from corridor.store.base import Store, StoreWriter
 from corridor.store.records import FollowUp
 
@@ -64,7 +64,7 @@ def run_follow_up(store: Store, ingest_id: str) -> StepResult | None:
             if name not in AFTER_INGEST:
                 log.warning("ingest %s: no after-ingest step %r (skipped)", ingest_id, name)
                 continue
-            done = AFTER_INGEST.get(name).run(store, caller, entities)
+            done = AFTER_INGEST.get(name).run(store, caller, Ingested(ingest_id, entities))
             for kind, pairs in done.linked.items():
                 linked[kind] = linked.get(kind, 0) + pairs
             alerts += done.alerts

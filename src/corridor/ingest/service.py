@@ -141,7 +141,8 @@ def ingest_file(
         reader.read(context)
         writer.flush()
         result = writer.result
-        if result.statements_added:
+        added = result.statements_added or result.observations_added
+        if added:
             record_follow_up(writer, info.id, caller, steps_owed(link))
         # Last, in the same transaction: the log holds an ingest exactly when the store does.
         audit(store, caller, Event.WRITE, f"ingest/{name}",
@@ -153,7 +154,7 @@ def ingest_file(
               within=writer)  # fmt: skip
     pending = False
     try:
-        done = run_follow_up(store, info.id) if result.statements_added else None
+        done = run_follow_up(store, info.id) if added else None
     except Exception:
         # The file is in and its audit entry too; the work left is kept and retried by the
         # next ingest or start (see `follow_up`), and the caller is told it is pending.

@@ -21,7 +21,7 @@ from corridor.errors import NotFound, ValidationError
 from corridor.model.classification import Classification
 from corridor.model.scope import SYSTEM_SCOPE, ReadScope
 from corridor.model.statements import EntityRecord
-from corridor.plugins import AfterIngestStep, StepResult
+from corridor.plugins import AfterIngestStep, Ingested, StepResult
 from corridor.resolve.clusters import cluster
 from corridor.resolve.engines import make_engine
 from corridor.resolve.features import cannot_link, entity_input, person_features
@@ -249,7 +249,7 @@ def link_entities(store: Store, caller: Caller, entity_ids: Iterable[str]) -> di
     return linked
 
 
-def link_new(store: Store, caller: Caller, entity_ids: list[str]) -> StepResult:
+def link_new(store: Store, caller: Caller, ingested: Ingested) -> StepResult:
     """Link what an ingest added against the resolved store (once a resolution run exists).
 
     What it reports is what the caller may know: every link for the node's operator; for a
@@ -257,6 +257,7 @@ def link_new(store: Store, caller: Caller, entity_ids: list[str]) -> StepResult:
     show them), never a count of records or values above their clearance."""
     if not any(store.current_run(kind) for kind in RESOLVABLE):
         return StepResult()
+    entity_ids = ingested.entity_ids
     linked = link_entities(store, caller, entity_ids)
     if caller.authz.system or sees_everything(caller.scope):
         return StepResult(linked=linked)

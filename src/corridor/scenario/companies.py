@@ -9,6 +9,7 @@ another legal form, or one word apart) are what must not be merged with it.
 
 from __future__ import annotations
 
+import itertools
 import random
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -128,7 +129,14 @@ def build_companies(builder: Builder) -> list[Company]:
                 used.add(name)
                 return name
             word = None
-        raise ValueError("ran out of company names")
+        # Every word and trade taken (a scenario hundreds of times the demo's): firms number
+        # themselves apart, as registries see ("Dunav Transport 2"). Smaller worlds never get
+        # here, so their names do not change.
+        for n in itertools.count(2):
+            if (numbered := f"{name} {n}") not in used:
+                used.add(numbered)
+                return numbered
+        raise AssertionError("unreachable")
 
     for net in builder.networks:
         organiser = builder.people[net.with_role("organiser")[0]]

@@ -18,7 +18,7 @@ from corridor.audit import Event, audit
 from corridor.errors import NotFound, ValidationError
 from corridor.model.classification import Classification, highest
 from corridor.model.scope import SYSTEM_SCOPE, ReadScope
-from corridor.plugins import AfterIngestStep, StepResult
+from corridor.plugins import AfterIngestStep, Ingested, StepResult
 from corridor.screen.index import ID_PROPS, profile
 from corridor.screen.lists import content_hash, listing_visible
 from corridor.screen.matching import (
@@ -118,11 +118,11 @@ def screen_entities(
     return new
 
 
-def screen_new(store: Store, caller: Caller, entity_ids: list[str]) -> StepResult:
+def screen_new(store: Store, caller: Caller, ingested: Ingested) -> StepResult:
     """Screen what an ingest added or changed against the loaded lists. The alerts reported
     are those the caller may see (`alert_visible`): a count of alerts on watchlist entries or
     values above their clearance would disclose them."""
-    raised = screen_entities(store, entity_ids)
+    raised = screen_entities(store, ingested.entity_ids)
     if not caller.authz.system:
         raised = [a for a in raised if alert_visible(store, a, caller.scope)]
     return StepResult(alerts=len(raised))

@@ -14,6 +14,7 @@ from corridor.sensors.engines import sensor_engine
 from corridor.sensors.journeys import Clone, JourneyParams, Journeys, find_clones, find_journeys
 from corridor.sensors.shuttles import Shuttle, ShuttleParams, find_shuttles
 from corridor.sensors.targeting import TargetingParams, TargetList, target_list
+from corridor.sensors.watch import VehicleAlert, vehicle_alerts
 from corridor.store.base import Store
 
 #: The most plates an audit entry names (a year of reads can hold thousands of convoys).
@@ -137,3 +138,20 @@ def targeting(
                        "reasons": [r.code for r in t.reasons]} for t in found.targets],
            "scans_learnt": found.scans_learnt}, Classification(level))  # fmt: skip
     return found, expected
+
+
+def alerts(
+    store: Store,
+    caller: Caller,
+    start: datetime | None = None,
+    end: datetime | None = None,
+) -> list[VehicleAlert]:
+    """The reads of watchlisted vehicles the caller may see, between `start` and `end`."""
+    period = _period(start, end)
+    found = vehicle_alerts(store, caller.scope, start, end)
+    plates = sorted({a.plate for a in found})
+    level = max((a.classification for a in found), default=int(Classification.OFFICIAL))
+    audit(store, caller, Event.READ, "anpr/alerts",
+          {**period, "alerts": len(found), "plates": plates[:AUDITED_PLATES],
+           "plates_total": len(plates)}, Classification(level))  # fmt: skip
+    return found

@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from corridor.api.deps import Reader, StoreDep
-from corridor.api.schemas.sensors import Clones, Convoys, Journeys, Shuttles
+from corridor.api.schemas.sensors import Clones, Convoys, Journeys, Shuttles, VehicleAlerts
 from corridor.sensors import convoys as rules
 from corridor.sensors import journeys as journey_rules
 from corridor.sensors import service
@@ -87,3 +87,17 @@ def shuttles(
     params = shuttle_rules.ShuttleParams(time_zone=tz)
     found, total = service.shuttles(store, caller, start, end, params, limit)
     return {"shuttles": [s.to_dict() for s in found], "total": total}
+
+
+@router.get("/anpr/alerts", response_model=VehicleAlerts)
+def alerts(
+    store: StoreDep,
+    caller: Reader,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
+) -> dict[str, Any]:
+    """Camera reads of watchlisted vehicles (latest `limit`), as the ingest of each raised
+    them: only reads and watchlist entries you may see."""
+    found = service.alerts(store, caller, start, end)
+    return {"alerts": [a.to_dict() for a in found[-limit:]], "total": len(found)}

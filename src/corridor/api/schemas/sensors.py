@@ -133,3 +133,24 @@ class ShuttleModel(BaseModel):
 class Shuttles(BaseModel):
     shuttles: list[ShuttleModel]
     total: int = Field(description="Plates with runs, before the limit.")
+
+
+class VehicleAlertModel(BaseModel):
+    """A camera read of a watchlisted plate."""
+
+    read_id: str = Field(description="The read (`/observations` id).")
+    source_id: str = Field(description="Its id in the agency's own feed.")
+    plate: str = Field(description="The plate, normalised for matching.")
+    at: Timestamp
+    camera: str
+    lat: float
+    lon: float
+    agency: str
+    classification: str = Field(description=CLASSIFICATION)
+    entity_id: str = Field(description="The watchlist entry (a Vehicle entity).")
+    reason: str = Field(description="What the entry says of the vehicle.")
+
+
+class VehicleAlerts(BaseModel):
+    alerts: list[VehicleAlertModel]
+    total: int
