@@ -67,6 +67,11 @@ bench: $(STAMP) $(PEER_STAMP) $(BENCH_STAMP)
 	$(BIN)/python bench/sharing.py
 	$(BIN)/python bench/load.py
 	$(BIN)/python bench/sensors.py
+	$(BIN)/python bench/sensors_scale.py --reads 10000000
+	$(BIN)/python bench/crossings.py
+	$(BIN)/python bench/routes.py
+	$(BIN)/python bench/targeting.py
+	$(BIN)/python bench/forecast.py
 	$(BIN)/python bench/network_scale.py --nodes 1000000 --edges 10000000 --seed 1
 
 lint: $(STAMP)

@@ -38,6 +38,7 @@ from corridor.sensors.convoys import find_convoys
 from corridor.sensors.engines import sensor_engine
 from corridor.sensors.journeys import find_clones, find_journeys
 from corridor.sensors.shuttles import find_shuttles
+from corridor.settings import Settings
 from corridor.store.duckdb import DuckDBStore
 
 FEEDS = {"anpr.csv": "anpr", "detections.csv": "detections", "scans.json": "scans"}
@@ -68,7 +69,7 @@ def prepare(reads: int, keep: Path, seed: int) -> dict[str, Any]:
 
 def analyse(store_path: Path, engine_name: str) -> dict[str, Any]:
     """Time each analysis on the store (run in a process of its own)."""
-    store = DuckDBStore(store_path, read_only=True)
+    store = DuckDBStore(store_path, read_only=True, memory_limit=Settings().duckdb_memory)
     rows = store.analyse_observations(ObservationKind.ANPR, "SELECT COUNT(*) AS n FROM obs", [],
                                       SYSTEM_SCOPE)  # fmt: skip
     out: dict[str, Any] = {"reads": int(rows[0]["n"]), "engine": engine_name,

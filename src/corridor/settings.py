@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from pydantic import field_validator
@@ -26,6 +27,10 @@ class Settings(BaseSettings):
     #: How often a served node delivers again the packages a partner has not yet received
     #: (seconds; 0 turns it off, leaving `corridor share retry` to the operator).
     retry_seconds: float = 300
+    #: The most memory the DuckDB store may use before it spills to disk (DuckDB's own
+    #: syntax: `4GB`, `512MB`). Analyses over a year of a busy border's ANPR reads (ten
+    #: million) need about 2GB; the default leaves room for them on a laptop.
+    duckdb_memory: str = "3GB"
     #: How long a Spark session (and its JVM) outlives the last Spark run, in seconds.
     spark_idle_seconds: float = 300
     #: How long a new (or renewed) API key works unless told otherwise: `90d`, `12h`, `2w`, or
@@ -40,6 +45,13 @@ class Settings(BaseSettings):
         except ValidationError as exc:
             raise ValueError(exc.message) from None
         return value
+
+    @field_validator("duckdb_memory")
+    @classmethod
+    def _duckdb_memory(cls, value: str) -> str:
+        if not re.fullmatch(r"\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value.strip(), re.I):
+            raise ValueError(f"not an amount of memory DuckDB reads (e.g. 3GB): {value!r}")
+        return value.strip()
 
     @field_validator("port")
     @classmethod

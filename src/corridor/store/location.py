@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+from corridor.settings import Settings
 from corridor.store.base import Store
 from corridor.store.duckdb import STORE_FILE, DuckDBStore
 from corridor.store.postgres import PostgresStore, split_url, with_schema
@@ -67,4 +68,5 @@ def open_store(location: str | None, workdir: Path, read_only: bool = False) -> 
     if found and is_postgres(found):
         return PostgresStore(found)
     path = Path(found) if found else workdir / STORE_FILE
-    return DuckDBStore(path, read_only=read_only and path.exists())
+    return DuckDBStore(path, read_only=read_only and path.exists(),
+                       memory_limit=Settings().duckdb_memory)  # fmt: skip
