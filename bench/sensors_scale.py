@@ -23,8 +23,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import duckdb
 
 from _common import write_result
 from corridor.access.caller import Caller
@@ -41,6 +44,7 @@ from corridor.sensors.shuttles import find_shuttles
 from corridor.settings import Settings
 from corridor.store.duckdb import DuckDBStore
 
+ANALYSES = ("convoys", "clones", "shuttles", "journeys")
 FEEDS = {"anpr.csv": "anpr", "detections.csv": "detections", "scans.json": "scans"}
 AGENCIES = {"rs": RS_MUP, "uk": GB_NCA}
 
@@ -67,33 +71,41 @@ def prepare(reads: int, keep: Path, seed: int) -> dict[str, Any]:
     return {"generate_seconds": round(built, 1), "ingest_seconds": round(ingested, 1)}
 
 
-def analyse(store_path: Path, engine_name: str) -> dict[str, Any]:
+def analyse(store_path: Path, engine_name: str, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     """Time each analysis on the store (run in a process of its own)."""
     store = DuckDBStore(store_path, read_only=True, memory_limit=Settings().duckdb_memory)
     rows = store.analyse_observations(ObservationKind.ANPR, "SELECT COUNT(*) AS n FROM obs", [],
                                       SYSTEM_SCOPE)  # fmt: skip
     out: dict[str, Any] = {"reads": int(rows[0]["n"]), "engine": engine_name,
                            "cores": os.cpu_count()}  # fmt: skip
-    total = 0.0
+    plate = ""
     with sensor_engine(engine_name) as engine:
-        started = time.perf_counter()
-        convoys = find_convoys(store, SYSTEM_SCOPE, engine=engine)
-        out["convoys"] = {"found": len(convoys), "seconds": round(time.perf_counter() - started, 2)}
-        started = time.perf_counter()
-        clones = find_clones(store, SYSTEM_SCOPE, engine=engine)
-        out["clones"] = {"found": len(clones), "seconds": round(time.perf_counter() - started, 2)}
-        started = time.perf_counter()
-        shuttles = find_shuttles(store, SYSTEM_SCOPE, engine=engine)
-        out["shuttles"] = {"plates": len(shuttles),
-                           "seconds": round(time.perf_counter() - started, 2)}  # fmt: skip
-        plate = shuttles[0].plate if shuttles else (convoys[0].plates[0] if convoys else "X")
-        started = time.perf_counter()
-        journeys = find_journeys(store, SYSTEM_SCOPE, plate, engine=engine)
-        out["journeys"] = {"plate": plate, "journeys": len(journeys.journeys),
-                           "seconds": round(time.perf_counter() - started, 2)}  # fmt: skip
-    for name in ("convoys", "clones", "shuttles", "journeys"):
-        total += out[name]["seconds"]
-    out["total_seconds"] = round(total, 1)
+
+        def timed(name: str, run: Callable[[], dict[str, Any]]) -> None:
+            if name in skip:
+                out[name] = {"skipped": True}
+                return
+            started = time.perf_counter()
+            try:
+                out[name] = run()
+            except duckdb.Error as exc:  # out of memory, or of disk to spill to: say so
+                out[name] = {"failed": f"{type(exc).__name__}: {str(exc).splitlines()[0]}"}
+            out[name]["seconds"] = round(time.perf_counter() - started, 2)
+
+        def shuttles() -> dict[str, Any]:
+            nonlocal plate
+            found = find_shuttles(store, SYSTEM_SCOPE, engine=engine)
+            plate = found[0].plate if found else ""
+            return {"plates": len(found)}
+
+        timed("shuttles", shuttles)
+        timed("clones", lambda: {"found": len(find_clones(store, SYSTEM_SCOPE, engine=engine))})
+        timed("journeys", lambda: {"plate": plate, "journeys": len(
+            find_journeys(store, SYSTEM_SCOPE, plate or "X", engine=engine).journeys)})  # fmt: skip
+        timed("convoys", lambda: {"found": len(find_convoys(store, SYSTEM_SCOPE, engine=engine))})
+    done = [out[n] for n in ("convoys", "clones", "shuttles", "journeys")]
+    out["total_seconds"] = round(sum(r["seconds"] for r in done if "seconds" in r), 1)
+    out["complete"] = all("failed" not in r and "skipped" not in r for r in done)
     out["max_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
     store.close()
     return out
@@ -105,10 +117,11 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", type=Path, default=None)
     parser.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb")
+    parser.add_argument("--skip", nargs="*", default=[], choices=ANALYSES)
     parser.add_argument("--analyse", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.analyse is not None:
-        print(json.dumps(analyse(args.analyse, args.engine)))
+        print(json.dumps(analyse(args.analyse, args.engine, tuple(args.skip))))
         return
     with tempfile.TemporaryDirectory() as tmp:
         keep = args.keep or Path(tmp)
@@ -117,7 +130,8 @@ def main() -> None:
         print(f"prepared: {prepared}", file=sys.stderr)
         proc = subprocess.run(
             [sys.executable, __file__, "--analyse", str(keep / "corridor.duckdb"),
-             "--engine", args.engine], capture_output=True, text=True, check=False,
+             "--engine", args.engine, "--skip", *args.skip], capture_output=True, text=True,
+            check=False,
         )  # fmt: skip
         if proc.returncode != 0:
             raise SystemExit(f"the analyses failed:\n{proc.stderr}")
