@@ -7,25 +7,17 @@ from datetime import datetime
 
 from corridor.access.caller import Caller
 from corridor.audit import Event, audit
-from corridor.errors import ValidationError
 from corridor.model.classification import Classification
 from corridor.model.timeparse import parse_datetime
 from corridor.sensors import flows as flow_rules
 from corridor.sensors import hotspots as hotspot_rules
 from corridor.sensors.crossings import CrossingEvent, CrossingParams, find_crossings
+from corridor.sensors.service import checked_period
 from corridor.store.base import Store
 
 #: The most ids of one kind an audit entry names (a year of sightings can hold thousands of
 #: crossings).
 AUDITED_IDS = 500
-
-
-def _period(start: datetime | None, end: datetime | None) -> dict[str, str | None]:
-    """The period asked for, checked, as the audit entry records it."""
-    if start is not None and end is not None and end <= start:
-        raise ValidationError("the end must be after the start", "end")
-    return {"start": start.isoformat() if start else None,
-            "end": end.isoformat() if end else None}  # fmt: skip
 
 
 def crossings(
@@ -38,7 +30,7 @@ def crossings(
     """The crossing events among the sightings the caller may see, between `start` and `end`,
     with the detections and entities they may see linked."""
     start, end = _utc(start), _utc(end)
-    period = _period(start, end)
+    period = checked_period(start, end)
     found = find_crossings(store, caller.scope, params, start, end)
     entities = sorted({e for c in found for e in c.entity_ids})
     keys = sorted({m.key for c in found for m in c.matches})
@@ -69,7 +61,7 @@ def hotspots(
     """Activity by H3 cell and period among the observations the caller may see, the
     hotspots marked (`sensors.hotspots`)."""
     start, end = _utc(start), _utc(end)
-    asked = _period(start, end)
+    asked = checked_period(start, end)
     found = hotspot_rules.find_hotspots(store, caller.scope, start, end, period, resolution, fdr)
     ids = sorted({i for c in found.cells for i in c.observation_ids})
     hot = [f"{c.cell}/{c.period.isoformat()}" for c in found.hotspots]
@@ -96,7 +88,7 @@ def flows(
     with their volumes, and the plates and phones that moved between them
     (`sensors.flows`)."""
     start, end = _utc(start), _utc(end)
-    asked = _period(start, end)
+    asked = checked_period(start, end)
     found = flow_rules.find_flows(store, caller.scope, start, end, within_days)
     keys = found.keys
     levels = [e.classification for e in found.edges] + [p.classification for p in found.points]
@@ -119,7 +111,7 @@ def displacement(
     """Enforcement episodes at crossing points among the observations the caller may see, each
     tested for activity moving to the neighbouring points after it (`sensors.flows`)."""
     start, end = _utc(start), _utc(end)
-    asked = _period(start, end)
+    asked = checked_period(start, end)
     found = flow_rules.find_displacement(store, caller.scope, start, end, window_weeks,
                                          neighbour_km)  # fmt: skip
     level = max((e.classification for e in found), default=int(Classification.OFFICIAL))

@@ -30,20 +30,34 @@ def convoys(
     engine: str = "duckdb",
 ) -> list[Convoy]:
     """The convoys among the ANPR reads the caller may see, between `start` and `end`."""
-    _period(start, end)
+    period = checked_period(start, end)
     with sensor_engine(engine) as runner:
         found = find_convoys(store, caller.scope, params, start, end, engine=runner)
-    plates = sorted({p for c in found for p in c.plates})
-    level = max((c.classification for c in found), default=int(Classification.OFFICIAL))
-    audit(store, caller, Event.READ, "anpr/convoys",
-          {"start": start.isoformat() if start else None,
-           "end": end.isoformat() if end else None, "convoys": len(found),
-           "plates": plates[:AUDITED_PLATES], "plates_total": len(plates)},
-          Classification(level))  # fmt: skip
+    plates = [p for c in found for p in c.plates]
+    _audit_plates(store, caller, "anpr/convoys", {**period, "convoys": len(found)}, plates,
+                  [c.classification for c in found])  # fmt: skip
     return found
 
 
-def _period(start: datetime | None, end: datetime | None) -> dict[str, str | None]:
+def _audit_plates(
+    store: Store,
+    caller: Caller,
+    target: str,
+    detail: dict[str, object],
+    plates: list[str],
+    levels: list[int],
+) -> None:
+    """Log a read of an analysis over reads: what was asked, and the plates it showed (the
+    first `AUDITED_PLATES`), at the highest classification among what showed them."""
+    shown = sorted(set(plates))
+    level = max(levels, default=int(Classification.OFFICIAL))
+    audit(store, caller, Event.READ, target,
+          {**detail, "plates": shown[:AUDITED_PLATES], "plates_total": len(shown)},
+          Classification(level))  # fmt: skip
+
+
+def checked_period(start: datetime | None, end: datetime | None) -> dict[str, str | None]:
+    """The period asked for, checked, as an audit entry records it."""
     if start is not None and end is not None and end <= start:
         raise ValidationError("the end must be after the start", "end")
     return {"start": start.isoformat() if start else None,
@@ -60,7 +74,7 @@ def journeys(
     engine: str = "duckdb",
 ) -> Journeys:
     """A plate's journeys among the ANPR reads the caller may see, between `start` and `end`."""
-    period = _period(start, end)
+    period = checked_period(start, end)
     with sensor_engine(engine) as runner:
         found = find_journeys(store, caller.scope, plate, params, start, end, runner)
     audit(store, caller, Event.READ, f"anpr/journeys/{found.plate}",
@@ -81,15 +95,12 @@ def clones(
 ) -> tuple[list[Clone], int]:
     """The cloned plates among the ANPR reads the caller may see (the `limit` highest scored,
     where given), and how many there are."""
-    period = _period(start, end)
+    period = checked_period(start, end)
     with sensor_engine(engine) as runner:
         found = find_clones(store, caller.scope, params, start, end, runner)
     shown = found if limit is None else found[:limit]
-    plates = [c.plate for c in shown]
-    level = max((c.classification for c in shown), default=int(Classification.OFFICIAL))
-    audit(store, caller, Event.READ, "anpr/clones",
-          {**period, "clones": len(found), "plates": plates[:AUDITED_PLATES],
-           "plates_total": len(plates)}, Classification(level))  # fmt: skip
+    _audit_plates(store, caller, "anpr/clones", {**period, "clones": len(found)},
+                  [c.plate for c in shown], [c.classification for c in shown])  # fmt: skip
     return shown, len(found)
 
 
@@ -104,15 +115,12 @@ def shuttles(
 ) -> tuple[list[Shuttle], int]:
     """The plates with shuttle runs among the ANPR reads the caller may see, highest score
     first (the `limit` first, where given), and how many there are."""
-    period = _period(start, end)
+    period = checked_period(start, end)
     with sensor_engine(engine) as runner:
         found = find_shuttles(store, caller.scope, params, start, end, runner)
     shown = found if limit is None else found[:limit]
-    plates = [s.plate for s in shown]
-    level = max((s.classification for s in shown), default=int(Classification.OFFICIAL))
-    audit(store, caller, Event.READ, "anpr/shuttles",
-          {**period, "shuttles": len(found), "plates": plates[:AUDITED_PLATES],
-           "plates_total": len(plates)}, Classification(level))  # fmt: skip
+    _audit_plates(store, caller, "anpr/shuttles", {**period, "shuttles": len(found)},
+                  [s.plate for s in shown], [s.classification for s in shown])  # fmt: skip
     return shown, len(found)
 
 
@@ -147,11 +155,8 @@ def alerts(
     end: datetime | None = None,
 ) -> list[VehicleAlert]:
     """The reads of watchlisted vehicles the caller may see, between `start` and `end`."""
-    period = _period(start, end)
+    period = checked_period(start, end)
     found = vehicle_alerts(store, caller.scope, start, end)
-    plates = sorted({a.plate for a in found})
-    level = max((a.classification for a in found), default=int(Classification.OFFICIAL))
-    audit(store, caller, Event.READ, "anpr/alerts",
-          {**period, "alerts": len(found), "plates": plates[:AUDITED_PLATES],
-           "plates_total": len(plates)}, Classification(level))  # fmt: skip
+    _audit_plates(store, caller, "anpr/alerts", {**period, "alerts": len(found)},
+                  [a.plate for a in found], [a.classification for a in found])  # fmt: skip
     return found
