@@ -39,6 +39,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pandas as pd  # type: ignore[import-untyped]
+from statsmodels.tsa.exponential_smoothing.ets import ETSModel  # type: ignore[import-untyped]
 
 from corridor.errors import NotFound, ValidationError
 from corridor.resources import FRONTEX_DETECTIONS, data_path
@@ -205,10 +207,6 @@ FORMS = (Form(False, False), Form(True, False), Form(False, True), Form(True, Tr
 
 
 def _model(log_counts: Array, form: Form) -> Any:
-    # Imported here: every `corridor` command loads this module, few of them forecast.
-    import pandas as pd  # type: ignore[import-untyped]
-    from statsmodels.tsa.exponential_smoothing.ets import ETSModel  # type: ignore[import-untyped]
-
     # statsmodels' prediction needs an index with a frequency; its dates are never read (months
     # are positions here), so any monthly index will do.
     index = pd.date_range("2000-01-01", periods=len(log_counts), freq="MS")
