@@ -23,6 +23,15 @@ from corridor.store.base import Store
 out = Console()
 err = Console(stderr=True)
 
+Start = Annotated[
+    str | None,
+    typer.Option(help="What was observed from this time on (ISO 8601).", show_default=False),
+]
+End = Annotated[
+    str | None,
+    typer.Option(help="What was observed before this time (ISO 8601).", show_default=False),
+]
+
 Engine = Annotated[
     Literal["duckdb", "spark"],
     typer.Option(

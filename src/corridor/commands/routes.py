@@ -13,7 +13,16 @@ import typer
 from rich.table import Table
 
 from corridor.access.caller import Caller
-from corridor.commands.common import Purpose, StoreUrl, Workdir, out, store_session, time_option
+from corridor.commands.common import (
+    End,
+    Purpose,
+    Start,
+    StoreUrl,
+    Workdir,
+    out,
+    store_session,
+    time_option,
+)
 from corridor.sensors import flows as flow_rules
 from corridor.sensors import hotspots as hotspot_rules
 from corridor.sensors import route_service
@@ -71,12 +80,8 @@ def forecast(
 @routes_app.command("crossings")
 def crossings(
     out_file: Annotated[Path, typer.Option("--out", help="The CSV file to write.")],
-    start: Annotated[
-        str | None, typer.Option(help="Sightings from this time (ISO 8601).", show_default=False)
-    ] = None,
-    end: Annotated[
-        str | None, typer.Option(help="Sightings before this time (ISO 8601).", show_default=False)
-    ] = None,
+    start: Start = None,
+    end: End = None,
     geojson: Annotated[
         Path | None,
         typer.Option(help="Also write the events, in full, as GeoJSON here.", show_default=False),
@@ -150,12 +155,8 @@ def hotspots(
     fdr: Annotated[
         float, typer.Option(min=0.0001, max=0.5, help="False discovery rate of the hotspots.")
     ] = hotspot_rules.FDR,
-    start: Annotated[
-        str | None, typer.Option(help="Activity from this time (ISO 8601).", show_default=False)
-    ] = None,
-    end: Annotated[
-        str | None, typer.Option(help="Activity before this time (ISO 8601).", show_default=False)
-    ] = None,
+    start: Start = None,
+    end: End = None,
     workdir: Workdir = None,
     store: StoreUrl = None,
     purpose: Purpose = None,
@@ -212,9 +213,7 @@ def flows(
             help="Also write the crossing points' volumes here (CSV).", show_default=False
         ),
     ] = None,
-    start: Annotated[
-        str | None, typer.Option(help="Observations from this time (ISO 8601).", show_default=False)
-    ] = None,
+    start: Start = None,
     end: Annotated[
         str | None,
         typer.Option(help="Observations before this time (ISO 8601).", show_default=False),
@@ -260,12 +259,8 @@ def displacement(
     neighbour_km: Annotated[
         float, typer.Option(min=0.1, max=500, help="Crossing points this close are neighbours.")
     ] = flow_rules.NEIGHBOUR_KM,
-    start: Annotated[
-        str | None, typer.Option(help="Activity from this time (ISO 8601).", show_default=False)
-    ] = None,
-    end: Annotated[
-        str | None, typer.Option(help="Activity before this time (ISO 8601).", show_default=False)
-    ] = None,
+    start: Start = None,
+    end: End = None,
     workdir: Workdir = None,
     store: StoreUrl = None,
     purpose: Purpose = None,

@@ -12,8 +12,10 @@ from rich.table import Table
 
 from corridor.access.caller import Caller
 from corridor.commands.common import (
+    End,
     Engine,
     Purpose,
+    Start,
     StoreUrl,
     Workdir,
     out,
@@ -30,12 +32,6 @@ anpr_app = typer.Typer(
     help="ANPR: journeys, convoys, cloned plates and shuttle runs.", no_args_is_help=True
 )
 
-Start = Annotated[
-    str | None, typer.Option(help="Reads from this time (ISO 8601).", show_default=False)
-]
-End = Annotated[
-    str | None, typer.Option(help="Reads before this time (ISO 8601).", show_default=False)
-]
 Gap = Annotated[
     int,
     typer.Option(
@@ -49,12 +45,8 @@ Gap = Annotated[
 @anpr_app.command("convoys")
 def convoys(
     out_file: Annotated[Path, typer.Option("--out", help="The CSV file to write.")],
-    start: Annotated[
-        str | None, typer.Option(help="Reads from this time (ISO 8601).", show_default=False)
-    ] = None,
-    end: Annotated[
-        str | None, typer.Option(help="Reads before this time (ISO 8601).", show_default=False)
-    ] = None,
+    start: Start = None,
+    end: End = None,
     min_cameras: Annotated[
         int, typer.Option(min=2, help="Cameras two vehicles must pass together on one trip.")
     ] = convoy_rules.MIN_CAMERAS,

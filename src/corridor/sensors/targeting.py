@@ -43,6 +43,7 @@ from corridor.sensors.engines import SensorEngine, StoreEngine
 from corridor.sensors.journeys import find_clones
 from corridor.sensors.places import CrossingPointSeen, crossing_points, haversine_km
 from corridor.sensors.shuttles import find_shuttles
+from corridor.sensors.watch import recorded_vehicles
 from corridor.store.base import Store
 
 #: How far back upstream reads are read (seconds): six hours at motorway speed is the length of
@@ -184,19 +185,6 @@ def _arrival(
     return at + timedelta(hours=km / ASSUMED_KMH), km
 
 
-def _vehicle_entities(store: Store, scope: ReadScope) -> dict[str, tuple[str, bool]]:
-    """Plate → (an entity id, on a watchlist) for the Vehicle entities the scope allows."""
-    found: dict[str, tuple[str, bool]] = {}
-    for record in store.iter_entities(scope, ["Vehicle"]):
-        listed = bool(record.entity.get("topics"))
-        for raw in record.entity.get("registrationNumber"):
-            key = normalise_plate(raw)
-            seen = found.get(key)
-            if key and (seen is None or (listed and not seen[1])):
-                found[key] = (record.id, listed)
-    return found
-
-
 @dataclass(slots=True)
 class _Evidence:
     """What the history says of each plate: indicator → evidence text."""
@@ -216,11 +204,11 @@ def _history(
     since: datetime,
     until: datetime,
     engine: SensorEngine,
-    vehicles: dict[str, tuple[str, bool]],
+    vehicles: dict[str, tuple[str, bool, str]],
 ) -> tuple[_Evidence, list[dict[str, Any]]]:
     """Plate-level indicators from the history, and the scans in it (oldest first)."""
     ev = _Evidence()
-    for plate, (entity, listed) in vehicles.items():
+    for plate, (entity, listed, _) in vehicles.items():
         if listed:
             ev.add(plate, "watchlist", f"on a watchlist ({entity})")
         else:
@@ -309,7 +297,7 @@ def target_list(
         if arrival and abs((arrival[0] - at).total_seconds()) <= params.window_s:
             coming[plate] = (arrival[0], arrival[1], reads[0])
     since = at - timedelta(days=params.history_days)
-    vehicles = _vehicle_entities(store, scope)
+    vehicles = recorded_vehicles(store, scope)
     ev, scans = _history(store, scope, since, at, engine, vehicles)
     hits = {normalise_plate(str(s["plate"])) for s in scans if str(s["result"]) != "clear"}
     for s in scans:

@@ -56,19 +56,25 @@ class VehicleAlert:
                 "entity_id": self.entity_id, "reason": self.reason}  # fmt: skip
 
 
-def watched_vehicles(store: Store, scope: ReadScope) -> dict[str, tuple[str, str]]:
-    """Plate key → (entity id, why) of the watchlisted vehicles the scope allows."""
-    found: dict[str, tuple[str, str]] = {}
+def recorded_vehicles(store: Store, scope: ReadScope) -> dict[str, tuple[str, bool, str]]:
+    """Plate key → (entity id, on a watchlist, why) of the Vehicle entities the scope allows;
+    a plate both listed and merely recorded is taken as listed."""
+    found: dict[str, tuple[str, bool, str]] = {}
     for record in store.iter_entities(scope, ["Vehicle"]):
         topics = record.entity.get("topics")
-        if not topics:
-            continue
         why = "; ".join(record.entity.get("notes")) or ", ".join(topics)
         for raw in record.entity.get("registrationNumber"):
             key = normalise_plate(raw)
-            if key and key not in found:
-                found[key] = (record.id, why)
+            seen = found.get(key)
+            if key and (seen is None or (topics and not seen[1])):
+                found[key] = (record.id, bool(topics), why)
     return found
+
+
+def watched_vehicles(store: Store, scope: ReadScope) -> dict[str, tuple[str, str]]:
+    """Plate key → (entity id, why) of the watchlisted vehicles the scope allows."""
+    return {p: (e, why) for p, (e, listed, why) in recorded_vehicles(store, scope).items()
+            if listed}  # fmt: skip
 
 
 def vehicle_alerts(
