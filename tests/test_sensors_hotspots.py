@@ -248,6 +248,24 @@ def test_discrete_fdr_sets_aside_tests_that_could_never_pass() -> None:
     assert discrete_fdr([], [], 0.05) == ([], [])
 
 
+@settings(max_examples=200, deadline=None)
+@given(
+    tests=st.lists(
+        st.tuples(st.floats(0.0, 1.0), st.floats(0.0, 1.0)), min_size=1, max_size=30
+    ),
+    quiet=st.integers(0, 20), fdr=st.floats(0.001, 0.5),
+)  # fmt: skip
+def test_a_q_value_is_never_below_its_p_value(
+    tests: list[tuple[float, float]], quiet: int, fdr: float
+) -> None:
+    # The least p-value a test could reach is never above the one it reached.
+    pvalues = [max(p, least) for p, least in tests]
+    least = [least for _, least in tests]
+    rejected, q = discrete_fdr(pvalues, least, fdr, [(1.0, quiet)])
+    assert all(p <= value <= 1.0 for p, value in zip(pvalues, q, strict=True))
+    assert rejected == [value <= fdr for value in q]
+
+
 def test_settings_out_of_range_are_refused() -> None:
     for kw in ({"resolution": 16}, {"resolution": -1}, {"period": "year"}, {"fdr": 0.0},
                {"fdr": 1.0}):  # fmt: skip

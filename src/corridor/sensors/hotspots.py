@@ -473,7 +473,8 @@ def discrete_fdr(
         # theirs among themselves, scaled by how many were counted in all.
         _, adjusted = fdrcorrection([pvalues[i] for i in kept], alpha=fdr, method="indep")
         for i, value in zip(kept, adjusted, strict=True):
-            q[i] = min(1.0, float(value) * counted / len(kept))
+            # A q-value is never below its p-value; the clamp keeps rounding from saying so.
+            q[i] = min(1.0, max(pvalues[i], float(value) * counted / len(kept)))
             rejected[i] = q[i] <= fdr
     return rejected, q
 
