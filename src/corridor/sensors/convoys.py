@@ -4,13 +4,27 @@ camera on one journey.
 Smugglers run a scout car minutes ahead of the van carrying people, or two vans together. Any
 two vehicles may pass one camera within minutes of each other by chance; passing three or more
 of them together, in the same order, on one trip, is travelling together, unless the road is
-so busy that strangers keep such company too (`_significant` asks the traffic itself). The
-test is SQL over the reads a user may see (`Store.analyse_observations`): a plate read far
+so busy that strangers keep such company too (the traffic itself says how busy: see below).
+The test is SQL over the reads a user may see (`Store.analyse_observations`): a plate read far
 less often than one a camera could mistake it for counts as that one (`MISREADS`); reads are
 joined with the reads of the same camera nearby in time, slot by slot; trips are cut where a
 pair's co-passes are hours apart, and kept where they span enough cameras with one vehicle
-keeping about the same lead over the other. Pairs that share a vehicle and overlap in time
-are one convoy (three vehicles together are three pairs).
+keeping about the same lead over the other, in the same order. Pairs that share a vehicle and
+overlap in time are one convoy (three vehicles together are three pairs).
+
+How often strangers keep one another's company depends on the road: on a quiet border road at
+night, three cameras together are a convoy; on a busy one, any car has company. Pairs a window
+to two windows apart at each camera (decoys: too far apart for a convoy's scout, as close for
+chance) pass the same tests as often as strangers within the window do. A rule (k cameras on
+one trip; `MIN_CAMERAS_AGAIN` cameras on each of two trips) is kept where its decoys are at
+most `MAX_FALSE` of what it finds (a target-decoy estimate of the false discoveries), k raised
+from `MIN_CAMERAS` until they are.
+
+Ten million reads make some 50 million co-passes over 35 million pairs of vehicles, nearly all
+strangers met once. So the query counts pairs on integers (plates and cameras numbered, a pair
+and its decoy flag one BIGINT), first keeps only pairs with co-passes enough at two cameras for
+a rule to keep (a trip at k cameras has k co-passes), and joins the reads' identifiers and
+gradings back only for the trips the rules keep.
 """
 
 from __future__ import annotations
@@ -56,69 +70,119 @@ MIN_SAME_ORDER = 0.8
 #: character apart, `plate_skeleton`) is taken for a misread of it: cameras read most plates
 #: right, and a misread is seldom repeated.
 MISREADS = 10
+#: Vehicles are numbered below this (2**30) where a pair of them is made one integer.
+_PAIR_BASE = 1 << 30
 #: The most false discoveries a rule may bring, as a share of what it finds, estimated from
 #: decoy pairs (`_significant`).
 MAX_FALSE = 0.1
 
 _PAIRS = """
 WITH v0 AS (
-    SELECT id, plate, sensor_id, observed_at, classification,
-           agency || '|' || grading_scheme || '|' || grading AS graded,
-           TRANSLATE(plate, ?, ?) AS skeleton, EXTRACT(EPOCH FROM observed_at) AS t
+    SELECT plate, sensor_id, EXTRACT(EPOCH FROM observed_at) AS t
     FROM obs WHERE plate IS NOT NULL AND plate <> '' {only}
-), counts AS (
-    SELECT skeleton, plate, COUNT(*) AS n FROM v0 GROUP BY skeleton, plate
+), counts AS (  -- every plate, numbered (pairs are counted on integers), with its skeleton
+    SELECT skeleton, plate, n, ROW_NUMBER() OVER (ORDER BY skeleton, plate) AS num
+    FROM (SELECT TRANSLATE(plate, ?, ?) AS skeleton, plate, n
+          FROM (SELECT plate, COUNT(*) AS n FROM v0 GROUP BY plate) AS read) AS plates
 ), top AS (  -- each skeleton's plate read most
-    SELECT skeleton, plate AS top_plate, n AS top_n FROM (
+    SELECT skeleton, num AS top_num, n AS top_n FROM (
         SELECT *, ROW_NUMBER() OVER (PARTITION BY skeleton ORDER BY n DESC, plate) AS r
         FROM counts
     ) ranked WHERE r = 1
-), v AS (  -- a plate read far less often than one a camera could mistake it for is that one
-    SELECT v0.*, CASE WHEN counts.n * ? <= top.top_n THEN top.top_plate ELSE v0.plate END
-                 AS vehicle
-    FROM v0 JOIN counts ON counts.skeleton = v0.skeleton AND counts.plate = v0.plate
-            JOIN top ON top.skeleton = v0.skeleton
+), vehicles AS (  -- a plate read far less often than one a camera could mistake it for is that one
+    SELECT counts.plate, counts.num,
+           CASE WHEN counts.n * ? <= top.top_n THEN top.top_num ELSE counts.num END AS vehicle
+    FROM counts JOIN top ON top.skeleton = counts.skeleton
+), cams AS (
+    SELECT sensor_id, ROW_NUMBER() OVER (ORDER BY sensor_id) AS cam
+    FROM (SELECT DISTINCT sensor_id FROM v0) AS seen
 ), w AS (  -- reads in slots twice the window: a pair within it is in one or the next slot
-    SELECT *, CAST(FLOOR(t / ?) AS BIGINT) AS slot FROM v
-), p AS (
-    SELECT a.vehicle AS a_vehicle, b.vehicle AS b_vehicle, a.sensor_id AS camera,
-           a.id AS a_id, b.id AS b_id, a.observed_at AS a_at, b.observed_at AS b_at,
-           a.t AS a_t, b.t - a.t AS lead,
-           CASE WHEN ABS(b.t - a.t) <= ? THEN 0 ELSE 1 END AS decoy,
-           GREATEST(a.classification, b.classification) AS classification,
-           a.graded AS a_graded, b.graded AS b_graded
-    FROM w a CROSS JOIN (VALUES (-1), (0), (1)) AS near(d)
-    JOIN w b ON b.sensor_id = a.sensor_id AND b.slot = a.slot + near.d
-    WHERE a.vehicle < b.vehicle AND b.t BETWEEN a.t - ? AND a.t + ?
-), often AS (  -- pairs seen together at enough cameras at all: most pairs never are
-    SELECT a_vehicle, b_vehicle, decoy FROM p GROUP BY a_vehicle, b_vehicle, decoy
-    HAVING COUNT(DISTINCT camera) >= ?
+    SELECT vehicles.vehicle, cams.cam, v0.t, CAST(FLOOR(v0.t / ?) AS BIGINT) AS slot
+    FROM v0 JOIN vehicles ON vehicles.plate = v0.plate
+            JOIN cams ON cams.sensor_id = v0.sensor_id
+), near AS (
+    SELECT d FROM (VALUES (-1), (0), (1)) AS n(d)
+), often AS (  -- pairs whose co-passes could make a trip worth keeping: most never could
+    SELECT {pair} AS pair
+    FROM {co_passes} WHERE {near_in_time}
+    GROUP BY 1
+    -- Two cameras at least, and as many co-passes as a kept trip has cameras at least.
+    HAVING MIN(a.cam) < MAX(a.cam) AND COUNT(*) >= ?
+), p AS (  -- their co-passes
+    SELECT {pair} AS pair, a.vehicle AS a_vehicle, b.vehicle AS b_vehicle, {decoy} AS decoy,
+           a.cam AS camera, a.t AS a_t, b.t AS b_t, b.t - a.t AS lead
+    FROM {co_passes} JOIN often ON often.pair = {pair} WHERE {near_in_time}
 ), s AS (
-    SELECT p.*, CASE WHEN a_t - LAG(a_t) OVER (PARTITION BY p.a_vehicle, p.b_vehicle, p.decoy
-                                               ORDER BY a_t, camera)
+    SELECT p.*, CASE WHEN a_t - LAG(a_t) OVER (PARTITION BY pair ORDER BY a_t, camera)
                      > ? THEN 1 ELSE 0 END AS new_trip
-    FROM p JOIN often ON often.a_vehicle = p.a_vehicle AND often.b_vehicle = p.b_vehicle
-                     AND often.decoy = p.decoy
+    FROM p
 ), e AS (
-    SELECT *, SUM(new_trip) OVER (PARTITION BY a_vehicle, b_vehicle, decoy
-                                  ORDER BY a_t, camera ROWS UNBOUNDED PRECEDING) AS trip
+    SELECT *, SUM(new_trip) OVER (PARTITION BY pair ORDER BY a_t, camera
+                                  ROWS UNBOUNDED PRECEDING) AS trip
     FROM s
-), trips AS (
-    SELECT a_vehicle, b_vehicle, decoy, trip, COUNT(DISTINCT camera) AS cameras,
-           COUNT(*) AS passes,
-           MAX(lead) - MIN(lead) AS drift, MAX(classification) AS classification,
-           STRING_AGG(DISTINCT a_graded, ';') AS a_gradings,
-           STRING_AGG(DISTINCT b_graded, ';') AS b_gradings,
+), trip AS (  -- trips at enough cameras, one vehicle keeping about the same lead
+    SELECT pair, trip, MIN(a_vehicle) AS a_vehicle, MIN(b_vehicle) AS b_vehicle,
+           MIN(decoy) AS decoy, COUNT(DISTINCT camera) AS cameras,
+           COUNT(*) AS passes, MAX(lead) - MIN(lead) AS drift,
            SUM(CASE WHEN lead > 0 THEN 1 ELSE 0 END) AS a_leads,
-           SUM(CASE WHEN lead < 0 THEN 1 ELSE 0 END) AS b_leads,
-           MIN(a_at) AS a_first, MAX(a_at) AS a_last, MIN(b_at) AS b_first, MAX(b_at) AS b_last,
-           STRING_AGG(a_id, ';' ORDER BY a_t, a_id) AS a_reads,
-           STRING_AGG(b_id, ';' ORDER BY a_t, b_id) AS b_reads
-    FROM e
-    GROUP BY a_vehicle, b_vehicle, decoy, trip
+           SUM(CASE WHEN lead < 0 THEN 1 ELSE 0 END) AS b_leads
+    FROM e GROUP BY pair, trip
     HAVING COUNT(DISTINCT camera) >= ? AND MAX(lead) - MIN(lead) <= ?
+), ordered AS (  -- and keeping its order (a co-pass in the same second goes either way)
+    SELECT trip.*, SUM(CASE WHEN cameras >= ? THEN 1 ELSE 0 END)
+                       OVER (PARTITION BY pair) AS again
+    FROM trip
+    WHERE GREATEST(a_leads, b_leads) + passes - a_leads - b_leads >= ? * passes
+), kept AS (  -- the trips a rule could keep: at `min_cameras`, or one of two at fewer
+    SELECT pair, trip, a_vehicle, b_vehicle, decoy, cameras, passes, drift, a_leads, b_leads,
+           CASE WHEN cameras >= ? AND again >= 2 THEN 1 ELSE 0 END AS repeated
+    FROM ordered WHERE cameras >= ? OR (cameras >= ? AND again >= 2)
+), tally AS (  -- trips at each count of cameras, of pairs and of decoys
+    SELECT cameras, SUM(1 - decoy) AS found, SUM(decoy) AS decoys
+    FROM kept WHERE cameras >= ? GROUP BY cameras
+), above AS (  -- trips at that many cameras or more
+    SELECT cameras,
+           SUM(found) OVER (ORDER BY cameras DESC ROWS UNBOUNDED PRECEDING) AS found,
+           SUM(decoys) OVER (ORDER BY cameras DESC ROWS UNBOUNDED PRECEDING) AS decoys
+    FROM tally
+), rule AS (  -- the fewest cameras whose decoys are few enough; and whether two trips are
+    SELECT (SELECT MIN(cameras) FROM above WHERE decoys <= ? * found) AS k,
+           (SELECT CASE WHEN SUM(decoy) <= ? * SUM(1 - decoy) THEN 1 ELSE 0 END
+            FROM kept WHERE repeated = 1) AS again_kept
+), chosen AS (  -- the pairs' trips the rules keep (decoys have said what they had to)
+    SELECT kept.* FROM kept CROSS JOIN rule
+    WHERE kept.decoy = 0
+      AND (kept.cameras >= rule.k OR (kept.repeated = 1 AND rule.again_kept = 1))
+), wide AS (  -- the reads themselves, for the kept trips only
+    SELECT obs.id, vehicles.vehicle, cams.cam, EXTRACT(EPOCH FROM obs.observed_at) AS t,
+           obs.observed_at, obs.classification,
+           obs.agency || '|' || obs.grading_scheme || '|' || obs.grading AS graded
+    FROM obs JOIN vehicles ON vehicles.plate = obs.plate
+             JOIN cams ON cams.sensor_id = obs.sensor_id
+), r AS (
+    SELECT e.pair, e.trip, e.a_t, ra.id AS a_id, rb.id AS b_id,
+           ra.observed_at AS a_at, rb.observed_at AS b_at,
+           GREATEST(ra.classification, rb.classification) AS classification,
+           ra.graded AS a_graded, rb.graded AS b_graded
+    FROM e JOIN chosen ON chosen.pair = e.pair AND chosen.trip = e.trip
+    JOIN wide ra ON ra.vehicle = e.a_vehicle AND ra.cam = e.camera AND ra.t = e.a_t
+    JOIN wide rb ON rb.vehicle = e.b_vehicle AND rb.cam = e.camera AND rb.t = e.b_t
+), trips AS (
+    SELECT chosen.*, r.classification, r.a_gradings, r.b_gradings, r.a_first, r.a_last,
+           r.b_first, r.b_last, r.a_reads, r.b_reads
+    FROM chosen JOIN (
+        SELECT pair, trip, MAX(classification) AS classification,
+               STRING_AGG(DISTINCT a_graded, ';') AS a_gradings,
+               STRING_AGG(DISTINCT b_graded, ';') AS b_gradings,
+               MIN(a_at) AS a_first, MAX(a_at) AS a_last, MIN(b_at) AS b_first,
+               MAX(b_at) AS b_last,
+               STRING_AGG(a_id, ';' ORDER BY a_t, a_id) AS a_reads,
+               STRING_AGG(b_id, ';' ORDER BY a_t, b_id) AS b_reads
+        FROM r GROUP BY pair, trip
+    ) AS r ON r.pair = chosen.pair AND r.trip = chosen.trip
 )
-SELECT trips.*, a_vehicle AS a_plate, b_vehicle AS b_plate FROM trips
+SELECT trips.*, pa.plate AS a_plate, pb.plate AS b_plate FROM trips
+JOIN counts pa ON pa.num = trips.a_vehicle JOIN counts pb ON pb.num = trips.b_vehicle
 """
 
 
@@ -201,18 +265,11 @@ class _Trip:
     first: datetime
     last: datetime
     reads: dict[str, tuple[datetime, datetime, list[str]]]
-    decoy: bool = False
 
 
-def _trips(rows: list[dict[str, Any]], params: ConvoyParams) -> list[_Trip]:
+def _trips(rows: list[dict[str, Any]]) -> list[_Trip]:
     out = []
     for r in rows:
-        passes = int(r["passes"])
-        ordered = max(int(r["a_leads"]), int(r["b_leads"])) + (
-            passes - int(r["a_leads"]) - int(r["b_leads"])  # read in the same second: either
-        )
-        if ordered < params.min_same_order * passes:
-            continue
         reads = {
             r["a_plate"]: (r["a_first"], r["a_last"], _ids(r["a_reads"])),
             r["b_plate"]: (r["b_first"], r["b_last"], _ids(r["b_reads"])),
@@ -221,43 +278,8 @@ def _trips(rows: list[dict[str, Any]], params: ConvoyParams) -> list[_Trip]:
         last = max(r["a_last"], r["b_last"])
         gradings = {_graded(g) for g in f"{r['a_gradings']};{r['b_gradings']}".split(";") if g}
         out.append(_Trip((r["a_plate"], r["b_plate"]), int(r["cameras"]),
-                         int(r["classification"]), gradings, first, last, reads,
-                         bool(r["decoy"])))  # fmt: skip
-    return _significant(out, params)
-
-
-def _significant(trips: list[_Trip], params: ConvoyParams) -> list[_Trip]:
-    """The trips that are convoys, at the fewest cameras the traffic allows.
-
-    How often strangers keep one another's company depends on the road: on a quiet border road
-    at night, three cameras together are a convoy; on a busy one, any car has company. The
-    traffic itself says how busy: pairs a window to two windows apart at each camera (decoys:
-    too far apart for a convoy's scout, as close for chance) pass the same tests as often as
-    strangers within the window do. A rule (k cameras on one trip; 2 cameras on each of two
-    trips) is kept where its decoys are at most `max_false` of what it finds (a target-decoy
-    estimate of the false discoveries), k raised until they are."""
-
-    def again(group: list[_Trip]) -> list[_Trip]:
-        # A pair seen together at fewer cameras, but on more than one trip.
-        enough = [t for t in group if t.cameras >= params.min_cameras_again]
-        trips_of: dict[tuple[str, str], int] = {}
-        for t in enough:
-            trips_of[t.plates] = trips_of.get(t.plates, 0) + 1
-        return [t for t in enough if trips_of[t.plates] >= 2]
-
-    target = [t for t in trips if not t.decoy]
-    decoy = [t for t in trips if t.decoy]
-    top = max((t.cameras for t in target), default=0)
-    k = params.min_cameras
-    while k <= top:
-        found = sum(1 for t in target if t.cameras >= k)
-        if sum(1 for t in decoy if t.cameras >= k) <= params.max_false * found:
-            break
-        k += 1
-    repeated = again(target)
-    keep_again = len(again(decoy)) <= params.max_false * len(repeated)
-    chosen = {id(t) for t in repeated} if keep_again else set()
-    return [t for t in target if t.cameras >= k or id(t) in chosen]
+                         int(r["classification"]), gradings, first, last, reads))  # fmt: skip
+    return out
 
 
 def _graded(text: str) -> tuple[str, str, str]:
@@ -272,8 +294,9 @@ def _ids(joined: str | None) -> list[str]:
 def convoy_query(
     params: ConvoyParams, plates: Iterable[str] | None = None
 ) -> tuple[str, list[object]] | None:
-    """The pair-trips query over a table `obs` of ANPR reads, and its parameters; only among
-    `plates` where given (None where fewer than two are: no pair to find)."""
+    """The query over a table `obs` of ANPR reads for the pairs' trips the rules keep (one row a
+    trip, with the reads that show it), and its parameters; only among `plates` where given
+    (None where fewer than two are: no pair to find)."""
     only, among = "", []
     if plates is not None:
         among = sorted({plate_skeleton(k) for p in plates if (k := normalise_plate(p))})
@@ -283,9 +306,23 @@ def convoy_query(
         among = [SKELETON_FROM, SKELETON_TO, *among]
     fewest = min(params.min_cameras, params.min_cameras_again)
     slot = 2 * params.window_s  # the decoys' band reaches two windows
-    return _PAIRS.format(only=only), [
-        SKELETON_FROM, SKELETON_TO, *among, MISREADS, slot, params.window_s, slot, slot,
-        fewest, params.trip_gap_s, fewest, params.max_drift_s,
+    decoy = "CASE WHEN ABS(b.t - a.t) <= ? THEN 0 ELSE 1 END"
+    # A pair of vehicles and whether they are a decoy pair, as one integer: hashing one column
+    # is what makes counting some 35 million pairs (ten million reads) fit in seconds.
+    pair = f"(CAST(a.vehicle AS BIGINT) * {_PAIR_BASE} + b.vehicle) * 2 + {decoy}"
+    co_passes = "w a JOIN near ON TRUE JOIN w b ON b.cam = a.cam AND b.slot = a.slot + near.d"
+    near_in_time = "a.vehicle < b.vehicle AND b.t BETWEEN a.t - ? AND a.t + ?"
+    sql = _PAIRS.format(only=only, pair=pair, decoy=decoy, co_passes=co_passes,
+                        near_in_time=near_in_time)  # fmt: skip
+    # A kept trip has `min_cameras` cameras, or is one of two with `min_cameras_again`.
+    least = min(params.min_cameras, 2 * params.min_cameras_again)
+    return sql, [
+        *among, SKELETON_FROM, SKELETON_TO, MISREADS, slot,
+        params.window_s, slot, slot, least,  # often
+        params.window_s, params.window_s, params.window_s, slot, slot,  # p
+        params.trip_gap_s, fewest, params.max_drift_s, params.min_cameras_again,
+        params.min_same_order, params.min_cameras_again, params.min_cameras,
+        params.min_cameras_again, params.min_cameras, params.max_false, params.max_false,
     ]  # fmt: skip
 
 
@@ -308,13 +345,13 @@ def find_convoys(
     sql, values = query
     engine = engine or StoreEngine()
     rows = engine.run(store, ObservationKind.ANPR, sql, values, scope, start, end)
-    return convoys_from_rows(rows, params)
+    return convoys_from_rows(rows)
 
 
-def convoys_from_rows(rows: list[dict[str, Any]], params: ConvoyParams) -> list[Convoy]:
-    """The convoys the query's pair-trips make: the significant ones (`_significant`), those
-    sharing a vehicle at overlapping times joined into one."""
-    trips = sorted(_trips(rows, params), key=lambda t: (t.first, t.plates))
+def convoys_from_rows(rows: list[dict[str, Any]]) -> list[Convoy]:
+    """The convoys the query's pair-trips make: those sharing a vehicle at overlapping times
+    joined into one."""
+    trips = sorted(_trips(rows), key=lambda t: (t.first, t.plates))
     parent = list(range(len(trips)))
 
     def find(i: int) -> int:

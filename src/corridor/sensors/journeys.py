@@ -80,11 +80,12 @@ _VEHICLE_READS = """
 v0 AS (
     SELECT id, plate, sensor_id, observed_at, lat, lon, confidence, classification,
            UPPER(SUBSTR(COALESCE(direction, ''), 1, 1)) AS heading,
-           TRANSLATE(plate, ?, ?) AS skeleton, EXTRACT(EPOCH FROM observed_at) AS t
+           EXTRACT(EPOCH FROM observed_at) AS t
     FROM obs
     WHERE plate IS NOT NULL AND plate <> '' AND lat IS NOT NULL AND lon IS NOT NULL {only}
-), counts AS (
-    SELECT skeleton, plate, COUNT(*) AS n FROM v0 GROUP BY skeleton, plate
+), counts AS (  -- each plate read, with its skeleton (worked out once a plate, not a read)
+    SELECT TRANSLATE(plate, ?, ?) AS skeleton, plate, n
+    FROM (SELECT plate, COUNT(*) AS n FROM v0 GROUP BY plate) AS read
 ), ranked AS (
     SELECT counts.*, ROW_NUMBER() OVER (PARTITION BY skeleton ORDER BY n DESC, plate) AS r,
            MAX(n) OVER (PARTITION BY skeleton) AS top_n
@@ -94,10 +95,10 @@ v0 AS (
            SUM(CASE WHEN n * ? > top_n THEN 1 ELSE 0 END) AS lookalikes
     FROM ranked GROUP BY skeleton
 ), v AS (  -- a plate read far less often than one a camera could mistake it for is that one
-    SELECT v0.*, top.lookalikes,
+    SELECT v0.*, counts.skeleton, top.lookalikes,
            CASE WHEN counts.n * ? <= top.top_n THEN top.top_plate ELSE v0.plate END AS vehicle
-    FROM v0 JOIN counts ON counts.skeleton = v0.skeleton AND counts.plate = v0.plate
-            JOIN top ON top.skeleton = v0.skeleton
+    FROM v0 JOIN counts ON counts.plate = v0.plate
+            JOIN top ON top.skeleton = counts.skeleton
 ), s AS (
     SELECT v.*,
            LAG(id) OVER (PARTITION BY vehicle ORDER BY t, id) AS prev_id,
@@ -128,7 +129,7 @@ def vehicle_reads_sql(gap_s: int, skeletons: list[str] | None = None) -> tuple[s
         only = f"AND TRANSLATE(plate, ?, ?) IN ({', '.join('?' * len(skeletons))})"
         among = [SKELETON_FROM, SKELETON_TO, *skeletons]
     return _VEHICLE_READS.format(only=only), [
-        SKELETON_FROM, SKELETON_TO, *among, MISREADS, MISREADS, gap_s,
+        *among, SKELETON_FROM, SKELETON_TO, MISREADS, MISREADS, gap_s,
     ]  # fmt: skip
 
 
