@@ -132,11 +132,7 @@ def _night_sql(local: str, params: ShuttleParams) -> str:
     return f"({sod} >= {lo} AND {sod} < {hi})"
 
 
-_SHUTTLES = """WITH {reads}, jl AS (
-    SELECT j.*, COALESCE(LEAD(new_journey) OVER (PARTITION BY vehicle ORDER BY t, id), 1)
-                AS last_read
-    FROM j
-), trips AS (
+_SHUTTLES = """WITH {reads}, trips AS (
     SELECT vehicle, journey, MIN(t) AS t0, MAX(t) AS t1,
            MIN(observed_at) AS first_at, MAX(observed_at) AS last_at,
            MAX(CASE WHEN new_journey = 1 THEN lat END) AS lat0,
@@ -144,7 +140,7 @@ _SHUTTLES = """WITH {reads}, jl AS (
            MAX(CASE WHEN last_read = 1 THEN lat END) AS lat1,
            MAX(CASE WHEN last_read = 1 THEN lon END) AS lon1,
            MAX(classification) AS classification
-    FROM jl GROUP BY vehicle, journey
+    FROM j GROUP BY vehicle, journey
 ), legs AS (  -- each journey with the vehicle's next one
     SELECT trips.*,
            LEAD(t0) OVER (PARTITION BY vehicle ORDER BY journey) AS next_t0,
