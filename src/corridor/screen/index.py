@@ -367,8 +367,16 @@ class ScreeningIndex:
         grams = _object_grams(query)
         weights: dict[int, float] = defaultdict(float)
         if found:
-            indexes, inverse = np.unique(np.concatenate([a for a, _ in found]), return_inverse=True)
-            sums = np.bincount(inverse, weights=np.concatenate([w for _, w in found]))
+            # Summed into one slot per listed entity (cheaper than sorting the postings to find
+            # the distinct ones); every idf is at least 1, so the entities found are the slots
+            # above 0, in order.
+            every = np.bincount(
+                np.concatenate([a for a, _ in found]),
+                weights=np.concatenate([w for _, w in found]),
+                minlength=len(self.entities),
+            )
+            indexes = np.flatnonzero(every)
+            sums = every[indexes]
             if not grams and wanted is None and not strong:
                 order = np.lexsort((indexes, -sums))[:limit]
                 return [int(i) for i in indexes[order]]
