@@ -73,7 +73,7 @@ MISREADS = 10
 #: Vehicles are numbered below this (2**30) where a pair of them is made one integer.
 _PAIR_BASE = 1 << 30
 #: The most false discoveries a rule may bring, as a share of what it finds, estimated from
-#: decoy pairs (`_significant`).
+#: decoy pairs (see the module's docstring).
 MAX_FALSE = 0.1
 
 _PAIRS = """
