@@ -31,7 +31,7 @@ from corridor.normalise.plates import (
     normalise_plate,
     plate_skeleton,
 )
-from corridor.sensors.convoys import MISREADS
+from corridor.sensors.convoys import MISREADS, plates_like_sql
 from corridor.sensors.engines import SensorEngine, StoreEngine
 from corridor.sensors.places import EARTH_KM, haversine_km
 from corridor.store.base import Store
@@ -146,10 +146,7 @@ def vehicle_reads_sql(
     `skeletons` where given; with `steps`, each read's doubt and the previous read's camera,
     time, doubt and classification too (in the same pass: sorting ten million reads by
     vehicle and time is most of what these analyses cost)."""
-    only, among = "", []
-    if skeletons is not None:
-        only = f"AND TRANSLATE(plate, ?, ?) IN ({', '.join('?' * len(skeletons))})"
-        among = [SKELETON_FROM, SKELETON_TO, *skeletons]
+    only, among = plates_like_sql(skeletons) if skeletons is not None else ("", [])
     return _VEHICLE_READS.format(
         only=only, doubt=_DOUBT if steps else "", steps=_STEPS if steps else ""
     ), [
