@@ -262,7 +262,7 @@ def synthetic(n: int, seed: int = 1, what: tuple[str, ...] = WHAT) -> dict[str, 
         params = ConvoyParams()
         rows, found, sql_s, py_s = _timed(con, convoy_query(params) or ("", []),
                                           lambda rows: convoys_from_rows(rows))  # fmt: skip
-        result.update({"pair_trips": len(rows), "convoys": len(found),
+        result.update({"trips_kept": len(rows), "convoys": len(found),
                        "sql_seconds": round(sql_s, 2), "python_seconds": round(py_s, 2)})  # fmt: skip
     if "clones" in what:
         plate = f"P{vehicle[0]:07d}"

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from corridor.screen.index import NameForm, profile
+from corridor.screen.index import profile
 from corridor.screen.matcher import Config, compare
 
 PAIRS = Path(__file__).resolve().parents[1] / "bench" / "data" / "name_pairs.csv"
@@ -125,27 +125,3 @@ def test_the_bound_on_rigours_comparison_holds_on_the_pair_checks() -> None:
                     assert actual <= symbolic_bound(qb, cb, 1.0, 0.35, person) + 1e-9, (left, right)
                     checked += 1
     assert checked > 300
-
-
-def test_pairs_skipped_as_scoring_nothing_score_nothing() -> None:
-    """Where `_scores_nothing` says a pair of names scores 0 (and `compare` skips it), the
-    pair does score 0: every name of the pair checks against every other of its schema."""
-    from corridor.screen.index import KINDS, name_form
-    from corridor.screen.matcher import _name_score, _scores_nothing
-
-    w = Config().weights
-    by_kind: dict[str, list[NameForm]] = {}
-    for r in csv.DictReader(PAIRS.open(encoding="utf-8")):
-        kind = KINDS.get(r["schema"], "ENT")
-        for text in (r["left"], r["right"]):
-            form = name_form(text, kind=kind)
-            if form is not None:
-                by_kind.setdefault(kind, []).append(form)
-    skipped = 0
-    for forms in by_kind.values():
-        for q in forms:
-            for c in forms:
-                if _scores_nothing(q, c, w):
-                    assert _name_score(q, c, w)[0] == 0.0, (q.text, c.text)
-                    skipped += 1
-    assert skipped > 10_000

@@ -429,36 +429,6 @@ def _name_score(
     return score, detail
 
 
-def _scores_nothing(q: NameForm, c: NameForm, w: Mapping[str, float]) -> bool:
-    """Whether `_name_score` gives two names 0, known without scoring them: no part in common by
-    key and nothing for rigour's comparison to look at (`_related`). Most pairs of a query's
-    names and a candidate's are such, and once the candidate has a best pair of names they can
-    change nothing, so `compare` skips them. The conditions are `_name_score`'s own, in its
-    order: where in doubt, False (score the pair)."""
-    qr, cr = q.rn, c.rn
-    if qr is not None and cr is not None and ((qr.script and qr.script == cr.script)
-                                              or "OBJ" in (q.kind, c.kind)):  # fmt: skip
-        return False  # compared in the script's characters, or as whole object names
-    qp, cp = q.parsed.parts, c.parsed.parts
-    if qp and cp:
-        if len(qp) == 1 and len(cp) == 1:
-            return False  # one word each: spelling decides
-        if (
-            not q.key_set.isdisjoint(c.key_set)
-            or w["spelling_only"] >= 1
-            or q.parsed.keys == c.parsed.keys
-        ):
-            return False
-    return not (
-        w["symbolic_below"] > 0
-        and qr is not None
-        and cr is not None
-        and qr.names
-        and cr.names
-        and _related(qr, cr)
-    )
-
-
 def compare_names(q: NameForm, c: NameForm, config: Config) -> Feature:
     """How well two names agree (0–1), with the aligned parts as the detail."""
     if (q.rn is None and not q.parsed.parts) or (c.rn is None and not c.parsed.parts):
@@ -480,11 +450,6 @@ def compare(query: Profile, candidate: Profile, config: Config) -> Result:
             full = full and not cn.weak and not qn.note
             # A pair that cannot beat the best so far need not be scored exactly, unless it is
             # two full names whose agreement below decides the one-word rule.
-            if best is not None and _scores_nothing(qn, cn, w):
-                # 0 cannot beat the best so far; as a pair of full names it still counts.
-                if full:
-                    best_full = max(best_full, 0.0)
-                continue
             beat = best[0] if best is not None and (not full or best_full >= 0.5) else 0.0
             s, detail = _name_score(qn, cn, w, beat, query.holders)
             if best is None or s > best[0]:
