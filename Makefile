@@ -43,9 +43,12 @@ demo: $(STAMP)
 # The whole suite runs twice: against DuckDB (the default store) and against PostgreSQL (a
 # cluster the tests start and remove themselves, one for both workers). Two workers: the
 # 2-core machine the suite is sized for runs each pass in about 7 minutes instead of 12.
+# Corridor's modules are compiled once first: the tests start a few hundred `corridor` processes,
+# and where PYTHONDONTWRITEBYTECODE is set each would otherwise compile them all again.
 test: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
+	$(BIN)/python -m compileall -q src
 	$(BIN)/pytest -q -n 2
 	CORRIDOR_TEST_STORE=postgres $(BIN)/pytest -q -n 2
 

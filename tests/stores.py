@@ -14,7 +14,7 @@ from pathlib import Path
 from corridor.store.base import Store
 from corridor.store.duckdb import DuckDBStore
 from corridor.store.location import open_store
-from corridor.store.postgres import PostgresStore
+from corridor.store.postgres.store import PostgresStore
 
 #: `duckdb` or `postgres`.
 BACKEND = os.environ.get("CORRIDOR_TEST_STORE", "duckdb")

@@ -28,7 +28,7 @@ from corridor.store.base import Store
 from corridor.store.duckdb import DuckDBStore
 from corridor.store.duckdb.sql import observation_id as sql_observation_id
 from corridor.store.observation_ids import observation_id, observation_ids
-from corridor.store.postgres import PostgresStore
+from corridor.store.postgres.store import PostgresStore
 from corridor.store.records import ObservationQuery
 from corridor.store.tables import PROVENANCE_COLUMN_NAMES
 
@@ -164,7 +164,7 @@ AUDITOR = """
 import sys
 from corridor.access.caller import Caller
 from corridor.audit import Event, audit
-from corridor.store.postgres import PostgresStore
+from corridor.store.postgres.store import PostgresStore
 store = PostgresStore(sys.argv[1])
 who = Caller.operator()
 for i in range(int(sys.argv[2])):
@@ -199,7 +199,7 @@ import sys
 from pathlib import Path
 from corridor.access.caller import Caller
 from corridor.ingest.service import ingest_path
-from corridor.store.postgres import PostgresStore
+from corridor.store.postgres.store import PostgresStore
 store = PostgresStore(sys.argv[1])
 defaults = {"agency": "RS-MUP", "grading": "1AP", "classification": "OFFICIAL"}
 ingest_path(store, Caller.operator(), Path(sys.argv[2]), defaults=defaults, show_progress=False)
@@ -233,7 +233,7 @@ def test_the_same_file_ingested_at_once_by_two_processes_is_stored_once(
 
 def test_an_unreachable_database_is_a_clear_error() -> None:
     from corridor.ports import free_port as _free_port
-    from corridor.store.postgres import StoreUnavailable
+    from corridor.store.postgres.store import StoreUnavailable
 
     url = f"postgresql://corridor:secret@127.0.0.1:{_free_port()}/corridor"
     with pytest.raises(StoreUnavailable) as caught:

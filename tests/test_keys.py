@@ -25,7 +25,7 @@ from corridor.model.lifetime import parse_expiry
 from corridor.settings import Settings
 from corridor.store.base import Store
 from corridor.store.duckdb import DuckDBStore
-from corridor.store.postgres import PostgresStore
+from corridor.store.postgres.store import PostgresStore
 from corridor.store.records import AuditEntry
 from corridor.users import service as users
 from stores import BACKEND, workdir_store

@@ -26,14 +26,15 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import networkx as nx
 from followthemoney import model as ftm
-from networkx.readwrite.gexf import GEXFWriter
 
 from corridor.errors import ValidationError
 from corridor.network.graph import PERSON, Link, Network
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 FORMATS = ("graphml", "gexf", "cytoscape", "i2", "ftm")
 MEDIA_TYPES = {
@@ -127,6 +128,10 @@ def link_attributes(link: Link) -> dict[str, Any]:
 
 
 def to_networkx(network: Network, facts: dict[str, NodeFacts]) -> nx.MultiGraph:
+    # networkx is imported where a file is written: every command and the served node import
+    # this module, and only an export needs it (a tenth of a second at each start).
+    import networkx as nx
+
     g = nx.MultiGraph()
     for node_id, attrs in node_attributes(network, facts).items():
         g.add_node(node_id, **attrs)
@@ -137,6 +142,8 @@ def to_networkx(network: Network, facts: dict[str, NodeFacts]) -> nx.MultiGraph:
 
 
 def graphml(network: Network, facts: dict[str, NodeFacts]) -> bytes:
+    import networkx as nx
+
     buffer = io.BytesIO()
     nx.write_graphml(to_networkx(network, facts), buffer, encoding="utf-8")
     return buffer.getvalue()
@@ -145,6 +152,8 @@ def graphml(network: Network, facts: dict[str, NodeFacts]) -> bytes:
 def gexf(network: Network, facts: dict[str, NodeFacts]) -> bytes:
     """GEXF 1.2; its `lastmodifieddate` is the network's reference day (networkx would write
     today's, and the same network must give the same file)."""
+    from networkx.readwrite.gexf import GEXFWriter
+
     g = to_networkx(network, facts)  # each edge's `id` becomes GEXF's own edge id
     writer = GEXFWriter(encoding="utf-8", prettyprint=True, version="1.2draft")
     writer.add_graph(g)

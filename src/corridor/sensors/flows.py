@@ -45,9 +45,6 @@ from datetime import UTC, date, datetime, timedelta
 from itertools import pairwise
 from typing import Any
 
-from statsmodels.stats.multitest import fdrcorrection  # type: ignore[import-untyped]
-from statsmodels.stats.proportion import test_proportions_2indep  # type: ignore[import-untyped]
-
 from corridor.errors import ValidationError
 from corridor.model.classification import Classification
 from corridor.model.observations import ObservationKind
@@ -530,6 +527,8 @@ def displacement_from_rows(
         _compare(e, daily, level, finder, first, last, window_weeks, neighbour_km)
     tested = [e for e in episodes if e.p_value is not None]
     if tested:
+        from statsmodels.stats.multitest import fdrcorrection  # type: ignore[import-untyped]
+
         hits, q = fdrcorrection([e.p_value for e in tested], alpha=fdr, method="indep")
         for e, hit, value in zip(tested, hits, q, strict=True):
             e.q_value = float(value)
@@ -628,6 +627,10 @@ def _compare(
 def share_rise_p(after: int, after_total: int, before: int, before_total: int) -> float:
     """One-sided p-value of a larger share after than before (score test, Miettinen–Nurminen);
     1 where the two shares are both 0 or both 1 (nothing to compare)."""
+    # statsmodels (with pandas and scipy) takes about a second to import: imported where used,
+    # so that a command or a node that never tests a proportion starts without it.
+    from statsmodels.stats.proportion import test_proportions_2indep  # type: ignore[import-untyped]
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         result = test_proportions_2indep(after, after_total, before, before_total,

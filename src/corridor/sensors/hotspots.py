@@ -42,8 +42,6 @@ from itertools import accumulate
 from typing import Any
 
 import h3  # type: ignore[import-untyped]
-from statsmodels.stats.multitest import fdrcorrection  # type: ignore[import-untyped]
-from statsmodels.stats.proportion import binom_test  # type: ignore[import-untyped]
 
 from corridor.errors import ValidationError
 from corridor.model.classification import Classification
@@ -300,6 +298,10 @@ def burst_p(count: int, total: int, share: float) -> float:
         return 1.0
     if share <= 0:
         return 0.0 if count > 0 else 1.0
+    # statsmodels (with pandas and scipy) takes about a second to import: imported where used,
+    # so that a command or a node that never tests a burst starts without it.
+    from statsmodels.stats.proportion import binom_test  # type: ignore[import-untyped]
+
     return float(min(1.0, binom_test(count, total, share, alternative="larger")))
 
 
@@ -471,6 +473,8 @@ def discrete_fdr(
     if kept:
         # The tests of p = 1 among those counted rank last: BH's q-values of the others are
         # theirs among themselves, scaled by how many were counted in all.
+        from statsmodels.stats.multitest import fdrcorrection  # type: ignore[import-untyped]
+
         _, adjusted = fdrcorrection([pvalues[i] for i in kept], alpha=fdr, method="indep")
         for i, value in zip(kept, adjusted, strict=True):
             # A q-value is never below its p-value; the clamp keeps rounding from saying so.

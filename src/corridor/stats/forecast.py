@@ -39,8 +39,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import pandas as pd  # type: ignore[import-untyped]
-from statsmodels.tsa.exponential_smoothing.ets import ETSModel  # type: ignore[import-untyped]
 
 from corridor.errors import NotFound, ValidationError
 from corridor.resources import FRONTEX_DETECTIONS, data_path
@@ -208,7 +206,11 @@ FORMS = (Form(False, False), Form(True, False), Form(False, True), Form(True, Tr
 
 def _model(log_counts: Array, form: Form) -> Any:
     # statsmodels' prediction needs an index with a frequency; its dates are never read (months
-    # are positions here), so any monthly index will do.
+    # are positions here), so any monthly index will do. statsmodels and pandas take about a
+    # second to import: imported here, so that a command that forecasts nothing starts quickly.
+    import pandas as pd  # type: ignore[import-untyped]
+    from statsmodels.tsa.exponential_smoothing.ets import ETSModel  # type: ignore[import-untyped]
+
     index = pd.date_range("2000-01-01", periods=len(log_counts), freq="MS")
     return ETSModel(
         pd.Series(log_counts, index=index),

@@ -15,8 +15,7 @@ from pathlib import Path
 from corridor.settings import Settings
 from corridor.store.base import Store
 from corridor.store.duckdb import STORE_FILE, DuckDBStore
-from corridor.store.postgres import PostgresStore, split_url, with_schema
-from corridor.store.postgres.store import redacted
+from corridor.store.postgres import redacted, split_url, with_schema
 
 POSTGRES_SCHEMES = ("postgresql://", "postgres://")
 WORKDIR_PLACEHOLDER = "{workdir}"
@@ -66,6 +65,9 @@ def open_store(location: str | None, workdir: Path, read_only: bool = False) -> 
     work directory's DuckDB file)."""
     found = resolve(location, workdir)
     if found and is_postgres(found):
+        # The driver (psycopg and its pool) is loaded only for a PostgreSQL store.
+        from corridor.store.postgres.store import PostgresStore
+
         return PostgresStore(found)
     path = Path(found) if found else workdir / STORE_FILE
     return DuckDBStore(path, read_only=read_only and path.exists(),

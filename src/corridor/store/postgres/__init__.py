@@ -1,5 +1,8 @@
-"""The PostgreSQL store: a node many analysts use at once (`--store postgresql://…`)."""
+"""The PostgreSQL store: a node many analysts use at once (`--store postgresql://…`).
 
-from corridor.store.postgres.store import PostgresStore, StoreUnavailable, split_url, with_schema
+The store is `corridor.store.postgres.store.PostgresStore`; this package's root names only
+locations (`urls`), so that importing it does not load the database driver."""
 
-__all__ = ["PostgresStore", "StoreUnavailable", "split_url", "with_schema"]
+from corridor.store.postgres.urls import DEFAULT_SCHEMA, redacted, split_url, with_schema
+
+__all__ = ["DEFAULT_SCHEMA", "redacted", "split_url", "with_schema"]

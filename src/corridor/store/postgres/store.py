@@ -14,12 +14,10 @@ from __future__ import annotations
 import functools
 import hashlib
 import io
-import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import psycopg
 import pyarrow as pa
@@ -32,6 +30,7 @@ from corridor.store import tables as T
 from corridor.store.base import StoreWriter
 from corridor.store.observation_ids import observation_ids
 from corridor.store.postgres.sql import DIALECT
+from corridor.store.postgres.urls import redacted, split_url
 from corridor.store.records import FollowUp, IngestInfo
 from corridor.store.sql.queries import quoted
 from corridor.store.sql.store import (
@@ -42,9 +41,6 @@ from corridor.store.sql.store import (
     select_follow_up,
 )
 
-#: The schema a URL without `?schema=` uses.
-DEFAULT_SCHEMA = "public"
-_SCHEMA = re.compile(r"^[a-z_][a-z0-9_]{0,62}$")
 _CSV = pacsv.WriteOptions(include_header=False, quoting_style="all_valid")
 #: Connections one store (one process) holds at most: the API's worker threads share them.
 POOL_SIZE = 16
@@ -61,35 +57,6 @@ def _pg(sql: str) -> str:
     """`?` placeholders as psycopg's `%s` (a literal `%` doubled). Corridor's SQL never has a
     `?` inside a string literal."""
     return sql.replace("%", "%%").replace("?", "%s")
-
-
-def split_url(url: str) -> tuple[str, str]:
-    """The connection URL for libpq, and the schema (from `?schema=`, else `public`)."""
-    parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    schema = next((v for k, v in query if k == "schema"), DEFAULT_SCHEMA)
-    if not _SCHEMA.match(schema):
-        raise ValidationError(
-            f"schema {schema!r} must be lower-case letters, digits and _ (at most 63)", "store"
-        )
-    rest = urlencode([(k, v) for k, v in query if k != "schema"])
-    return urlunsplit(parts._replace(query=rest)), schema
-
-
-def with_schema(url: str, schema: str) -> str:
-    """The URL of another store in the same database (its schema `schema`)."""
-    parts = urlsplit(url)
-    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "schema"]
-    return urlunsplit(parts._replace(query=urlencode([*query, ("schema", schema)])))
-
-
-def redacted(url: str) -> str:
-    """The URL without its password, for messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def _lock_key(schema: str, what: str) -> int:
