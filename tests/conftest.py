@@ -26,6 +26,7 @@ from corridor.api.app import create_app
 from corridor.store.base import Store
 from corridor.store.location import WORKDIR_PLACEHOLDER
 from corridor.store.postgres.cluster import LocalCluster
+from corridor.store.sql.store import SQLStore
 from corridor.users.service import create_user
 from stores import new_store
 
@@ -66,6 +67,35 @@ def pg_url() -> Iterator[str]:
 
 def pytest_report_header(config: pytest.Config) -> str:
     return f"store: {stores.BACKEND}"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """`make test` runs the suite once per backend. A test that makes no store (`storeless`)
+    does the same in both passes, and so does one that opens both kinds itself (`both_stores`):
+    each runs in one pass only, the first in the DuckDB pass, the second in the PostgreSQL one
+    (whose cluster is already up). A test run alone, by name, always runs."""
+    if config.getoption("keyword") or any("::" in arg for arg in config.args):
+        return
+    other = "both_stores" if stores.BACKEND == "duckdb" else "storeless"
+    dropped = [item for item in items if item.get_closest_marker(other)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [item for item in items if not item.get_closest_marker(other)]
+
+
+@pytest.fixture(autouse=True)
+def _storeless_makes_no_store(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A test marked `storeless` runs in one pass only: it fails if it opens a store after all
+    (it would then have to run on both)."""
+    if request.node.get_closest_marker("storeless") is None:
+        return
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a test marked storeless opened a store: drop the mark")
+
+    monkeypatch.setattr(SQLStore, "__init__", refuse)
 
 
 ROOT = Path(__file__).resolve().parents[1]

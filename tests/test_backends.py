@@ -32,6 +32,9 @@ from corridor.store.postgres.store import PostgresStore
 from corridor.store.records import ObservationQuery
 from corridor.store.tables import PROVENANCE_COLUMN_NAMES
 
+# Each test opens the stores it compares: run in the PostgreSQL pass only (see conftest).
+pytestmark = pytest.mark.both_stores
+
 SYSTEM = Caller.operator()
 
 

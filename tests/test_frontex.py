@@ -9,6 +9,9 @@ from corridor.errors import NotFound
 from corridor.resources import FRONTEX_DETECTIONS, data_path
 from corridor.stats.frontex import Frontex
 
+# Pure functions, no store: run in the DuckDB pass only (see conftest).
+pytestmark = pytest.mark.storeless
+
 
 def test_western_balkans_2024_total_and_nationalities() -> None:
     s = Frontex().summary("Western Balkan Route", 2024)

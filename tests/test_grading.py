@@ -15,6 +15,9 @@ from corridor.model.grading import (
     check_conditions,
 )
 
+# Pure functions, no store: run in the DuckDB pass only (see conftest).
+pytestmark = pytest.mark.storeless
+
 
 @pytest.mark.parametrize(
     ("text", "scheme", "canonical"),

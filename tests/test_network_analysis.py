@@ -15,6 +15,9 @@ from corridor.network import analysis, ranking
 from corridor.network.evidence import Evidence
 from corridor.network.graph import Link, Network, Node
 
+# Pure functions, no store: run in the DuckDB pass only (see conftest).
+pytestmark = pytest.mark.storeless
+
 
 def person(node_id: str, categories: list[str] | None = None) -> Node:
     return Node(node_id, "Person", "Person", [node_id], node_id, categories or [])

@@ -20,6 +20,9 @@ from corridor.network import analysis
 from corridor.network.evidence import Evidence
 from corridor.network.graph import Link, Network, Node
 
+# Pure functions, no store: run in the DuckDB pass only (see conftest).
+pytestmark = pytest.mark.storeless
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 START = 1_704_067_200  # 2024-01-01, seconds
 

@@ -20,6 +20,9 @@ from corridor.normalise import (
     years_apart,
 )
 
+# Pure functions, no store: run in the DuckDB pass only (see conftest).
+pytestmark = pytest.mark.storeless
+
 
 @pytest.mark.parametrize(
     ("a", "b"),

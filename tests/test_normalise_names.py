@@ -21,6 +21,9 @@ from corridor.normalise import (
 )
 from corridor.normalise import names as names_module
 
+# Pure functions, no store: run in the DuckDB pass only (see conftest).
+pytestmark = pytest.mark.storeless
+
 # --- name_key ----------------------------------------------------------------------------------
 
 

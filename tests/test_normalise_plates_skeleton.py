@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -12,6 +13,9 @@ from corridor.normalise.plates import (
     normalise_plate,
     plate_skeleton,
 )
+
+# Pure functions, no store: run in the DuckDB pass only (see conftest).
+pytestmark = pytest.mark.storeless
 
 PLATE_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 

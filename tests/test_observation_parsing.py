@@ -22,6 +22,9 @@ from corridor.model.observations import (
     RowError,
 )
 
+# Pure functions, no store: run in the DuckDB pass only (see conftest).
+pytestmark = pytest.mark.storeless
+
 FIELDS = [(kind, f) for kind, spec in SPECS.items() for f in spec.fields]
 
 numberish = st.one_of(

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from corridor.normalise.orgs import org_name
+
+# Pure functions, no store: run in the DuckDB pass only (see conftest).
+pytestmark = pytest.mark.storeless
 
 
 def test_legal_forms_in_any_language_meet_in_one_form() -> None:

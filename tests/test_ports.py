@@ -5,7 +5,12 @@ from __future__ import annotations
 import socket
 from pathlib import Path
 
+import pytest
+
 from corridor.ports import free_port
+
+# Pure functions, no store: run in the DuckDB pass only (see conftest).
+pytestmark = pytest.mark.storeless
 
 
 def test_a_span_of_free_ports_is_free_and_below_the_outgoing_range() -> None:

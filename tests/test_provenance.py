@@ -10,6 +10,9 @@ from corridor.errors import ValidationError
 from corridor.model.classification import Classification
 from corridor.model.provenance import PersonCategory, build_provenance, merge_fields
 
+# Pure functions, no store: run in the DuckDB pass only (see conftest).
+pytestmark = pytest.mark.storeless
+
 BASE = {"agency": "GB-NCA", "grading": "2BP", "classification": "OFFICIAL"}
 
 

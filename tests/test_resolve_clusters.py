@@ -5,11 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 import networkx as nx
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from corridor.resolve.clusters import cluster, cluster_cohesive
 from corridor.resolve.features import births_apart, cannot_link
+
+# Pure functions, no store: run in the DuckDB pass only (see conftest).
+pytestmark = pytest.mark.storeless
 
 NODES = [f"n{i}" for i in range(12)]
 edge = st.tuples(st.sampled_from(NODES), st.sampled_from(NODES), st.floats(0, 1))

@@ -16,6 +16,9 @@ from corridor.resolve.linkage import COMPARISONS, regularise, spec_for
 from corridor.resolve.records import feature_table
 from corridor.resolve.scorer import Scorer
 
+# Pure functions, no store: run in the DuckDB pass only (see conftest).
+pytestmark = pytest.mark.storeless
+
 GIVEN = [
     "Miroslav",
     "Мирослав",

@@ -31,6 +31,9 @@ from corridor.scenario.phones import mobile_number
 from corridor.scenario.plates import PLATE_PATTERNS, make_plate, misread
 from corridor.scenario.world import build_world
 
+# Pure functions, no store: run in the DuckDB pass only (see conftest).
+pytestmark = pytest.mark.storeless
+
 KINDS = {"tabular", "report", "sightings", "anpr", "scans", "detections"}
 SCALE = 0.05
 

@@ -23,6 +23,9 @@ from corridor.screen.listed import ListedEntity, birth_dates, text_dates
 from corridor.screen.loaders import detect_format, read_list
 from corridor.screen.loaders.ofac import parse_remarks
 
+# Pure functions, no store: run in the DuckDB pass only (see conftest).
+pytestmark = pytest.mark.storeless
+
 SANCTIONS = SHARED_DATA / "sanctions"
 UN_XML = SANCTIONS / "un_consolidated_2026-02-27.xml"
 OFAC_DIR = SANCTIONS / "ofac_sdn_2021"

@@ -10,6 +10,9 @@ from hypothesis import strategies as st
 from corridor.screen.index import ScreeningIndex, profile
 from corridor.screen.matcher import Config, can_match, compare
 
+# Pure functions, no store: run in the DuckDB pass only (see conftest).
+pytestmark = pytest.mark.storeless
+
 LISTED = {
     "schema": "Person",
     "properties": {

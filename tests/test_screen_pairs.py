@@ -14,6 +14,9 @@ from hypothesis import strategies as st
 from corridor.screen.index import profile
 from corridor.screen.matcher import Config, compare
 
+# Pure functions, no store: run in the DuckDB pass only (see conftest).
+pytestmark = pytest.mark.storeless
+
 PAIRS = Path(__file__).resolve().parents[1] / "bench" / "data" / "name_pairs.csv"
 THRESHOLD = 0.7
 
