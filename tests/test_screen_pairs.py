@@ -124,7 +124,25 @@ def test_the_bound_on_rigours_comparison_holds_on_the_pair_checks() -> None:
             for qn, qb in zip(q.names, q.bounds, strict=True):
                 for cn, cb in zip(c.names, c.bounds, strict=True):
                     person = NameTypeTag.PER in (qn.tag, cn.tag)
-                    actual, _ = _pair_score(qn, cn, 1.0, 0.35, 1.3)
+                    actual, _ = _pair_score(qn, cn, 1.0, 0.35, 1.3, qb, cb)
                     assert actual <= symbolic_bound(qb, cb, 1.0, 0.35, person) + 1e-9, (left, right)
                     checked += 1
     assert checked > 300
+
+
+def test_a_left_over_run_of_parts_weighs_what_rigours_spans_say() -> None:
+    """`_left_weight` (read from what `name_bound` kept) is `_extra_weight` (read from rigour's
+    spans): for every part and every span of every name in the pair checks."""
+    from corridor.screen.rnames import _extra_weight, _left_weight, analyse
+
+    kinds = {"Person": "PER", "Company": "ORG", "Organization": "ORG", "Vessel": "OBJ"}
+    checked = set()
+    for r in csv.DictReader(PAIRS.open(encoding="utf-8")):
+        for text in (r["left"], r["right"]):
+            found = analyse(text, kinds.get(r["schema"], "ENT"))
+            for name, bound in zip(found.names, found.bounds, strict=True) if found else ():
+                runs = [(p,) for p in name.parts] + [tuple(span.parts) for span in name.spans]
+                for parts in runs:
+                    assert _left_weight(parts, bound) == _extra_weight(parts, name), (text, parts)
+                    checked.add(_extra_weight(parts, name))
+    assert {0.5, 1.0, 0.3} <= checked  # stop words, plain parts and legal forms all met

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
@@ -123,6 +124,11 @@ class NameBound:
     parts: tuple[PartBound, ...]
     symbols: frozenset[Symbol]
     length: int
+    #: What a run of parts left unmatched weighs (`EXTRA_WEIGHTS` of the spans over exactly
+    #: those parts), by their indices: `_pair_score` asks for it for every part left over.
+    span_weights: Mapping[tuple[int, ...], float] = field(default_factory=dict)
+    #: The indices of the parts rigour tagged as stop words (left unmatched they weigh half).
+    stops: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +162,14 @@ def name_bound(name: Name) -> NameBound:
             PartBound(symbols, frozenset(part.comparable), weight, numeric, len(part.comparable))
         )
     length = sum(len(p.comparable) for p in name.parts)
-    return NameBound(tuple(parts), frozenset(name.symbols), length)
+    span_weights: dict[tuple[int, ...], float] = {}
+    for span in name.spans:
+        key = tuple(p.index for p in span.parts)
+        span_weights[key] = span_weights.get(key, 1.0) * EXTRA_WEIGHTS.get(
+            span.symbol.category, 1.0
+        )
+    stops = frozenset(p.index for p in name.parts if p.tag == NamePartTag.STOP)
+    return NameBound(tuple(parts), frozenset(name.symbols), length, span_weights, stops)
 
 
 def _could_spell(part: PartBound, c: NameBound) -> bool:
@@ -369,19 +382,15 @@ def script_score(q: RName, c: RName) -> float:
     return float(max(0.0, 1 - d / length) ** (2 + d))
 
 
-def _is_family(match: Alignment) -> bool:
-    return any(p.tag == NamePartTag.FAMILY for p in (*match.qps, *match.rps))
-
-
-def _family_pair(match: Alignment, q: Name, c: Name) -> bool:
+def _family_pair(qps: Sequence[NamePart], rps: Sequence[NamePart], q_len: int, c_len: int) -> bool:
     """Whether a match joins one family name to another: tagged so, or else each the last part
-    of its name."""
-    if len(match.qps) != 1 or len(match.rps) != 1:
+    of its name (of `q_len` and `c_len` parts)."""
+    if len(qps) != 1 or len(rps) != 1:
         return False
-    qp, rp = match.qps[0], match.rps[0]
+    qp, rp = qps[0], rps[0]
     if NamePartTag.FAMILY in (qp.tag, rp.tag):
         return True
-    return qp.index == len(q.parts) - 1 and rp.index == len(c.parts) - 1
+    return qp.index == q_len - 1 and rp.index == c_len - 1
 
 
 def _extra_weight(parts: tuple[NamePart, ...] | list[NamePart], name: Name) -> float:
@@ -394,55 +403,77 @@ def _extra_weight(parts: tuple[NamePart, ...] | list[NamePart], name: Name) -> f
     return weight
 
 
+def _left_weight(parts: Sequence[NamePart], bound: NameBound) -> float:
+    """`_extra_weight`, from what `name_bound` kept of the name (rigour builds its parts and
+    spans afresh at every reading of them, and this runs for every part left over)."""
+    if len(parts) == 1 and parts[0].index in bound.stops:
+        return 0.5
+    return bound.span_weights.get(tuple(p.index for p in parts), 1.0)
+
+
 def _pair_score(q: Name, c: Name, extra_query: float, extra_listed: float,
-                family_weight: float) -> tuple[float, list[Alignment]]:  # fmt: skip
+                family_weight: float, qb: NameBound, cb: NameBound,
+                ) -> tuple[float, list[Alignment]]:  # fmt: skip
+    """The best score of rigour's pairings of two names' symbols, the parts they leave
+    compared by spelling; `qb` and `cb` are the names' `name_bound`s. The inner loop of
+    screening: each alignment's parts are read from rigour once (every read builds them)."""
     best, best_matches = 0.0, []
     person = NameTypeTag.PER in (q.tag, c.tag)
+    q_parts, c_parts = q.parts, c.parts
+    q_len, c_len = len(q_parts), len(c_parts)
     for n, edges in enumerate(pair_symbols(q, c)):
         if n >= 8:  # pairings come best first; more rarely change the answer
             break
-        matches: list[Alignment] = []
+        matches: list[tuple[Alignment, tuple[NamePart, ...], tuple[NamePart, ...]]] = []
+        q_used: set[int] = set()
+        c_used: set[int] = set()
         for edge in edges:
             assert edge.symbol is not None
             edge.score, edge.weight = SYMBOL_SCORES.get(edge.symbol.category, (1.0, 1.0))
-            matches.append(edge)
-        q_used = {p for e in edges for p in e.qps}
-        c_used = {p for e in edges for p in e.rps}
-        q_rest = [p for p in q.parts if p not in q_used]
-        c_rest = [p for p in c.parts if p not in c_used]
+            eq, er = edge.qps, edge.rps
+            q_used.update(p.index for p in eq)
+            c_used.update(p.index for p in er)
+            matches.append((edge, eq, er))
+        q_rest = [p for p in q_parts if p.index not in q_used]
+        c_rest = [p for p in c_parts if p.index not in c_used]
         if q_rest or c_rest:
             if person:
                 q_rest, c_rest = align_person_name_order(q_rest, c_rest)
             else:
                 q_rest, c_rest = NamePart.tag_sort(q_rest), NamePart.tag_sort(c_rest)
             for m in compare_parts(q_rest, c_rest):
-                if m.qps and m.rps and m.score > 0:
+                qps, rps = m.qps, m.rps
+                if qps and rps and m.score > 0:
                     # The strict spelling budget, not rigour's looser one, over the parts the
                     # cluster joins (SergeiLavrov against Sergei Lavrov).
                     m.score = spelling_similarity(
-                        "".join(p.comparable for p in m.qps),
-                        "".join(p.comparable for p in m.rps),
-                        person and _family_pair(m, q, c),
+                        "".join(p.comparable for p in qps),
+                        "".join(p.comparable for p in rps),
+                        person and _family_pair(qps, rps, q_len, c_len),
                     )
-                matches.append(m)
-        for m in matches:
-            if not m.qps and any(p.tag == NamePartTag.FAMILY for p in m.rps):
+                matches.append((m, qps, rps))
+        total = weighted = 0.0
+        for m, qps, rps in matches:
+            score, weight = m.score, m.weight
+            if not qps and any(p.tag == NamePartTag.FAMILY for p in rps):
                 # A family name the list marks is what a query almost never leaves out.
-                m.weight = extra_query
-            elif not m.qps:
-                m.weight = extra_listed * _extra_weight(m.rps, c)
-            elif not m.rps:
-                m.weight = extra_query * _extra_weight(m.qps, q)
-            if m.score < 1.0 and m.qps and m.rps and m.qstr == m.rstr:
-                m.score = 1.0
-            if person and _is_family(m):
-                m.weight *= family_weight
-            if all(p.comparable in _PARTICLES for p in (*m.qps, *m.rps)):
-                m.weight *= 0.2  # al-Tamimi and al-Hassan share only the article
-        total = sum(m.weight for m in matches)
-        score = sum(m.score * m.weight for m in matches) / total if total else 0.0
+                weight = extra_query
+            elif not qps:
+                weight = extra_listed * _left_weight(rps, cb)
+            elif not rps:
+                weight = extra_query * _left_weight(qps, qb)
+            if score < 1.0 and qps and rps and m.qstr == m.rstr:
+                score = 1.0
+            if person and any(p.tag == NamePartTag.FAMILY for p in (*qps, *rps)):
+                weight *= family_weight
+            if all(p.comparable in _PARTICLES for p in (*qps, *rps)):
+                weight *= 0.2  # al-Tamimi and al-Hassan share only the article
+            m.score, m.weight = score, weight
+            total += weight
+            weighted += score * weight
+        score = weighted / total if total else 0.0
         if score > best:
-            best, best_matches = score, matches
+            best, best_matches = score, [m for m, _, _ in matches]
             if score >= 1.0:
                 break
     return best, best_matches
@@ -478,7 +509,7 @@ def symbolic_score(q: RName, c: RName, extra_query: float, extra_listed: float,
             bound = symbolic_bound(qb, cb, extra_query, extra_listed, person, max(floor, best))
             if bound < floor or bound <= best:
                 continue
-            score, matches = _pair_score(qn, cn, extra_query, extra_listed, family_weight)
+            score, matches = _pair_score(qn, cn, extra_query, extra_listed, family_weight, qb, cb)
             if score > best:
                 best, best_matches = score, matches
     if best < floor:
