@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import uuid
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -189,3 +192,40 @@ def test_a_store_held_by_another_process_is_a_clear_error(tmp_path: Path) -> Non
     finally:
         holder.kill()
         holder.wait()
+
+
+_HOURS_IN_BELGRADE = """
+import sys
+sys.path.insert(0, sys.argv[1])
+from conftest import ANPR_HEADER, SENSOR_DEFAULTS, write_csv
+from pathlib import Path
+from corridor.access.caller import Caller
+from corridor.ingest.service import ingest_path
+from corridor.model.observations import ObservationKind
+from corridor.model.scope import SYSTEM_SCOPE
+from stores import new_store
+row = ["r1", "BG 123-AB", "RS", "2024-05-01T02:30:00Z", "CAM1", "A1", "43.3", "21.9", "1", "N",
+       "0.9"]
+path = write_csv(Path(sys.argv[2]) / "anpr.csv", ANPR_HEADER, [row])
+store = new_store()
+ingest_path(store, Caller.operator(), path, kind="anpr", defaults=SENSOR_DEFAULTS,
+            show_progress=False)
+sql = "SELECT EXTRACT(hour FROM observed_at) AS h, CAST(observed_at AS DATE) AS d FROM obs"
+for _ in range(2):  # the first read and a later one (each read may be a session of its own)
+    [found] = store.analyse_observations(ObservationKind.ANPR, sql, [], SYSTEM_SCOPE)
+    print(int(found["h"]), found["d"])
+store.close()
+"""
+
+
+def test_times_are_read_in_utc_whatever_the_machines_time_zone(tmp_path: Path) -> None:
+    """An hour or a day taken from a stored time is the same on a machine in Belgrade (UTC+2
+    in May) as in UTC, on either store, as in Spark: the night a shuttle runs does not move."""
+    tests = Path(__file__).resolve().parent
+    done = subprocess.run(
+        [sys.executable, "-c", _HOURS_IN_BELGRADE, str(tests), str(tmp_path)],
+        env={**os.environ, "TZ": "Europe/Belgrade"},
+        capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["2 2024-05-01", "2 2024-05-01"]

@@ -198,6 +198,11 @@ class DuckDBStore(SQLStore):
         self._database = str(path.resolve()) if path is not None else f"memory:{next(_IN_MEMORY)}"
         # Bounded memory: big ingests spill to a temporary folder beside the store file.
         self._con.execute(f"SET memory_limit = '{memory_limit}'")
+        # Times are UTC in every session, as in PostgreSQL's and Spark's: DuckDB otherwise
+        # takes the machine's time zone, and an hour, a day or a night read from a stored time
+        # (the ANPR analyses, hotspots, timelines) would move with the machine. GLOBAL: the
+        # cursors that serve reads are sessions of their own.
+        self._con.execute("SET GLOBAL TimeZone = 'UTC'")
         # One writer at a time: DuckDB would otherwise abort one of two conflicting appends.
         self._write_lock = threading.Lock()
         # Appends to the audit log take their own lock, not the writers': an entry must not
