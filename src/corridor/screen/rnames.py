@@ -148,12 +148,18 @@ class RName:
 def name_bound(name: Name) -> NameBound:
     """A name's parts prepared for `symbolic_bound`."""
     by_part: dict[NamePart, set[Symbol]] = {p: set() for p in name.parts}
+    span_weights: dict[tuple[int, ...], float] = {}
     for span in name.spans:
         for part in span.parts:
             by_part.setdefault(part, set()).add(span.symbol)
+        key = tuple(p.index for p in span.parts)
+        span_weights[key] = span_weights.get(key, 1.0) * EXTRA_WEIGHTS.get(
+            span.symbol.category, 1.0
+        )
+    stops = frozenset(p.index for p in name.parts if p.tag == NamePartTag.STOP)
     parts = []
     for part in name.parts:
-        weight = _extra_weight((part,), name)
+        weight = _run_weight((part.index,), span_weights, stops)
         if part.comparable in _PARTICLES:
             weight *= 0.2
         symbols = frozenset(by_part.get(part, ()))
@@ -162,13 +168,6 @@ def name_bound(name: Name) -> NameBound:
             PartBound(symbols, frozenset(part.comparable), weight, numeric, len(part.comparable))
         )
     length = sum(len(p.comparable) for p in name.parts)
-    span_weights: dict[tuple[int, ...], float] = {}
-    for span in name.spans:
-        key = tuple(p.index for p in span.parts)
-        span_weights[key] = span_weights.get(key, 1.0) * EXTRA_WEIGHTS.get(
-            span.symbol.category, 1.0
-        )
-    stops = frozenset(p.index for p in name.parts if p.tag == NamePartTag.STOP)
     return NameBound(tuple(parts), frozenset(name.symbols), length, span_weights, stops)
 
 
@@ -393,22 +392,21 @@ def _family_pair(qps: Sequence[NamePart], rps: Sequence[NamePart], q_len: int, c
     return qp.index == q_len - 1 and rp.index == c_len - 1
 
 
-def _extra_weight(parts: tuple[NamePart, ...] | list[NamePart], name: Name) -> float:
-    if len(parts) == 1 and parts[0].tag == NamePartTag.STOP:
+def _run_weight(
+    indices: tuple[int, ...], span_weights: Mapping[tuple[int, ...], float], stops: frozenset[int]
+) -> float:
+    """What a run of a name's parts (their indices) weighs left unmatched: a stop word half;
+    otherwise the `EXTRA_WEIGHTS` of rigour's spans over exactly those parts (a legal form, a
+    number), 1 for none."""
+    if len(indices) == 1 and indices[0] in stops:
         return 0.5
-    weight = 1.0
-    for span in name.spans:
-        if tuple(span.parts) == tuple(parts):
-            weight *= EXTRA_WEIGHTS.get(span.symbol.category, 1.0)
-    return weight
+    return span_weights.get(indices, 1.0)
 
 
 def _left_weight(parts: Sequence[NamePart], bound: NameBound) -> float:
-    """`_extra_weight`, from what `name_bound` kept of the name (rigour builds its parts and
-    spans afresh at every reading of them, and this runs for every part left over)."""
-    if len(parts) == 1 and parts[0].index in bound.stops:
-        return 0.5
-    return bound.span_weights.get(tuple(p.index for p in parts), 1.0)
+    """`_run_weight` of parts left over by a comparison, from what `name_bound` kept of their
+    name (rigour builds a name's parts and spans afresh at every read of them)."""
+    return _run_weight(tuple(p.index for p in parts), bound.span_weights, bound.stops)
 
 
 def _pair_score(q: Name, c: Name, extra_query: float, extra_listed: float,
